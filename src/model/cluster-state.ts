@@ -1,0 +1,81 @@
+// ClusterState: the model objects plus the indexes the engine needs, so that a
+// question about one pod or namespace does not scan the whole cluster.
+import type { ClusterObjects, Namespace, NetworkPolicy, Node, Pod } from './types.ts';
+import { podKey } from './types.ts';
+
+/**
+ * Pods that take part in policy: they have an address, are not finished
+ * (Succeeded/Failed pods hold no connections), and are not host-network
+ * (those are node addresses, matched only by ipBlock).
+ */
+export function participates(pod: Pod): boolean {
+  return pod.ips.length > 0 && pod.phase !== 'Succeeded' && pod.phase !== 'Failed' && !pod.hostNetwork;
+}
+
+export class ClusterState {
+  readonly namespaces: ReadonlyMap<string, Namespace>;
+  readonly nodes: ReadonlyMap<string, Node>;
+  /** All pods (and workloads standing for pods) by "namespace/name". */
+  readonly pods: ReadonlyMap<string, Pod>;
+  readonly policies: readonly NetworkPolicy[];
+  private readonly policiesByNs = new Map<string, NetworkPolicy[]>();
+  private readonly podsByNs = new Map<string, Pod[]>();
+  /** Participating pods by address; host-network pods by address separately. */
+  private readonly podByIp = new Map<string, Pod>();
+  private readonly hostPodByIp = new Map<string, Pod>();
+  private readonly nodeByIp = new Map<string, Node>();
+
+  constructor(objects: ClusterObjects) {
+    this.namespaces = new Map(objects.namespaces.map((n) => [n.name, n]));
+    this.nodes = new Map(objects.nodes.map((n) => [n.name, n]));
+    this.pods = new Map(objects.pods.map((p) => [podKey(p), p]));
+    this.policies = objects.policies;
+    for (const pol of objects.policies) push(this.policiesByNs, pol.namespace, pol);
+    for (const pod of objects.pods) {
+      if (participates(pod)) {
+        push(this.podsByNs, pod.namespace, pod);
+        for (const ip of pod.ips) this.podByIp.set(ip, pod);
+      } else if (pod.hostNetwork) {
+        for (const ip of pod.ips) this.hostPodByIp.set(ip, pod);
+      }
+    }
+    for (const node of objects.nodes) for (const ip of node.addresses) this.nodeByIp.set(ip, node);
+  }
+
+  namespaceLabels(name: string): Namespace['labels'] {
+    return this.namespaces.get(name)?.labels ?? { 'kubernetes.io/metadata.name': name };
+  }
+
+  policiesIn(namespace: string): readonly NetworkPolicy[] {
+    return this.policiesByNs.get(namespace) ?? [];
+  }
+
+  /** Participating pods of a namespace. */
+  podsIn(namespace: string): readonly Pod[] {
+    return this.podsByNs.get(namespace) ?? [];
+  }
+
+  /** Every participating pod. */
+  *participatingPods(): Iterable<Pod> {
+    for (const list of this.podsByNs.values()) yield* list;
+  }
+
+  podAt(ip: string): Pod | undefined {
+    return this.podByIp.get(ip);
+  }
+
+  /** The node an address belongs to: a node address, or a host-network pod's address. */
+  nodeAt(ip: string): { node?: Node; hostPod?: Pod } | undefined {
+    const node = this.nodeByIp.get(ip);
+    const hostPod = this.hostPodByIp.get(ip);
+    if (!node && !hostPod) return undefined;
+    const viaPod = hostPod?.nodeName ? this.nodes.get(hostPod.nodeName) : undefined;
+    return { node: node ?? viaPod, hostPod };
+  }
+}
+
+function push<V>(m: Map<string, V[]>, k: string, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}

@@ -1,0 +1,119 @@
+// The policy engine: the single evaluator of NetworkPolicy semantics. The
+// compiler, `policy-explain` and `nftpol test` all ask it; nothing else
+// decides a flow.
+//
+// A connection is allowed when:
+//  - it is a pod reaching itself (a pod cannot block itself), or
+//  - it is between a pod and the node it runs on (kubelet probes, host
+//    traffic), or
+//  - the source's egress AND the destination's ingress both allow it.
+import type { ClusterState } from '../model/cluster-state.ts';
+import type { Direction, NetworkPolicy, Pod } from '../model/types.ts';
+import { podKey } from '../model/types.ts';
+import { decideDirection, ruleMatch, type DirectionInput } from './direction.ts';
+import { endpointNodeName, type Endpoint } from './endpoint.ts';
+import { isolatingPolicies } from './isolation.ts';
+import type { Decider, EndpointSummary, FlowVerdict } from './trace.ts';
+
+export interface Flow {
+  readonly from: Endpoint;
+  readonly to: Endpoint;
+  /** TCP, UDP, SCTP, or any other IP protocol name (ICMP, ...). */
+  readonly protocol: string;
+  /** Destination port; absent for protocols without ports. */
+  readonly port?: number;
+}
+
+export function summarizeEndpoint(e: Endpoint): EndpointSummary {
+  const node = endpointNodeName(e);
+  const pod = e.kind === 'pod' ? podKey(e.pod) : e.kind === 'node' && e.hostPod ? podKey(e.hostPod) : undefined;
+  return { kind: e.kind, ip: e.ip, ...(pod ? { pod } : {}), ...(node ? { node } : {}) };
+}
+
+export class PolicyEngine {
+  // Memo of isolating policies per pod and direction: the same pods are asked
+  // about again and again (every pair of a matrix).
+  private readonly isolation = new Map<string, NetworkPolicy[]>();
+
+  readonly state: ClusterState;
+
+  constructor(state: ClusterState) {
+    this.state = state;
+  }
+
+  isolatingPolicies(pod: Pod, direction: Direction): readonly NetworkPolicy[] {
+    const key = `${direction}|${podKey(pod)}`;
+    let list = this.isolation.get(key);
+    if (!list) {
+      list = isolatingPolicies(this.state, pod, direction);
+      this.isolation.set(key, list);
+    }
+    return list;
+  }
+
+  isIsolated(pod: Pod, direction: Direction): boolean {
+    return this.isolatingPolicies(pod, direction).length > 0;
+  }
+
+  /** The exceptions that allow a flow regardless of policy, if one applies. */
+  private exception(flow: Flow): Decider | undefined {
+    const { from, to } = flow;
+    if (from.kind === 'pod' && to.kind === 'pod' && podKey(from.pod) === podKey(to.pod)) return 'self';
+    const podEnd = from.kind === 'pod' ? from : to.kind === 'pod' ? to : undefined;
+    const nodeEnd = from.kind === 'node' ? from : to.kind === 'node' ? to : undefined;
+    if (podEnd && nodeEnd) {
+      const podNode = endpointNodeName(podEnd);
+      if (podNode !== undefined && podNode === endpointNodeName(nodeEnd)) return 'node';
+    }
+    return undefined;
+  }
+
+  private inputs(flow: Flow): [DirectionInput, DirectionInput] {
+    const common = { protocol: flow.protocol, port: flow.port };
+    return [
+      { direction: 'egress', subject: flow.from, other: flow.to, ...common },
+      { direction: 'ingress', subject: flow.to, other: flow.from, ...common },
+    ];
+  }
+
+  private directionAllows(input: DirectionInput): boolean {
+    if (input.subject.kind !== 'pod') return true;
+    const policies = this.isolatingPolicies(input.subject.pod, input.direction);
+    if (policies.length === 0) return true;
+    for (const policy of policies) {
+      for (const rule of policy[input.direction]) {
+        if (ruleMatch(this.state, policy, rule, input)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** The verdict alone, without building a trace: for matrices and benchmarks. */
+  allows(flow: Flow): boolean {
+    if (this.exception(flow)) return true;
+    const [egress, ingress] = this.inputs(flow);
+    return this.directionAllows(egress) && this.directionAllows(ingress);
+  }
+
+  /** The verdict with its trace: both directions, what allowed, and why not. */
+  evaluate(flow: Flow): FlowVerdict {
+    const [eIn, iIn] = this.inputs(flow);
+    const policiesOf = (i: DirectionInput): readonly NetworkPolicy[] =>
+      i.subject.kind === 'pod' ? this.isolatingPolicies(i.subject.pod, i.direction) : [];
+    const egress = decideDirection(this.state, policiesOf(eIn), eIn, true);
+    const ingress = decideDirection(this.state, policiesOf(iIn), iIn, true);
+    const exception = this.exception(flow);
+    return {
+      flow: {
+        from: summarizeEndpoint(flow.from),
+        to: summarizeEndpoint(flow.to),
+        protocol: flow.protocol,
+        ...(flow.port !== undefined ? { port: flow.port } : {}),
+      },
+      allowed: exception !== undefined || (egress.allowed && ingress.allowed),
+      decidedBy: exception ?? 'policy',
+      egress,
+      ingress,
+    };
+  }
+}

@@ -1,0 +1,89 @@
+// The verdict of one flow and the trace of how it was reached. This is the
+// shape `policy-explain` and `nftpol test` print, and (serialized as is) the
+// `flow` object of their JSON output; change it only compatibly.
+import type { Direction, Protocol, SourceRef } from '../model/types.ts';
+
+export interface EndpointSummary {
+  readonly kind: 'pod' | 'node' | 'external';
+  readonly ip: string;
+  /** "namespace/name" of the pod (or of the host-network pod). */
+  readonly pod?: string;
+  readonly node?: string;
+}
+
+export interface FlowSummary {
+  readonly from: EndpointSummary;
+  readonly to: EndpointSummary;
+  /** TCP, UDP, SCTP, or another IP protocol such as ICMP. */
+  readonly protocol: Protocol | string;
+  readonly port?: number;
+}
+
+/** A rule that allowed the flow: peer/port are indexes into from|to and ports, null = "all". */
+export interface RuleMatch {
+  readonly policy: string;
+  readonly rule: number;
+  readonly peer: number | null;
+  readonly port: number | null;
+  /** JSON path of the rule, e.g. spec.ingress[0]. */
+  readonly field: string;
+  readonly source?: SourceRef;
+}
+
+/** Why one rule did not allow the flow. */
+export interface RuleMiss {
+  readonly rule: number;
+  readonly peerMatched: boolean;
+  readonly portMatched: boolean;
+  /** JSON path of the field that failed, e.g. spec.ingress[0].from[1].namespaceSelector. */
+  readonly field: string;
+  readonly reason: string;
+}
+
+export interface PolicyMiss {
+  readonly policy: string;
+  /** Set when the policy has no rules in this direction (it isolates and allows nothing). */
+  readonly reason?: string;
+  readonly rules: readonly RuleMiss[];
+  readonly source?: SourceRef;
+}
+
+export interface DirectionVerdict {
+  readonly direction: Direction;
+  /** The pod whose policies decide this direction; absent when that end is not a pod. */
+  readonly pod?: string;
+  readonly isolated: boolean;
+  /** Policies selecting the pod for this direction ("namespace/name"). */
+  readonly policies: readonly string[];
+  readonly allowed: boolean;
+  readonly allowedBy: readonly RuleMatch[];
+  /** For a denial: each selecting policy and why none of its rules matched. */
+  readonly misses: readonly PolicyMiss[];
+  /** One line saying why this direction allows or denies. */
+  readonly summary: string;
+}
+
+export type Decider = 'self' | 'node' | 'policy';
+
+export interface FlowVerdict {
+  readonly flow: FlowSummary;
+  readonly allowed: boolean;
+  /** self: a pod reaching itself; node: a pod and its own node; policy: the two directions. */
+  readonly decidedBy: Decider;
+  /** Egress of the source. */
+  readonly egress: DirectionVerdict;
+  /** Ingress of the destination. */
+  readonly ingress: DirectionVerdict;
+}
+
+/** The closest miss of a denial: the rule that came nearest and the field that failed. */
+export function closestMiss(d: DirectionVerdict): { policy: string; miss: RuleMiss } | undefined {
+  let best: { policy: string; miss: RuleMiss; score: number } | undefined;
+  for (const pm of d.misses) {
+    for (const miss of pm.rules) {
+      const score = (miss.peerMatched ? 1 : 0) + (miss.portMatched ? 1 : 0);
+      if (!best || score > best.score) best = { policy: pm.policy, miss, score };
+    }
+  }
+  return best && { policy: best.policy, miss: best.miss };
+}
