@@ -1,0 +1,57 @@
+// Text form of a flow verdict: the verdict line, then each direction with the
+// policy and rule that decided it, and for a denial the "why not".
+import type { DirectionVerdict, EndpointSummary, FlowVerdict } from '../../policy/trace.ts';
+import { closestMiss } from '../../policy/trace.ts';
+import { plain, type Style } from './style.ts';
+
+export function endpointLabel(e: EndpointSummary): string {
+  if (e.kind === 'pod') return `${e.pod} (${e.ip})`;
+  if (e.kind === 'node') return e.pod ? `host-network ${e.pod} on node ${e.node ?? '?'} (${e.ip})` : `node ${e.node ?? '?'} (${e.ip})`;
+  return e.ip;
+}
+
+export function flowLabel(v: FlowVerdict): string {
+  const port = v.flow.port !== undefined ? `${v.flow.port}/${v.flow.protocol}` : v.flow.protocol;
+  return `${endpointLabel(v.flow.from)} -> ${endpointLabel(v.flow.to)} ${port}`;
+}
+
+function directionLines(d: DirectionVerdict, s: Style): string[] {
+  const who = d.pod ?? 'peer';
+  const head = `${d.direction} of ${who}: ${d.allowed ? s.green('allowed') : s.red('denied')}`;
+  if (!d.isolated) return [`${head} (${d.summary})`];
+  const lines = [`${head} (isolated by ${d.policies.join(', ')})`];
+  for (const m of d.allowedBy) {
+    const peer = m.peer === null ? 'any peer' : `${d.direction === 'ingress' ? 'from' : 'to'}[${m.peer}]`;
+    const port = m.port === null ? 'any port' : `ports[${m.port}]`;
+    lines.push(`  allowed by ${m.policy} ${m.field} (${peer}, ${port})`);
+  }
+  for (const pm of d.misses) {
+    if (pm.reason) lines.push(`  ${pm.policy}: ${pm.reason}`);
+    for (const r of pm.rules) lines.push(`  ${pm.policy} ${r.field}: ${r.reason}`);
+  }
+  return lines;
+}
+
+/** The "why not" of a denial: the closest rule and the field that failed. */
+export function whyNot(v: FlowVerdict): string | undefined {
+  if (v.allowed) return undefined;
+  for (const d of [v.egress, v.ingress]) {
+    if (d.allowed) continue;
+    const c = closestMiss(d);
+    if (c) return `${c.policy} ${c.miss.field}: ${c.miss.reason}`;
+    const empty = d.misses.find((m) => m.reason);
+    if (empty) return `${empty.policy}: ${empty.reason}`;
+  }
+  return undefined;
+}
+
+export function renderVerdictText(v: FlowVerdict, s: Style = plain): string {
+  const verdict = v.allowed ? s.green(s.bold('ALLOWED')) : s.red(s.bold('DENIED'));
+  const lines = [`${verdict}  ${flowLabel(v)}`];
+  if (v.decidedBy === 'self') lines.push('  a pod can always reach itself');
+  if (v.decidedBy === 'node') lines.push('  traffic between a pod and its own node is always allowed');
+  for (const d of [v.egress, v.ingress]) lines.push(...directionLines(d, s).map((l) => `  ${l}`));
+  const why = whyNot(v);
+  if (why) lines.push(`  ${s.bold('why not:')} ${why}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,103 @@
+// Turns what a user writes ("shop/api", "ip:203.0.113.9", "node:node-1",
+// "80", "http/UDP") into a Flow the engine evaluates. A named port is looked
+// up on the destination pod, for the flow's protocol.
+import { familyOf, isValidAddress, type IPFamily } from '../model/addresses.ts';
+import type { ClusterState } from '../model/cluster-state.ts';
+import { participates } from '../model/cluster-state.ts';
+import type { Pod } from '../model/types.ts';
+import { PROTOCOLS } from '../model/types.ts';
+import { addressEndpoint, podEndpoint, type Endpoint } from './endpoint.ts';
+import type { Flow } from './engine.ts';
+import { resolveNamedPort } from './port-match.ts';
+
+export class FlowSpecError extends Error {}
+
+export interface FlowSpec {
+  readonly from: string;
+  readonly to: string;
+  /** A number, a container-port name, either optionally followed by /PROTOCOL. */
+  readonly port?: string | number;
+  readonly protocol?: string;
+}
+
+type EndpointRef = { kind: 'pod'; pod: Pod } | { kind: 'address'; ip: string };
+
+function stripPrefix(spec: string, prefix: string): string | undefined {
+  return spec.startsWith(prefix) ? spec.slice(prefix.length) : undefined;
+}
+
+/** Finds what an endpoint string names, before an address family is chosen. */
+export function lookupEndpoint(state: ClusterState, spec: string): EndpointRef {
+  const ip = stripPrefix(spec, 'ip:') ?? (isValidAddress(spec) ? spec : undefined);
+  if (ip !== undefined) {
+    if (!isValidAddress(ip)) throw new FlowSpecError(`${spec}: not an IP address`);
+    return { kind: 'address', ip };
+  }
+  const nodeName = stripPrefix(spec, 'node:');
+  if (nodeName !== undefined) {
+    const node = state.nodes.get(nodeName);
+    const addr = node?.addresses[0];
+    if (!node) throw new FlowSpecError(`${spec}: no Node named ${nodeName}`);
+    if (!addr) throw new FlowSpecError(`${spec}: node ${nodeName} has no address`);
+    return { kind: 'address', ip: addr };
+  }
+  const key = spec.includes('/') ? spec : `default/${spec}`;
+  const pod = state.pods.get(key);
+  if (!pod) throw new FlowSpecError(`${spec}: no pod or workload ${key} (write namespace/name, ip:ADDRESS or node:NAME)`);
+  if (pod.ips.length === 0) throw new FlowSpecError(`${spec}: ${pod.kind} ${key} has no IP address, so it takes no part in policy`);
+  if (!pod.hostNetwork && !participates(pod)) throw new FlowSpecError(`${spec}: pod ${key} is ${pod.phase}, so it takes no part in policy`);
+  return { kind: 'pod', pod };
+}
+
+function families(ref: EndpointRef): IPFamily[] {
+  return ref.kind === 'address' ? [familyOf(ref.ip)] : [...new Set(ref.pod.ips.map(familyOf))];
+}
+
+function toEndpoint(state: ClusterState, ref: EndpointRef, family: IPFamily): Endpoint {
+  if (ref.kind === 'address') return addressEndpoint(state, ref.ip);
+  const e = podEndpoint(ref.pod, family);
+  if (!e) throw new FlowSpecError(`${ref.pod.namespace}/${ref.pod.name} has no IPv${family} address`);
+  return e;
+}
+
+/** Both ends in one address family: IPv4 when both ends have it, else IPv6. */
+export function resolveEndpoints(state: ClusterState, from: string, to: string): [Endpoint, Endpoint] {
+  const a = lookupEndpoint(state, from);
+  const b = lookupEndpoint(state, to);
+  const fb = families(b);
+  const common = families(a).filter((f) => fb.includes(f)).sort();
+  const family = common[0];
+  if (family === undefined) throw new FlowSpecError(`${from} and ${to} share no address family`);
+  return [toEndpoint(state, a, family), toEndpoint(state, b, family)];
+}
+
+/** Splits "80/UDP" or "http" into port and protocol; protocol defaults to TCP. */
+export function parsePortSpec(port: string | number | undefined, protocol?: string): { port?: string | number; protocol: string } {
+  let proto = protocol?.toUpperCase();
+  let p: string | number | undefined = port;
+  if (typeof p === 'string' && p.includes('/')) {
+    const [num, pr] = p.split('/', 2) as [string, string];
+    if (proto && proto !== pr.toUpperCase()) throw new FlowSpecError(`port ${p} contradicts protocol ${protocol}`);
+    proto = pr.toUpperCase();
+    p = num;
+  }
+  if (typeof p === 'string' && /^\d+$/.test(p)) p = Number(p);
+  if (typeof p === 'number' && (!Number.isInteger(p) || p < 1 || p > 65535)) throw new FlowSpecError(`port ${p} is out of range 1-65535`);
+  proto ??= 'TCP';
+  const portless = !(PROTOCOLS as readonly string[]).includes(proto);
+  if (portless && p !== undefined) throw new FlowSpecError(`protocol ${proto} has no ports`);
+  if (!portless && p === undefined) throw new FlowSpecError(`a ${proto} flow needs a port`);
+  return { ...(p !== undefined ? { port: p } : {}), protocol: proto };
+}
+
+export function resolveFlow(state: ClusterState, spec: FlowSpec): Flow {
+  const [from, to] = resolveEndpoints(state, spec.from, spec.to);
+  const { port, protocol } = parsePortSpec(spec.port, spec.protocol);
+  if (typeof port === 'string') {
+    if (to.kind !== 'pod') throw new FlowSpecError(`port name ${port} needs a pod destination; ${spec.to} is not a pod`);
+    const n = resolveNamedPort(to.pod, port, protocol);
+    if (n === undefined) throw new FlowSpecError(`${spec.to} has no ${protocol} container port named ${port}`);
+    return { from, to, protocol, port: n };
+  }
+  return { from, to, protocol, ...(port !== undefined ? { port } : {}) };
+}
