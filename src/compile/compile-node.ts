@@ -1,0 +1,58 @@
+// compile(state, node): what one node enforces. The node's own pods are the
+// targets (their ingress and egress); peers come from the whole cluster.
+// Only policies that isolate a local pod get a chain, and only their peers
+// get sets: the nft command's cost grows with the table, so each node's table
+// holds what its own pods need and nothing more.
+import type { ClusterState } from '../model/cluster-state.ts';
+import { participates } from '../model/cluster-state.ts';
+import type { Direction, NetworkPolicy, Pod } from '../model/types.ts';
+import { podKey, policyKey } from '../model/types.ts';
+import type { PolicyEngine } from '../policy/engine.ts';
+import type { LocalPod, NamedSet, NodeIR, PodDirection, PolicyChain } from './ir.ts';
+import { podChainName, policyChainName } from './names.ts';
+import { compilePolicyChain } from './policy-chain.ts';
+
+const DIRECTIONS: readonly Direction[] = ['ingress', 'egress'];
+
+export function localPodsOf(state: ClusterState, node: string): Pod[] {
+  return [...state.pods.values()].filter((p) => p.nodeName === node && participates(p)).sort((a, b) => (podKey(a) < podKey(b) ? -1 : 1));
+}
+
+function byName<T extends { name: string }>(a: T, b: T): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+export function compileNode(engine: PolicyEngine, node: string): NodeIR {
+  const state = engine.state;
+  const local = localPodsOf(state, node);
+  // policy key + direction -> [policy, local pods it isolates]
+  const selected = new Map<string, [NetworkPolicy, Direction, Pod[]]>();
+  const pods: LocalPod[] = local.map((pod) => {
+    const dirs = DIRECTIONS.map((direction): PodDirection => {
+      const policies = engine.isolatingPolicies(pod, direction);
+      if (policies.length === 0) return { isolated: false };
+      for (const p of policies) {
+        const k = `${direction} ${policyKey(p)}`;
+        const entry = selected.get(k) ?? [p, direction, []];
+        entry[2].push(pod);
+        selected.set(k, entry);
+      }
+      return { isolated: true, chain: podChainName(podKey(pod), direction), policyChains: policies.map((p) => policyChainName(policyKey(p), direction)) };
+    });
+    return { pod: podKey(pod), ips: [...pod.ips], ingress: dirs[0] as PodDirection, egress: dirs[1] as PodDirection };
+  });
+  const chains: PolicyChain[] = [];
+  const sets: NamedSet[] = [];
+  for (const [policy, direction, selectedPods] of selected.values()) {
+    const compiled = compilePolicyChain(state, policy, direction, selectedPods);
+    chains.push(compiled.chain);
+    sets.push(...compiled.sets);
+  }
+  return {
+    node,
+    podCidrs: [...(state.nodes.get(node)?.podCIDRs ?? [])].sort(),
+    pods,
+    policyChains: chains.sort(byName),
+    sets: sets.sort(byName),
+  };
+}

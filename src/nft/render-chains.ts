@@ -1,0 +1,87 @@
+// Chains: per-policy accept rules, per-pod verdict chains, and the two base
+// chains on the forward hook. Every rule counts (counter), and every rule
+// says where it came from (comment), so a counter leads back to the YAML.
+import type { IPFamily } from '../model/addresses.ts';
+import { familyOf } from '../model/addresses.ts';
+import type { Direction } from '../model/types.ts';
+import type { AllowRule, LocalPod, PolicyChain } from '../compile/ir.ts';
+import { dispatchMapName } from './render-sets.ts';
+import { comment, ipKeyword } from './syntax.ts';
+
+const I = '\t\t';
+
+/** Ingress matches the peer as source, egress as destination. */
+const peerSide = (d: Direction): string => (d === 'ingress' ? 'saddr' : 'daddr');
+/** The pod itself is the destination of ingress and the source of egress. */
+const podSide = (d: Direction): string => (d === 'ingress' ? 'daddr' : 'saddr');
+
+/**
+ *   ip saddr @peer-in/x/p/0/1/v4 meta l4proto tcp th dport 80-90 counter accept comment "x/p ingress[0] from[1] ports[0]"
+ *   ip6 daddr . meta l4proto . th dport @port-out/x/p/0/1/0/v6 counter accept comment "..."
+ */
+export function renderAllowRule(rule: AllowRule, direction: Direction): string {
+  const parts: string[] = [];
+  if (rule.peer.kind === 'set') parts.push(`${ipKeyword(rule.peer.family)} ${peerSide(direction)} @${rule.peer.set}`);
+  const p = rule.port;
+  if (p.kind === 'protocol') parts.push(`meta l4proto ${p.protocol.toLowerCase()}`);
+  if (p.kind === 'range') parts.push(`meta l4proto ${p.protocol.toLowerCase()} th dport ${p.from === p.to ? p.from : `${p.from}-${p.to}`}`);
+  // Named ports match the destination address, protocol and port together.
+  if (p.kind === 'named') parts.push(`${ipKeyword(p.family)} daddr . meta l4proto . th dport @${p.set}`);
+  parts.push('counter accept', comment(rule.comment));
+  return parts.join(' ');
+}
+
+export function renderPolicyChain(chain: PolicyChain): string[] {
+  return [`\tchain ${chain.name} {`, ...chain.rules.map((r) => `${I}${renderAllowRule(r, chain.direction)}`), '\t}'];
+}
+
+/**
+ * chain pod-in/x/a {
+ *   ip saddr 10.244.1.10 accept comment "x/a to itself"     a pod can always reach itself
+ *   jump pol-in/x/allow-web                                 each policy isolating it (accept inside = allowed)
+ *   counter drop comment "ingress denied x/a"               nothing allowed it
+ * }
+ */
+export function renderPodChain(pod: LocalPod, direction: Direction): string[] {
+  const d = pod[direction];
+  if (!d.isolated) return [];
+  const self = pod.ips.map((ip) => `${I}${ipKeyword(familyOf(ip))} ${peerSide(direction)} ${ip} accept ${comment(`${pod.pod} to itself`)}`);
+  const jumps = d.policyChains.map((c) => `${I}jump ${c}`);
+  return [`\tchain ${d.chain} {`, ...self, ...jumps, `${I}counter drop ${comment(`${direction} denied ${pod.pod}`)}`, '\t}'];
+}
+
+export interface BaseChainOptions {
+  readonly hasPodCidrs: Record<IPFamily, boolean>;
+}
+
+/**
+ * The base chain of a direction on the forward hook, which sees bridged
+ * traffic on cni0 (br_netfilter), routed traffic from other nodes (vxlan),
+ * and pod traffic before SNAT. Egress runs first (priority filter - 10), then
+ * ingress (filter - 5). An accept ends only this base chain; drop is final.
+ *
+ *   ct state established,related accept
+ *   ct state invalid counter drop
+ *   icmpv6 type { nd-... } accept                      neighbour discovery always passes
+ *   ip saddr vmap @egress-v4                           local pod -> its chain, or accept when open
+ *   ip saddr @pod-cidrs-v4 counter drop                a local address no known pod holds: fail closed
+ */
+export function renderBaseChain(direction: Direction, opts: BaseChainOptions): string[] {
+  const priority = direction === 'egress' ? 'filter - 10' : 'filter - 5';
+  const side = podSide(direction);
+  const lines = [
+    `\tchain ${direction} {`,
+    `${I}type filter hook forward priority ${priority}; policy accept;`,
+    `${I}ct state established,related accept`,
+    `${I}ct state invalid counter drop ${comment(`${direction} invalid`)}`,
+    `${I}icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert, nd-redirect } accept`,
+  ];
+  for (const f of [4, 6] as const) lines.push(`${I}${ipKeyword(f)} ${side} vmap @${dispatchMapName(direction, f)}`);
+  for (const f of [4, 6] as const) {
+    if (opts.hasPodCidrs[f]) {
+      lines.push(`${I}${ipKeyword(f)} ${side} @pod-cidrs-v${f} counter drop ${comment(`${direction} unknown local pod`)}`);
+    }
+  }
+  lines.push('\t}');
+  return lines;
+}

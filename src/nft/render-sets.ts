@@ -1,0 +1,54 @@
+// Named sets and the dispatch maps.
+//   set peer-in/x/p/0/1/v4 { type ipv4_addr; elements = { 10.244.1.5 } }           exact pod addresses
+//   set peer-in/x/p/0/0/v4 { type ipv4_addr; flags interval; elements = { 10.0.0.0/8 } }  ipBlock prefixes
+//   set port-in/x/p/0/any/0/v4 { type ipv4_addr . inet_proto . inet_service; elements = { 10.244.1.5 . tcp . 8080 } }
+//   map ingress-v4 { type ipv4_addr : verdict; elements = { 10.244.1.5 : jump pod-in/x/a, 10.244.1.6 : accept } }
+import type { IPFamily } from '../model/addresses.ts';
+import { familyOf } from '../model/addresses.ts';
+import type { Direction } from '../model/types.ts';
+import type { AddressPort, LocalPod, NamedSet } from '../compile/ir.ts';
+import { addrType, elementsClause } from './syntax.ts';
+
+const I = '\t\t';
+
+export function setElements(set: NamedSet): string[] {
+  if (set.type !== 'address-port') return [...(set.elements as readonly string[])];
+  return (set.elements as readonly AddressPort[]).map((e) => `${e.address} . ${e.protocol.toLowerCase()} . ${e.port}`);
+}
+
+export function setType(set: NamedSet): string {
+  return set.type === 'address-port' ? `${addrType(set.family)} . inet_proto . inet_service` : addrType(set.family);
+}
+
+export function renderSet(set: NamedSet): string[] {
+  const flags = set.type === 'prefix' ? [`${I}flags interval`] : [];
+  return [`\tset ${set.name} {`, `${I}type ${setType(set)}`, ...flags, ...elementsClause(setElements(set), I), '\t}'];
+}
+
+/** The set of the node's pod CIDRs per family, for failing closed on unknown local addresses. */
+export function renderPodCidrSet(family: IPFamily, cidrs: readonly string[]): string[] {
+  const mine = cidrs.filter((c) => familyOf(c.split('/')[0] as string) === family);
+  return [`\tset pod-cidrs-v${family} {`, `${I}type ${addrType(family)}`, `${I}flags interval`, ...elementsClause(mine, I), '\t}'];
+}
+
+export const dispatchMapName = (direction: Direction, family: IPFamily): string => `${direction}-v${family}`;
+
+/** Verdict for a pod address: jump to its chain when isolated, accept when open. */
+export function dispatchElements(pods: readonly LocalPod[], direction: Direction, family: IPFamily): string[] {
+  const out: string[] = [];
+  for (const pod of pods) {
+    const d = pod[direction];
+    const verdict = d.isolated ? `jump ${d.chain}` : 'accept';
+    for (const ip of pod.ips) if (familyOf(ip) === family) out.push(`${ip} : ${verdict}`);
+  }
+  return out;
+}
+
+export function renderDispatchMap(pods: readonly LocalPod[], direction: Direction, family: IPFamily): string[] {
+  return [
+    `\tmap ${dispatchMapName(direction, family)} {`,
+    `${I}type ${addrType(family)} : verdict`,
+    ...elementsClause(dispatchElements(pods, direction, family), I),
+    '\t}',
+  ];
+}
