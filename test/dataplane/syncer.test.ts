@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { NodeIR } from '../../src/compile/ir.ts';
+import type { NftRunner } from '../../src/dataplane/nft-runner.ts';
+import { Syncer } from '../../src/dataplane/syncer.ts';
+
+const ir = (node: string): NodeIR => ({ node, podCidrs: ['10.244.1.0/24'], pods: [], policyChains: [], sets: [] });
+
+function fakeRunner(failures: number): NftRunner & { scripts: string[] } {
+  let left = failures;
+  const scripts: string[] = [];
+  return {
+    scripts,
+    apply: async (s) => {
+      if (left-- > 0) throw new Error('Error: Could not process rule: Device or resource busy');
+      scripts.push(s);
+    },
+    check: async () => {},
+    read: async () => '',
+  };
+}
+
+describe('Syncer', () => {
+  it('applies one replace transaction per change and skips an unchanged IR', async () => {
+    const runner = fakeRunner(0);
+    const syncer = new Syncer({ runner, sleep: async () => {} });
+    expect((await syncer.sync(ir('n1'))).applied).toBe(true);
+    expect((await syncer.sync(ir('n1'))).applied).toBe(false);
+    expect((await syncer.sync(ir('n2'))).applied).toBe(true);
+    expect(runner.scripts).toHaveLength(2);
+    expect(runner.scripts[0]).toMatch(/^add table inet nftpol\ndelete table inet nftpol\ntable inet nftpol \{/);
+  });
+
+  it('retries a failed transaction with doubling backoff', async () => {
+    const runner = fakeRunner(2);
+    const waits: number[] = [];
+    const syncer = new Syncer({ runner, backoffMs: 50, sleep: async (ms) => void waits.push(ms) });
+    const res = await syncer.sync(ir('n1'));
+    expect(res).toMatchObject({ applied: true, attempts: 3 });
+    expect(waits).toEqual([50, 100]);
+  });
+
+  it('gives up after the attempt limit, reports the error, and tries again on the next sync', async () => {
+    const runner = fakeRunner(10);
+    const syncer = new Syncer({ runner, attempts: 3, sleep: async () => {} });
+    const res = await syncer.sync(ir('n1'));
+    expect(res.applied).toBe(false);
+    expect(res.error).toMatch(/resource busy/);
+    expect((await syncer.sync(ir('n1'))).attempts).toBe(3);
+    expect(runner.scripts).toHaveLength(0);
+  });
+
+  it('uses the configured table name and removes it on uninstall', async () => {
+    const runner = fakeRunner(0);
+    const syncer = new Syncer({ runner, table: { family: 'inet', name: 'np-test' } });
+    await syncer.sync(ir('n1'));
+    await syncer.remove();
+    expect(runner.scripts[0]).toContain('table inet np-test {');
+    expect(runner.scripts[1]).toBe('add table inet np-test\ndelete table inet np-test\n');
+  });
+});
