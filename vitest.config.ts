@@ -3,9 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Kernel tests build network namespaces; they share the host's netns
-    // names and nft tables, so their files must not run in parallel with each other.
+    reporters: ['default', './test/support/summary-reporter.ts'],
     testTimeout: 30_000,
-    hookTimeout: 120_000,
+    hookTimeout: 180_000,
   },
 });

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the system tools nftpol's kernel tests and dataplane use (nft,
+# ip, socat, conntrack, iperf3) from Debian's packages, when they are missing
+# and we are root. Without root it only says what is missing: the kernel
+# tests then skip with that reason (outside CI) or fail loudly (in CI).
+set -euo pipefail
+need=()
+command -v nft >/dev/null || need+=(nftables)
+command -v ip >/dev/null || need+=(iproute2)
+command -v socat >/dev/null || need+=(socat)
+command -v conntrack >/dev/null || need+=(conntrack)
+command -v iperf3 >/dev/null || need+=(iperf3)
+command -v modprobe >/dev/null || need+=(kmod)
+if [ ${#need[@]} -eq 0 ]; then
+  echo "system-deps: nft, ip, socat, conntrack, iperf3 present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "system-deps: missing ${need[*]}; install them as root (apt-get install -y ${need[*]})" >&2
+  exit 0
+fi
+echo "system-deps: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${need[@]}" >/dev/null
