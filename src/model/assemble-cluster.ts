@@ -1,0 +1,121 @@
+// Many decoded objects -> ClusterObjects: normalize each, then settle what
+// only the whole set can tell.
+//  - Duplicates: the first definition wins; pods are keyed by namespace/name
+//    whatever their kind (ClusterState is), so a Deployment and a Pod of the
+//    same name collide too.
+//  - Workloads whose pods are also in the input (a snapshot of a cluster has
+//    the Deployment, its ReplicaSet and its Pods) stand for nothing more: the
+//    real pods do. A workload is dropped when some object names it as its
+//    controller, which removes the Deployment above a ReplicaSet and the
+//    ReplicaSet above its Pods.
+//  - Namespaces that pods or policies use but nobody declares are created with
+//    only the kubernetes.io/metadata.name label, as the server would have them.
+import { namespaceLabels } from './normalize-namespace.ts';
+import type { ModelObject, NormalizeOptions, RawObject } from './normalize-object.ts';
+import { normalizeObject } from './normalize-object.ts';
+import { formatSourceRef, ProblemList } from './problems.ts';
+import type { SourceProblem } from './problems.ts';
+import type { ClusterObjects, Namespace, NetworkPolicy, Node, Pod, SourceRef } from './types.ts';
+
+export interface AssembleResult {
+  readonly objects: ClusterObjects;
+  readonly problems: readonly SourceProblem[];
+}
+
+type Located = { readonly object: ModelObject; readonly source: SourceRef; readonly line?: number };
+
+export function assembleCluster(raws: readonly RawObject[], opts: NormalizeOptions = {}): AssembleResult {
+  const problems: SourceProblem[] = [];
+  const normalized: Located[] = [];
+  for (const raw of raws) {
+    const r = normalizeObject(raw, opts);
+    problems.push(...r.problems);
+    if (r.object) normalized.push({ object: r.object, source: raw.source, ...(raw.line !== undefined && { line: raw.line }) });
+  }
+  const kept = dropDuplicates(dropControlledWorkloads(normalized, problems), problems);
+  const namespaces: Namespace[] = [];
+  const pods: Pod[] = [];
+  const policies: NetworkPolicy[] = [];
+  const nodes: Node[] = [];
+  for (const { object } of kept) {
+    if (object.type === 'namespace') namespaces.push(object.value);
+    else if (object.type === 'pod') pods.push(object.value);
+    else if (object.type === 'policy') policies.push(object.value);
+    else nodes.push(object.value);
+  }
+  addImplicitNamespaces(namespaces, [...pods, ...policies], problems);
+  return { objects: { namespaces, pods, policies, nodes }, problems };
+}
+
+function kindOf(o: ModelObject): string {
+  if (o.type === 'pod') return o.value.kind;
+  return { namespace: 'Namespace', policy: 'NetworkPolicy', node: 'Node' }[o.type];
+}
+
+function namespaceOf(o: ModelObject): string | undefined {
+  return o.type === 'pod' || o.type === 'policy' ? o.value.namespace : undefined;
+}
+
+function contextOf(l: Located): ConstructorParameters<typeof ProblemList>[0] {
+  const namespace = namespaceOf(l.object);
+  return { source: l.source, kind: kindOf(l.object), name: l.object.value.name, ...(namespace !== undefined && { namespace }) };
+}
+
+/** Problems about a whole object point at the line where it starts. */
+function atLine(l: Located, items: readonly SourceProblem[]): SourceProblem[] {
+  return items.map((pr) => (l.line === undefined ? pr : { ...pr, line: l.line }));
+}
+
+function dropControlledWorkloads(all: readonly Located[], problems: SourceProblem[]): Located[] {
+  const controllers = new Map<string, string>();
+  for (const { object } of all) {
+    if (object.type === 'pod' && object.owner) {
+      controllers.set(`${object.value.namespace}/${object.owner.kind}/${object.owner.name}`, `${object.value.kind} ${object.value.name}`);
+    }
+  }
+  return all.filter((l) => {
+    const o = l.object;
+    if (o.type !== 'pod' || o.value.kind === 'Pod') return true;
+    const child = controllers.get(`${o.value.namespace}/${o.value.kind}/${o.value.name}`);
+    if (child === undefined) return true;
+    const p = new ProblemList(contextOf(l));
+    p.debug(undefined, `stands for no pods of its own: the ${child} it controls is in the input`);
+    problems.push(...atLine(l, p.items));
+    return false;
+  });
+}
+
+function dropDuplicates(all: readonly Located[], problems: SourceProblem[]): Located[] {
+  const seen = new Map<string, Located>();
+  return all.filter((l) => {
+    const ns = namespaceOf(l.object);
+    const key = `${l.object.type}:${ns === undefined ? '' : `${ns}/`}${l.object.value.name}`;
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, l);
+      return true;
+    }
+    const p = new ProblemList(contextOf(l));
+    const firstKind = kindOf(first.object);
+    if (firstKind === kindOf(l.object)) {
+      p.error(undefined, `duplicate ${firstKind}: first defined at ${formatSourceRef(first.source)}; this one is ignored`);
+    } else {
+      p.warn(undefined, `has the same namespace/name as ${firstKind} at ${formatSourceRef(first.source)}; pods are keyed by namespace/name, so this one is ignored`);
+    }
+    problems.push(...atLine(l, p.items));
+    return false;
+  });
+}
+
+function addImplicitNamespaces(namespaces: Namespace[], users: readonly (Pod | NetworkPolicy)[], problems: SourceProblem[]): void {
+  const declared = new Set(namespaces.map((n) => n.name));
+  for (const u of users) {
+    if (declared.has(u.namespace)) continue;
+    declared.add(u.namespace);
+    namespaces.push({ name: u.namespace, labels: namespaceLabels(u.namespace) });
+    const user = 'kind' in u ? u.kind : 'NetworkPolicy';
+    const p = new ProblemList({ source: u.source ?? { file: 'cluster', document: 0 }, kind: 'Namespace', name: u.namespace });
+    p.debug(undefined, `not declared; assumed to exist with only the label kubernetes.io/metadata.name (used by ${user} ${u.namespace}/${u.name})`);
+    problems.push(...p.items);
+  }
+}

@@ -1,0 +1,39 @@
+// Nodes: the addresses pods may see traffic from (InternalIP, then
+// ExternalIP, in that order so the first address is the cluster-internal one)
+// and the pod CIDRs allocated to the node (spec.podCIDRs, else spec.podCIDR).
+// Node data only informs addressing, so bad entries are warnings and skipped.
+import { childField, indexField } from './field-path.ts';
+import { parseCidr, parseIp } from './normalize-ip.ts';
+import type { ProblemList } from './problems.ts';
+import { isRecord, optArray, optRecord } from './raw.ts';
+import type { Node, SourceRef } from './types.ts';
+
+const ADDRESS_TYPES = ['InternalIP', 'ExternalIP'] as const;
+
+export function normalizeNode(raw: unknown, name: string, source: SourceRef, p: ProblemList): Node {
+  const rec = isRecord(raw) ? raw : {};
+  const spec = optRecord(rec.spec, 'spec', p) ?? {};
+  const status = optRecord(rec.status, 'status', p) ?? {};
+  const addresses: string[] = [];
+  const entries = optArray(status.addresses, 'status.addresses', p) ?? [];
+  for (const type of ADDRESS_TYPES) {
+    entries.forEach((e, i) => {
+      if (!isRecord(e) || e.type !== type) return;
+      const field = childField(indexField('status.addresses', i), 'address');
+      const parsed = typeof e.address === 'string' ? parseIp(e.address) : undefined;
+      if (!parsed?.ok) p.warn(field, parsed ? `${parsed.message}; skipped` : 'address must be a string; skipped');
+      else if (!addresses.includes(parsed.ip)) addresses.push(parsed.ip);
+    });
+  }
+  const cidrList = optArray(spec.podCIDRs, 'spec.podCIDRs', p);
+  const cidrEntries = cidrList && cidrList.length > 0
+    ? cidrList.map((v, i) => ({ v, field: indexField('spec.podCIDRs', i) }))
+    : spec.podCIDR != null ? [{ v: spec.podCIDR, field: 'spec.podCIDR' }] : [];
+  const podCIDRs: string[] = [];
+  for (const { v, field } of cidrEntries) {
+    const parsed = typeof v === 'string' ? parseCidr(v) : undefined;
+    if (!parsed?.ok) p.warn(field, parsed ? `${parsed.message}; skipped` : 'must be a CIDR string; skipped');
+    else if (!podCIDRs.includes(parsed.cidr)) podCIDRs.push(parsed.cidr);
+  }
+  return { name, addresses, podCIDRs, source };
+}

@@ -1,0 +1,118 @@
+// Pods, and the pod spec part that workload templates share. Container ports
+// come from containers and initContainers (sidecars are init containers and
+// serve ports); a port's protocol defaults to TCP. A pod with no phase is
+// taken as Running: a pod written in a manifest is meant to run.
+import { childField, indexField } from './field-path.ts';
+import { parseIp } from './normalize-ip.ts';
+import { readLabels } from './normalize-labels.ts';
+import type { ObjectMeta } from './normalize-policy.ts';
+import { portNameProblem, portNumberProblem, readProtocol } from './normalize-ports.ts';
+import type { ProblemList } from './problems.ts';
+import { describe, isRecord, optArray, optBoolean, optRecord, optString } from './raw.ts';
+import type { ContainerPort, Labels, Pod, PodPhase } from './types.ts';
+
+const PHASES: readonly PodPhase[] = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
+
+/** What a pod and a workload's pod template have in common. */
+export interface PodTemplateFacts {
+  readonly labels: Labels;
+  readonly nodeName?: string;
+  readonly hostNetwork: boolean;
+  readonly ports: readonly ContainerPort[];
+}
+
+/** Reads labels (from `metaField`) and the pod spec (at `specField`) of a pod or template. */
+export function readPodTemplate(template: unknown, metaField: string, specField: string, p: ProblemList): PodTemplateFacts {
+  const rec = isRecord(template) ? template : {};
+  const metadata = optRecord(rec.metadata, metaField, p) ?? {};
+  const spec = optRecord(rec.spec, specField, p) ?? {};
+  const nodeName = optString(spec.nodeName, childField(specField, 'nodeName'), p);
+  return {
+    labels: readLabels(metadata.labels, childField(metaField, 'labels'), p),
+    ...(nodeName !== undefined && nodeName !== '' && { nodeName }),
+    hostNetwork: optBoolean(spec.hostNetwork, childField(specField, 'hostNetwork'), p) ?? false,
+    ports: [
+      ...readContainerPorts(spec.containers, childField(specField, 'containers'), p),
+      ...readContainerPorts(spec.initContainers, childField(specField, 'initContainers'), p),
+    ],
+  };
+}
+
+function readContainerPorts(value: unknown, field: string, p: ProblemList): ContainerPort[] {
+  const out: ContainerPort[] = [];
+  (optArray(value, field, p) ?? []).forEach((container, c) => {
+    const cField = indexField(field, c);
+    if (!isRecord(container)) {
+      p.error(cField, `must be a mapping, got ${describe(container)}`);
+      return;
+    }
+    const portsField = childField(cField, 'ports');
+    (optArray(container.ports, portsField, p) ?? []).forEach((raw, i) => {
+      const port = readContainerPort(raw, indexField(portsField, i), p);
+      if (port) out.push(port);
+    });
+  });
+  return out;
+}
+
+/** One containerPort; dropped (with an error) when invalid, as the API would refuse the pod. */
+function readContainerPort(raw: unknown, field: string, p: ProblemList): ContainerPort | undefined {
+  if (!isRecord(raw)) {
+    p.error(field, `must be a mapping with containerPort, got ${describe(raw)}`);
+    return undefined;
+  }
+  const before = p.errorCount;
+  const numberProblem = raw.containerPort == null ? 'containerPort is required' : portNumberProblem(raw.containerPort);
+  if (numberProblem) p.error(childField(field, 'containerPort'), numberProblem);
+  const proto = readProtocol(raw.protocol, childField(field, 'protocol'), p);
+  const name = optString(raw.name, childField(field, 'name'), p);
+  const nameProblem = name === undefined ? undefined : portNameProblem(name);
+  if (nameProblem) p.error(childField(field, 'name'), nameProblem);
+  if (p.errorCount > before || !proto) return undefined;
+  return { ...(name !== undefined && { name }), port: raw.containerPort as number, protocol: proto.protocol };
+}
+
+/** status.podIPs, else status.podIP; canonical text, no duplicates. */
+function readPodIps(status: Readonly<Record<string, unknown>>, p: ProblemList): string[] {
+  const list = optArray(status.podIPs, 'status.podIPs', p);
+  const entries: { value: unknown; field: string }[] = list && list.length > 0
+    ? list.map((e, i) => ({ value: isRecord(e) ? e.ip : e, field: childField(indexField('status.podIPs', i), 'ip') }))
+    : status.podIP != null ? [{ value: status.podIP, field: 'status.podIP' }] : [];
+  const ips: string[] = [];
+  for (const { value, field } of entries) {
+    if (typeof value !== 'string') {
+      p.error(field, `must be an IP address string, got ${describe(value)}`);
+      continue;
+    }
+    const parsed = parseIp(value);
+    if (!parsed.ok) p.error(field, parsed.message);
+    else {
+      for (const w of parsed.warnings) p.warn(field, w);
+      if (!ips.includes(parsed.ip)) ips.push(parsed.ip);
+    }
+  }
+  return ips;
+}
+
+function readPhase(value: unknown, p: ProblemList): PodPhase {
+  const phase = optString(value, 'status.phase', p);
+  if (phase === undefined) return 'Running';
+  if ((PHASES as readonly string[]).includes(phase)) return phase as PodPhase;
+  p.warn('status.phase', `unknown phase ${JSON.stringify(phase)}; taken as Unknown`);
+  return 'Unknown';
+}
+
+export function normalizePod(raw: unknown, meta: ObjectMeta, p: ProblemList): Pod {
+  const rec = isRecord(raw) ? raw : {};
+  const facts = readPodTemplate(rec, 'metadata', 'spec', p);
+  const status = optRecord(rec.status, 'status', p) ?? {};
+  return {
+    namespace: meta.namespace,
+    name: meta.name,
+    kind: 'Pod',
+    ...facts,
+    ips: readPodIps(status, p),
+    phase: readPhase(status.phase, p),
+    source: meta.source,
+  };
+}

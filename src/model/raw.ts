@@ -1,0 +1,57 @@
+// Narrowing of decoded YAML/JSON (`unknown`) into the shapes we read.
+// JSON null counts as absent, as it does for the API server's decoder.
+import { childField } from './field-path.ts';
+import type { ProblemList } from './problems.ts';
+
+export type RawRecord = Readonly<Record<string, unknown>>;
+
+export function isRecord(value: unknown): value is RawRecord {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+export function optRecord(value: unknown, field: string, p: ProblemList): RawRecord | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (isRecord(value)) return value;
+  p.error(field, `must be a mapping, got ${describe(value)}`);
+  return undefined;
+}
+
+export function optArray(value: unknown, field: string, p: ProblemList): readonly unknown[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return value as readonly unknown[];
+  p.error(field, `must be a list, got ${describe(value)}`);
+  return undefined;
+}
+
+export function optString(value: unknown, field: string, p: ProblemList): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  p.error(field, `must be a string, got ${describe(value)}`);
+  return undefined;
+}
+
+export function optBoolean(value: unknown, field: string, p: ProblemList): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'boolean') return value;
+  p.error(field, `must be true or false, got ${describe(value)}`);
+  return undefined;
+}
+
+/** A map of string to string (labels); non-string values are errors, as in the API. */
+export function readStringMap(value: unknown, field: string, p: ProblemList): Record<string, string> {
+  const out: Record<string, string> = {};
+  const rec = optRecord(value, field, p);
+  if (!rec) return out;
+  for (const [k, v] of Object.entries(rec)) {
+    if (typeof v === 'string') out[k] = v;
+    else p.error(childField(field, k), `must be a string, got ${describe(v)} (quote it in YAML)`);
+  }
+  return out;
+}

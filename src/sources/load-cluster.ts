@@ -1,0 +1,30 @@
+// Manifest mode: paths -> ClusterObjects plus every problem found on the way.
+// Objects with errors are still returned in their fail-closed form (see
+// normalizePolicy); callers that must not run on bad input (the CLI) check
+// for problems of severity "error" and stop.
+import type { NormalizeOptions } from '../model/normalize-object.ts';
+import { assembleCluster } from '../model/assemble-cluster.ts';
+import type { SourceProblem } from '../model/problems.ts';
+import type { ClusterObjects } from '../model/types.ts';
+import type { ReadManifestsOptions } from './manifest-files.ts';
+import { readManifests } from './manifest-files.ts';
+
+export { assignPodAddresses } from './assign-addresses.ts';
+
+export interface LoadOptions extends ReadManifestsOptions, NormalizeOptions {}
+
+export interface LoadResult {
+  readonly objects: ClusterObjects;
+  readonly problems: readonly SourceProblem[];
+}
+
+export async function loadManifests(paths: readonly string[], opts: LoadOptions = {}): Promise<LoadResult> {
+  const read = await readManifests(paths, opts);
+  const assembled = assembleCluster(read.documents, opts);
+  return { objects: assembled.objects, problems: [...read.problems, ...assembled.problems] };
+}
+
+/** True when any problem is an error (the input should not be trusted as is). */
+export function hasErrors(problems: readonly SourceProblem[]): boolean {
+  return problems.some((p) => p.severity === 'error');
+}

@@ -1,0 +1,93 @@
+// Where manifests come from: files, folders (recursively, *.yaml, *.yml and
+// *.json, in sorted order), glob patterns, and "-" for standard input. This is
+// the I/O edge of the sources stage; everything after it is pure.
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { glob, isDynamicPattern } from 'tinyglobby';
+import type { RawObject } from '../model/normalize-object.ts';
+import type { SourceProblem } from '../model/problems.ts';
+import { parseManifestText } from './manifest-documents.ts';
+
+export const STDIN_NAME = '<stdin>';
+const MANIFEST_PATTERN = '**/*.{yaml,yml,json}';
+
+export interface ReadManifestsOptions {
+  /** Directory that relative paths and globs start from; process.cwd() by default. */
+  readonly cwd?: string;
+  /** Reads standard input for "-"; tests pass their own. */
+  readonly readStdin?: () => Promise<string>;
+}
+
+export interface ManifestDocuments {
+  readonly documents: readonly RawObject[];
+  readonly problems: readonly SourceProblem[];
+}
+
+/** Reads and parses every manifest the paths name, in order, each file once. */
+export async function readManifests(paths: readonly string[], opts: ReadManifestsOptions = {}): Promise<ManifestDocuments> {
+  const { files, problems } = await expandManifestPaths(paths, opts);
+  const documents: RawObject[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = file === STDIN_NAME ? await (opts.readStdin ?? readStdin)() : await readFile(path.resolve(opts.cwd ?? '.', file), 'utf8');
+    } catch (err) {
+      problems.push({ severity: 'error', file, message: `cannot read: ${errorText(err)}` });
+      continue;
+    }
+    const parsed = parseManifestText(text, file);
+    documents.push(...parsed.documents);
+    problems.push(...parsed.problems);
+  }
+  return { documents, problems };
+}
+
+/**
+ * The files that paths name, as display names: as given for files, joined to
+ * the folder or glob base for what was found inside. "-" becomes "<stdin>".
+ */
+export async function expandManifestPaths(paths: readonly string[], opts: ReadManifestsOptions = {}): Promise<{ files: string[]; problems: SourceProblem[] }> {
+  const cwd = opts.cwd ?? process.cwd();
+  const files: string[] = [];
+  const problems: SourceProblem[] = [];
+  const seen = new Set<string>();
+  const add = (file: string): void => {
+    const key = file === STDIN_NAME ? file : path.resolve(cwd, file);
+    if (!seen.has(key)) {
+      seen.add(key);
+      files.push(file);
+    }
+  };
+  for (const p of paths) {
+    if (p === '-') {
+      add(STDIN_NAME);
+      continue;
+    }
+    const info = await stat(path.resolve(cwd, p)).catch(() => undefined);
+    if (info?.isDirectory()) {
+      const found = (await glob(MANIFEST_PATTERN, { cwd: path.resolve(cwd, p) })).sort();
+      if (found.length === 0) problems.push({ severity: 'warning', file: p, message: 'folder has no *.yaml, *.yml or *.json files' });
+      for (const f of found) add(path.join(p, f));
+    } else if (info) {
+      add(p);
+    } else if (isDynamicPattern(p)) {
+      const found = (await glob(p, { cwd, absolute: path.isAbsolute(p) })).sort();
+      if (found.length === 0) problems.push({ severity: 'error', file: p, message: 'no files match this pattern' });
+      for (const f of found) add(f);
+    } else {
+      problems.push({ severity: 'error', file: p, message: 'no such file or folder' });
+    }
+  }
+  return { files, problems };
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error && 'code' in err && typeof err.code === 'string') return `${err.code}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}

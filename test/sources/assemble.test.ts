@@ -1,0 +1,99 @@
+// Whole-input rules: implicit namespaces, duplicates, workloads whose pods are
+// present, and deterministic pod addresses.
+import { describe, expect, it } from 'vitest';
+import { assembleCluster } from '../../src/model/assemble-cluster.ts';
+import type { RawObject } from '../../src/model/normalize-object.ts';
+import type { ClusterObjects, Pod } from '../../src/model/types.ts';
+import { assignPodAddresses } from '../../src/sources/load-cluster.ts';
+
+const raws = (...values: unknown[]): RawObject[] => values.map((value, document) => ({ source: { file: 'f.yaml', document }, value }));
+const podObj = (name: string, namespace: string, metadata: object = {}): unknown =>
+  ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, ...metadata } });
+
+describe('assembleCluster', () => {
+  it('creates undeclared namespaces with only the name label, noting it at debug level', () => {
+    const { objects, problems } = assembleCluster(raws(
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a', labels: { x: 'y' } } },
+      podObj('p', 'a'),
+      podObj('q', 'b'),
+      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'np', namespace: 'c' }, spec: {} },
+    ));
+    expect(objects.namespaces.map((n) => [n.name, n.labels])).toEqual([
+      ['a', { x: 'y', 'kubernetes.io/metadata.name': 'a' }],
+      ['b', { 'kubernetes.io/metadata.name': 'b' }],
+      ['c', { 'kubernetes.io/metadata.name': 'c' }],
+    ]);
+    expect(problems.map((p) => [p.severity, p.kind, p.name, p.document])).toEqual([
+      ['debug', 'Namespace', 'b', 2],
+      ['debug', 'Namespace', 'c', 3],
+    ]);
+  });
+
+  it('keeps the first of duplicates', () => {
+    const { objects, problems } = assembleCluster(raws(
+      podObj('p', 'a', { labels: { v: '1' } }),
+      podObj('p', 'a', { labels: { v: '2' } }),
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'p', namespace: 'a' }, spec: { template: {} } },
+    ));
+    expect(objects.pods.map((p) => [p.kind, p.labels])).toEqual([['Pod', { v: '1' }]]);
+    expect(problems.filter((p) => p.severity !== 'debug').map((p) => [p.severity, p.kind, p.document, p.message])).toEqual([
+      ['error', 'Pod', 1, 'duplicate Pod: first defined at f.yaml doc 0; this one is ignored'],
+      ['warning', 'Deployment', 2, 'has the same namespace/name as Pod at f.yaml doc 0; pods are keyed by namespace/name, so this one is ignored'],
+    ]);
+  });
+
+  it('drops workloads whose pods are in the input', () => {
+    const owned = (kind: string, name: string): object => ({ ownerReferences: [{ apiVersion: 'apps/v1', kind, name, controller: true, uid: 'u' }] });
+    const { objects } = assembleCluster(raws(
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'a' }, spec: { template: {} } },
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-1', namespace: 'a', ...owned('Deployment', 'web') }, spec: { template: {} } },
+      podObj('web-1-x', 'a', owned('ReplicaSet', 'web-1')),
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'a' }, spec: { template: {} } },
+    ));
+    expect(objects.pods.map((p) => `${p.kind} ${p.name}`)).toEqual(['Pod web-1-x', 'Deployment api']);
+  });
+});
+
+describe('assignPodAddresses', () => {
+  const pod = (name: string, over: Partial<Pod> = {}): Pod =>
+    ({ namespace: 'ns', name, kind: 'Pod', labels: {}, ips: [], hostNetwork: false, phase: 'Running', ports: [], ...over });
+  const cluster = (pods: Pod[], nodes: ClusterObjects['nodes'] = []): ClusterObjects => ({ namespaces: [], pods, policies: [], nodes });
+  const ips = (c: ClusterObjects): Record<string, readonly string[]> => Object.fromEntries(c.pods.map((p) => [p.name, p.ips]));
+
+  it('numbers pods without addresses in name order, skipping taken ones', () => {
+    const out = assignPodAddresses(cluster([
+      pod('c'), pod('a'), pod('b', { ips: ['10.244.0.2'] }), pod('d', { kind: 'Deployment' }),
+      pod('done', { phase: 'Succeeded' }),
+    ]));
+    expect(ips(out)).toEqual({ a: ['10.244.0.1'], b: ['10.244.0.2'], c: ['10.244.0.3'], d: ['10.244.0.4'], done: [] });
+  });
+
+  it('is deterministic whatever the input order', () => {
+    const ps = [pod('x'), pod('y'), pod('z', { namespace: 'a' })];
+    expect(ips(assignPodAddresses(cluster(ps)))).toEqual(ips(assignPodAddresses(cluster([...ps].reverse()))));
+    expect(ips(assignPodAddresses(cluster(ps))).z).toEqual(['10.244.0.1']);
+  });
+
+  it('skips .0 and .255', () => {
+    const many = Array.from({ length: 300 }, (_, i) => pod(`p${String(i).padStart(3, '0')}`));
+    const out = ips(assignPodAddresses(cluster(many)));
+    expect(out.p253).toEqual(['10.244.0.254']);
+    expect(out.p254).toEqual(['10.244.1.1']);
+  });
+
+  it('gives host-network pods their node address, or one per unknown node', () => {
+    const out = assignPodAddresses(cluster(
+      [
+        pod('h1', { hostNetwork: true, nodeName: 'n1' }),
+        pod('h2', { hostNetwork: true, nodeName: 'n1' }),
+        pod('h3', { hostNetwork: true, nodeName: 'ghost' }),
+        pod('h4', { hostNetwork: true }),
+        pod('h5', { hostNetwork: true, nodeName: 'ghost' }),
+      ],
+      [{ name: 'n1', addresses: ['192.168.1.10'], podCIDRs: [] }],
+    ));
+    expect(ips(out)).toEqual({
+      h1: ['192.168.1.10'], h2: ['192.168.1.10'], h3: ['192.168.255.1'], h4: ['192.168.255.2'], h5: ['192.168.255.1'],
+    });
+  });
+});
