@@ -1,0 +1,82 @@
+// `nftpol test PATH...`: runs PolicyTests (files, or folders searched
+// recursively) and reports as text or JSON, optionally also as JUnit XML.
+// Exit 0 when every case passed, 1 when a case failed, 2 on bad input (a test
+// file that does not validate, manifests with errors, an endpoint or port that
+// names nothing, a folder without tests, an unavailable dataplane).
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { formatProblem, type SourceProblem } from '../../model/problems.ts';
+import { collectPolicyTests } from '../../policytest/collect-tests.ts';
+import { DataplaneUnavailableError, dataplaneFor, type Dataplane } from '../../policytest/dataplane.ts';
+import { TestWorldLoader } from '../../policytest/load-test-world.ts';
+import { renderJsonReport } from '../../policytest/report-json.ts';
+import { renderJunitReport } from '../../policytest/report-junit.ts';
+import { renderTextReport } from '../../policytest/report-text.ts';
+import { runPolicyTests } from '../../policytest/run-tests.ts';
+import { styleFor } from '../format/style.ts';
+import { EXIT, type CliIO } from '../io.ts';
+import type { CommandContext } from './command-context.ts';
+
+export interface TestCommandOptions {
+  readonly output: 'text' | 'json';
+  readonly junit?: string;
+  readonly verbose?: boolean;
+  readonly dataplane: string;
+}
+
+export function registerTestCommand(program: Command, ctx: CommandContext): Command {
+  return program
+    .command('test')
+    .description('run PolicyTests: check that connections are allowed or denied as the tests expect')
+    .argument('<paths...>', 'PolicyTest files, or folders searched recursively for them')
+    .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json']).default('text'))
+    .option('--junit <file>', 'also write a JUnit XML report to FILE')
+    .option('-v, --verbose', 'also list passing cases, and debug notes about the manifests')
+    .addOption(new Option('--dataplane <name>', 'what decides each flow: model (the policy engine) or kernel').choices(['model', 'kernel']).default('model'))
+    .addHelpText('after', '\nExit status: 0 every case passed, 1 a case failed, 2 bad input.')
+    .action(async (paths: string[], opts: TestCommandOptions) => {
+      ctx.setExitCode(await runTestCommand(paths, opts, ctx.io, ctx.cwd ?? process.cwd()));
+    });
+}
+
+function printProblems(problems: readonly SourceProblem[], io: CliIO, verbose: boolean): void {
+  const s = styleFor(io.stderr);
+  for (const p of problems) {
+    if (p.severity === 'debug' && !verbose) continue;
+    const tag = p.severity === 'error' ? s.red('error') : p.severity === 'warning' ? s.yellow('warning') : s.dim('debug');
+    io.stderr.write(`${tag}: ${formatProblem(p)}\n`);
+  }
+}
+
+export async function runTestCommand(paths: readonly string[], opts: TestCommandOptions, io: CliIO, cwd: string): Promise<number> {
+  const verbose = opts.verbose === true;
+  let dataplane: Dataplane;
+  try {
+    dataplane = dataplaneFor(opts.dataplane);
+  } catch (err) {
+    if (!(err instanceof DataplaneUnavailableError)) throw err;
+    io.stderr.write(`error: ${err.message}\n`);
+    return EXIT.badInput;
+  }
+  const collected = await collectPolicyTests(paths, cwd);
+  const outcome = await runPolicyTests(collected, { dataplane, loader: new TestWorldLoader({ cwd }) });
+  if (!outcome.ok) {
+    printProblems(outcome.problems, io, verbose);
+    const n = outcome.problems.filter((p) => p.severity === 'error').length;
+    io.stderr.write(`error: ${n} error${n === 1 ? '' : 's'} in the PolicyTests or their manifests; no case was run\n`);
+    return EXIT.badInput;
+  }
+  const { run } = outcome;
+  printProblems(run.problems, io, verbose);
+  io.stdout.write(opts.output === 'json' ? renderJsonReport(run) : renderTextReport(run, { verbose, style: styleFor(io.stdout) }));
+  if (opts.junit !== undefined) {
+    try {
+      await writeFile(opts.junit, renderJunitReport(run));
+    } catch (err) {
+      io.stderr.write(`error: cannot write the JUnit report ${opts.junit}: ${err instanceof Error ? err.message : String(err)}\n`);
+      return EXIT.badInput;
+    }
+  }
+  return run.summary.failed > 0 ? EXIT.failure : EXIT.ok;
+}

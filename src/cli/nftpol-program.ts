@@ -1,0 +1,52 @@
+// The `nftpol` command line as a function: `main(argv, io)` parses the
+// arguments (without the node and script names), runs the subcommand and
+// returns the exit code, writing only to io. Tests call it in-process;
+// nftpol-main.ts calls it with the process streams.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerTestCommand } from './commands/test-command.ts';
+import { EXIT, UsageError, type CliIO } from './io.ts';
+
+export interface MainOptions {
+  /** Directory that relative paths start from; process.cwd() by default. */
+  readonly cwd?: string;
+}
+
+function packageVersion(): string {
+  try {
+    // src/cli/ and dist/cli/ are both two levels below the package root.
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function main(argv: readonly string[], io: CliIO, opts: MainOptions = {}): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('nftpol')
+    .description('Kubernetes NetworkPolicy with nftables: policy tests (more commands to come)')
+    .version(packageVersion())
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+    });
+  const ctx = { io, ...(opts.cwd !== undefined && { cwd: opts.cwd }), setExitCode: (code: number) => void (exitCode = code) };
+  registerTestCommand(program, ctx);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end with exit code 0; usage mistakes are bad input.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (err instanceof UsageError) {
+      io.stderr.write(`error: ${err.message}\n`);
+      return EXIT.badInput;
+    }
+    io.stderr.write(`nftpol: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT.failure;
+  }
+  return exitCode;
+}

@@ -1,0 +1,141 @@
+// A PolicyTest's cluster: its `resources` (files, folders, globs relative to
+// the test file) read by the sources, plus its inline `objects`, normalized by
+// the same code, with addresses assigned to pods that have none. Worlds are
+// cached: tests naming the same resources (and no inline objects) share one
+// ClusterState and one PolicyEngine, and each resource set is read once.
+//
+// Precedence: an inline object replaces any earlier object, from the
+// resources or from `objects`, with the same kind, namespace and name.
+// Duplicates among the resources themselves are the sources' business (they
+// report them, as they do for every nftpol command reading those files).
+import path from 'node:path';
+import { assembleCluster } from '../model/assemble-cluster.ts';
+import { ClusterState } from '../model/cluster-state.ts';
+import type { RawObject } from '../model/normalize-object.ts';
+import type { SourceProblem } from '../model/problems.ts';
+import { isRecord } from '../model/raw.ts';
+import type { ClusterObjects } from '../model/types.ts';
+import { PolicyEngine } from '../policy/engine.ts';
+import { assignPodAddresses } from '../sources/load-cluster.ts';
+import { readManifests, type ManifestDocuments } from '../sources/manifest-files.ts';
+import type { PolicyTest } from './parse-test-file.ts';
+
+export interface TestWorld {
+  /** Identifies the world: its resource set, plus the test document when it has inline objects. */
+  readonly key: string;
+  readonly objects: ClusterObjects;
+  readonly state: ClusterState;
+  /** One engine per world: its isolation memo serves every case asked of it. */
+  readonly engine: PolicyEngine;
+}
+
+export interface LoadedWorld {
+  /** Built even when the sources found errors (objects with errors in their fail-closed form). */
+  readonly world: TestWorld;
+  /** Every problem the sources found (errors, warnings, debug notes). */
+  readonly problems: readonly SourceProblem[];
+}
+
+/** Kinds without a namespace: their identity is kind and name alone. */
+const CLUSTER_SCOPED = new Set(['Namespace', 'Node']);
+
+/** kind/namespace/name of a decoded object, as written (undefined when it has no kind or name). */
+function identity(value: unknown): string | undefined {
+  if (!isRecord(value) || typeof value.kind !== 'string' || !isRecord(value.metadata)) return undefined;
+  const { name, namespace } = value.metadata;
+  if (typeof name !== 'string' || name === '') return undefined;
+  const ns = CLUSTER_SCOPED.has(value.kind) ? '' : typeof namespace === 'string' && namespace !== '' ? namespace : 'default';
+  return `${value.kind}/${ns}/${name}`;
+}
+
+/** Decoded inline objects, located in the test file so problems name their lines. */
+function inlineDocuments(test: PolicyTest): RawObject[] {
+  return test.objects.map((value, k) => {
+    const line = test.lineOf(`objects[${k}]`);
+    return {
+      source: { file: test.file, document: test.document },
+      value,
+      ...(line !== undefined && { line }),
+      locate: (field: string) => test.lineOf(field === '' ? `objects[${k}]` : `objects[${k}].${field}`),
+    };
+  });
+}
+
+/** Resources (in order) then inline objects; an inline object drops every earlier one of the same identity. */
+export function mergeDocuments(resources: readonly RawObject[], inline: readonly RawObject[]): RawObject[] {
+  const out: (RawObject | undefined)[] = [...resources];
+  const at = new Map<string, number[]>();
+  out.forEach((r, i) => {
+    const id = r && identity(r.value);
+    if (id !== undefined) at.set(id, [...(at.get(id) ?? []), i]);
+  });
+  for (const r of inline) {
+    const id = identity(r.value);
+    if (id !== undefined) {
+      for (const i of at.get(id) ?? []) out[i] = undefined;
+      at.set(id, [out.length]);
+    }
+    out.push(r);
+  }
+  return out.filter((r): r is RawObject => r !== undefined);
+}
+
+export interface WorldLoaderOptions {
+  /** Directory that relative test-file paths start from. */
+  readonly cwd: string;
+}
+
+export class TestWorldLoader {
+  private readonly cwd: string;
+  private readonly resourceCache = new Map<string, Promise<ManifestDocuments>>();
+  private readonly worldCache = new Map<string, Promise<LoadedWorld>>();
+
+  constructor(opts: WorldLoaderOptions) {
+    this.cwd = opts.cwd;
+  }
+
+  /** The resource paths of a test as the sources should read them: relative to the working directory. */
+  resourcePaths(test: PolicyTest): string[] {
+    const dir = path.dirname(test.file);
+    return test.resources.map((r) => (path.isAbsolute(r) ? path.normalize(r) : path.join(dir, r)));
+  }
+
+  /** The world a test runs in; the same promise for every test with the same world. */
+  worldFor(test: PolicyTest): Promise<LoadedWorld> {
+    const paths = this.resourcePaths(test);
+    const resourceKey = JSON.stringify(paths);
+    const key = test.objects.length === 0 ? resourceKey : `${resourceKey}#${test.file}#${test.document}`;
+    let world = this.worldCache.get(key);
+    if (!world) {
+      world = this.build(key, resourceKey, paths, test);
+      this.worldCache.set(key, world);
+    }
+    return world;
+  }
+
+  /** How many distinct worlds and resource sets were loaded so far. */
+  get counts(): { worlds: number; resourceSets: number } {
+    return { worlds: this.worldCache.size, resourceSets: this.resourceCache.size };
+  }
+
+  private resources(resourceKey: string, paths: readonly string[]): Promise<ManifestDocuments> {
+    let read = this.resourceCache.get(resourceKey);
+    if (!read) {
+      read = paths.length === 0 ? Promise.resolve({ documents: [], problems: [] }) : readManifests(paths, { cwd: this.cwd });
+      this.resourceCache.set(resourceKey, read);
+    }
+    return read;
+  }
+
+  private async build(key: string, resourceKey: string, paths: readonly string[], test: PolicyTest): Promise<LoadedWorld> {
+    const read = await this.resources(resourceKey, paths);
+    const inline = test.objects.length === 0 ? [] : inlineDocuments(test);
+    const assembled = assembleCluster(mergeDocuments(read.documents, inline));
+    const objects = assignPodAddresses(assembled.objects);
+    const state = new ClusterState(objects);
+    return {
+      world: { key, objects, state, engine: new PolicyEngine(state) },
+      problems: [...read.problems, ...assembled.problems],
+    };
+  }
+}

@@ -1,0 +1,348 @@
+// The PolicyTest file format: YAML documents of kind PolicyTest, each naming
+// the manifests that make up a cluster and the connections that must be
+// allowed or denied in it. Validation is strict: an unknown key, a missing
+// port or an `expect` other than allow|deny is an error naming the file,
+// document, case and field (and the line), never a silently skipped case.
+import { isMap, isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { childField, indexField, parseFieldPath } from '../model/field-path.ts';
+import { portNameProblem, portNumberProblem } from '../model/normalize-ports.ts';
+import type { SourceProblem } from '../model/problems.ts';
+import { describe, isRecord, type RawRecord } from '../model/raw.ts';
+import { PROTOCOLS, type Protocol } from '../model/types.ts';
+
+export const POLICY_TEST_API_VERSION = 'nftpol.dev/v1alpha1';
+export const POLICY_TEST_KIND = 'PolicyTest';
+
+export type Expectation = 'allow' | 'deny';
+
+export interface PolicyTestCase {
+  /** Index in the document's `cases` list. */
+  readonly index: number;
+  readonly name?: string;
+  /** One endpoint or several; `fromList` says whether the YAML wrote a list (for field paths). */
+  readonly from: readonly string[];
+  readonly fromList: boolean;
+  readonly to: readonly string[];
+  readonly toList: boolean;
+  /** A port number, or a container port name resolved on the destination. */
+  readonly port: number | string;
+  readonly protocol: Protocol;
+  readonly expect: Expectation;
+}
+
+export interface PolicyTest {
+  /** The test file's path as shown to the user (relative to the working directory when given so). */
+  readonly file: string;
+  /** Absolute path of the test file: `resources` are relative to its folder. */
+  readonly path: string;
+  /** 0-based YAML document index in the file. */
+  readonly document: number;
+  readonly name: string;
+  /** Paths and globs as written, relative to the test file. */
+  readonly resources: readonly string[];
+  /** Inline Kubernetes objects, as decoded; normalized when the test world is loaded. */
+  readonly objects: readonly unknown[];
+  readonly cases: readonly PolicyTestCase[];
+  /** The 1-based line of a field (e.g. "cases[2].from[1]"), or of its nearest written parent. */
+  readonly lineOf: (field: string) => number | undefined;
+}
+
+export interface ParsedTestFile {
+  readonly tests: readonly PolicyTest[];
+  readonly problems: readonly SourceProblem[];
+  /** Whether any document declared kind PolicyTest (valid or not). */
+  readonly hasPolicyTest: boolean;
+}
+
+const TOP_KEYS = ['apiVersion', 'kind', 'metadata', 'resources', 'objects', 'cases'];
+const METADATA_KEYS = ['name', 'labels', 'annotations'];
+const CASE_KEYS = ['name', 'from', 'to', 'port', 'protocol', 'expect'];
+
+/** A quick test before parsing: a file that never says PolicyTest holds none. */
+export function mayHoldPolicyTest(text: string): boolean {
+  return /\bkind\s*:\s*["']?PolicyTest\b/.test(text) || /"kind"\s*:\s*"PolicyTest"/.test(text);
+}
+
+/**
+ * Parses every PolicyTest document of a file. Documents of other kinds are
+ * skipped (a folder of tests may hold manifests too). `file` is the path to
+ * show, `path` the absolute one.
+ */
+export function parseTestFile(text: string, file: string, path: string): ParsedTestFile {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true });
+  const problems: SourceProblem[] = [];
+  const tests: PolicyTest[] = [];
+  let hasPolicyTest = false;
+  if (!Array.isArray(docs)) return { tests, problems, hasPolicyTest };
+  docs.forEach((doc, document) => {
+    const syntaxErrors = doc.errors;
+    if (syntaxErrors.length > 0) {
+      // A document that does not parse may or may not be a test; say so only
+      // when its text claims to be one, or the whole file would otherwise be lost.
+      const src = text.slice(doc.range[0], doc.range[2]);
+      if (!mayHoldPolicyTest(src)) return;
+      hasPolicyTest = true;
+      for (const e of syntaxErrors) {
+        const line = e.linePos?.[0].line;
+        problems.push({ severity: 'error', file, document, ...(line !== undefined && { line }), message: `YAML: ${yamlMessage(e.message)}` });
+      }
+      return;
+    }
+    const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (!isRecord(raw) || raw.kind !== POLICY_TEST_KIND) return;
+    hasPolicyTest = true;
+    const lineOf = locator(doc, lineCounter);
+    const reader = new TestReader(file, document, lineOf, nameOf(raw.metadata));
+    const test = reader.readTest(raw, path);
+    problems.push(...reader.problems);
+    if (test && reader.problems.length === 0) tests.push(test);
+  });
+  return { tests, problems, hasPolicyTest };
+}
+
+/** The yaml package's first message line, without the position we report apart. */
+function yamlMessage(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function nameOf(metadata: unknown): string | undefined {
+  return isRecord(metadata) && typeof metadata.name === 'string' ? metadata.name : undefined;
+}
+
+/** Finds the line of a field path in a parsed document, falling back to its parents. */
+function locator(doc: Document, lines: LineCounter): (field: string) => number | undefined {
+  return (field) => {
+    const segments = parseFieldPath(field);
+    for (let n = segments.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true);
+      if (isNode(node) && node.range) {
+        // For a mapping value, point at its key's line when the key is on an earlier line.
+        const parent = n > 0 ? (n === 1 ? doc.contents : doc.getIn(segments.slice(0, n - 1), true)) : undefined;
+        if (isMap(parent)) {
+          const pair = parent.items.find((p) => isNode(p.key) && (p.key as { value?: unknown }).value === segments[n - 1]);
+          if (pair && isNode(pair.key) && pair.key.range) return lines.linePos(pair.key.range[0]).line;
+        }
+        return lines.linePos(node.range[0]).line;
+      }
+    }
+    return undefined;
+  };
+}
+
+class TestReader {
+  readonly problems: SourceProblem[] = [];
+  private readonly file: string;
+  private readonly document: number;
+  private readonly lineOf: (field: string) => number | undefined;
+  private readonly name: string | undefined;
+
+  constructor(file: string, document: number, lineOf: (field: string) => number | undefined, name: string | undefined) {
+    this.file = file;
+    this.document = document;
+    this.lineOf = lineOf;
+    this.name = name;
+  }
+
+  error(field: string, message: string): void {
+    const line = this.lineOf(field);
+    this.problems.push({
+      severity: 'error',
+      file: this.file,
+      document: this.document,
+      ...(line !== undefined && { line }),
+      kind: POLICY_TEST_KIND,
+      ...(this.name !== undefined && { name: this.name }),
+      ...(field !== '' && { field }),
+      message,
+    });
+  }
+
+  private unknownKeys(rec: RawRecord, allowed: readonly string[], base: string): void {
+    for (const key of Object.keys(rec)) {
+      if (!allowed.includes(key)) this.error(childField(base, key), `unknown field (allowed: ${allowed.join(', ')})`);
+    }
+  }
+
+  readTest(raw: RawRecord, path: string): PolicyTest | undefined {
+    this.unknownKeys(raw, TOP_KEYS, '');
+    if (raw.apiVersion !== POLICY_TEST_API_VERSION) {
+      this.error('apiVersion', `must be ${POLICY_TEST_API_VERSION}, got ${describe(raw.apiVersion)}`);
+    }
+    const name = this.readMetadata(raw.metadata);
+    const resources = this.readResources(raw.resources);
+    const objects = this.readObjects(raw.objects);
+    const cases = this.readCases(raw.cases);
+    if (name === undefined || !cases) return undefined;
+    return { file: this.file, path, document: this.document, name, resources, objects, cases, lineOf: this.lineOf };
+  }
+
+  private readMetadata(value: unknown): string | undefined {
+    if (!isRecord(value)) {
+      this.error('metadata', value === undefined ? 'missing: a PolicyTest needs metadata.name' : `must be a mapping, got ${describe(value)}`);
+      return undefined;
+    }
+    this.unknownKeys(value, METADATA_KEYS, 'metadata');
+    for (const key of ['labels', 'annotations']) {
+      const m = value[key];
+      if (m === undefined || m === null) continue;
+      if (!isRecord(m)) this.error(`metadata.${key}`, `must be a mapping, got ${describe(m)}`);
+      else for (const [k, v] of Object.entries(m)) {
+        if (typeof v !== 'string') this.error(childField(`metadata.${key}`, k), `must be a string, got ${describe(v)}`);
+      }
+    }
+    if (typeof value.name !== 'string' || value.name === '') {
+      this.error('metadata.name', value.name === undefined ? 'missing' : `must be a non-empty string, got ${describe(value.name)}`);
+      return undefined;
+    }
+    return value.name;
+  }
+
+  private readResources(value: unknown): string[] {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) {
+      this.error('resources', `must be a list of paths or globs, got ${describe(value)}`);
+      return [];
+    }
+    const out: string[] = [];
+    value.forEach((item: unknown, i) => {
+      if (typeof item === 'string' && item.trim() !== '') out.push(item);
+      else this.error(indexField('resources', i), `must be a path or glob, got ${describe(item)}`);
+    });
+    return out;
+  }
+
+  private readObjects(value: unknown): unknown[] {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) {
+      this.error('objects', `must be a list of Kubernetes objects, got ${describe(value)}`);
+      return [];
+    }
+    const out: unknown[] = [];
+    value.forEach((item: unknown, i) => {
+      if (isRecord(item)) out.push(item);
+      else this.error(indexField('objects', i), `must be a Kubernetes object (a mapping), got ${describe(item)}`);
+    });
+    return out;
+  }
+
+  private readCases(value: unknown): PolicyTestCase[] | undefined {
+    if (value === undefined || value === null) {
+      this.error('cases', 'missing: a PolicyTest needs at least one case');
+      return undefined;
+    }
+    if (!Array.isArray(value)) {
+      this.error('cases', `must be a list, got ${describe(value)}`);
+      return undefined;
+    }
+    if (value.length === 0) {
+      this.error('cases', 'must list at least one case');
+      return undefined;
+    }
+    const out: PolicyTestCase[] = [];
+    value.forEach((item: unknown, i) => {
+      const c = this.readCase(item, i);
+      if (c) out.push(c);
+    });
+    return out;
+  }
+
+  private readCase(value: unknown, index: number): PolicyTestCase | undefined {
+    const base = indexField('cases', index);
+    if (!isRecord(value)) {
+      this.error(base, `must be a mapping with from, to, port and expect, got ${describe(value)}`);
+      return undefined;
+    }
+    const before = this.problems.length;
+    this.unknownKeys(value, CASE_KEYS, base);
+    let name: string | undefined;
+    if (value.name !== undefined && value.name !== null) {
+      if (typeof value.name === 'string') name = value.name;
+      else this.error(`${base}.name`, `must be a string, got ${describe(value.name)}`);
+    }
+    const from = this.readEndpoints(value.from, `${base}.from`);
+    const to = this.readEndpoints(value.to, `${base}.to`);
+    const protocol = this.readProtocol(value.protocol, `${base}.protocol`);
+    const port = this.readPort(value.port, `${base}.port`);
+    const expect = this.readExpect(value.expect, `${base}.expect`);
+    if (this.problems.length > before || !from || !to || !protocol || port === undefined || !expect) return undefined;
+    return {
+      index,
+      ...(name !== undefined && { name }),
+      from: from.list,
+      fromList: from.isList,
+      to: to.list,
+      toList: to.isList,
+      port,
+      protocol,
+      expect,
+    };
+  }
+
+  private readEndpoints(value: unknown, field: string): { list: string[]; isList: boolean } | undefined {
+    const want = 'an endpoint (namespace/name, ip:ADDRESS or node:NAME) or a list of them';
+    if (value === undefined || value === null) {
+      this.error(field, `missing: want ${want}`);
+      return undefined;
+    }
+    if (typeof value === 'string') {
+      if (value.trim() === '') {
+        this.error(field, `must not be empty: want ${want}`);
+        return undefined;
+      }
+      return { list: [value], isList: false };
+    }
+    if (!Array.isArray(value)) {
+      this.error(field, `must be ${want}, got ${describe(value)}`);
+      return undefined;
+    }
+    if (value.length === 0) {
+      this.error(field, 'must list at least one endpoint');
+      return undefined;
+    }
+    const list: string[] = [];
+    value.forEach((item: unknown, i) => {
+      if (typeof item === 'string' && item.trim() !== '') list.push(item);
+      else this.error(indexField(field, i), `must be an endpoint (namespace/name, ip:ADDRESS or node:NAME), got ${describe(item)}`);
+    });
+    return list.length === value.length ? { list, isList: true } : undefined;
+  }
+
+  private readProtocol(value: unknown, field: string): Protocol | undefined {
+    if (value === undefined || value === null) return 'TCP';
+    if (typeof value === 'string' && (PROTOCOLS as readonly string[]).includes(value)) return value as Protocol;
+    const upper = typeof value === 'string' ? value.toUpperCase() : '';
+    const hint = (PROTOCOLS as readonly string[]).includes(upper) ? `; protocols are case-sensitive: write ${upper}` : '';
+    this.error(field, `unknown protocol ${describe(value)} (want TCP, UDP or SCTP)${hint}`);
+    return undefined;
+  }
+
+  private readPort(value: unknown, field: string): number | string | undefined {
+    if (value === undefined || value === null) {
+      this.error(field, 'missing: want a port number or a container port name');
+      return undefined;
+    }
+    if (typeof value === 'number') {
+      const problem = portNumberProblem(value);
+      if (problem) this.error(field, problem);
+      return problem ? undefined : value;
+    }
+    if (typeof value === 'string') {
+      const problem = portNameProblem(value);
+      if (problem) {
+        const hint = value.includes('/') ? ' (write the protocol in `protocol:`)' : '';
+        this.error(field, `${problem}${hint}`);
+        return undefined;
+      }
+      return value;
+    }
+    this.error(field, `must be a port number or a container port name, got ${describe(value)}`);
+    return undefined;
+  }
+
+  private readExpect(value: unknown, field: string): Expectation | undefined {
+    if (value === 'allow' || value === 'deny') return value;
+    this.error(field, value === undefined || value === null ? 'missing: want allow or deny' : `must be allow or deny, got ${describe(value)}`);
+    return undefined;
+  }
+}

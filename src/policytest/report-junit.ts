@@ -1,0 +1,88 @@
+// `--junit FILE`: JUnit XML for CI test reports. One <testsuite> per
+// PolicyTest, one <testcase> per expanded case (every from/to pair); a failed
+// case's <failure> has the why-not as its message and the engine's full
+// explanation as its text. No timings: the output is deterministic.
+import { plain } from '../cli/format/style.ts';
+import { renderVerdictText, whyNot } from '../cli/format/verdict-text.ts';
+import type { CaseResult, TestRun } from './run-tests.ts';
+import { caseFlowLabel } from './run-tests.ts';
+
+// XML 1.0 allows tab, newline, carriage return and everything from U+0020 up,
+// except the surrogates (unpaired ones) and U+FFFE/U+FFFF.
+// eslint-disable-next-line no-control-regex
+const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Escapes text for an XML attribute value or element content; drops characters XML cannot hold. */
+export function escapeXml(text: string): string {
+  return text.replace(INVALID_XML_CHARS, '\uFFFD').replace(/[&<>"'\r\n\t]/g, (ch) => {
+    switch (ch) {
+      case '&': return '&amp;';
+      case '<': return '&lt;';
+      case '>': return '&gt;';
+      case '"': return '&quot;';
+      case "'": return '&apos;';
+      // In attributes a raw newline or tab would be normalized to a space.
+      case '\n': return '&#10;';
+      case '\r': return '&#13;';
+      default: return '&#9;';
+    }
+  });
+}
+
+/** Element text: newlines kept as they are (readable in CI logs). */
+function escapeText(text: string): string {
+  return text.replace(INVALID_XML_CHARS, '\uFFFD').replace(/[&<>]/g, (ch) => (ch === '&' ? '&amp;' : ch === '<' ? '&lt;' : '&gt;')).replace(/\r/g, '&#13;');
+}
+
+function attrs(pairs: Record<string, string | number | undefined>): string {
+  return Object.entries(pairs)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => ` ${k}="${escapeXml(String(v))}"`)
+    .join('');
+}
+
+/** The testcase name: the case's name (if any), the flow, and what was expected. */
+export function junitCaseName(c: CaseResult): string {
+  const flow = `${caseFlowLabel(c)} expect ${c.case.expect}`;
+  return c.case.name !== undefined ? `${c.case.name}: ${flow}` : `cases[${c.case.index}] ${flow}`;
+}
+
+function failure(c: CaseResult): string {
+  const why = c.verdict ? whyNot(c.verdict) : undefined;
+  const allowedBy = c.verdict?.allowed ? allowedByText(c) : undefined;
+  const message = `expected ${c.case.expect}, got ${c.actual}${why ? `: ${why}` : allowedBy ? `: ${allowedBy}` : ''}`;
+  const body = c.verdict ? `${message}\n\n${renderVerdictText(c.verdict, plain)}\n` : `${message}\n`;
+  return `      <failure${attrs({ message, type: 'PolicyMismatch' })}>${escapeText(body)}</failure>\n`;
+}
+
+/** Why an unexpected allow happened, in a few words. */
+function allowedByText(c: CaseResult): string | undefined {
+  const v = c.verdict;
+  if (!v) return undefined;
+  if (v.decidedBy === 'self') return 'a pod can always reach itself';
+  if (v.decidedBy === 'node') return 'traffic between a pod and its own node is always allowed';
+  const parts = [v.egress, v.ingress].map((d) => {
+    const m = d.allowedBy[0];
+    return m ? `${d.direction} allowed by ${m.policy} ${m.field}` : `${d.direction}: ${d.summary}`;
+  });
+  return parts.join('; ');
+}
+
+export function renderJunitReport(run: TestRun): string {
+  const { summary } = run;
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n'];
+  out.push(`<testsuites${attrs({ name: 'nftpol test', tests: summary.cases, failures: summary.failed, errors: 0 })}>\n`);
+  for (const t of run.tests) {
+    const suiteName = t.test.name;
+    out.push(`  <testsuite${attrs({ name: suiteName, tests: t.cases.length, failures: t.failed, errors: 0, skipped: 0, file: t.test.file })}>\n`);
+    out.push(`    <properties>\n      <property${attrs({ name: 'dataplane', value: run.dataplane })}/>\n      <property${attrs({ name: 'document', value: t.test.document })}/>\n    </properties>\n`);
+    for (const c of t.cases) {
+      const line = t.test.lineOf(`cases[${c.case.index}]`);
+      const open = `    <testcase${attrs({ name: junitCaseName(c), classname: suiteName, file: t.test.file, line })}`;
+      out.push(c.passed ? `${open}/>\n` : `${open}>\n${failure(c)}    </testcase>\n`);
+    }
+    out.push('  </testsuite>\n');
+  }
+  out.push('</testsuites>\n');
+  return out.join('');
+}

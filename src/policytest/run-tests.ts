@@ -1,0 +1,231 @@
+// Runs PolicyTests: expands each case's from/to lists into single flows,
+// resolves them in the test's world (an endpoint or port that names nothing
+// is an input error, not a failed case), asks the dataplane for every flow of
+// a world in one call, and compares with `expect`. Failed cases carry the
+// policy engine's verdict with its trace, so a report can say why.
+import type { SourceProblem } from '../model/problems.ts';
+import type { Flow } from '../policy/engine.ts';
+import { FlowSpecError, lookupEndpoint, resolveFlow } from '../policy/flow-spec.ts';
+import type { FlowVerdict } from '../policy/trace.ts';
+import type { CollectedTests } from './collect-tests.ts';
+import type { Dataplane, DataplaneName } from './dataplane.ts';
+import type { TestWorld, TestWorldLoader } from './load-test-world.ts';
+import type { Expectation, PolicyTest, PolicyTestCase } from './parse-test-file.ts';
+import { POLICY_TEST_KIND } from './parse-test-file.ts';
+
+/** One flow of a case: a single from and a single to. */
+export interface ExpandedCase {
+  readonly test: PolicyTest;
+  readonly case: PolicyTestCase;
+  readonly from: string;
+  readonly to: string;
+  /** Field paths of this pair's ends, e.g. "cases[1].from[0]" (or "cases[1].from" for a single endpoint). */
+  readonly fromField: string;
+  readonly toField: string;
+}
+
+export interface CaseResult extends ExpandedCase {
+  readonly actual: Expectation;
+  readonly passed: boolean;
+  /** The policy engine's verdict and trace; set for failed cases. */
+  readonly verdict?: FlowVerdict;
+}
+
+export interface TestResult {
+  readonly test: PolicyTest;
+  readonly cases: readonly CaseResult[];
+  readonly passed: number;
+  readonly failed: number;
+}
+
+export interface RunSummary {
+  /** Test files that held PolicyTests. */
+  readonly files: number;
+  readonly tests: number;
+  /** Expanded cases: every from/to pair counts once. */
+  readonly cases: number;
+  readonly passed: number;
+  readonly failed: number;
+}
+
+export interface TestRun {
+  readonly dataplane: DataplaneName;
+  readonly tests: readonly TestResult[];
+  readonly summary: RunSummary;
+  /** Warnings and debug notes from the sources (a run with errors never gets here). */
+  readonly problems: readonly SourceProblem[];
+}
+
+export type RunOutcome =
+  | { readonly ok: true; readonly run: TestRun }
+  /** Bad input: nothing was judged. `problems` holds every problem, errors first. */
+  | { readonly ok: false; readonly problems: readonly SourceProblem[] };
+
+export interface RunOptions {
+  readonly dataplane: Dataplane;
+  readonly loader: TestWorldLoader;
+}
+
+/** Every from/to pair of a case, in from-major order. */
+export function expandCase(test: PolicyTest, c: PolicyTestCase): ExpandedCase[] {
+  const base = `cases[${c.index}]`;
+  const out: ExpandedCase[] = [];
+  c.from.forEach((from, i) => {
+    c.to.forEach((to, j) => {
+      out.push({
+        test,
+        case: c,
+        from,
+        to,
+        fromField: c.fromList ? `${base}.from[${i}]` : `${base}.from`,
+        toField: c.toList ? `${base}.to[${j}]` : `${base}.to`,
+      });
+    });
+  });
+  return out;
+}
+
+export function expandCases(test: PolicyTest): ExpandedCase[] {
+  return test.cases.flatMap((c) => expandCase(test, c));
+}
+
+/** "shop/api -> shop/db 5432/TCP", with the port as written (a name stays a name). */
+export function caseFlowLabel(c: ExpandedCase): string {
+  return `${c.from} -> ${c.to} ${c.case.port}/${c.case.protocol}`;
+}
+
+/** A problem about a test's field, located in its file. */
+export function testProblem(test: PolicyTest, field: string, message: string): SourceProblem {
+  const line = test.lineOf(field);
+  return {
+    severity: 'error',
+    file: test.file,
+    document: test.document,
+    ...(line !== undefined && { line }),
+    kind: POLICY_TEST_KIND,
+    name: test.name,
+    field,
+    message,
+  };
+}
+
+interface Resolved {
+  readonly expanded: ExpandedCase;
+  readonly flow: Flow;
+}
+
+/** Why an endpoint names nothing in a world (undefined when it resolves), asked once per distinct endpoint. */
+type EndpointCheck = (spec: string) => string | undefined;
+
+function endpointChecker(world: TestWorld): EndpointCheck {
+  const memo = new Map<string, string | undefined>();
+  return (spec) => {
+    if (memo.has(spec)) return memo.get(spec);
+    let problem: string | undefined;
+    try {
+      lookupEndpoint(world.state, spec);
+    } catch (err) {
+      if (!(err instanceof FlowSpecError)) throw err;
+      problem = err.message;
+    }
+    memo.set(spec, problem);
+    return problem;
+  };
+}
+
+/** Resolves one test's cases in its world; endpoint and port errors name the field. */
+function resolveCases(test: PolicyTest, world: TestWorld, check: EndpointCheck, problems: SourceProblem[]): Resolved[] {
+  const out: Resolved[] = [];
+  for (const c of test.cases) {
+    const before = problems.length;
+    const expanded = expandCase(test, c);
+    // Each end once, so a bad endpoint in a list is reported once, at its own index.
+    const checked = new Set<string>();
+    for (const e of expanded) {
+      for (const [spec, field] of [[e.from, e.fromField], [e.to, e.toField]] as const) {
+        if (checked.has(field)) continue;
+        checked.add(field);
+        const problem = check(spec);
+        if (problem !== undefined) problems.push(testProblem(test, field, problem));
+      }
+    }
+    if (problems.length > before) continue;
+    for (const e of expanded) {
+      try {
+        out.push({ expanded: e, flow: resolveFlow(world.state, { from: e.from, to: e.to, port: c.port, protocol: c.protocol }) });
+      } catch (err) {
+        if (!(err instanceof FlowSpecError)) throw err;
+        const aboutPort = /\bport\b/.test(err.message) && !/address family|has no IPv/.test(err.message);
+        problems.push(testProblem(test, aboutPort ? `cases[${c.index}].port` : `cases[${c.index}]`, err.message));
+      }
+    }
+  }
+  return out;
+}
+
+function dedupe(problems: readonly SourceProblem[]): SourceProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = JSON.stringify(p);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+const SEVERITY_ORDER = { error: 0, warning: 1, debug: 2 } as const;
+
+export async function runPolicyTests(collected: CollectedTests, opts: RunOptions): Promise<RunOutcome> {
+  const sourceProblems: SourceProblem[] = [...collected.problems];
+  const worlds = new Map<PolicyTest, TestWorld>();
+  for (const test of collected.tests) {
+    const loaded = await opts.loader.worldFor(test);
+    sourceProblems.push(...loaded.problems);
+    worlds.set(test, loaded.world);
+  }
+  const problems = dedupe(sourceProblems);
+  const caseProblems: SourceProblem[] = [];
+  const byWorld = new Map<TestWorld, Resolved[]>();
+  const resolvedOf = new Map<PolicyTest, Resolved[]>();
+  const checkers = new Map<TestWorld, EndpointCheck>();
+  for (const test of collected.tests) {
+    const world = worlds.get(test) as TestWorld;
+    let check = checkers.get(world);
+    if (!check) checkers.set(world, (check = endpointChecker(world)));
+    const resolved = resolveCases(test, world, check, caseProblems);
+    resolvedOf.set(test, resolved);
+    const list = byWorld.get(world);
+    if (list) list.push(...resolved);
+    else byWorld.set(world, [...resolved]);
+  }
+  const all = [...problems, ...caseProblems];
+  if (all.some((p) => p.severity === 'error')) {
+    return { ok: false, problems: all.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]) };
+  }
+
+  const answers = new Map<Resolved, boolean>();
+  for (const [world, resolved] of byWorld) {
+    const verdicts = await opts.dataplane.verdicts(world, resolved);
+    if (verdicts.length !== resolved.length) throw new Error(`dataplane ${opts.dataplane.name} answered ${verdicts.length} of ${resolved.length} flows`);
+    resolved.forEach((r, i) => answers.set(r, (verdicts[i] as { allowed: boolean }).allowed));
+  }
+
+  const tests: TestResult[] = collected.tests.map((test) => {
+    const world = worlds.get(test) as TestWorld;
+    const cases = (resolvedOf.get(test) ?? []).map((r): CaseResult => {
+      const actual: Expectation = answers.get(r) ? 'allow' : 'deny';
+      const passed = actual === r.expanded.case.expect;
+      return { ...r.expanded, actual, passed, ...(!passed && { verdict: world.engine.evaluate(r.flow) }) };
+    });
+    const failed = cases.filter((c) => !c.passed).length;
+    return { test, cases, passed: cases.length - failed, failed };
+  });
+  const summary: RunSummary = {
+    files: collected.files.length,
+    tests: tests.length,
+    cases: tests.reduce((n, t) => n + t.cases.length, 0),
+    passed: tests.reduce((n, t) => n + t.passed, 0),
+    failed: tests.reduce((n, t) => n + t.failed, 0),
+  };
+  return { ok: true, run: { dataplane: opts.dataplane.name, tests, summary, problems } };
+}

@@ -1,0 +1,47 @@
+// Every PolicyTest under policies-examples/ and test/conformance/ must pass
+// against the policy engine. The files are found when this module loads, so
+// a new scenario is picked up without touching this test; each folder must
+// hold at least one. A failure prints the engine's explanation of the case.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { renderVerdictText } from '../../src/cli/format/verdict-text.ts';
+import { formatProblem } from '../../src/model/problems.ts';
+import { collectPolicyTests } from '../../src/policytest/collect-tests.ts';
+import { modelDataplane } from '../../src/policytest/dataplane.ts';
+import { TestWorldLoader } from '../../src/policytest/load-test-world.ts';
+import { caseTitle } from '../../src/policytest/report-text.ts';
+import { runPolicyTests, type TestRun } from '../../src/policytest/run-tests.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+for (const dir of ['policies-examples', 'test/conformance']) {
+  const collected = await collectPolicyTests([dir], ROOT);
+
+  describe(`PolicyTests under ${dir}/`, () => {
+    let run: TestRun | undefined;
+    let inputErrors: string[] = [];
+
+    beforeAll(async () => {
+      const outcome = await runPolicyTests(collected, { dataplane: modelDataplane, loader: new TestWorldLoader({ cwd: ROOT }) });
+      if (outcome.ok) run = outcome.run;
+      else inputErrors = outcome.problems.filter((p) => p.severity === 'error').map(formatProblem);
+    });
+
+    it('holds at least one PolicyTest file, and every test and manifest is valid', () => {
+      expect(collected.files.length).toBeGreaterThanOrEqual(1);
+      expect(inputErrors).toEqual([]);
+      expect(run).toBeDefined();
+    });
+
+    it.each(collected.files)('%s passes', (file) => {
+      const tests = (run?.tests ?? []).filter((t) => t.test.file === file);
+      expect(tests.length).toBeGreaterThanOrEqual(1);
+      const failures = tests.flatMap((t) =>
+        t.cases.filter((c) => !c.passed).map((c) =>
+          `${t.test.name} ${caseTitle(c)}: expected ${c.case.expect}, got ${c.actual}\n${c.verdict ? renderVerdictText(c.verdict) : ''}`),
+      );
+      expect(failures).toEqual([]);
+    });
+  });
+}
