@@ -1,0 +1,41 @@
+// policy-explain [flow] --from A --to B --port P: the verdict of one flow,
+// each direction with the policy and rule that decided it, and for a denial
+// the closest rule and the field that failed ("why not").
+import { PolicyEngine } from '../../policy/engine.ts';
+import { resolveFlow } from '../../policy/flow-spec.ts';
+import { flowExplanation, renderFlowMarkdown } from '../format/flow-output.ts';
+import { requireFormat, toJson } from '../format/output.ts';
+import { styleFor } from '../format/style.ts';
+import { renderVerdictText } from '../format/verdict-text.ts';
+import { loadInput } from '../input.ts';
+import { EXIT, type CliIO } from '../io.ts';
+import type { GlobalOptions } from './common.ts';
+
+export interface FlowOptions extends GlobalOptions {
+  readonly from: string;
+  readonly to: string;
+  readonly port?: string;
+  readonly protocol?: string;
+}
+
+/** Prints the verdict, whatever it is: exit 0 for allowed and denied alike. */
+export async function runFlow(opts: FlowOptions, io: CliIO): Promise<number> {
+  const format = requireFormat(opts.output, ['text', 'json', 'markdown'], 'flow');
+  const { state } = await loadInput(opts, io);
+  const flow = resolveFlow(state, {
+    from: opts.from,
+    to: opts.to,
+    ...(opts.port !== undefined && { port: opts.port }),
+    ...(opts.protocol !== undefined && { protocol: opts.protocol }),
+  });
+  const verdict = new PolicyEngine(state).evaluate(flow);
+  if (format === 'json') {
+    const query = { from: opts.from, to: opts.to, port: opts.port ?? null, protocol: opts.protocol ?? null };
+    io.stdout.write(toJson(flowExplanation(query, verdict)));
+  } else if (format === 'markdown') {
+    io.stdout.write(renderFlowMarkdown(verdict));
+  } else {
+    io.stdout.write(`${renderVerdictText(verdict, styleFor(io.stdout))}\n`);
+  }
+  return EXIT.ok;
+}

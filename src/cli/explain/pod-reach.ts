@@ -1,0 +1,173 @@
+// What `policy-explain pod` reports about one pod, per direction: the
+// policies that select it and whether they isolate it, each rule of the
+// isolating policies in words, and the known pods and workloads the rule
+// lets through. Every answer comes from the engine: ruleMatch says whether
+// the rule itself admits a peer, PolicyEngine.allows whether the whole flow
+// (the peer's own policies included) is allowed.
+import { familyOf } from '../../model/addresses.ts';
+import type { Direction, NetworkPolicy, Pod, PolicyRule, PolicyType, SourceRef } from '../../model/types.ts';
+import { podKey, policyKey } from '../../model/types.ts';
+import { ruleMatch } from '../../policy/direction.ts';
+import type { Flow, PolicyEngine } from '../../policy/engine.ts';
+import { podEndpoint, type Endpoint } from '../../policy/endpoint.ts';
+import { policySelects, policyTypeOf } from '../../policy/isolation.ts';
+import { resolveNamedPort } from '../../policy/port-match.ts';
+import { describePeers, describePorts, describeRule } from '../format/describe-rule.ts';
+import { whyNot } from '../format/verdict-text.ts';
+
+export interface PodSummary {
+  readonly namespace: string;
+  readonly name: string;
+  readonly kind: Pod['kind'];
+  readonly labels: Pod['labels'];
+  readonly ips: readonly string[];
+  readonly nodeName: string | null;
+  readonly hostNetwork: boolean;
+}
+
+export interface SelectingPolicy {
+  readonly policy: string;
+  readonly policyTypes: readonly PolicyType[];
+  /** True when the policy's policyTypes include this direction. */
+  readonly isolates: boolean;
+  /** How many rules it has in this direction. */
+  readonly rules: number;
+  readonly source?: SourceRef;
+}
+
+export interface BlockedPeer {
+  readonly pod: string;
+  /** Why the whole flow is denied although this rule admits it (the other end's policy). */
+  readonly reason: string;
+}
+
+export interface RuleReach {
+  readonly policy: string;
+  readonly rule: number;
+  /** "spec.ingress[0]" */
+  readonly field: string;
+  readonly description: string;
+  readonly peers: readonly string[];
+  readonly ports: readonly string[];
+  /** Known pods and workloads this rule admits and the engine allows end to end. */
+  readonly allowed: readonly string[];
+  /** Admitted by this rule, but denied by the other end's own policies. */
+  readonly blocked: readonly BlockedPeer[];
+  readonly source?: SourceRef;
+}
+
+export interface DirectionReach {
+  readonly direction: Direction;
+  readonly isolated: boolean;
+  readonly isolatedBy: readonly string[];
+  readonly selectedBy: readonly SelectingPolicy[];
+  readonly rules: readonly RuleReach[];
+  readonly summary: string;
+}
+
+export interface PodReach {
+  readonly pod: PodSummary;
+  readonly ingress: DirectionReach;
+  readonly egress: DirectionReach;
+}
+
+interface Probe {
+  readonly protocol: string;
+  readonly port?: number;
+}
+
+/**
+ * The flows that stand for a rule's ports toward a destination: each numeric
+ * port (a range by its first port), each named port as the destination
+ * defines it, and for "every port" the destination's declared ports.
+ */
+function probesFor(rule: PolicyRule, dst: Pod): Probe[] {
+  const declared = (protocol?: string): Probe[] => {
+    const list = dst.ports.filter((p) => protocol === undefined || p.protocol === protocol).map((p) => ({ protocol: p.protocol, port: p.port }));
+    return list.length > 0 ? list : [{ protocol: protocol ?? 'TCP' }];
+  };
+  if (rule.ports.length === 0) return declared();
+  return rule.ports.flatMap((rp): Probe[] => {
+    if (rp.port === undefined) return declared(rp.protocol);
+    if (typeof rp.port === 'number') return [{ protocol: rp.protocol, port: rp.port }];
+    const n = resolveNamedPort(dst, rp.port, rp.protocol);
+    return n === undefined ? [] : [{ protocol: rp.protocol, port: n }];
+  });
+}
+
+/** Order of listings: by namespace, then name (so "shop/api" precedes "shop-staging/api"). */
+export function byNamespaceAndName(a: Pod, b: Pod): number {
+  return a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** Both pods' endpoints in an address family they share, IPv4 first. */
+export function pairEndpoints(a: Pod, b: Pod): [Endpoint, Endpoint] | undefined {
+  const fb = new Set(b.ips.map(familyOf));
+  for (const f of [...new Set(a.ips.map(familyOf))].sort()) {
+    if (!fb.has(f)) continue;
+    const ea = podEndpoint(a, f);
+    const eb = podEndpoint(b, f);
+    if (ea?.kind === 'pod' && eb?.kind === 'pod') return [ea, eb];
+  }
+  return undefined;
+}
+
+function ruleReach(
+  engine: PolicyEngine, subject: Pod, others: readonly Pod[], policy: NetworkPolicy, rule: PolicyRule, index: number, direction: Direction,
+): RuleReach {
+  const allowed: string[] = [];
+  const blocked: BlockedPeer[] = [];
+  for (const other of others) {
+    const ends = pairEndpoints(subject, other);
+    if (!ends) continue;
+    const [self, peer] = ends;
+    let admitted: Flow | undefined;
+    let ok = false;
+    for (const probe of probesFor(rule, direction === 'ingress' ? subject : other)) {
+      if (!ruleMatch(engine.state, policy, rule, { direction, subject: self, other: peer, protocol: probe.protocol, port: probe.port })) continue;
+      const flow: Flow = direction === 'ingress' ? { from: peer, to: self, ...probe } : { from: self, to: peer, ...probe };
+      admitted ??= flow;
+      if ((ok = engine.allows(flow))) break;
+    }
+    if (ok) allowed.push(podKey(other));
+    else if (admitted) blocked.push({ pod: podKey(other), reason: whyNot(engine.evaluate(admitted)) ?? 'denied' });
+  }
+  return {
+    policy: policyKey(policy), rule: index, field: `spec.${direction}[${index}]`,
+    description: describeRule(policy, rule), peers: describePeers(policy, rule), ports: describePorts(rule),
+    allowed, blocked, ...(policy.source && { source: policy.source }),
+  };
+}
+
+function directionReach(engine: PolicyEngine, pod: Pod, direction: Direction): DirectionReach {
+  const type = policyTypeOf(direction);
+  const selecting = engine.state.policiesIn(pod.namespace).filter((p) => policySelects(p, pod));
+  const selectedBy = selecting.map((p): SelectingPolicy => ({
+    policy: policyKey(p), policyTypes: p.policyTypes, isolates: !pod.hostNetwork && p.policyTypes.includes(type),
+    rules: p[direction].length, ...(p.source && { source: p.source }),
+  }));
+  const isolating = engine.isolatingPolicies(pod, direction);
+  const isolatedBy = isolating.map(policyKey);
+  // A pod without an address (or not taking part in policy) has no flows to probe.
+  const others = podEndpoint(pod)?.kind === 'pod'
+    ? [...engine.state.participatingPods()].filter((p) => podKey(p) !== podKey(pod)).sort(byNamespaceAndName)
+    : [];
+  const rules = isolating.flatMap((policy) => policy[direction].map((rule, i) => ruleReach(engine, pod, others, policy, rule, i, direction)));
+  let summary: string;
+  if (pod.hostNetwork) summary = `open: a host-network pod is a node address; no policy isolates it for ${direction}`;
+  else if (isolating.length === 0) summary = `open: no policy isolates it for ${direction}`;
+  else if (rules.length === 0) summary = `isolated for ${direction} by ${isolatedBy.join(', ')}, which have no ${direction} rules: all ${direction} is denied`;
+  else summary = `isolated for ${direction} by ${isolatedBy.join(', ')}: only the rules below allow ${direction}`;
+  return { direction, isolated: isolating.length > 0, isolatedBy, selectedBy, rules, summary };
+}
+
+export function podReach(engine: PolicyEngine, pod: Pod): PodReach {
+  return {
+    pod: {
+      namespace: pod.namespace, name: pod.name, kind: pod.kind, labels: pod.labels, ips: pod.ips,
+      nodeName: pod.nodeName ?? null, hostNetwork: pod.hostNetwork,
+    },
+    ingress: directionReach(engine, pod, 'ingress'),
+    egress: directionReach(engine, pod, 'egress'),
+  };
+}

@@ -1,0 +1,59 @@
+// The flow command's output: a FlowExplanation (JSON), markdown, or text
+// (renderVerdictText). The FlowVerdict is embedded as is, under `flow`.
+import type { DirectionVerdict, FlowVerdict } from '../../policy/trace.ts';
+import { mdCode, mdTable } from './markdown.ts';
+import { envelope, type Envelope } from './output.ts';
+import { flowLabel, whyNot } from './verdict-text.ts';
+
+/** The flow as the user asked for it, before resolution. */
+export interface FlowQuery {
+  readonly from: string;
+  readonly to: string;
+  readonly port: string | null;
+  readonly protocol: string | null;
+}
+
+export interface FlowExplanation extends Envelope<'FlowExplanation'> {
+  readonly query: FlowQuery;
+  readonly allowed: boolean;
+  /** The closest rule and failing field of a denial; null when allowed. */
+  readonly whyNot: string | null;
+  readonly flow: FlowVerdict;
+}
+
+export function flowExplanation(query: FlowQuery, verdict: FlowVerdict): FlowExplanation {
+  return envelope('FlowExplanation', {
+    query,
+    allowed: verdict.allowed,
+    whyNot: whyNot(verdict) ?? null,
+    flow: verdict,
+  });
+}
+
+function decidedBy(d: DirectionVerdict): string {
+  if (!d.isolated) return d.summary;
+  const by = d.allowedBy.map((m) => `${m.policy} ${mdCode(m.field)}`);
+  if (by.length > 0) return `allowed by ${by.join(', ')}`;
+  const misses = d.misses.flatMap((pm) => [
+    ...(pm.reason ? [`${pm.policy}: ${pm.reason}`] : []),
+    ...pm.rules.map((r) => `${pm.policy} ${mdCode(r.field)}: ${r.reason}`),
+  ]);
+  return misses.join('\n');
+}
+
+export function renderFlowMarkdown(v: FlowVerdict): string {
+  const lines = [`### ${v.allowed ? 'ALLOWED' : 'DENIED'}: ${flowLabel(v)}`, ''];
+  if (v.decidedBy === 'self') lines.push('A pod can always reach itself.', '');
+  if (v.decidedBy === 'node') lines.push('Traffic between a pod and its own node is always allowed.', '');
+  const rows = [v.egress, v.ingress].map((d) => [
+    d.direction,
+    d.pod ?? '(not a pod)',
+    d.isolated ? d.policies.join(', ') : 'not isolated',
+    d.allowed ? 'allowed' : 'denied',
+    decidedBy(d),
+  ]);
+  lines.push(...mdTable(['direction', 'pod', 'isolated by', 'verdict', 'reason'], rows));
+  const why = whyNot(v);
+  if (why) lines.push('', `**Why not:** ${why}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,31 @@
+// Output formats and the JSON envelope every command's `--output json` uses.
+// The envelope and each kind's fields are documented in docs/output-schema.md;
+// change them only compatibly (add fields, never rename or remove).
+import { UsageError } from '../io.ts';
+
+export const OUTPUT_FORMATS = ['text', 'json', 'markdown', 'dot', 'mermaid'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export const API_VERSION = 'nftpol.dev/v1alpha1';
+
+export type OutputKind = 'FlowExplanation' | 'PodExplanation' | 'ConnectivityMatrix' | 'LintReport';
+
+export interface Envelope<K extends OutputKind> {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: K;
+}
+
+export function envelope<K extends OutputKind, B extends object>(kind: K, body: B): Envelope<K> & B {
+  return { apiVersion: API_VERSION, kind, ...body };
+}
+
+/** Pretty, stable JSON (insertion order), ending in a newline. */
+export function toJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** Refuses a format the command cannot produce (dot and mermaid are for matrix only). */
+export function requireFormat<F extends OutputFormat>(format: OutputFormat, allowed: readonly F[], command: string): F {
+  if ((allowed as readonly OutputFormat[]).includes(format)) return format as F;
+  throw new UsageError(`--output ${format} is not available for ${command}; use one of ${allowed.join(', ')}`);
+}

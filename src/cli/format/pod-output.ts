@@ -1,0 +1,96 @@
+// The pod command's output: a PodExplanation (JSON), text, or markdown.
+import type { Direction } from '../../model/types.ts';
+import type { DirectionReach, PodReach, PodSummary, RuleReach } from '../explain/pod-reach.ts';
+import { alignColumns } from './columns.ts';
+import { mdCode, mdTable } from './markdown.ts';
+import { envelope, type Envelope } from './output.ts';
+import { plain, type Style } from './style.ts';
+
+export interface PodExplanation extends Envelope<'PodExplanation'>, PodReach {}
+
+export function podExplanation(reach: PodReach): PodExplanation {
+  return envelope('PodExplanation', { ...reach });
+}
+
+function labelText(pod: PodSummary): string {
+  const entries = Object.entries(pod.labels).map(([k, v]) => `${k}=${v}`);
+  return entries.length > 0 ? entries.join(',') : '(none)';
+}
+
+function podHeading(pod: PodSummary): string {
+  const ips = pod.ips.length > 0 ? pod.ips.join(', ') : 'no address';
+  const node = pod.nodeName ? `, node ${pod.nodeName}` : '';
+  const host = pod.hostNetwork ? ', host network' : '';
+  return `${pod.kind} ${pod.namespace}/${pod.name} (${ips}${node}${host})`;
+}
+
+function reachVerb(direction: Direction): string {
+  return direction === 'ingress' ? 'may be reached by' : 'may reach';
+}
+
+function selectingText(d: DirectionReach): string[][] {
+  return d.selectedBy.map((p) => [
+    p.policy,
+    p.policyTypes.join(','),
+    p.isolates
+      ? `isolates ${d.direction}, ${p.rules === 0 ? `no ${d.direction} rules (allows nothing by itself)` : `${p.rules} ${d.direction} rule${p.rules === 1 ? '' : 's'}`}`
+      : `does not isolate ${d.direction}`,
+  ]);
+}
+
+/** Who denies a flow this rule admits: the peer's own policies for the other direction. */
+function otherEnd(direction: Direction): string {
+  return direction === 'ingress' ? "the peer's egress" : "the peer's ingress";
+}
+
+function ruleText(r: RuleReach, direction: Direction, s: Style): string[] {
+  const lines = [`${s.bold(r.policy)} ${r.field}: ${r.description}`];
+  lines.push(r.allowed.length > 0 ? `  ${s.green('allowed')}: ${r.allowed.join(', ')}` : '  allowed: none of the known pods or workloads');
+  for (const b of r.blocked) lines.push(`  ${s.red(`admitted, but denied by ${otherEnd(direction)}`)}: ${b.pod} (${b.reason})`);
+  return lines;
+}
+
+function directionText(d: DirectionReach, s: Style): string[] {
+  const title = d.direction === 'ingress' ? 'Ingress' : 'Egress';
+  const lines = [`${s.bold(title)}: ${d.isolated ? d.summary : s.green(d.summary)}`];
+  if (d.selectedBy.length > 0) {
+    lines.push('  selected by:', ...alignColumns(selectingText(d)).map((l) => `    ${l}`));
+  }
+  if (d.rules.length > 0) {
+    lines.push(`  ${reachVerb(d.direction)}:`, ...d.rules.flatMap((r) => ruleText(r, d.direction, s)).map((l) => `    ${l}`));
+  }
+  return lines;
+}
+
+export function renderPodText(reach: PodReach, s: Style = plain): string {
+  const lines = [s.bold(podHeading(reach.pod)), `labels: ${labelText(reach.pod)}`, ''];
+  lines.push(...directionText(reach.ingress, s), '', ...directionText(reach.egress, s));
+  return `${lines.join('\n')}\n`;
+}
+
+function directionMarkdown(d: DirectionReach): string[] {
+  const title = d.direction === 'ingress' ? 'Ingress' : 'Egress';
+  const lines = [`### ${title}`, '', `${d.summary.charAt(0).toUpperCase()}${d.summary.slice(1)}.`];
+  if (d.selectedBy.length > 0) {
+    lines.push('', ...mdTable(['selected by', 'policyTypes', `isolates ${d.direction}`, `${d.direction} rules`],
+      d.selectedBy.map((p) => [p.policy, p.policyTypes.join(', '), p.isolates ? 'yes' : 'no', String(p.rules)])));
+  }
+  if (d.rules.length > 0) {
+    const peerHead = d.direction === 'ingress' ? 'from' : 'to';
+    lines.push('', ...mdTable(['rule', peerHead, 'ports', 'allowed pods', `admitted, but denied by ${otherEnd(d.direction)}`],
+      d.rules.map((r) => [
+        `${r.policy} ${mdCode(r.field)}`,
+        r.peers.join('<br>'),
+        r.ports.join(', '),
+        r.allowed.length > 0 ? r.allowed.join(', ') : '(none)',
+        r.blocked.length > 0 ? r.blocked.map((b) => `${b.pod}: ${b.reason}`).join('<br>') : '',
+      ])));
+  }
+  return lines;
+}
+
+export function renderPodMarkdown(reach: PodReach): string {
+  const lines = [`## ${podHeading(reach.pod)}`, '', `Labels: ${mdCode(labelText(reach.pod))}`, ''];
+  lines.push(...directionMarkdown(reach.ingress), '', ...directionMarkdown(reach.egress));
+  return `${lines.join('\n')}\n`;
+}
