@@ -13,6 +13,7 @@ import { modelDataplane } from '../src/policytest/dataplane.ts';
 import { TestWorldLoader } from '../src/policytest/load-test-world.ts';
 import { expandCases, runPolicyTests } from '../src/policytest/run-tests.ts';
 import { renderTextReport } from '../src/policytest/report-text.ts';
+import type { Bench } from './bench.ts';
 
 const NAMESPACES = 20;
 const APPS = 10;
@@ -118,10 +119,10 @@ export async function runPolicyTestBench(opts: { cases?: number; print?: (line: 
   }
 }
 
-export const policyTestBench = {
+export const policyTestBench: Bench = {
   name: 'policytest',
   description: 'nftpol test: ~5,000 cases over one generated world, end to end',
-  run: (): Promise<PolicyTestBenchResult> => runPolicyTestBench(),
+  run: (report) => runPolicyTestBench({ print: report }),
 };
 
 if (import.meta.main) await runPolicyTestBench();
