@@ -1,0 +1,47 @@
+// What a benchmark is, and small helpers for measuring and printing figures.
+
+export interface Bench {
+  /** Short name, used on the command line: `node bench/run.ts <name>`. */
+  readonly name: string;
+  readonly description: string;
+  /**
+   * Runs the benchmark, reporting each figure as one line (a bench may also
+   * print for itself). May be async; whatever it returns is ignored.
+   */
+  run(report: (line: string) => void): unknown;
+}
+
+/** Milliseconds taken by fn, and its result. */
+export function timed<T>(fn: () => T): { ms: number; result: T } {
+  const start = process.hrtime.bigint();
+  const result = fn();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
+}
+
+const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const dec = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+
+export function count(n: number): string {
+  return int.format(n);
+}
+
+export function millis(ms: number): string {
+  return `${dec.format(ms)} ms`;
+}
+
+/** "n in t ms = r/s" */
+export function rate(n: number, ms: number, unit: string): string {
+  return `${count(n)} ${unit} in ${millis(ms)} = ${count((n * 1000) / ms)} ${unit}/s (${dec.format((ms * 1e6) / n / 1000)} µs each)`;
+}
+
+/** A small deterministic PRNG (mulberry32), so benchmark inputs are the same on every run. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
