@@ -1,0 +1,18 @@
+// The kernel test harness: build a canal-style world (flannel vxlan + per-node bridge) in
+// network namespaces, run commands in its nodes, probe real TCP/UDP flows. See ../README.md.
+
+export { buildWorld, type BuildOptions, type World, type WorldTimings } from './world.ts';
+export type { WorldSpec, NodeSpec, PodSpec, OutsideHostSpec, Protocol } from './spec.ts';
+export { validateSpec } from './spec.ts';
+export type { Flow, ProbeOptions, ProbeResult } from './probe.ts';
+export { describeFlow, DEFAULT_PROBE_CONCURRENCY, DEFAULT_PROBE_RETRIES, DEFAULT_PROBE_TIMEOUT_MS } from './probe.ts';
+export type { ProbeOutcome, Verdict } from './servers.ts';
+export { flowsBetween, type FlowFilter } from './flows.ts';
+export type { EndpointPlan, EndpointKind, NodePlan, WorldPlan } from './topology.ts';
+export { planWorld, VXLAN_PORT, VXLAN_VNI } from './topology.ts';
+export { cleanupStale, cleanupOrphans } from './cleanup.ts';
+export { listNetns } from './netns.ts';
+export { kernelPrerequisites } from './prerequisites.ts';
+export { describeKernel, inCI } from './suite.ts';
+export type { CommandResult, RunOptions } from './commands.ts';
+export type { Family } from './addresses.ts';
