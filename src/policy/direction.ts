@@ -48,6 +48,24 @@ export function ruleMatch(
   return port === undefined ? undefined : [peer, port];
 }
 
+/** How far a failed check got: the higher, the closer it came to matching. */
+function progress(field: string | undefined): number {
+  switch (field) {
+    case 'ipBlock.cidr': case 'protocol': return 0;
+    case 'namespaceSelector': return 1;
+    default: return 2; // the podSelector failed after the namespace matched; in an except; the port number
+  }
+}
+
+/** The index of the check that came closest (first among equals). */
+function closest(checks: readonly { field?: string }[]): number {
+  let best = 0;
+  checks.forEach((c, i) => {
+    if (progress(c.field) > progress(checks[best]?.field)) best = i;
+  });
+  return best;
+}
+
 function explainRuleMiss(
   state: ClusterState, policy: NetworkPolicy, rule: PolicyRule, index: number, input: DirectionInput,
 ): RuleMiss {
@@ -57,15 +75,16 @@ function explainRuleMiss(
   const dst = destinationPod(input);
   const portChecks = rule.ports.map((rp) => checkPort(rp, input.protocol, input.port, dst));
   const portMatched = rule.ports.length === 0 || portChecks.some((c) => c.matched);
+  // The field names the peer (or port) that came closest; the reason lists them all.
   if (!peerMatched) {
     const f = peersField(input.direction);
-    const first = peerChecks[0];
-    const reasons = peerChecks.map((c, j) => (peerChecks.length > 1 ? `${f}[${j}]: ${c.reason}` : `${c.reason}`));
-    return { rule: index, peerMatched, portMatched, field: `${base}.${f}[0].${first?.field ?? ''}`, reason: reasons.join('; ') };
+    const j = closest(peerChecks);
+    const reasons = peerChecks.map((c, i) => (peerChecks.length > 1 ? `${f}[${i}]: ${c.reason}` : `${c.reason}`));
+    return { rule: index, peerMatched, portMatched, field: `${base}.${f}[${j}].${peerChecks[j]?.field ?? ''}`, reason: reasons.join('; ') };
   }
-  const first = portChecks[0];
-  const reasons = portChecks.map((c, k) => (portChecks.length > 1 ? `ports[${k}]: ${c.reason}` : `${c.reason}`));
-  return { rule: index, peerMatched, portMatched, field: `${base}.ports[0].${first?.field ?? ''}`, reason: reasons.join('; ') };
+  const k = closest(portChecks);
+  const reasons = portChecks.map((c, i) => (portChecks.length > 1 ? `ports[${i}]: ${c.reason}` : `${c.reason}`));
+  return { rule: index, peerMatched, portMatched, field: `${base}.ports[${k}].${portChecks[k]?.field ?? ''}`, reason: reasons.join('; ') };
 }
 
 function notAPod(input: DirectionInput): DirectionVerdict {
@@ -97,7 +116,10 @@ export function decideDirection(
       if (!trace && allowedBy.length > 0) return;
       const m = ruleMatch(state, policy, rule, input);
       if (m) {
-        allowedBy.push({ policy: policyKey(policy), rule: i, peer: m[0], port: m[1], field: `spec.${input.direction}[${i}]`, source: policy.source });
+        allowedBy.push({
+          policy: policyKey(policy), rule: i, peer: m[0], port: m[1], field: `spec.${input.direction}[${i}]`,
+          ...(policy.source ? { source: policy.source } : {}),
+        });
       } else if (trace) {
         ruleMisses.push(explainRuleMiss(state, policy, rule, i, input));
       }
@@ -106,7 +128,7 @@ export function decideDirection(
       misses.push({
         policy: policyKey(policy),
         rules: ruleMisses,
-        source: policy.source,
+        ...(policy.source ? { source: policy.source } : {}),
         ...(rules.length === 0 ? { reason: `it has no ${input.direction} rules: it isolates ${pod} and allows nothing` } : {}),
       });
     }

@@ -81,7 +81,9 @@ export function closestMiss(d: DirectionVerdict): { policy: string; miss: RuleMi
   let best: { policy: string; miss: RuleMiss; score: number } | undefined;
   for (const pm of d.misses) {
     for (const miss of pm.rules) {
-      const score = (miss.peerMatched ? 1 : 0) + (miss.portMatched ? 1 : 0);
+      // A rule whose peer matched is closer than one whose peer did not, even
+      // when the latter has no ports (and so "matched" every port).
+      const score = (miss.peerMatched ? 2 : 0) + (miss.portMatched ? 1 : 0);
       if (!best || score > best.score) best = { policy: pm.policy, miss, score };
     }
   }

@@ -6,7 +6,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { formatProblem, type SourceProblem } from '../../model/problems.ts';
 import { collectPolicyTests } from '../../policytest/collect-tests.ts';
 import { DataplaneUnavailableError, dataplaneFor, type Dataplane } from '../../policytest/dataplane.ts';
 import { TestWorldLoader } from '../../policytest/load-test-world.ts';
@@ -14,7 +13,7 @@ import { renderJsonReport } from '../../policytest/report-json.ts';
 import { renderJunitReport } from '../../policytest/report-junit.ts';
 import { renderTextReport } from '../../policytest/report-text.ts';
 import { runPolicyTests } from '../../policytest/run-tests.ts';
-import { styleFor } from '../format/style.ts';
+import { printProblems } from '../input.ts';
 import { EXIT, type CliIO } from '../io.ts';
 import type { CommandContext } from './command-context.ts';
 
@@ -38,15 +37,6 @@ export function registerTestCommand(program: Command, ctx: CommandContext): Comm
     .action(async (paths: string[], opts: TestCommandOptions) => {
       ctx.setExitCode(await runTestCommand(paths, opts, ctx.io, ctx.cwd ?? process.cwd()));
     });
-}
-
-function printProblems(problems: readonly SourceProblem[], io: CliIO, verbose: boolean): void {
-  const s = styleFor(io.stderr);
-  for (const p of problems) {
-    if (p.severity === 'debug' && !verbose) continue;
-    const tag = p.severity === 'error' ? s.red('error') : p.severity === 'warning' ? s.yellow('warning') : s.dim('debug');
-    io.stderr.write(`${tag}: ${formatProblem(p)}\n`);
-  }
 }
 
 export async function runTestCommand(paths: readonly string[], opts: TestCommandOptions, io: CliIO, cwd: string): Promise<number> {
