@@ -1,0 +1,116 @@
+// What the rendered ruleset decides for one flow, read off the node IRs the
+// way the kernel walks the rendered table. It is not a policy evaluator: it
+// knows nothing of selectors or policies, only of the maps, sets and rules
+// the compiler produced. It answers for flows that cannot be sent here
+// (SCTP: this kernel has no SCTP sockets) and lets property tests compare
+// the compiler's output with the engine for many clusters in milliseconds.
+//
+// The path a packet takes on flannel (measured, see src/lab/README.md):
+//  - pod <-> its own node: input/output hooks, never forward: not filtered;
+//  - a pod's packet leaving its node, or arriving at a pod's node, crosses
+//    that node's forward hook, where the egress chain (keyed by saddr) and
+//    then the ingress chain (keyed by daddr) run; a drop in either is final.
+import { cidrContains, familyOf, type IPFamily } from '../model/addresses.ts';
+import type { Direction } from '../model/types.ts';
+import type { AddressPort, AllowRule, LocalPod, NamedSet, NodeIR } from './ir.ts';
+
+export interface IrFlow {
+  readonly src: string;
+  readonly dst: string;
+  /** The node each end is on: a pod's node, or the node whose address it is; absent for outside addresses. */
+  readonly srcNode?: string;
+  readonly dstNode?: string;
+  readonly protocol: string;
+  readonly port?: number;
+}
+
+class NodeTables {
+  readonly ir: NodeIR;
+  private readonly byAddress = new Map<string, LocalPod>();
+  private readonly sets = new Map<string, NamedSet>();
+  private readonly chains: Map<string, readonly AllowRule[]>;
+
+  constructor(ir: NodeIR) {
+    this.ir = ir;
+    for (const pod of ir.pods) for (const ip of pod.ips) this.byAddress.set(ip, pod);
+    for (const set of ir.sets) this.sets.set(set.name, set);
+    this.chains = new Map(ir.policyChains.map((c) => [c.name, c.rules]));
+  }
+
+  isLocalPod(ip: string): boolean {
+    return this.byAddress.has(ip);
+  }
+
+  private inSet(name: string, ip: string): boolean {
+    const set = this.sets.get(name);
+    if (!set) throw new Error(`rule refers to missing set ${name}`);
+    const elements = set.elements as readonly string[];
+    return set.type === 'prefix' ? elements.some((p) => cidrContains(p, ip)) : elements.includes(ip);
+  }
+
+  private inPortSet(name: string, ip: string, protocol: string, port: number | undefined): boolean {
+    const set = this.sets.get(name);
+    if (!set) throw new Error(`rule refers to missing set ${name}`);
+    return (set.elements as readonly AddressPort[]).some((e) => e.address === ip && e.protocol === protocol && e.port === port);
+  }
+
+  /** One accept rule: `[ip saddr|daddr @peers] [port match] accept`. */
+  private ruleAccepts(rule: AllowRule, direction: Direction, f: IrFlow, family: IPFamily): boolean {
+    const peerIp = direction === 'ingress' ? f.src : f.dst;
+    if (rule.peer.kind === 'set' && (rule.peer.family !== family || !this.inSet(rule.peer.set, peerIp))) return false;
+    const p = rule.port;
+    switch (p.kind) {
+      case 'any': return true;
+      case 'protocol': return f.protocol === p.protocol;
+      case 'range': return f.protocol === p.protocol && f.port !== undefined && f.port >= p.from && f.port <= p.to;
+      case 'named': return p.family === family && this.inPortSet(p.set, f.dst, f.protocol, f.port);
+    }
+  }
+
+  /** The base chain of a direction: vmap dispatch, pod chain, fail-closed drop. True = not dropped. */
+  passes(direction: Direction, f: IrFlow): boolean {
+    const podIp = direction === 'ingress' ? f.dst : f.src;
+    const otherIp = direction === 'ingress' ? f.src : f.dst;
+    const family = familyOf(podIp);
+    const pod = this.byAddress.get(podIp);
+    if (!pod) return !this.ir.podCidrs.some((c) => cidrContains(c, podIp)); // unknown local address: fail closed
+    const d = pod[direction];
+    if (!d.isolated) return true; // map element: accept
+    if (pod.ips.includes(otherIp)) return true; // self rule
+    for (const chain of d.policyChains) {
+      const rules = this.chains.get(chain);
+      if (!rules) throw new Error(`pod chain ${d.chain} jumps to missing chain ${chain}`);
+      if (rules.some((r) => this.ruleAccepts(r, direction, f, family))) return true;
+    }
+    return false; // counter drop
+  }
+}
+
+/** The rulesets of a cluster's nodes, read as the kernel walks them. */
+export class RulesetVerdicts {
+  private readonly tables: Map<string, NodeTables>;
+
+  constructor(irs: ReadonlyMap<string, NodeIR>) {
+    this.tables = new Map([...irs].map(([name, ir]) => [name, new NodeTables(ir)]));
+  }
+
+  /** Whether the rulesets of the nodes a flow crosses let it through. */
+  allows(f: IrFlow): boolean {
+    if (f.src === f.dst) return true; // a pod talking to itself never leaves its namespace
+    const tables = this.tables;
+    const srcPodNode = f.srcNode !== undefined && tables.get(f.srcNode)?.isLocalPod(f.src) ? f.srcNode : undefined;
+    const dstPodNode = f.dstNode !== undefined && tables.get(f.dstNode)?.isLocalPod(f.dst) ? f.dstNode : undefined;
+    // Between a pod and its own node the packet uses input/output, not forward.
+    if (srcPodNode !== undefined && srcPodNode === f.dstNode && dstPodNode === undefined) return true;
+    if (dstPodNode !== undefined && dstPodNode === f.srcNode && srcPodNode === undefined) return true;
+    const hops = [...new Set([srcPodNode, dstPodNode].filter((n): n is string => n !== undefined))];
+    return hops.every((n) => {
+      const t = tables.get(n) as NodeTables;
+      return t.passes('egress', f) && t.passes('ingress', f);
+    });
+  }
+}
+
+export function irAllows(irs: ReadonlyMap<string, NodeIR>, f: IrFlow): boolean {
+  return new RulesetVerdicts(irs).allows(f);
+}
