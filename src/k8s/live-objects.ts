@@ -11,6 +11,7 @@ import { assembleCluster } from '../model/assemble-cluster.ts';
 import type { RawObject } from '../model/normalize-object.ts';
 import type { SourceProblem } from '../model/problems.ts';
 import { isRecord } from '../model/raw.ts';
+import { toWireForm } from './wire-form.ts';
 import type { LoadResult } from '../sources/load-cluster.ts';
 
 export const CLUSTER_SOURCE = 'cluster';
@@ -36,7 +37,7 @@ export function liveObjectsToRaw(lists: LiveLists): RawObject[] {
   return LIST_TYPES.flatMap(({ key, kind, apiVersion }) =>
     lists[key].map((item) => ({
       source: { file: CLUSTER_SOURCE, document: document++ },
-      value: isRecord(item) ? { ...item, kind, apiVersion } : item,
+      value: isRecord(item) ? toWireForm(item, apiVersion, kind) : item,
     })),
   );
 }

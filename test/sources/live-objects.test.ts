@@ -1,8 +1,19 @@
-// Live mode's conversion, with plain objects shaped like the client's lists.
+// Live mode's conversion, with objects as the client's lists hand them back:
+// typed models (the client's own deserializer, reached through loadYaml),
+// where NetworkPolicy's `from` is named `_from`.
+import { loadYaml } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { listAll, liveObjectsToRaw, normalizeLiveObjects } from '../../src/k8s/live-objects.ts';
 
-const lists = {
+const typed = (apiVersion: string, kind: string) => (o: object): unknown => {
+  const model = loadYaml<Record<string, unknown>>(stringify({ apiVersion, kind, ...o }));
+  delete model.apiVersion; // list items come without them
+  delete model.kind;
+  return model;
+};
+
+const wire = {
   namespaces: [{ metadata: { name: 'shop', labels: { 'kubernetes.io/metadata.name': 'shop' } } }],
   pods: [
     { metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' } }, spec: { nodeName: 'n1', containers: [{ name: 'c' }] }, status: { phase: 'Running', podIPs: [{ ip: '10.244.1.2' }] } },
@@ -13,6 +24,13 @@ const lists = {
   nodes: [{ metadata: { name: 'n1' }, spec: { podCIDRs: ['10.244.1.0/24'] }, status: { addresses: [{ type: 'InternalIP', address: '192.168.1.10' }] } }],
 };
 
+const lists = {
+  namespaces: wire.namespaces.map(typed('v1', 'Namespace')),
+  pods: wire.pods.map(typed('v1', 'Pod')),
+  policies: wire.policies.map(typed('networking.k8s.io/v1', 'NetworkPolicy')),
+  nodes: wire.nodes.map(typed('v1', 'Node')),
+};
+
 describe('live objects', () => {
   it('puts kind and apiVersion back and numbers them', () => {
     const raw = liveObjectsToRaw(lists);
@@ -20,6 +38,12 @@ describe('live objects', () => {
       ['cluster', 0, 'Namespace'], ['cluster', 1, 'Pod'], ['cluster', 2, 'Pod'], ['cluster', 3, 'Pod'],
       ['cluster', 4, 'NetworkPolicy'], ['cluster', 5, 'Node'],
     ]);
+  });
+
+  it('sees the typed `_from` as the rule\'s from (not as "every peer")', () => {
+    expect(JSON.stringify(lists.policies[0])).toContain('"_from"');
+    const { objects } = normalizeLiveObjects(lists);
+    expect(objects.policies[0]?.ingress[0]?.peers).toHaveLength(1);
   });
 
   it('normalizes like manifests, keeping pods without IPs and finished pods', () => {
