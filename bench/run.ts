@@ -3,14 +3,16 @@
 // Benchmarks print figures; they assert nothing (tests never time things).
 // To add one, write a module exporting a Bench and list it below.
 import type { Bench } from './bench.ts';
+import { compileRender } from './compile-render.ts';
 import { engineVerdicts } from './engine-verdicts.ts';
+import { packetPath } from './packet-path.ts';
 import { policyTestBench } from './policytest-bench.ts';
 
-const BENCHES: readonly Bench[] = [engineVerdicts, policyTestBench];
+const BENCHES: readonly Bench[] = [engineVerdicts, policyTestBench, compileRender, packetPath];
 
 async function main(args: readonly string[]): Promise<number> {
   if (args.includes('--list') || args.includes('-l')) {
-    for (const b of BENCHES) console.log(`${b.name.padEnd(12)} ${b.description}`);
+    for (const b of BENCHES) console.log(`${b.name.padEnd(15)} ${b.description}`);
     return 0;
   }
   const unknown = args.filter((a) => !BENCHES.some((b) => b.name === a));
