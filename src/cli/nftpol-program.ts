@@ -4,6 +4,7 @@
 // nftpol-main.ts calls it with the process streams.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerRenderCommand } from './commands/render-command.ts';
 import { registerTestCommand } from './commands/test-command.ts';
 import { EXIT, UsageError, type CliIO } from './io.ts';
 
@@ -25,7 +26,7 @@ function packageVersion(): string {
 export async function main(argv: readonly string[], io: CliIO, opts: MainOptions = {}): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = new Command('nftpol')
-    .description('Kubernetes NetworkPolicy with nftables: policy tests (more commands to come)')
+    .description('Kubernetes NetworkPolicy with nftables: policy tests, and the nft script each node enforces')
     .version(packageVersion())
     .exitOverride()
     .configureOutput({
@@ -34,6 +35,7 @@ export async function main(argv: readonly string[], io: CliIO, opts: MainOptions
     });
   const ctx = { io, ...(opts.cwd !== undefined && { cwd: opts.cwd }), setExitCode: (code: number) => void (exitCode = code) };
   registerTestCommand(program, ctx);
+  registerRenderCommand(program, ctx);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {

@@ -1,0 +1,80 @@
+// Shared by the compiler and renderer tests: compile a small cluster for one
+// node, and read pieces of the rendered script back.
+import type { AddressPort, NamedSet, NodeIR, PolicyChain } from '../../src/compile/ir.ts';
+import { compileNode } from '../../src/compile/compile-node.ts';
+import { renderReplaceScript, renderTableBody } from '../../src/nft/render-table.ts';
+import { World, type ClusterSpec } from '../generators/cluster-builders.ts';
+
+export const NODE = 'n1';
+
+export interface Compiled {
+  readonly world: World;
+  readonly ir: NodeIR;
+  /** The table body (renderTableBody). */
+  readonly body: string;
+  /** The whole replace script (renderReplaceScript). */
+  readonly script: string;
+}
+
+export function compile(spec: ClusterSpec, node: string = NODE): Compiled {
+  const world = new World(spec);
+  const ir = compileNode(world.engine, node);
+  return { world, ir, body: renderTableBody(ir), script: renderReplaceScript(ir) };
+}
+
+/** The lines inside `chain NAME { ... }` (or set/map), without their indentation. */
+export function block(text: string, kind: 'chain' | 'set' | 'map', name: string): string[] {
+  const lines = text.split('\n');
+  const start = lines.indexOf(`\t${kind} ${name} {`);
+  if (start < 0) throw new Error(`no ${kind} ${name} in:\n${text}`);
+  const end = lines.indexOf('\t}', start);
+  return lines.slice(start + 1, end).map((l) => l.trim());
+}
+
+/** Whether the text declares `kind name`. */
+export function declares(text: string, kind: 'chain' | 'set' | 'map', name: string): boolean {
+  return text.split('\n').includes(`\t${kind} ${name} {`);
+}
+
+export function chainOf(ir: NodeIR, name: string): PolicyChain {
+  const c = ir.policyChains.find((x) => x.name === name);
+  if (!c) throw new Error(`no policy chain ${name}; have ${ir.policyChains.map((x) => x.name).join(', ')}`);
+  return c;
+}
+
+export function setOf(ir: NodeIR, name: string): NamedSet {
+  const s = ir.sets.find((x) => x.name === name);
+  if (!s) throw new Error(`no set ${name}; have ${ir.sets.map((x) => x.name).join(', ')}`);
+  return s;
+}
+
+export function addresses(set: NamedSet): string[] {
+  if (set.type === 'address-port') throw new Error(`${set.name} holds address-port triples`);
+  return [...(set.elements as readonly string[])];
+}
+
+/** "address . proto . port" strings of an address-port set, as nft writes them. */
+export function triples(set: NamedSet): string[] {
+  if (set.type !== 'address-port') throw new Error(`${set.name} is not an address-port set`);
+  return (set.elements as readonly AddressPort[]).map((e) => `${e.address} . ${e.protocol.toLowerCase()} . ${e.port}`);
+}
+
+/** Elements of a dispatch map, "address : verdict", from the rendered text. */
+export function mapElements(text: string, name: string): string[] {
+  const inside = block(text, 'map', name).join(' ');
+  const m = /elements = \{ (.*) \}/.exec(inside);
+  return m ? (m[1] as string).split(/,\s*/) : [];
+}
+
+/** Every kernel object name in a script: declared chains, sets, maps, and references to them. */
+export function objectNames(text: string): string[] {
+  const names = new Set<string>();
+  for (const m of text.matchAll(/^\t(?:chain|set|map) (\S+) \{$/gm)) names.add(m[1] as string);
+  for (const m of text.matchAll(/(?:@|jump )([^\s,}]+)/g)) names.add(m[1] as string);
+  return [...names];
+}
+
+/** Lines that are rules (not declarations, not braces), trimmed. */
+export function ruleLines(lines: readonly string[]): string[] {
+  return lines.filter((l) => l !== '' && !l.startsWith('type ') && !l.startsWith('flags ') && !l.startsWith('elements'));
+}
