@@ -8,9 +8,10 @@ import { participates } from '../model/cluster-state.ts';
 import type { Direction, NetworkPolicy, Pod } from '../model/types.ts';
 import { podKey, policyKey } from '../model/types.ts';
 import type { PolicyEngine } from '../policy/engine.ts';
-import type { LocalPod, NamedSet, NodeIR, PodDirection, PolicyChain } from './ir.ts';
+import type { LocalPod, NodeIR, PodDirection, PolicyChain } from './ir.ts';
 import { podChainName, policyChainName } from './names.ts';
 import { compilePolicyChain } from './policy-chain.ts';
+import { SetRegistry } from './set-registry.ts';
 
 const DIRECTIONS: readonly Direction[] = ['ingress', 'egress'];
 
@@ -29,7 +30,8 @@ export function compileNode(engine: PolicyEngine, node: string): NodeIR {
   const selected = new Map<string, [NetworkPolicy, Direction, Pod[]]>();
   const pods: LocalPod[] = local.map((pod) => {
     const dirs = DIRECTIONS.map((direction): PodDirection => {
-      const policies = engine.isolatingPolicies(pod, direction);
+      // Sorted, so the jump order does not follow the order objects arrived in.
+      const policies = [...engine.isolatingPolicies(pod, direction)].sort((a, b) => (policyKey(a) < policyKey(b) ? -1 : 1));
       if (policies.length === 0) return { isolated: false };
       for (const p of policies) {
         const k = `${direction} ${policyKey(p)}`;
@@ -41,18 +43,14 @@ export function compileNode(engine: PolicyEngine, node: string): NodeIR {
     });
     return { pod: podKey(pod), ips: [...pod.ips], ingress: dirs[0] as PodDirection, egress: dirs[1] as PodDirection };
   });
-  const chains: PolicyChain[] = [];
-  const sets: NamedSet[] = [];
-  for (const [policy, direction, selectedPods] of selected.values()) {
-    const compiled = compilePolicyChain(state, policy, direction, selectedPods);
-    chains.push(compiled.chain);
-    sets.push(...compiled.sets);
-  }
+  const sets = new SetRegistry();
+  const chains: PolicyChain[] = [...selected.values()].map(([policy, direction, selectedPods]) =>
+    compilePolicyChain(state, policy, direction, selectedPods, sets));
   return {
     node,
     podCidrs: [...(state.nodes.get(node)?.podCIDRs ?? [])].sort(),
     pods,
     policyChains: chains.sort(byName),
-    sets: sets.sort(byName),
+    sets: sets.all().sort(byName),
   };
 }

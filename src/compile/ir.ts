@@ -16,6 +16,8 @@ export interface NamedSet {
   readonly type: 'address' | 'prefix' | 'address-port';
   /** Sorted, canonical. For address-port: { address, protocol, port }. */
   readonly elements: readonly string[] | readonly AddressPort[];
+  /** What the set selects, in words ("pods app=api in namespace shop"). */
+  readonly comment: string;
 }
 
 export interface AddressPort {

@@ -13,7 +13,7 @@ export function candidatePods(state: ClusterState, policy: NetworkPolicy, peer: 
   if (peer === undefined || peer.kind === 'ipBlock') return state.participatingPods();
   if (peer.namespaceSelector === null) return state.podsIn(policy.namespace);
   const sel = peer.namespaceSelector;
-  const namespaces = [...state.namespaces.values()].filter((ns) => selectorMatches(sel, ns.labels)).map((ns) => ns.name);
+  const namespaces = state.namespaceNames().filter((ns) => selectorMatches(sel, state.namespaceLabels(ns)));
   return namespaces.flatMap((ns) => state.podsIn(ns));
 }
 

@@ -22,17 +22,14 @@ import type { Direction, NetworkPolicy, Peer, Pod, PolicyPort } from '../model/t
 import { policyKey } from '../model/types.ts';
 import { peersField } from '../policy/direction.ts';
 import { resolveNamedPort } from '../policy/port-match.ts';
-import type { AddressPort, AllowRule, NamedSet, PeerMatch, PolicyChain, PortMatch } from './ir.ts';
+import type { AddressPort, AllowRule, PeerMatch, PolicyChain, PortMatch } from './ir.ts';
 import { ipBlockPrefixes } from './ipblock-prefixes.ts';
-import { namedPortSetName, peerSetName, policyChainName } from './names.ts';
+import { policyChainName } from './names.ts';
 import { matchedPodAddresses } from './peer-addresses.ts';
+import { setName, type SetRegistry } from './set-registry.ts';
+import { formatSelector } from '../selectors/label-selector.ts';
 
 const FAMILIES: readonly IPFamily[] = [4, 6];
-
-export interface CompiledPolicyChain {
-  readonly chain: PolicyChain;
-  readonly sets: NamedSet[];
-}
 
 interface Ctx {
   readonly state: ClusterState;
@@ -41,7 +38,7 @@ interface Ctx {
   readonly direction: Direction;
   /** Local pods this policy selects and isolates in this direction. */
   readonly localPods: readonly Pod[];
-  readonly sets: NamedSet[];
+  readonly sets: SetRegistry;
 }
 
 function sortedUnique(xs: Iterable<string>): string[] {
@@ -63,26 +60,84 @@ function namedElements(pods: Iterable<[Pod, string]>, port: PolicyPort): Address
   return [...out.values()].sort((a, b) => (addressPortKey(a) < addressPortKey(b) ? -1 : 1));
 }
 
-/** The peer alternatives of a rule: [peer index or null, match] per family. */
-function peerMatchesOf(ctx: Ctx, ruleIndex: number, peers: readonly Peer[]): [number | null, PeerMatch, Peer | undefined][] {
-  if (peers.length === 0) return [[null, { kind: 'any' }, undefined]];
-  const out: [number | null, PeerMatch, Peer | undefined][] = [];
-  peers.forEach((peer, j) => {
+/** What a selector peer selects: the namespace scope and both selectors. */
+function peerSelection(policy: NetworkPolicy, peer: Peer | undefined): unknown {
+  if (peer === undefined) return { any: true };
+  if (peer.kind === 'ipBlock') return peer.ipBlock;
+  return {
+    namespace: peer.namespaceSelector === null ? policy.namespace : null,
+    namespaceSelector: peer.namespaceSelector,
+    podSelector: peer.podSelector,
+  };
+}
+
+function describePeer(policy: NetworkPolicy, peer: Peer | undefined): string {
+  if (peer === undefined) return 'all pods';
+  if (peer.kind === 'ipBlock') return `${peer.ipBlock.cidr}${peer.ipBlock.except.length ? ` except ${peer.ipBlock.except.join(', ')}` : ''}`;
+  const pods = peer.podSelector === null ? 'all pods' : `pods ${formatSelector(peer.podSelector)}`;
+  const where = peer.namespaceSelector === null ? `namespace ${policy.namespace}` : `namespaces ${formatSelector(peer.namespaceSelector)}`;
+  return `${pods} in ${where}`;
+}
+
+function ipBlockFamily(peer: Peer & { kind: 'ipBlock' }): IPFamily {
+  return familyOf(peer.ipBlock.cidr.split('/')[0] as string);
+}
+
+/** The name of the set holding a peer's addresses (for an ipBlock, in its own family). */
+export function peerSetName(policy: NetworkPolicy, peer: Peer, family: IPFamily): string {
+  return setName(peer.kind === 'ipBlock' ? 'cidr' : 'pods', peerSelection(policy, peer), peer.kind === 'ipBlock' ? ipBlockFamily(peer) : family);
+}
+
+/** What a named-port set holds: ingress, the policy's local pods; egress, the peer's pods (all pods when undefined). */
+function namedPortSelection(policy: NetworkPolicy, direction: Direction, peer: Peer | undefined, port: PolicyPort): unknown {
+  const owner = direction === 'egress'
+    ? { peer: peerSelection(policy, peer) }
+    : { local: policy.namespace, podSelector: policy.podSelector };
+  return { ...owner, name: port.port, protocol: port.protocol };
+}
+
+/** The name of the "address . protocol . port" set of a named port. */
+export function namedPortSetName(policy: NetworkPolicy, direction: Direction, peer: Peer | undefined, port: PolicyPort, family: IPFamily): string {
+  return setName('port', namedPortSelection(policy, direction, peer, port), family);
+}
+
+/**
+ * One alternative peer of a rule, per family. Its set is registered only when
+ * a rule uses it (an egress rule whose ports are all named carries the peer
+ * in its named-port sets instead).
+ */
+interface PeerAlternative {
+  readonly index: number | null;
+  /** Absent for "any peer". */
+  readonly family?: IPFamily;
+  readonly peer?: Peer;
+  match(): PeerMatch;
+}
+
+function peerAlternatives(ctx: Ctx, peers: readonly Peer[]): PeerAlternative[] {
+  if (peers.length === 0) return [{ index: null, match: () => ({ kind: 'any' }) }];
+  return peers.flatMap((peer, j): PeerAlternative[] => {
+    const selection = peerSelection(ctx.policy, peer);
+    const comment = describePeer(ctx.policy, peer);
     if (peer.kind === 'ipBlock') {
-      const family = familyOf(peer.ipBlock.cidr.split('/')[0] as string);
-      const set = peerSetName(ctx.key, ctx.direction, ruleIndex, j, family);
-      ctx.sets.push({ name: set, family, type: 'prefix', elements: ipBlockPrefixes(peer.ipBlock) });
-      out.push([j, { kind: 'set', set, family }, peer]);
-      return;
+      const family = ipBlockFamily(peer);
+      const match = (): PeerMatch => ({
+        kind: 'set', family,
+        set: ctx.sets.name('cidr', selection, family, () => ({ type: 'prefix', elements: ipBlockPrefixes(peer.ipBlock), comment })),
+      });
+      return [{ index: j, family, peer, match }];
     }
-    for (const family of FAMILIES) {
-      const set = peerSetName(ctx.key, ctx.direction, ruleIndex, j, family);
-      const addrs = [...matchedPodAddresses(ctx.state, ctx.policy, peer, family)].map(([, ip]) => ip);
-      ctx.sets.push({ name: set, family, type: 'address', elements: sortedUnique(addrs) });
-      out.push([j, { kind: 'set', set, family }, peer]);
-    }
+    return FAMILIES.map((family) => ({
+      index: j, family, peer,
+      match: (): PeerMatch => ({
+        kind: 'set', family,
+        set: ctx.sets.name('pods', selection, family, () => {
+          const addrs = [...matchedPodAddresses(ctx.state, ctx.policy, peer, family)].map(([, ip]) => ip);
+          return { type: 'address', elements: sortedUnique(addrs), comment };
+        }),
+      }),
+    }));
   });
-  return out;
 }
 
 function localAddresses(pods: readonly Pod[], family: IPFamily): [Pod, string][] {
@@ -93,39 +148,42 @@ function compileRule(ctx: Ctx, ruleIndex: number, peers: readonly Peer[], ports:
   const rules: AllowRule[] = [];
   const f = peersField(ctx.direction);
   const portList: (PolicyPort | undefined)[] = ports.length === 0 ? [undefined] : [...ports];
-  for (const [peerIndex, peer, peerObj] of peerMatchesOf(ctx, ruleIndex, peers)) {
+  for (const alt of peerAlternatives(ctx, peers)) {
+    const { index: peerIndex, peer: peerObj } = alt;
     portList.forEach((port, k) => {
       const comment = `${ctx.key} ${ctx.direction}[${ruleIndex}]${peerIndex === null ? '' : ` ${f}[${peerIndex}]`}${port ? ` ports[${k}]` : ''}`;
-      if (!port) return void rules.push({ peer, port: { kind: 'any' }, comment });
+      if (!port) return void rules.push({ peer: alt.match(), port: { kind: 'any' }, comment });
       if (typeof port.port !== 'string') {
         const pm: PortMatch = port.port === undefined
           ? { kind: 'protocol', protocol: port.protocol }
           : { kind: 'range', protocol: port.protocol, from: port.port, to: port.endPort ?? port.port };
-        return void rules.push({ peer, port: pm, comment });
+        return void rules.push({ peer: alt.match(), port: pm, comment });
       }
-      const families = peer.kind === 'set' ? [peer.family] : FAMILIES;
+      const families = alt.family !== undefined ? [alt.family] : FAMILIES;
       for (const family of families) {
-        // Ingress: the destination is the selected local pod whatever the peer,
-        // so one set per rule port serves every peer of the rule.
+        // Ingress: the destination is a local pod the policy selects, whatever
+        // the peer. Egress: the destination is a pod the peer selects.
         const egress = ctx.direction === 'egress';
-        const set = namedPortSetName(ctx.key, ctx.direction, ruleIndex, egress ? peerIndex : null, k, family);
-        if (!ctx.sets.some((s) => s.name === set)) {
+        const selection = namedPortSelection(ctx.policy, ctx.direction, peerObj, port);
+        const who = egress ? describePeer(ctx.policy, peerObj) : `local pods ${formatSelector(ctx.policy.podSelector)} in namespace ${ctx.policy.namespace}`;
+        const set = ctx.sets.name('port', selection, family, () => {
           const owners = egress ? matchedPodAddresses(ctx.state, ctx.policy, peerObj, family) : localAddresses(ctx.localPods, family);
-          ctx.sets.push({ name: set, family, type: 'address-port', elements: namedElements(owners, port) });
-        }
+          return { type: 'address-port', elements: namedElements(owners, port), comment: `${who}: port ${port.port}/${port.protocol}` };
+        });
         // Egress: the named-port set holds only peer pods, so it is the peer condition too.
-        rules.push({ peer: egress ? { kind: 'any' } : peer, port: { kind: 'named', set, family }, comment });
+        rules.push({ peer: egress ? { kind: 'any' } : alt.match(), port: { kind: 'named', set, family }, comment });
       }
     });
   }
   return rules;
 }
 
+/** The accept rules of one policy in one direction; its sets go into the node's registry. */
 export function compilePolicyChain(
-  state: ClusterState, policy: NetworkPolicy, direction: Direction, localPods: readonly Pod[],
-): CompiledPolicyChain {
+  state: ClusterState, policy: NetworkPolicy, direction: Direction, localPods: readonly Pod[], sets: SetRegistry,
+): PolicyChain {
   const key = policyKey(policy);
-  const ctx: Ctx = { state, policy, key, direction, localPods, sets: [] };
+  const ctx: Ctx = { state, policy, key, direction, localPods, sets };
   const rules = policy[direction].flatMap((r, i) => compileRule(ctx, i, r.peers, r.ports));
-  return { chain: { name: policyChainName(key, direction), policy: key, direction, rules }, sets: ctx.sets };
+  return { name: policyChainName(key, direction), policy: key, direction, rules };
 }

@@ -42,6 +42,11 @@ export class ClusterState {
     for (const node of objects.nodes) for (const ip of node.addresses) this.nodeByIp.set(ip, node);
   }
 
+  /** Declared namespaces and those only pods name (a pod may arrive before its namespace). */
+  namespaceNames(): string[] {
+    return [...new Set([...this.namespaces.keys(), ...this.podsByNs.keys()])];
+  }
+
   namespaceLabels(name: string): Namespace['labels'] {
     return this.namespaces.get(name)?.labels ?? { 'kubernetes.io/metadata.name': name };
   }

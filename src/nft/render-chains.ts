@@ -45,7 +45,7 @@ export function renderPolicyChain(chain: PolicyChain): string[] {
 export function renderPodChain(pod: LocalPod, direction: Direction): string[] {
   const d = pod[direction];
   if (!d.isolated) return [];
-  const self = pod.ips.map((ip) => `${I}${ipKeyword(familyOf(ip))} ${peerSide(direction)} ${ip} accept ${comment(`${pod.pod} to itself`)}`);
+  const self = pod.ips.map((ip) => `${I}${ipKeyword(familyOf(ip))} ${peerSide(direction)} ${ip} accept ${comment(`${pod.pod} ${direction === 'ingress' ? 'from' : 'to'} itself`)}`);
   const jumps = d.policyChains.map((c) => `${I}jump ${c}`);
   return [`\tchain ${d.chain} {`, ...self, ...jumps, `${I}counter drop ${comment(`${direction} denied ${pod.pod}`)}`, '\t}'];
 }

@@ -7,7 +7,7 @@ import type { IPFamily } from '../model/addresses.ts';
 import { familyOf } from '../model/addresses.ts';
 import type { Direction } from '../model/types.ts';
 import type { AddressPort, LocalPod, NamedSet } from '../compile/ir.ts';
-import { addrType, elementsClause } from './syntax.ts';
+import { addrType, comment, elementsClause } from './syntax.ts';
 
 const I = '\t\t';
 
@@ -22,7 +22,7 @@ export function setType(set: NamedSet): string {
 
 export function renderSet(set: NamedSet): string[] {
   const flags = set.type === 'prefix' ? [`${I}flags interval`] : [];
-  return [`\tset ${set.name} {`, `${I}type ${setType(set)}`, ...flags, ...elementsClause(setElements(set), I), '\t}'];
+  return [`\tset ${set.name} {`, `${I}type ${setType(set)}`, ...flags, `${I}${comment(set.comment)}`, ...elementsClause(setElements(set), I), '\t}'];
 }
 
 /** The set of the node's pod CIDRs per family, for failing closed on unknown local addresses. */
@@ -33,15 +33,25 @@ export function renderPodCidrSet(family: IPFamily, cidrs: readonly string[]): st
 
 export const dispatchMapName = (direction: Direction, family: IPFamily): string => `${direction}-v${family}`;
 
-/** Verdict for a pod address: jump to its chain when isolated, accept when open. */
+/**
+ * Verdict for a pod address: jump to its chain when isolated, accept when
+ * open. One element per address (nft refuses two): should two local pods
+ * claim one address, an isolated pod's chain wins over an open verdict, and
+ * the first pod (by key) among isolated ones, so a bad pod cannot open
+ * traffic or block the node's whole table.
+ */
 export function dispatchElements(pods: readonly LocalPod[], direction: Direction, family: IPFamily): string[] {
-  const out: string[] = [];
+  const verdicts = new Map<string, string>();
   for (const pod of pods) {
     const d = pod[direction];
     const verdict = d.isolated ? `jump ${d.chain}` : 'accept';
-    for (const ip of pod.ips) if (familyOf(ip) === family) out.push(`${ip} : ${verdict}`);
+    for (const ip of pod.ips) {
+      if (familyOf(ip) !== family) continue;
+      const before = verdicts.get(ip);
+      if (before === undefined || (before === 'accept' && d.isolated)) verdicts.set(ip, verdict);
+    }
   }
-  return out;
+  return [...verdicts].map(([ip, verdict]) => `${ip} : ${verdict}`);
 }
 
 export function renderDispatchMap(pods: readonly LocalPod[], direction: Direction, family: IPFamily): string[] {

@@ -77,8 +77,8 @@ describe('pod chains', () => {
   it('accept the pod itself first, then jump to each isolating policy, then count and drop with a comment', () => {
     const { body } = cluster();
     expect(block(body, 'chain', 'pod-in/x/a')).toEqual([
-      `ip saddr ${A4} accept comment "x/a to itself"`,
-      `ip6 saddr ${A6} accept comment "x/a to itself"`,
+      `ip saddr ${A4} accept comment "x/a from itself"`,
+      `ip6 saddr ${A6} accept comment "x/a from itself"`,
       'jump pol-in/x/a-in',
       'counter drop comment "ingress denied x/a"',
     ]);
@@ -110,7 +110,7 @@ describe('pod chains', () => {
     });
     const lines = block(body, 'chain', 'pod-in/x/a');
     expect(lines.filter((l) => l.startsWith('jump '))).toEqual(['jump pol-in/x/p1', 'jump pol-in/x/p2']);
-    expect(lines[0]).toMatch(/to itself/);
+    expect(lines[0]).toMatch(/from itself/);
     expect(lines.at(-1)).toBe('counter drop comment "ingress denied x/a"');
   });
 });

@@ -7,7 +7,11 @@ import { ipBlockPrefixes } from '../../src/compile/ipblock-prefixes.ts';
 import type { IPBlock } from '../../src/model/types.ts';
 import { ipBlockArb } from '../generators/arbitraries.ts';
 import { ipBlock, pod, policy, rule, tcp } from '../generators/cluster-builders.ts';
-import { addresses, block, compile, NODE, setOf } from './helpers.ts';
+import { addresses, block, compile as compileHashed, NODE, positional, setOf } from './helpers.ts';
+
+/** Sets named by the position of the first rule using them (see positional() in helpers.ts). */
+const compile = (...args: Parameters<typeof compileHashed>) => positional(compileHashed(...args));
+
 
 const inCidr = (ip: string, cidr: string): boolean => {
   const a = ipaddr.parse(ip);
@@ -107,7 +111,7 @@ describe('ipBlock peer sets', () => {
   });
 
   it('a cidr with no except renders as itself, 0.0.0.0/0 included', () => {
-    expect(block(body, 'set', 'peer-out/x/p/0/0/v4')).toEqual(['type ipv4_addr', 'flags interval', 'elements = { 0.0.0.0/0 }']);
+    expect(block(body, 'set', 'peer-out/x/p/0/0/v4')).toEqual(['type ipv4_addr', 'flags interval', 'comment "0.0.0.0/0"', 'elements = { 0.0.0.0/0 }']);
     expect(block(body, 'chain', 'pol-out/x/p')).toEqual(['ip daddr @peer-out/x/p/0/0/v4 counter accept comment "x/p egress[0] to[0]"']);
   });
 });

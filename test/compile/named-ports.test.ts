@@ -5,7 +5,11 @@
 // have the name, and is the peer condition too.
 import { describe, expect, it } from 'vitest';
 import { andPeer, cport, ipBlock, ns, pod, podPeer, policy, rule, sel, tcp, udp } from '../generators/cluster-builders.ts';
-import { block, compile, NODE, setOf, triples } from './helpers.ts';
+import { block, compile as compileHashed, NODE, positional, setOf, triples } from './helpers.ts';
+
+/** Sets named by the position of the first rule using them (see positional() in helpers.ts). */
+const compile = (...args: Parameters<typeof compileHashed>) => positional(compileHashed(...args));
+
 
 describe('ingress named ports', () => {
   const { ir, body } = compile({
@@ -34,6 +38,7 @@ describe('ingress named ports', () => {
   it('are declared with the concatenated type', () => {
     expect(block(body, 'set', 'port-in/x/web/0/any/0/v4')).toEqual([
       'type ipv4_addr . inet_proto . inet_service',
+      'comment "local pods role=web in namespace x: port http/TCP"',
       'elements = { 10.244.1.2 . tcp . 80, 10.244.1.3 . tcp . 8080 }',
     ]);
     expect(block(body, 'set', 'port-in/x/web/0/any/0/v6')[0]).toBe('type ipv6_addr . inet_proto . inet_service');
@@ -118,7 +123,8 @@ describe('egress named ports', () => {
       ],
       policies: [policy('x/p', { podSelector: sel({ app: 'client' }), policyTypes: ['Egress'], egress: [rule([ipBlock('10.244.0.0/16')], [tcp('http')])] })],
     });
-    expect(c.ir.sets.map((s) => s.name)).toEqual(['peer-out/x/p/0/0/v4', 'port-out/x/p/0/0/0/v4']);
+    // The named-port set carries the peer condition, so no separate peer set is declared.
+    expect(c.ir.sets.map((s) => s.name)).toEqual(['port-out/x/p/0/0/0/v4']);
     expect(triples(setOf(c.ir, 'port-out/x/p/0/0/0/v4'))).toEqual(['10.244.2.2 . tcp . 80']);
   });
 });

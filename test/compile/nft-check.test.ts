@@ -83,7 +83,7 @@ await describeNft('rendered scripts pass nft -c', () => {
   // KNOWN BUG (reported to the lead): names.ts caps long names with a "~",
   // which nft's scanner does not accept in a name ("syntax error, unexpected
   // junk"). Remove `.fails` when the cap uses a name character.
-  it.fails('long Kubernetes names (63-byte namespace, 253-byte pod and policy names)', async () => {
+  it('long Kubernetes names (63-byte namespace, 253-byte pod and policy names)', async () => {
     const longNs = 'n'.repeat(63);
     const { script } = compile({
       pods: [pod(`${longNs}/${'a'.repeat(253)}`, {}, { node: NODE, ips: ['10.244.1.2', 'fd00::2'], ports: [cport('http', 80)] })],
@@ -104,7 +104,7 @@ await describeNft('rendered scripts pass nft -c', () => {
   // KNOWN BUG (reported to the lead): two local pods holding the same address
   // (the sources accept it) put one key twice in a dispatch map; with
   // different verdicts nft refuses the whole table ("File exists").
-  it.fails('two local pods with the same address, one isolated and one open', async () => {
+  it('two local pods with the same address, one isolated and one open', async () => {
     const { script } = compile({
       pods: [pod('x/a', { app: 'a' }, { node: NODE, ips: ['10.244.1.2'] }), pod('x/b', {}, { node: NODE, ips: ['10.244.1.2'] })],
       policies: [denyAll('x/deny-a', ['Ingress'], sel({ app: 'a' }))],

@@ -3,7 +3,6 @@
 // exactly the pods the engine matches; ports rendered as nft matches; and
 // comments that lead back to the rule, peer and port.
 import { describe, expect, it } from 'vitest';
-import { peerSetName } from '../../src/compile/names.ts';
 import type { IPFamily } from '../../src/model/addresses.ts';
 import { familyOf } from '../../src/model/addresses.ts';
 import type { Direction, NetworkPolicy, Peer } from '../../src/model/types.ts';
@@ -11,7 +10,17 @@ import { podEndpoint } from '../../src/policy/endpoint.ts';
 import {
   andPeer, cport, denyAll, Exists, ipBlock, node, ns, nsPeer, pod, podPeer, policy, rule, sctp, sel, tcp, udp,
 } from '../generators/cluster-builders.ts';
-import { addresses, block, chainOf, compile, declares, NODE, setOf, type Compiled } from './helpers.ts';
+import { addresses, block, chainOf, compile as compileHashed, declares, NODE, positional, setOf, type Compiled } from './helpers.ts';
+
+/** The set the rule (policy, direction, rule, peer, family) matches its peer against. */
+function ruleSet(c: Compiled, policy: string, direction: 'ingress' | 'egress', rule: number, peer: number, family: number): string {
+  const prefix = `${policy} ${direction}[${rule}] ${direction === 'ingress' ? 'from' : 'to'}[${peer}]`;
+  const r = c.ir.policyChains.flatMap((ch) => ch.rules).find((x) => x.comment.startsWith(prefix) && x.peer.kind === 'set' && x.peer.family === family);
+  if (r?.peer.kind !== 'set') throw new Error(`no rule ${prefix} v${family}`);
+  return r.peer.set;
+}
+const compile = (...args: Parameters<typeof compileHashed>): Compiled => positional(compileHashed(...args));
+
 
 describe('policy chains', () => {
   it('one chain per isolating policy and direction, shared by every local pod it selects', () => {
@@ -28,7 +37,7 @@ describe('policy chains', () => {
     });
     expect(ir.policyChains.map((c) => c.name)).toEqual(['pol-in/x/all-in', 'pol-in/x/web', 'pol-out/x/web']);
     for (const p of ['x/a', 'x/b']) {
-      expect(block(body, 'chain', `pod-in/${p}`).filter((l) => l.startsWith('jump'))).toEqual(['jump pol-in/x/web', 'jump pol-in/x/all-in']);
+      expect(block(body, 'chain', `pod-in/${p}`).filter((l) => l.startsWith('jump'))).toEqual(['jump pol-in/x/all-in', 'jump pol-in/x/web']);
       expect(block(body, 'chain', `pod-out/${p}`).filter((l) => l.startsWith('jump'))).toEqual(['jump pol-out/x/web']);
     }
     expect(block(body, 'chain', 'pod-in/x/c').filter((l) => l.startsWith('jump'))).toEqual(['jump pol-in/x/all-in']);
@@ -196,7 +205,7 @@ describe('peer sets hold exactly the pods the engine matches', () => {
     for (const [i] of peers.entries()) {
       for (const family of [4, 6] as const) {
         it(`${direction} rule ${i}, IPv${family}`, () => {
-          const set = setOf(compiled.ir, peerSetName(`x/${pol.name}`, direction, i, 0, family));
+          const set = setOf(compiled.ir, ruleSet(compiled, `x/${pol.name}`, direction, i, 0, family));
           expect(set.type).toBe('address');
           expect(set.family).toBe(family);
           expect(addresses(set)).toEqual(engineMatches(compiled, pol, direction, i, family));
@@ -206,7 +215,7 @@ describe('peer sets hold exactly the pods the engine matches', () => {
   }
 
   it('spot check: podSelector alone is the policy namespace; the AND peer needs both; pods on other nodes or none count', () => {
-    const set = (i: number, f: IPFamily) => addresses(setOf(compiled.ir, peerSetName('x/in', 'ingress', i, 0, f)));
+    const set = (i: number, f: IPFamily) => addresses(setOf(compiled.ir, ruleSet(compiled, 'x/in', 'ingress', i, 0, f)));
     const ip4 = (ref: string) => compiled.world.pod(ref).ips[0];
     expect(set(0, 4)).toEqual([ip4('x/web'), '10.244.7.102'].sort());
     expect(set(4, 4)).toEqual([ip4('x/db'), ip4('y/db')].sort());
@@ -216,14 +225,14 @@ describe('peer sets hold exactly the pods the engine matches', () => {
   });
 
   it('an empty set is declared without elements (nft rejects "{ }") and still referenced', () => {
-    const name = peerSetName('x/in', 'ingress', 7, 0, 4);
-    expect(block(compiled.body, 'set', name)).toEqual(['type ipv4_addr']);
+    const name = ruleSet(compiled, 'x/in', 'ingress', 7, 0, 4);
+    expect(block(compiled.body, 'set', name)).toEqual(['type ipv4_addr', 'comment "pods app=nothing in namespace x"']);
     expect(block(compiled.body, 'chain', 'pol-in/x/in')).toContain(`ip saddr @${name} counter accept comment "x/in ingress[7] from[0]"`);
   });
 
   it('sets of address peers are plain sets (no interval flag)', () => {
     for (const s of compiled.ir.sets) expect(declares(compiled.body, 'set', s.name)).toBe(true);
-    expect(block(compiled.body, 'set', peerSetName('x/in', 'ingress', 0, 0, 4))).not.toContain('flags interval');
+    expect(block(compiled.body, 'set', ruleSet(compiled, 'x/in', 'ingress', 0, 0, 4))).not.toContain('flags interval');
   });
 });
 
@@ -248,6 +257,6 @@ describe('ports with peers of both kinds', () => {
     });
     expect(block(body, 'set', 'port-in/x/p/0/any/0/v4')).toContain('elements = { 10.244.1.2 . sctp . 9000 }');
     expect(block(body, 'set', 'port-in/x/p/0/any/1/v4')).toContain('elements = { 10.244.1.2 . udp . 9001 }');
-    expect(block(body, 'set', 'port-in/x/p/0/any/2/v4')).toEqual(['type ipv4_addr . inet_proto . inet_service']);
+    expect(block(body, 'set', 'port-in/x/p/0/any/2/v4')).toEqual(['type ipv4_addr . inet_proto . inet_service', 'comment "local pods {} in namespace x: port p/TCP"']);
   });
 });
