@@ -3,7 +3,7 @@
 // policy engine's FlowVerdict (the same object `policy-explain -o json`
 // prints as `flow`), so a pipeline can say why without running explain.
 import type { FlowVerdict } from '../policy/trace.ts';
-import type { DataplaneName } from './dataplane.ts';
+import type { CheckedBy, DataplaneName } from './dataplane.ts';
 import type { Expectation } from './parse-test-file.ts';
 import { POLICY_TEST_API_VERSION } from './parse-test-file.ts';
 import type { RunSummary, TestRun } from './run-tests.ts';
@@ -28,6 +28,10 @@ export interface PolicyTestCaseResult {
   readonly expect: Expectation;
   readonly actual: Expectation;
   readonly passed: boolean;
+  /** What decided `actual`: `model`, `kernel` (real packets), or `rules` (the kernel's applied rulesets read for the flow: no SCTP sockets). */
+  readonly checkedBy: CheckedBy;
+  /** How the dataplane decided (kernel: the probe's outcome), when it says. */
+  readonly detail?: string;
   /** Failed cases only. */
   readonly verdict?: FlowVerdict;
 }
@@ -59,6 +63,8 @@ export function buildJsonReport(run: TestRun): PolicyTestReport {
         expect: c.case.expect,
         actual: c.actual,
         passed: c.passed,
+        checkedBy: c.checkedBy,
+        ...(c.detail !== undefined && { detail: c.detail }),
         ...(c.verdict && { verdict: c.verdict }),
       });
     }

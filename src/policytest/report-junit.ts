@@ -1,9 +1,11 @@
 // `--junit FILE`: JUnit XML for CI test reports. One <testsuite> per
 // PolicyTest, one <testcase> per expanded case (every from/to pair); a failed
 // case's <failure> has the why-not as its message and the engine's full
-// explanation as its text. No timings: the output is deterministic.
+// explanation as its text. No timings: the output is deterministic. On the kernel
+// dataplane, cases decided at rule level (SCTP) carry a checkedBy=rules property.
 import { plain } from '../cli/format/style.ts';
 import { renderVerdictText, whyNot } from '../cli/format/verdict-text.ts';
+import { decidedByText, disagreementText } from './report-text.ts';
 import type { CaseResult, TestRun } from './run-tests.ts';
 import { caseFlowLabel } from './run-tests.ts';
 
@@ -50,7 +52,8 @@ export function junitCaseName(c: CaseResult): string {
 function failure(c: CaseResult): string {
   const why = c.verdict ? whyNot(c.verdict) : undefined;
   const allowedBy = c.verdict?.allowed ? allowedByText(c) : undefined;
-  const message = `expected ${c.case.expect}, got ${c.actual}${why ? `: ${why}` : allowedBy ? `: ${allowedBy}` : ''}`;
+  const decided = [decidedByText(c), disagreementText(c)].filter((l): l is string => l !== undefined);
+  const message = `expected ${c.case.expect}, got ${c.actual}${decided.length > 0 ? ` (${decided.join('; ')})` : ''}${why ? `: ${why}` : allowedBy ? `: ${allowedBy}` : ''}`;
   const body = c.verdict ? `${message}\n\n${renderVerdictText(c.verdict, plain)}\n` : `${message}\n`;
   return `      <failure${attrs({ message, type: 'PolicyMismatch' })}>${escapeText(body)}</failure>\n`;
 }
@@ -79,7 +82,11 @@ export function renderJunitReport(run: TestRun): string {
     for (const c of t.cases) {
       const line = t.test.lineOf(`cases[${c.case.index}]`);
       const open = `    <testcase${attrs({ name: junitCaseName(c), classname: suiteName, file: t.test.file, line })}`;
-      out.push(c.passed ? `${open}/>\n` : `${open}>\n${failure(c)}    </testcase>\n`);
+      // A case the kernel dataplane decided at rule level (no SCTP sockets) says so; the
+      // others were decided by the suite's dataplane.
+      const checked = c.checkedBy !== 'rules' ? '' : `      <properties>\n        <property${attrs({ name: 'checkedBy', value: c.checkedBy })}/>\n      </properties>\n`;
+      const out1 = c.passed ? '' : failure(c);
+      out.push(checked === '' && out1 === '' ? `${open}/>\n` : `${open}>\n${checked}${out1}    </testcase>\n`);
     }
     out.push('  </testsuite>\n');
   }

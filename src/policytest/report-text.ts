@@ -37,10 +37,26 @@ function indent(text: string, by: string): string {
   return text.split('\n').map((l) => (l === '' ? l : by + l)).join('\n');
 }
 
+/** Which dataplane decided a case, and how: nothing for the model (the explanation says it all). */
+export function decidedByText(c: CaseResult): string | undefined {
+  if (c.checkedBy === 'model') return undefined;
+  const how = c.checkedBy === 'kernel' ? 'decided by the kernel (real packets)' : 'decided at rule level (no SCTP sockets on this kernel)';
+  return c.detail !== undefined && c.checkedBy === 'kernel' ? `${how}: ${c.detail}` : how;
+}
+
+/** For a case the kernel decided against the policy engine: say so, since it is nftpol's bug, not the policy's. */
+export function disagreementText(c: CaseResult): string | undefined {
+  if (c.checkedBy === 'model' || !c.verdict) return undefined;
+  const model = c.verdict.allowed ? 'allow' : 'deny';
+  if (model === c.actual) return `the policy engine agrees: ${model}`;
+  return `the policy engine says ${model}: the ${c.checkedBy === 'rules' ? 'ruleset' : 'kernel'} and the model disagree (an nftpol bug, please report it)`;
+}
+
 function caseLines(c: CaseResult, s: Style): string[] {
-  if (c.passed) return [`  ${s.green('ok')}    ${caseTitle(c)}: ${c.actual}`];
+  if (c.passed) return [`  ${s.green('ok')}    ${caseTitle(c)}: ${c.actual}${c.checkedBy === 'rules' ? s.dim('  (rule-level: no SCTP sockets)') : ''}`];
   const head = `  ${s.red('FAIL')}  ${caseTitle(c)}: expected ${c.case.expect}, got ${c.actual}  (${caseLocation(c)})`;
-  return c.verdict ? [head, indent(renderVerdictText(c.verdict, s), '        ')] : [head];
+  const notes = [decidedByText(c), disagreementText(c)].filter((l): l is string => l !== undefined).map((l) => `        ${l}`);
+  return c.verdict ? [head, ...notes, indent(renderVerdictText(c.verdict, s), '        ')] : [head, ...notes];
 }
 
 function testLines(t: TestResult, verbose: boolean, s: Style): string[] {
@@ -58,7 +74,8 @@ export function renderTextReport(run: TestRun, opts: TextReportOptions = {}): st
   const lines: string[] = [];
   for (const t of run.tests) lines.push(...testLines(t, opts.verbose === true, s));
   const { summary } = run;
-  const on = run.dataplane === 'model' ? '' : ` on the ${run.dataplane} dataplane`;
+  const ruleLevel = run.tests.reduce((n, t) => n + t.cases.filter((c) => c.checkedBy === 'rules').length, 0);
+  const on = run.dataplane === 'model' ? '' : ` on the ${run.dataplane} dataplane${ruleLevel > 0 ? ` (${plural(ruleLevel, 'case')} at rule level: no SCTP sockets)` : ''}`;
   lines.push('', `${plural(summary.tests, 'PolicyTest')} in ${plural(summary.files, 'file')}, ${plural(summary.cases, 'case')}${on}`);
   // Plain, without colour: CI reads this line.
   lines.push(summaryLine(summary));

@@ -8,7 +8,7 @@ import type { Flow } from '../policy/engine.ts';
 import { FlowSpecError, lookupEndpoint, resolveFlow } from '../policy/flow-spec.ts';
 import type { FlowVerdict } from '../policy/trace.ts';
 import type { CollectedTests } from './collect-tests.ts';
-import type { Dataplane, DataplaneName } from './dataplane.ts';
+import type { CheckedBy, Dataplane, DataplaneName, FlowAnswer } from './dataplane.ts';
 import type { TestWorld, TestWorldLoader } from './load-test-world.ts';
 import type { Expectation, PolicyTest, PolicyTestCase } from './parse-test-file.ts';
 import { POLICY_TEST_KIND } from './parse-test-file.ts';
@@ -27,6 +27,10 @@ export interface ExpandedCase {
 export interface CaseResult extends ExpandedCase {
   readonly actual: Expectation;
   readonly passed: boolean;
+  /** What decided `actual`: the model, real packets on the kernel, or the kernel's rules read for the flow (no SCTP sockets). */
+  readonly checkedBy: CheckedBy;
+  /** How the dataplane decided, when it says (kernel: the probe's outcome). */
+  readonly detail?: string;
   /** The policy engine's verdict and trace; set for failed cases. */
   readonly verdict?: FlowVerdict;
 }
@@ -203,19 +207,34 @@ export async function runPolicyTests(collected: CollectedTests, opts: RunOptions
     return { ok: false, problems: all.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]) };
   }
 
-  const answers = new Map<Resolved, boolean>();
-  for (const [world, resolved] of byWorld) {
-    const verdicts = await opts.dataplane.verdicts(world, resolved);
-    if (verdicts.length !== resolved.length) throw new Error(`dataplane ${opts.dataplane.name} answered ${verdicts.length} of ${resolved.length} flows`);
-    resolved.forEach((r, i) => answers.set(r, (verdicts[i] as { allowed: boolean }).allowed));
+  const answers = new Map<Resolved, FlowAnswer>();
+  const { dataplane } = opts;
+  try {
+    await dataplane.prepare?.([...byWorld].map(([world, cases]) => ({ world, cases })));
+    for (const [world, resolved] of byWorld) {
+      const verdicts = await dataplane.verdicts(world, resolved);
+      if (verdicts.length !== resolved.length) throw new Error(`dataplane ${dataplane.name} answered ${verdicts.length} of ${resolved.length} flows`);
+      resolved.forEach((r, i) => answers.set(r, verdicts[i] as FlowAnswer));
+    }
+  } finally {
+    await dataplane.close?.();
   }
+  const defaultCheck: CheckedBy = dataplane.name === 'kernel' ? 'kernel' : 'model';
 
   const tests: TestResult[] = collected.tests.map((test) => {
     const world = worlds.get(test) as TestWorld;
     const cases = (resolvedOf.get(test) ?? []).map((r): CaseResult => {
-      const actual: Expectation = answers.get(r) ? 'allow' : 'deny';
+      const answer = answers.get(r);
+      const actual: Expectation = answer?.allowed ? 'allow' : 'deny';
       const passed = actual === r.expanded.case.expect;
-      return { ...r.expanded, actual, passed, ...(!passed && { verdict: world.engine.evaluate(r.flow) }) };
+      return {
+        ...r.expanded,
+        actual,
+        passed,
+        checkedBy: answer?.checkedBy ?? defaultCheck,
+        ...(answer?.detail !== undefined && { detail: answer.detail }),
+        ...(!passed && { verdict: world.engine.evaluate(r.flow) }),
+      };
     });
     const failed = cases.filter((c) => !c.passed).length;
     return { test, cases, passed: cases.length - failed, failed };
@@ -227,5 +246,5 @@ export async function runPolicyTests(collected: CollectedTests, opts: RunOptions
     passed: tests.reduce((n, t) => n + t.passed, 0),
     failed: tests.reduce((n, t) => n + t.failed, 0),
   };
-  return { ok: true, run: { dataplane: opts.dataplane.name, tests, summary, problems } };
+  return { ok: true, run: { dataplane: dataplane.name, tests, summary, problems } };
 }

@@ -3,7 +3,7 @@
 // with which interface names, and whether conntrack state is there.
 
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { buildWorld, cleanupOrphans, describeFlow, describeKernel, listNetns, type Flow, type ProbeResult, type World, type WorldSpec } from './harness/index.ts';
+import { buildWorld, cleanupOrphans, describeFlow, describeKernel, listNetns, type Flow, type ProbeResult, type World, type WorldSpec } from '../../src/lab/index.ts';
 
 const ports = [80];
 const spec: WorldSpec = {

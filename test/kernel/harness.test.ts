@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { run } from './harness/commands.ts';
+import { run } from '../../src/lab/commands.ts';
 import {
   buildWorld,
   cleanupOrphans,
@@ -16,7 +16,7 @@ import {
   type ProbeResult,
   type World,
   type WorldSpec,
-} from './harness/index.ts';
+} from '../../src/lab/index.ts';
 
 const ports = [80, 81];
 const spec: WorldSpec = {

@@ -3,6 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataplaneUnavailableError, registerDataplane } from '../../src/policytest/dataplane.ts';
+import { createKernelDataplane } from '../../src/policytest/kernel-dataplane.ts';
 import type { PolicyTestReport } from '../../src/policytest/report-json.ts';
 import { parseXml, policyTest, Scratch, type XmlElement } from './helpers.ts';
 
@@ -240,10 +242,21 @@ spec:
     expect(notATest.stderr).toContain('error: manifests/policies.yaml: holds no PolicyTest document');
   });
 
-  it('rejects bad options and the kernel dataplane (not in this build)', async () => {
-    const kernel = await s.run('test', '--dataplane', 'kernel', 'tests/pass.yaml');
-    expect(kernel).toMatchObject({ code: 2, stdout: '' });
-    expect(kernel.stderr).toBe('error: dataplane kernel is not available in this build\n');
+  it('rejects bad options, and a dataplane that cannot run here (exit 2, nothing on stdout)', async () => {
+    // A stand-in for the kernel dataplane on a machine without root (test/kernel runs the real one).
+    registerDataplane('kernel', () => ({
+      name: 'kernel',
+      prepare: () => Promise.reject(new DataplaneUnavailableError('the kernel dataplane cannot run here:\n  - not root (uid 1000)')),
+      verdicts: () => Promise.reject(new Error('not reached')),
+    }));
+    try {
+      const kernel = await s.run('test', '--dataplane', 'kernel', 'tests/pass.yaml');
+      expect(kernel).toMatchObject({ code: 2, stdout: '' });
+      expect(kernel.stderr).toBe('error: the kernel dataplane cannot run here:\n  - not root (uid 1000)\n');
+    } finally {
+      registerDataplane('kernel', () => createKernelDataplane());
+    }
+    expect((await s.run('test', '--dataplane', 'ebpf', 'tests/pass.yaml')).code).toBe(2);
     expect((await s.run('test', '-o', 'xml', 'tests/pass.yaml')).code).toBe(2);
     expect((await s.run('test')).code).toBe(2);
     expect((await s.run('frobnicate')).code).toBe(2);

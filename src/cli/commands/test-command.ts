@@ -2,12 +2,14 @@
 // recursively) and reports as text or JSON, optionally also as JUnit XML.
 // Exit 0 when every case passed, 1 when a case failed, 2 on bad input (a test
 // file that does not validate, manifests with errors, an endpoint or port that
-// names nothing, a folder without tests, an unavailable dataplane).
+// names nothing, a folder without tests, an unavailable dataplane: the kernel one
+// without root or its tools).
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { collectPolicyTests } from '../../policytest/collect-tests.ts';
-import { DataplaneUnavailableError, dataplaneFor, type Dataplane } from '../../policytest/dataplane.ts';
+import { DataplaneUnavailableError, dataplaneFor, registerDataplane, type Dataplane } from '../../policytest/dataplane.ts';
+import { createKernelDataplane } from '../../policytest/kernel-dataplane.ts';
 import { TestWorldLoader } from '../../policytest/load-test-world.ts';
 import { renderJsonReport } from '../../policytest/report-json.ts';
 import { renderJunitReport } from '../../policytest/report-junit.ts';
@@ -25,6 +27,8 @@ export interface TestCommandOptions {
   readonly dataplane: string;
 }
 
+registerDataplane('kernel', () => createKernelDataplane());
+
 export function registerTestCommand(program: Command, ctx: CommandContext): Command {
   return program
     .command('test')
@@ -33,7 +37,7 @@ export function registerTestCommand(program: Command, ctx: CommandContext): Comm
     .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json']).default('text'))
     .option('--junit <file>', 'also write a JUnit XML report to FILE')
     .option('-v, --verbose', 'also list passing cases, and debug notes about the manifests')
-    .addOption(new Option('--dataplane <name>', 'what decides each flow: model (the policy engine) or kernel').choices(['model', 'kernel']).default('model'))
+    .addOption(new Option('--dataplane <name>', 'what decides each flow: model (the policy engine) or kernel (real packets through the compiled nftables rules, in network namespaces; needs root)').choices(['model', 'kernel']).default('model'))
     .addHelpText('after', '\nExit status: 0 every case passed, 1 a case failed, 2 bad input.')
     .action(async (paths: string[], opts: TestCommandOptions) => {
       ctx.setExitCode(await runTestCommand(paths, opts, ctx.io, ctx.cwd ?? process.cwd()));
@@ -51,7 +55,15 @@ export async function runTestCommand(paths: readonly string[], opts: TestCommand
     return EXIT.badInput;
   }
   const collected = await collectPolicyTests(paths, cwd);
-  const outcome = await runPolicyTests(collected, { dataplane, loader: new TestWorldLoader({ cwd }) });
+  let outcome;
+  try {
+    outcome = await runPolicyTests(collected, { dataplane, loader: new TestWorldLoader({ cwd }) });
+  } catch (err) {
+    // The kernel dataplane finds out only when it starts: not root, nft or ip missing...
+    if (!(err instanceof DataplaneUnavailableError)) throw err;
+    io.stderr.write(`error: ${err.message}\n`);
+    return EXIT.badInput;
+  }
   if (!outcome.ok) {
     printProblems(outcome.problems, io, verbose);
     const n = outcome.problems.filter((p) => p.severity === 'error').length;

@@ -1,8 +1,9 @@
 // Runs inside one netns (a pod, a node or an outside host), started by servers.ts:
-//   NP_ENDPOINT_CONFIG='<config json>' ip netns exec <netns> node endpointProcess.ts
+//   NP_ENDPOINT_CONFIG='<config json>' ip netns exec <netns> node endpoint-process.ts
 // (servers.ts strips the types once and runs the result with `node -e`: 3x faster start).
 // It answers on the configured TCP and UDP ports with its id, and makes probes on request.
 // Protocol: JSON lines. stdin: {"seq":1,"to":"10.244.1.10","protocol":"TCP","port":80,"timeoutMs":1000}
+// ("from": an address of this endpoint to send from; default: the kernel's choice)
 // stdout: {"ready":true} once listening, then {"seq":1,"verdict":"allow","reason":"reply","reply":"x/a","ms":2}.
 // It exits when stdin closes, so it never outlives the test process that started it.
 // Standalone on purpose: only node: imports.
@@ -21,6 +22,7 @@ interface Config {
 
 interface ProbeRequest {
   seq: number;
+  from?: string;
   to: string;
   protocol: 'TCP' | 'UDP';
   port: number;
@@ -76,7 +78,7 @@ function probeTcp(req: ProbeRequest, done: (verdict: 'allow' | 'deny', reason: s
   let buf = '';
   let connected = false;
   let finished = false;
-  const socket = net.connect({ host: req.to, port: req.port });
+  const socket = net.connect({ host: req.to, port: req.port, ...(req.from === undefined ? {} : { localAddress: req.from }) });
   const finish = (verdict: 'allow' | 'deny', reason: string, reply?: string): void => {
     if (finished) return;
     finished = true;
@@ -112,11 +114,14 @@ function probeUdp(req: ProbeRequest, done: (verdict: 'allow' | 'deny', reason: s
   socket.on('message', (msg) => finish('allow', 'reply', msg.toString('utf8').trim()));
   // On a connected socket an ICMP error (port unreachable, reject) surfaces here.
   socket.on('error', (e: NodeJS.ErrnoException) => finish('deny', e.code ?? e.message));
-  socket.connect(req.port, req.to, () => {
-    send();
-    // UDP gets no retransmission: send again twice within the window.
-    timers.push(setTimeout(send, req.timeoutMs / 3), setTimeout(send, (2 * req.timeoutMs) / 3));
-  });
+  const connect = (): void =>
+    socket.connect(req.port, req.to, () => {
+      send();
+      // UDP gets no retransmission: send again twice within the window.
+      timers.push(setTimeout(send, req.timeoutMs / 3), setTimeout(send, (2 * req.timeoutMs) / 3));
+    });
+  if (req.from === undefined) connect();
+  else socket.bind({ address: req.from, port: 0 }, connect);
   timers.push(setTimeout(() => finish('deny', 'timeout'), req.timeoutMs));
 }
 

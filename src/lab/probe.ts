@@ -9,6 +9,8 @@ import type { EndpointPlan } from './topology.ts';
 export interface Flow {
   /** Pod id, outside host id or node name. */
   from: string;
+  /** The address to send from: one of `from`'s (default: the one the kernel picks for `to`). */
+  source?: string;
   /** An address of a pod, outside host or node. */
   to: string;
   protocol: Protocol;
@@ -86,7 +88,8 @@ export class Prober {
 
   private async once(flow: Flow, options: ProbeOptions, attempt: number): Promise<ProbeResult> {
     const { source, target, to } = this.check(flow);
-    const outcome = await source.probe(to, flow.protocol, flow.port, options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
+    const from = flow.source === undefined ? undefined : canonical(flow.source);
+    const outcome = await source.probe(to, flow.protocol, flow.port, options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, from);
     if (outcome.verdict === 'allow' && outcome.reply !== target.id) {
       throw new Error(`${describeFlow(flow)}: answered by ${JSON.stringify(outcome.reply)}, expected ${target.id}: the world is mis-wired`);
     }
@@ -105,8 +108,12 @@ export class Prober {
     const to = canonical(flow.to);
     const target = this.owners.get(to);
     if (!target) throw new Error(`${describeFlow(flow)}: ${flow.to} belongs to no endpoint of this world`);
-    if (target.id === source.endpoint.id) throw new Error(`${describeFlow(flow)}: source and target are the same endpoint`);
+    // (source = target is fine: the endpoint reaches itself over lo.)
     if (!source.endpoint.addresses.some((a) => family(a) === fam)) throw new Error(`${describeFlow(flow)}: ${flow.from} has no ${fam} address`);
+    if (flow.source !== undefined) {
+      if (family(flow.source) !== fam) throw new Error(`${describeFlow(flow)}: source ${flow.source} is not ${fam}`);
+      if (!source.endpoint.addresses.includes(canonical(flow.source))) throw new Error(`${describeFlow(flow)}: ${flow.source} is not an address of ${flow.from}`);
+    }
     const ports = flow.protocol === 'TCP' ? target.tcpPorts : target.udpPorts;
     if (!ports.includes(flow.port)) throw new Error(`${describeFlow(flow)}: ${target.id} does not serve ${flow.protocol}/${flow.port}`);
     return { source, target, to };
@@ -114,5 +121,5 @@ export class Prober {
 }
 
 export function describeFlow(f: Flow): string {
-  return `${f.from} -> ${f.to} ${f.protocol}/${f.port}`;
+  return `${f.from}${f.source === undefined ? '' : ` (${f.source})`} -> ${f.to} ${f.protocol}/${f.port}`;
 }

@@ -61,6 +61,7 @@ async function applySetup(s: NetnsSetup): Promise<void> {
   }
   await ipBatch(s.netns, s.ip);
   await bridgeBatch(s.netns, s.bridge);
+  if (s.lateSysctls) await setSysctls(s.netns, s.lateSysctls);
 }
 
 export async function buildWorld(spec: WorldSpec, options: BuildOptions = {}): Promise<World> {

@@ -1,9 +1,10 @@
-// What a machine needs for kernel tests, checked by trying it (not by guessing from versions).
+// What a machine needs for the kernel lab (kernel tests, `nftpol test --dataplane kernel`), checked by trying it (not by guessing from versions).
 
 import { existsSync } from 'node:fs';
 import { RunResources } from './cleanup.ts';
 import { inNetnsArgv, ipBatch, readSysctls, run } from './commands.ts';
 import { createNetns, newRunPrefix } from './netns.ts';
+import { RUNS_FROM_TYPESCRIPT } from './servers.ts';
 
 const BR_NF = '/proc/sys/net/bridge/bridge-nf-call-iptables';
 
@@ -27,7 +28,7 @@ async function check(): Promise<string[]> {
   const uid = process.getuid?.();
   if (uid !== 0) missing.push(`not root (uid ${uid ?? 'unknown'}): network namespaces, links and nft need root`);
   const features = process.features as { typescript?: unknown };
-  if (!features.typescript) missing.push(`node ${process.version} cannot run .ts files (need Node >= 23.6, type stripping on) for the endpoint processes`);
+  if (RUNS_FROM_TYPESCRIPT && !features.typescript) missing.push(`node ${process.version} cannot run .ts files (need Node >= 23.6, type stripping on) for the endpoint processes`);
   const tools: [string, string[]][] = [
     ['nft', ['nft', '--version']],
     ['ip (iproute2)', ['ip', '-V']],
@@ -65,7 +66,7 @@ async function tryNetns(): Promise<string | undefined> {
     ]);
     const sysctl = await readSysctls(name, ['net.bridge.bridge-nf-call-iptables']);
     if (sysctl['net.bridge.bridge-nf-call-iptables'] === undefined) {
-      return 'bridge-nf-call-iptables is not per network namespace on this kernel (needs Linux >= 5.3): the harness will not flip it for the whole host';
+      return 'bridge-nf-call-iptables is not per network namespace on this kernel (needs Linux >= 5.3): the lab will not flip it for the whole host';
     }
     await run(inNetnsArgv(name, ['nft', '-f', '-']), {
       input: 'table inet np_check {\n  chain f {\n    type filter hook forward priority 0;\n    ct state established accept\n  }\n}\n',

@@ -1,5 +1,6 @@
-// The kernel test harness: build a canal-style world (flannel vxlan + per-node bridge) in
-// network namespaces, run commands in its nodes, probe real TCP/UDP flows. See ../README.md.
+// The kernel lab: builds a canal-style world (flannel vxlan + per-node bridge) in network
+// namespaces, runs commands in its nodes, probes real TCP/UDP flows. Used by the kernel tests
+// and by `nftpol test --dataplane kernel`. See README.md.
 
 export { buildWorld, type BuildOptions, type World, type WorldTimings } from './world.ts';
 export type { WorldSpec, NodeSpec, PodSpec, OutsideHostSpec, Protocol } from './spec.ts';
@@ -15,4 +16,4 @@ export { listNetns } from './netns.ts';
 export { kernelPrerequisites } from './prerequisites.ts';
 export { describeKernel, inCI } from './suite.ts';
 export type { CommandResult, RunOptions } from './commands.ts';
-export type { Family } from './addresses.ts';
+export { LINK_GATEWAY, labRanges, type Family } from './addresses.ts';

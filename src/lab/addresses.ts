@@ -1,4 +1,4 @@
-// Small address helpers (on ipaddr.js) and the address ranges the harness keeps for itself.
+// Small address helpers (on ipaddr.js) and the address ranges the lab keeps for itself.
 
 import ipaddr from 'ipaddr.js';
 
@@ -46,13 +46,57 @@ export function canonical(ip: string): string {
   return addr.kind() === 'ipv6' ? (addr as ipaddr.IPv6).toRFC5952String() : addr.toString();
 }
 
-/** Address ranges the harness uses for its own links; a description must not use them. */
-export const harnessRanges = {
+/** Address ranges the lab uses for its own links; a description must not use them. */
+export const labRanges = {
   underlayV4: '192.168.200.0/24',
   underlayV6: 'fd00:192:168:200::/64',
   transitV4: '100.64.0.0/16',
   transitV6: 'fd00:64::/32',
+  /** The cni0 gateway of a node without an IPv4 pod CIDR (as Calico's 169.254.1.1). */
+  gatewayV4: '169.254.1.1/32',
+  /** Link-local: the IPv6 cni0 gateway of a node without an IPv6 pod CIDR is fe80::1. */
+  linkLocalV6: 'fe80::/10',
 } as const;
+
+/** cni0's address on a node without a pod CIDR of the family: the pods' default gateway. */
+export const LINK_GATEWAY = { ipv4: '169.254.1.1', ipv6: 'fe80::1' } as const;
+
+/** The flannel.1 / flannel-v6.1 address of node `index` when it has no pod CIDR of the family. */
+export function overlayAddress(nodeIndex: number, fam: Family): string {
+  return fam === 'ipv4' ? `100.64.254.${nodeIndex + 1}` : `fd00:64:ffff::${(nodeIndex + 1).toString(16)}`;
+}
+
+/** Most outside hosts a world may have (the transit /30s are 100.64.K.0, K < this). */
+export const MAX_OUTSIDE_HOSTS = 250;
+
+/**
+ * The prefixes that make `ips` (one family) on-link: their longest common
+ * prefix, or, when that is the whole address space, its two halves (a /0
+ * route would be the default route).
+ */
+export function onLinkPrefixes(ips: readonly string[], fam: Family): string[] {
+  if (ips.length === 0) return [];
+  const arrays = ips.map((ip) => ipaddr.parse(ip).toByteArray());
+  const bits = fam === 'ipv4' ? 32 : 128;
+  let common = bits;
+  const first = arrays[0] as number[];
+  for (const a of arrays.slice(1)) {
+    for (let b = 0; b < common; b++) {
+      const byte = b >> 3;
+      const mask = 0x80 >> (b & 7);
+      if (((first[byte] ?? 0) & mask) !== ((a[byte] ?? 0) & mask)) {
+        common = b;
+        break;
+      }
+    }
+  }
+  if (common === 0) return fam === 'ipv4' ? ['0.0.0.0/1', '128.0.0.0/1'] : ['::/1', '8000::/1'];
+  const net = first.map((v, i) => {
+    const keep = Math.max(0, Math.min(8, common - i * 8));
+    return v & (0xff << (8 - keep)) & 0xff;
+  });
+  return [`${canonical(ipaddr.fromByteArray(net).toString())}/${common}`];
+}
 
 export function underlayAddress(nodeIndex: number, fam: Family): string {
   return fam === 'ipv4' ? `192.168.200.${10 + nodeIndex}` : `fd00:192:168:200::${10 + nodeIndex}`;

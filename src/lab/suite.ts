@@ -2,8 +2,9 @@
 // CI (CI set and not "false"/"0") must run kernel tests: a missing prerequisite fails every
 // test of the suite, listing what is missing. Elsewhere (a laptop without root) the suite is
 // skipped and a message says why.
+// vitest is loaded only when a test file calls describeKernel: the lab ships in the package
+// (the kernel dataplane), vitest does not.
 
-import { beforeAll, describe } from 'vitest';
 import { kernelPrerequisites } from './prerequisites.ts';
 
 export function inCI(): boolean {
@@ -12,6 +13,7 @@ export function inCI(): boolean {
 }
 
 export async function describeKernel(name: string, body: () => void): Promise<void> {
+  const { beforeAll, describe } = await import('vitest');
   const missing = await kernelPrerequisites();
   if (missing.length > 0 && !inCI()) {
     const why = missing.join('; ');

@@ -133,7 +133,7 @@ export class RunResources {
 
 /** Deletes every netns whose name starts with `prefix` (and kills what runs in it). */
 export async function cleanupStale(prefix: string): Promise<string[]> {
-  if (!prefix.startsWith('np') || prefix.length < 3) throw new Error(`cleanupStale: refusing prefix ${JSON.stringify(prefix)}; harness prefixes start with "np"`);
+  if (!prefix.startsWith('np') || prefix.length < 3) throw new Error(`cleanupStale: refusing prefix ${JSON.stringify(prefix)}; lab prefixes start with "np"`);
   const names = (await listNetns()).filter((n) => n.startsWith(prefix));
   await deleteNetns(names);
   return names;

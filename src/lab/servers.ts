@@ -1,34 +1,48 @@
-// One long-lived endpoint process per node, pod and outside host (endpointProcess.ts): it
+// One long-lived endpoint process per node, pod and outside host (endpoint-process.ts): it
 // serves the endpoint's TCP and UDP ports and makes the probes sent from that endpoint.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { RunResources } from './cleanup.ts';
 import { inNetnsArgv, run } from './commands.ts';
 import type { Protocol } from './spec.ts';
 import type { EndpointPlan } from './topology.ts';
 
-const SCRIPT = fileURLToPath(new URL('./endpointProcess.ts', import.meta.url));
+// The endpoint script is this module's sibling with this module's extension: endpoint-process.ts
+// when the lab runs from src (Node strips the types), endpoint-process.js when it runs from
+// dist (the built package; Node refuses to strip types under node_modules anyway).
+const EXTENSION = path.extname(fileURLToPath(import.meta.url));
+const SCRIPT = fileURLToPath(new URL(`./endpoint-process${EXTENSION}`, import.meta.url));
 const READY_TIMEOUT_MS = 15_000;
 
-let stripped: Promise<string> | undefined;
+let script: Promise<string> | undefined;
 
 /**
- * The endpoint script as JavaScript. Node strips types itself when it runs a .ts file, but
- * loading the stripper costs ~100 ms per process; doing it once here makes each start ~50 ms.
+ * The endpoint script as JavaScript, run with `node -e`. From src: Node strips types itself
+ * when it runs a .ts file, but loading the stripper costs ~100 ms per process; stripping once
+ * here (in a child, which keeps the experimental warning out of our stderr) makes each start
+ * ~50 ms. From dist it is JavaScript already.
  */
 function endpointScript(): Promise<string> {
-  return (stripped ??= run([
-    process.execPath,
-    '--disable-warning=ExperimentalWarning',
-    '--input-type=module',
-    '-e',
-    'import { stripTypeScriptTypes } from "node:module"; import { readFileSync } from "node:fs";' +
-      'process.stdout.write(stripTypeScriptTypes(readFileSync(process.argv[1], "utf8")));',
-    SCRIPT,
-  ]).then((r) => r.stdout));
+  return (script ??=
+    EXTENSION === '.ts'
+      ? run([
+          process.execPath,
+          '--disable-warning=ExperimentalWarning',
+          '--input-type=module',
+          '-e',
+          'import { stripTypeScriptTypes } from "node:module"; import { readFileSync } from "node:fs";' +
+            'process.stdout.write(stripTypeScriptTypes(readFileSync(process.argv[1], "utf8")));',
+          SCRIPT,
+        ]).then((r) => r.stdout)
+      : readFile(SCRIPT, 'utf8'));
 }
+
+/** Whether this copy of the lab runs from TypeScript sources (endpoint processes then need type stripping). */
+export const RUNS_FROM_TYPESCRIPT = EXTENSION === '.ts';
 
 export type Verdict = 'allow' | 'deny';
 
@@ -114,12 +128,13 @@ export class EndpointProcess {
     return ep;
   }
 
-  probe(to: string, protocol: Protocol, port: number, timeoutMs: number): Promise<ProbeOutcome> {
+  /** Sends a probe from this endpoint (from address `source` when given, else the kernel's choice). */
+  probe(to: string, protocol: Protocol, port: number, timeoutMs: number, source?: string): Promise<ProbeOutcome> {
     if (this.exited) return Promise.reject(this.exited);
     const seq = ++this.seq;
     return new Promise<ProbeOutcome>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.child.stdin.write(`${JSON.stringify({ seq, to, protocol, port, timeoutMs })}\n`);
+      this.child.stdin.write(`${JSON.stringify({ seq, to, protocol, port, timeoutMs, ...(source === undefined ? {} : { from: source }) })}\n`);
     });
   }
 

@@ -1,0 +1,170 @@
+// The cluster description handed to the lab, and its validation.
+// Everything here is plain data: the lab plans and builds a world from it.
+
+import { LINK_GATEWAY, MAX_OUTSIDE_HOSTS, canonical, family, labRanges, inCidr, overlaps, parseCidr, type Family, type ParsedCidr } from './addresses.ts';
+
+export interface NodeSpec {
+  name: string;
+  /**
+   * Pod CIDRs, at most one per family (e.g. 10.244.1.0/24, fd00:10:244:1::/64). Optional:
+   * with one, cni0 gets its first address (the pods' gateway) and the other nodes route
+   * the whole CIDR over flannel, as flannel does; pods may hold addresses outside it anyway.
+   */
+  podCIDRs?: string[];
+  /** Shorthands for `podCIDRs` (kept for older descriptions). */
+  podCIDR?: string;
+  podCIDRv6?: string;
+  /** The node's own addresses (a Node's InternalIP, ExternalIP): on its `lo`, reached from other nodes over the underlay. */
+  addresses?: string[];
+  /** Ports the node netns itself serves (for node <-> pod probes). Default none. */
+  tcpPorts?: number[];
+  udpPorts?: number[];
+}
+
+export interface PodSpec {
+  /** `namespace/name`, e.g. `x/a`. */
+  id: string;
+  node: string;
+  /** One address per family at most, anywhere (not only inside the node's pod CIDRs). */
+  ips: string[];
+  tcpPorts: number[];
+  udpPorts: number[];
+}
+
+export interface OutsideHostSpec {
+  id: string;
+  /** Addresses of the host (one per family at most); anything no pod or node holds. */
+  ips: string[];
+  /** Node whose uplink reaches this host. Default: the first node. */
+  via?: string;
+  tcpPorts?: number[];
+  udpPorts?: number[];
+}
+
+export interface WorldSpec {
+  nodes: NodeSpec[];
+  pods: PodSpec[];
+  outsideHosts?: OutsideHostSpec[];
+}
+
+export type Protocol = 'TCP' | 'UDP';
+
+/** A node's pod CIDRs by family, from `podCIDRs`, `podCIDR` and `podCIDRv6` (unvalidated). */
+export function nodePodCidrs(node: NodeSpec): string[] {
+  return [...(node.podCIDRs ?? []), ...(node.podCIDR === undefined ? [] : [node.podCIDR]), ...(node.podCIDRv6 === undefined ? [] : [node.podCIDRv6])];
+}
+
+/** The parsed pod CIDR of a family, if the node has one (the spec must be valid). */
+export function podCidrOf(node: NodeSpec, fam: Family): (ParsedCidr & { cidr: string }) | undefined {
+  for (const cidr of nodePodCidrs(node)) {
+    const p = parseCidr(cidr);
+    if (p?.family === fam) return { ...p, cidr };
+  }
+  return undefined;
+}
+
+/** Throws one error listing every problem in the description. */
+export function validateSpec(spec: WorldSpec): void {
+  const problems: string[] = [];
+  const ids = new Set<string>();
+  const claim = (kind: string, id: string): void => {
+    if (id === '') problems.push(`${kind} with an empty id`);
+    if (ids.has(id)) problems.push(`${kind} ${id}: id already used by another node, pod or outside host`);
+    ids.add(id);
+  };
+  const addresses = new Map<string, string>();
+  const claimAddress = (owner: string, ip: string): void => {
+    const key = canonical(ip);
+    const other = addresses.get(key);
+    if (other !== undefined) problems.push(`${owner}: address ${ip} already belongs to ${other}`);
+    addresses.set(key, owner);
+  };
+  const checkPorts = (owner: string, ports: number[] | undefined): void => {
+    for (const p of ports ?? []) {
+      if (!Number.isInteger(p) || p < 1 || p > 65535) problems.push(`${owner}: port ${p} is not in 1..65535`);
+    }
+  };
+  const reserved = Object.values(labRanges);
+  const overlapsReserved = (cidrOrIp: string): string | undefined => reserved.find((r) => overlaps(r, cidrOrIp));
+  const gateways = new Map<string, string>();
+  const checkIps = (owner: string, ips: string[], onePerFamily = true): Family[] => {
+    const families: Family[] = [];
+    for (const ip of ips) {
+      const f = family(ip);
+      if (f === undefined) {
+        problems.push(`${owner}: ${JSON.stringify(ip)} is not an IP address`);
+        continue;
+      }
+      if (onePerFamily && families.includes(f)) problems.push(`${owner}: more than one ${f} address`);
+      families.push(f);
+      claimAddress(owner, ip);
+      const r = overlapsReserved(ip);
+      if (r !== undefined) problems.push(`${owner}: ${ip} is inside ${r}, which the lab uses for its own links`);
+      const gw = gateways.get(canonical(ip));
+      if (gw !== undefined) problems.push(`${owner}: ${ip} is ${gw}`);
+    }
+    return families;
+  };
+
+  if (spec.nodes.length === 0) problems.push('no nodes');
+  if (spec.nodes.length > 200) problems.push('more than 200 nodes');
+  if ((spec.outsideHosts ?? []).length > MAX_OUTSIDE_HOSTS) problems.push(`more than ${MAX_OUTSIDE_HOSTS} outside hosts`);
+  const nodes = new Map<string, NodeSpec>();
+  const cidrs: { owner: string; cidr: string }[] = [];
+  for (const node of spec.nodes) {
+    claim('node', node.name);
+    nodes.set(node.name, node);
+    checkPorts(`node ${node.name}`, node.tcpPorts);
+    checkPorts(`node ${node.name}`, node.udpPorts);
+    const seen: Family[] = [];
+    for (const cidr of nodePodCidrs(node)) {
+      const p = parseCidr(cidr);
+      if (!p) {
+        problems.push(`node ${node.name}: pod CIDR ${cidr} is not a CIDR`);
+        continue;
+      }
+      if (seen.includes(p.family)) problems.push(`node ${node.name}: more than one ${p.family} pod CIDR`);
+      seen.push(p.family);
+      if (p.prefix > (p.family === 'ipv4' ? 30 : 126)) problems.push(`node ${node.name}: pod CIDR ${cidr} is too small`);
+      else cidrs.push({ owner: node.name, cidr });
+    }
+  }
+  for (const c of cidrs) {
+    const r = overlapsReserved(c.cidr);
+    if (r !== undefined) problems.push(`node ${c.owner}: pod CIDR ${c.cidr} overlaps ${r}, which the lab uses for its own links`);
+  }
+  for (const [i, a] of cidrs.entries()) {
+    for (const b of cidrs.slice(i + 1)) {
+      if (overlaps(a.cidr, b.cidr)) problems.push(`pod CIDRs ${a.cidr} (${a.owner}) and ${b.cidr} (${b.owner}) overlap`);
+    }
+  }
+  gateways.set(LINK_GATEWAY.ipv4, 'the cni0 gateway of nodes without an IPv4 pod CIDR (or whose first address a pod holds)');
+  for (const node of spec.nodes) checkIps(`node ${node.name}`, node.addresses ?? [], false);
+
+  for (const pod of spec.pods) {
+    const owner = `pod ${pod.id}`;
+    claim('pod', pod.id);
+    checkPorts(owner, pod.tcpPorts);
+    checkPorts(owner, pod.udpPorts);
+    if (!nodes.has(pod.node)) problems.push(`${owner}: unknown node ${pod.node}`);
+    if (pod.ips.length === 0) problems.push(`${owner}: no addresses`);
+    checkIps(owner, pod.ips);
+  }
+
+  for (const host of spec.outsideHosts ?? []) {
+    const owner = `outside host ${host.id}`;
+    claim('outside host', host.id);
+    checkPorts(owner, host.tcpPorts);
+    checkPorts(owner, host.udpPorts);
+    if (host.via !== undefined && !nodes.has(host.via)) problems.push(`${owner}: unknown node ${host.via}`);
+    if (host.ips.length === 0) problems.push(`${owner}: no addresses`);
+    checkIps(owner, host.ips);
+  }
+
+  if (problems.length > 0) throw new Error(`invalid world description:\n  - ${problems.join('\n  - ')}`);
+}
+
+/** Whether `ip` lies in one of the node's pod CIDRs. */
+export function inNodePodCidrs(node: NodeSpec, ip: string): boolean {
+  return nodePodCidrs(node).some((c) => inCidr(ip, c));
+}

@@ -1,0 +1,374 @@
+// Plans a canal-style world (flannel vxlan + a bridge per node) from a WorldSpec.
+// Pure: it returns netns names, endpoints and the iproute2 commands to run; world.ts runs them.
+//
+//   pod netns            node netns                          underlay netns       node netns
+//   eth0 ──veth── vethN ─ cni0 (gw)   flannel.1 ─ eth0 ──veth── nI ─ br0 ─ nJ ──veth── eth0 ...
+//                                     flannel-v6.1
+//   outside netns: eth0 ──veth── outH (uplink of the node it hangs off)
+//
+// Addresses: a pod may hold any address, not only one inside its node's pod CIDR. Pods get
+// an on-link prefix covering every pod address of the world (so same-node pods talk over
+// the bridge, as on flannel) and a default route via the node's cni0 gateway. cni0 answers
+// ARP (proxy_arp) and neighbour solicitations (proxy NDP entries) for every address that
+// is not a local pod, so traffic to a remote pod goes to the node and is routed over
+// flannel: per remote node a route for its pod CIDR, as flannel has, plus a host route for
+// each remote pod address outside that CIDR. Local pods answer ARP themselves (bridged).
+
+import {
+  LINK_GATEWAY, canonical, family, inCidr, onLinkPrefixes, overlayAddress, transitAddresses, underlayAddress, type Family,
+} from './addresses.ts';
+import { nodePodCidrs, podCidrOf, type WorldSpec } from './spec.ts';
+
+export type EndpointKind = 'node' | 'pod' | 'outside';
+
+/** Something that can send probes and answer them: a node, a pod or an outside host. */
+export interface EndpointPlan {
+  id: string;
+  kind: EndpointKind;
+  netns: string;
+  /** Addresses probes may target (and be sent from), canonical form. */
+  addresses: string[];
+  tcpPorts: number[];
+  udpPorts: number[];
+}
+
+export interface NodePlan extends EndpointPlan {
+  kind: 'node';
+  index: number;
+  /** Pod CIDRs (at most one per family); may be empty. */
+  podCIDRs: string[];
+  /** cni0 addresses: the pods' gateways (169.254.1.1 / fe80::1 for a family without a pod CIDR). */
+  gateways: Record<Family, string>;
+  /** flannel.1 and flannel-v6.1 addresses: the network address of the pod CIDR, or a lab address. */
+  overlay: Record<Family, string>;
+  underlay: string[];
+  /** The node's own addresses (on lo). */
+  nodeAddresses: string[];
+}
+
+/** Commands for one netns, run in order: sysctls, `ip -batch`, `bridge -batch`, then lateSysctls. */
+export interface NetnsSetup {
+  netns: string;
+  sysctls: Record<string, string>;
+  /** sysctls that must read back as the given value afterwards (checked, never assumed). */
+  verify: Record<string, string>;
+  ip: string[];
+  bridge: string[];
+  /** sysctls of interfaces the batches create (cni0's proxy_arp...). */
+  lateSysctls?: Record<string, string>;
+}
+
+export interface WorldPlan {
+  prefix: string;
+  underlayNetns: string;
+  nodes: NodePlan[];
+  endpoints: EndpointPlan[];
+  /** Setups in phases: every setup of a phase may run in parallel; phases run in order. */
+  phases: NetnsSetup[][];
+}
+
+export const VXLAN_PORT = 8472;
+export const VXLAN_VNI = 1;
+const MTU_V4 = 1450;
+const MTU_V6 = 1430;
+
+function mac(kind: 0 | 1, index: number): string {
+  const hex = (n: number): string => n.toString(16).padStart(2, '0');
+  return `0e:00:00:0${kind}:${hex(index >> 8)}:${hex(index & 0xff)}`;
+}
+
+const commonSysctls = {
+  'net.ipv6.conf.all.accept_dad': '0',
+  'net.ipv6.conf.default.accept_dad': '0',
+  'net.ipv4.conf.all.rp_filter': '0',
+  'net.ipv4.conf.default.rp_filter': '0',
+};
+
+/** Plans the world. `prefix` names every netns (e.g. `np1234r9f3a-`); the spec must be valid. */
+export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
+  const underlayNetns = `${prefix}u`;
+  // Addresses endpoints hold: a pod CIDR's first (gateway) or network (flannel) address
+  // held by a pod makes the node use the lab's own instead.
+  const taken = new Set(
+    [...spec.pods.flatMap((p) => p.ips), ...(spec.outsideHosts ?? []).flatMap((h) => h.ips), ...spec.nodes.flatMap((n) => n.addresses ?? [])].map(canonical),
+  );
+  const nodes: NodePlan[] = spec.nodes.map((n, index) => {
+    const v4 = podCidrOf(n, 'ipv4');
+    const v6 = podCidrOf(n, 'ipv6');
+    const underlay = [underlayAddress(index, 'ipv4'), underlayAddress(index, 'ipv6')];
+    const nodeAddresses = (n.addresses ?? []).map(canonical);
+    const free = (a: string | undefined): string | undefined => (a === undefined || taken.has(a) ? undefined : a);
+    const gw4 = free(v4?.firstHost);
+    const gw6 = free(v6?.firstHost);
+    return {
+      id: n.name,
+      kind: 'node',
+      netns: `${prefix}n${index}`,
+      index,
+      podCIDRs: nodePodCidrs(n),
+      gateways: { ipv4: gw4 ?? LINK_GATEWAY.ipv4, ipv6: gw6 ?? LINK_GATEWAY.ipv6 },
+      overlay: { ipv4: free(v4?.network) ?? overlayAddress(index, 'ipv4'), ipv6: free(v6?.network) ?? overlayAddress(index, 'ipv6') },
+      underlay,
+      nodeAddresses,
+      // The shared link gateways (169.254.1.1, fe80::1) are on every node: not probe targets.
+      addresses: [...(gw4 ? [gw4] : []), ...(gw6 ? [gw6] : []), ...underlay, ...nodeAddresses],
+      tcpPorts: n.tcpPorts ?? [],
+      udpPorts: n.udpPorts ?? [],
+    };
+  });
+  const nodeByName = new Map(nodes.map((n) => [n.id, n]));
+  const specByName = new Map(spec.nodes.map((n) => [n.name, n]));
+  const nodeOf = (name: string): NodePlan => {
+    const n = nodeByName.get(name);
+    if (!n) throw new Error(`unknown node ${name}`);
+    return n;
+  };
+  const cidrOf = (n: NodePlan, fam: Family): ReturnType<typeof podCidrOf> => podCidrOf(specByName.get(n.id) ?? { name: n.id }, fam);
+
+  const pods = spec.pods.map((p, index) => ({
+    spec: p,
+    index,
+    node: nodeOf(p.node),
+    plan: {
+      id: p.id,
+      kind: 'pod',
+      netns: `${prefix}p${index}`,
+      addresses: p.ips.map(canonical),
+      tcpPorts: p.tcpPorts,
+      udpPorts: p.udpPorts,
+    } satisfies EndpointPlan,
+  }));
+  const outside = (spec.outsideHosts ?? []).map((h, index) => ({
+    spec: h,
+    index,
+    node: nodeOf(h.via ?? spec.nodes[0]?.name ?? ''),
+    plan: {
+      id: h.id,
+      kind: 'outside',
+      netns: `${prefix}o${index}`,
+      addresses: h.ips.map(canonical),
+      tcpPorts: h.tcpPorts ?? [],
+      udpPorts: h.udpPorts ?? [],
+    } satisfies EndpointPlan,
+  }));
+
+  const ofFamily = (ips: readonly string[], fam: Family): string[] => ips.filter((a) => family(a) === fam);
+  const hostBits = (fam: Family): number => (fam === 'ipv4' ? 32 : 128);
+  const allPodAddresses = pods.flatMap((p) => p.plan.addresses);
+  const onLink: Record<Family, string[]> = {
+    ipv4: onLinkPrefixes(ofFamily(allPodAddresses, 'ipv4'), 'ipv4'),
+    ipv6: onLinkPrefixes(ofFamily(allPodAddresses, 'ipv6'), 'ipv6'),
+  };
+  const everyAddress = [
+    ...allPodAddresses,
+    ...outside.flatMap((h) => h.plan.addresses),
+    ...nodes.flatMap((n) => n.nodeAddresses),
+    ...spec.nodes.flatMap((n) => nodePodCidrs(n)),
+  ];
+  // Every IPv6 address of the world inside the pods' on-link prefixes (see the proxy entries).
+  const v6OnLink = [...new Set([
+    ...everyAddress.filter((a) => !a.includes('/')),
+    ...nodes.flatMap((n) => [n.overlay.ipv6, n.gateways.ipv6, ...n.underlay]),
+    ...outside.flatMap((h) => transitAddresses(h.index, 'ipv6')),
+  ])].filter((a) => family(a) === 'ipv6' && a !== LINK_GATEWAY.ipv6 && onLink.ipv6.some((c) => inCidr(a, c)));
+  const hasV6 = everyAddress.some((a) => family(a.split('/')[0] as string) === 'ipv6');
+  const podMtu = hasV6 ? MTU_V6 : MTU_V4;
+  const vxlan = { ipv4: 'flannel.1', ipv6: 'flannel-v6.1' } as const;
+
+  // Phase 1: the underlay bridge and every netns' sysctls (before any interface exists, so
+  // `default.*` applies to all of them).
+  const phase1: NetnsSetup[] = [
+    {
+      netns: underlayNetns,
+      sysctls: {
+        ...commonSysctls,
+        // The underlay is a plain switch: keep its frames out of netfilter.
+        'net.bridge.bridge-nf-call-iptables': '0',
+        'net.bridge.bridge-nf-call-ip6tables': '0',
+      },
+      verify: {},
+      ip: ['link set lo up', 'link add br0 type bridge', 'link set br0 up'],
+      bridge: [],
+    },
+    ...pods.map((p) => ({ netns: p.plan.netns, sysctls: commonSysctls, verify: {}, ip: [], bridge: [] })),
+    ...outside.map((h) => ({ netns: h.plan.netns, sysctls: commonSysctls, verify: {}, ip: [], bridge: [] })),
+  ];
+
+  // Phase 2: nodes (they create every veth, moving the far end into its netns).
+  const phase2: NetnsSetup[] = nodes.map((node) => {
+    const v4 = cidrOf(node, 'ipv4');
+    const v6 = cidrOf(node, 'ipv6');
+    const [u4, u6] = node.underlay as [string, string];
+    const ip: string[] = [
+      'link set lo up',
+      ...node.nodeAddresses.map((a) => `addr add ${a}/${hostBits(family(a) as Family)} dev lo${family(a) === 'ipv6' ? ' nodad' : ''}`),
+      `link add eth0 type veth peer name n${node.index} netns ${underlayNetns}`,
+      `addr add ${u4}/24 dev eth0`,
+      `addr add ${u6}/64 dev eth0 nodad`,
+      'link set eth0 up',
+      'link add cni0 type bridge',
+      v4 && node.gateways.ipv4 === v4.firstHost ? `addr add ${v4.firstHost}/${v4.prefix} dev cni0` : `addr add ${LINK_GATEWAY.ipv4}/32 dev cni0`,
+      v6 && node.gateways.ipv6 === v6.firstHost ? `addr add ${v6.firstHost}/${v6.prefix} dev cni0 nodad` : `addr add ${LINK_GATEWAY.ipv6}/64 dev cni0 nodad`,
+      'link set cni0 up',
+      // A pod CIDR whose first address a pod holds: its route without the address.
+      ...(v4 && node.gateways.ipv4 !== v4.firstHost ? [`route add ${v4.cidr} dev cni0`] : []),
+      ...(v6 && node.gateways.ipv6 !== v6.firstHost ? [`route add ${v6.cidr} dev cni0`] : []),
+      `link add flannel.1 type vxlan id ${VXLAN_VNI} local ${u4} dev eth0 dstport ${VXLAN_PORT} nolearning`,
+      `link set flannel.1 address ${mac(0, node.index)} mtu ${MTU_V4} up`,
+      `addr add ${node.overlay.ipv4}/32 dev flannel.1`,
+      `link add flannel-v6.1 type vxlan id ${VXLAN_VNI} local ${u6} dev eth0 dstport ${VXLAN_PORT} nolearning`,
+      `link set flannel-v6.1 address ${mac(1, node.index)} mtu ${MTU_V6} up`,
+      `addr add ${node.overlay.ipv6}/128 dev flannel-v6.1 nodad`,
+    ];
+    const bridge: string[] = [];
+    // Flannel's vxlan backend: per remote node a route for its pod CIDR via its flannel.1
+    // address (onlink), a permanent neighbour entry for that address and an fdb entry to its
+    // underlay address. Node addresses are on the underlay.
+    for (const other of nodes) {
+      if (other === node) continue;
+      const [ou4, ou6] = other.underlay as [string, string];
+      ip.push(
+        `neigh add ${other.overlay.ipv4} lladdr ${mac(0, other.index)} dev flannel.1 nud permanent`,
+        `neigh add ${other.overlay.ipv6} lladdr ${mac(1, other.index)} dev flannel-v6.1 nud permanent`,
+      );
+      bridge.push(
+        `fdb append ${mac(0, other.index)} dev flannel.1 dst ${ou4} self permanent`,
+        `fdb append ${mac(1, other.index)} dev flannel-v6.1 dst ${ou6} self permanent`,
+      );
+      for (const fam of ['ipv4', 'ipv6'] as const) {
+        const c = cidrOf(other, fam);
+        if (c) ip.push(`route add ${c.cidr} via ${other.overlay[fam]} dev ${vxlan[fam]} onlink`);
+      }
+      for (const a of other.nodeAddresses) {
+        const fam = family(a) as Family;
+        ip.push(`route add ${a}/${hostBits(fam)} via ${fam === 'ipv4' ? ou4 : ou6} dev eth0`);
+      }
+    }
+    // Pods: local ones on cni0 (a host route when outside the node's pod CIDR), remote ones
+    // over flannel (a host route when outside their node's pod CIDR).
+    for (const p of pods) {
+      if (p.node === node) {
+        ip.push(
+          `link add veth${p.index} type veth peer name eth0 netns ${p.plan.netns}`,
+          `link set veth${p.index} mtu ${podMtu} master cni0 up`,
+        );
+      }
+      for (const a of p.plan.addresses) {
+        const fam = family(a) as Family;
+        const c = cidrOf(p.node, fam);
+        if (c && inCidr(a, c.cidr)) continue;
+        ip.push(
+          p.node === node
+            ? `route add ${a}/${hostBits(fam)} dev cni0`
+            : `route add ${a}/${hostBits(fam)} via ${p.node.overlay[fam]} dev ${vxlan[fam]} onlink`,
+        );
+      }
+    }
+    for (const h of outside) {
+      if (h.node === node) {
+        const [t4, far4] = transitAddresses(h.index, 'ipv4');
+        const [t6, far6] = transitAddresses(h.index, 'ipv6');
+        ip.push(
+          `link add out${h.index} type veth peer name eth0 netns ${h.plan.netns}`,
+          `addr add ${t4}/30 dev out${h.index}`,
+          `addr add ${t6}/64 dev out${h.index} nodad`,
+          `link set out${h.index} up`,
+          ...ofFamily(h.plan.addresses, 'ipv4').map((a) => `route add ${a}/32 via ${far4} dev out${h.index}`),
+          ...ofFamily(h.plan.addresses, 'ipv6').map((a) => `route add ${a}/128 via ${far6} dev out${h.index}`),
+        );
+      } else {
+        // Other nodes reach the outside host through its node, over the overlay.
+        for (const a of h.plan.addresses) {
+          const fam = family(a) as Family;
+          ip.push(`route add ${a}/${hostBits(fam)} via ${h.node.overlay[fam]} dev ${vxlan[fam]} onlink`);
+        }
+      }
+    }
+    // cni0 answers neighbour solicitations for every IPv6 address of the world that the pods
+    // take as on-link and that is not on cni0's side of this node (IPv4 needs no list:
+    // proxy_arp answers for whatever is routed elsewhere).
+    const local = new Set([...pods.filter((p) => p.node === node).flatMap((p) => p.plan.addresses), node.gateways.ipv6]);
+    for (const a of v6OnLink) if (!local.has(a)) ip.push(`neigh add proxy ${a} dev cni0`);
+    return {
+      netns: node.netns,
+      sysctls: {
+        ...commonSysctls,
+        'net.ipv4.ip_forward': '1',
+        'net.ipv6.conf.all.forwarding': '1',
+        'net.bridge.bridge-nf-call-iptables': '1',
+        'net.bridge.bridge-nf-call-ip6tables': '1',
+      },
+      verify: { 'net.bridge.bridge-nf-call-iptables': '1', 'net.bridge.bridge-nf-call-ip6tables': '1' },
+      ip,
+      bridge,
+      lateSysctls: {
+        'net.ipv4.conf.cni0.proxy_arp': '1',
+        'net.ipv4.neigh.cni0.proxy_delay': '0',
+        'net.ipv6.conf.cni0.proxy_ndp': '1',
+        'net.ipv6.neigh.cni0.proxy_delay': '0',
+      },
+    };
+  });
+
+  // Phase 3: far ends of the veths: underlay ports, pods, outside hosts.
+  const phase3: NetnsSetup[] = [
+    {
+      netns: underlayNetns,
+      sysctls: {},
+      verify: {},
+      ip: nodes.map((n) => `link set n${n.index} master br0 up`),
+      bridge: [],
+    },
+    ...pods.map((p) => {
+      const ip = ['link set lo up'];
+      for (const a of p.plan.addresses) {
+        const fam = family(a) as Family;
+        ip.push(`addr add ${a}/${hostBits(fam)} dev eth0${fam === 'ipv6' ? ' nodad' : ''}`);
+      }
+      ip.push(`link set eth0 mtu ${podMtu} up`);
+      for (const fam of ['ipv4', 'ipv6'] as const) {
+        if (ofFamily(p.plan.addresses, fam).length === 0) continue;
+        // Every pod address of the world is on-link (ARP/ND: local pods answer, the node
+        // answers for the others); everything else goes to the node's gateway.
+        for (const prefix of onLink[fam]) {
+          if (prefix.endsWith(`/${hostBits(fam)}`)) continue;
+          ip.push(`route add ${prefix} dev eth0 scope link`);
+        }
+        ip.push(`route add ${fam === 'ipv4' ? 'default' : '::/0'} via ${p.node.gateways[fam]} dev eth0 onlink`);
+      }
+      return { netns: p.plan.netns, sysctls: {}, verify: {}, ip, bridge: [] };
+    }),
+    ...outside.map((h) => {
+      const [near4, far4] = transitAddresses(h.index, 'ipv4');
+      const [near6, far6] = transitAddresses(h.index, 'ipv6');
+      const hostV4 = ofFamily(h.plan.addresses, 'ipv4')[0];
+      const hostV6 = ofFamily(h.plan.addresses, 'ipv6')[0];
+      const ip = [
+        'link set lo up',
+        `addr add ${far4}/30 dev eth0`,
+        `addr add ${far6}/64 dev eth0 nodad`,
+        ...(hostV4 ? [`addr add ${hostV4}/32 dev eth0`] : []),
+        ...(hostV6 ? [`addr add ${hostV6}/128 dev eth0 nodad`] : []),
+        'link set eth0 up',
+        // Everything goes through the node this host hangs off, sourced from the host's own
+        // address (not the transit one).
+        ...(hostV4 ? [`route add default via ${near4} dev eth0 src ${hostV4}`] : []),
+        ...(hostV6 ? [`route add ::/0 via ${near6} dev eth0 src ${hostV6}`] : []),
+      ];
+      return { netns: h.plan.netns, sysctls: {}, verify: {}, ip, bridge: [] };
+    }),
+  ];
+
+  return {
+    prefix,
+    underlayNetns,
+    nodes,
+    endpoints: [...nodes, ...pods.map((p) => p.plan), ...outside.map((h) => h.plan)],
+    phases: [phase1, phase2, phase3],
+  };
+}
+
+/** Every netns the plan creates. */
+export function netnsNames(plan: WorldPlan): string[] {
+  return [plan.underlayNetns, ...plan.endpoints.map((e) => e.netns)];
+}

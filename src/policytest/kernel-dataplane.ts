@@ -1,0 +1,293 @@
+// `nftpol test --dataplane kernel`: every case decided by real packets through the
+// rulesets nftpol compiles, applied with nft in a canal-style lab world (network
+// namespaces: nodes with cni0 + flannel vxlan, pods on veths, outside hosts behind node
+// uplinks; see src/lab/README.md).
+//
+// Per test world: place the pods on nodes (kernel-layout.ts), compile each node's IR,
+// replace each node's table in one transaction, flush conntrack in each node, then send
+// every TCP and UDP flow at once. SCTP flows (this kernel has no SCTP sockets) are
+// decided at rule level: the applied ruleset (nft accepted it, so it is valid) read for
+// the flow as the kernel walks it (compile/ir-verdict.ts), reported as checked by `rules`.
+//
+// Worlds sharing nodes and pods share one lab network, built once for all of them
+// (prepare() sees every world first, so it knows every outside host and port); a world
+// with other pods or nodes gets a network of its own, and the previous one is torn down.
+// prepare() decides every world at once over a few lanes (copies of the network), each
+// taking the next world, preferring one its network already fits; verdicts() then
+// hands out the answers.
+import { compileNode } from '../compile/compile-node.ts';
+import type { NodeIR } from '../compile/ir.ts';
+import { RulesetVerdicts } from '../compile/ir-verdict.ts';
+import { execNftRunner } from '../dataplane/nft-runner.ts';
+import { Syncer } from '../dataplane/syncer.ts';
+import { cleanupOrphans } from '../lab/cleanup.ts';
+import { run } from '../lab/commands.ts';
+import { kernelPrerequisites } from '../lab/prerequisites.ts';
+import { DEFAULT_PROBE_CONCURRENCY, DEFAULT_PROBE_RETRIES, DEFAULT_PROBE_TIMEOUT_MS, type ProbeResult } from '../lab/probe.ts';
+import type { WorldSpec } from '../lab/spec.ts';
+import { buildWorld, type World } from '../lab/world.ts';
+import type { Dataplane, FlowAnswer, FlowQuestion, WorldQuestions } from './dataplane.ts';
+import { DataplaneUnavailableError } from './dataplane.ts';
+import { failClosedNote, labEnd, labProbe, labSpec, placeWorld, type LabProbe, type PlacedWorld } from './kernel-layout.ts';
+import type { TestWorld } from './load-test-world.ts';
+
+export interface KernelDataplaneOptions {
+  /** How long a probe waits for the answer before the flow counts as denied. Default 1000 ms. */
+  readonly probeTimeoutMs?: number;
+  /** A deny is probed again this many times before it stands (default 1). */
+  readonly retries?: number;
+  /** Probes in flight at once, per lab network. Default 1024. */
+  readonly concurrency?: number;
+  /**
+   * Lab networks worlds are spread over (each with its own copy of the nodes and pods), so
+   * several worlds are probed at once: a world with denied flows mostly waits for probe
+   * timeouts. Default 4.
+   */
+  readonly lanes?: number;
+}
+
+export const DEFAULT_LANES = 4;
+
+/** Timings of a run, for benchmarks and the kernel tests' logs. */
+export interface KernelTimings {
+  networks: number;
+  buildMs: number;
+  applyMs: number;
+  probeMs: number;
+  probes: number;
+  ruleLevel: number;
+}
+
+const RULE_LEVEL = 'rule-level (no SCTP sockets): the applied rulesets read for this flow';
+
+/** What the kernel dataplane needs on this machine; empty when everything is there. */
+export async function kernelDataplanePrerequisites(): Promise<string[]> {
+  const missing = [...(await kernelPrerequisites())];
+  const conntrack = await run(['conntrack', '--version'], { reject: false, timeoutMs: 10_000 }).catch(() => undefined);
+  if (conntrack?.exitCode !== 0) missing.push('no working `conntrack` on PATH (conntrack-tools): needed to flush connection tracking between test worlds');
+  return missing;
+}
+
+interface Network {
+  readonly key: string;
+  readonly spec: WorldSpec;
+  readonly world: World;
+  /** "id" and "id PROTOCOL port" of what the network serves. */
+  readonly serves: ReadonlySet<string>;
+  readonly syncers: ReadonlyMap<string, Syncer>;
+}
+
+const serviceKey = (id: string, protocol: string, port: number): string => `${id} ${protocol} ${port}`;
+
+function servesOf(spec: WorldSpec): Set<string> {
+  const out = new Set<string>();
+  const add = (id: string, tcp: readonly number[] = [], udp: readonly number[] = []): void => {
+    out.add(id);
+    for (const p of tcp) out.add(serviceKey(id, 'TCP', p));
+    for (const p of udp) out.add(serviceKey(id, 'UDP', p));
+  };
+  for (const n of spec.nodes) add(n.name, n.tcpPorts, n.udpPorts);
+  for (const p of spec.pods) add(p.id, p.tcpPorts, p.udpPorts);
+  for (const h of spec.outsideHosts ?? []) add(h.id, h.tcpPorts, h.udpPorts);
+  return out;
+}
+
+function probeDetail(r: ProbeResult, timeoutMs: number): string {
+  if (r.verdict === 'allow') return `${r.protocol} answered by ${r.reply ?? r.target} in ${r.ms} ms`;
+  const tries = r.attempts === 1 ? '1 try' : `${r.attempts} tries`;
+  if (r.reason === 'timeout') return `${r.protocol}: no answer within ${timeoutMs} ms (${tries})`;
+  return `${r.protocol}: ${r.reason} (${tries})`;
+}
+
+/** One lab network at a time, used by one world at a time. */
+class Lane {
+  network: Network | undefined;
+}
+
+export class KernelDataplane implements Dataplane {
+  readonly name = 'kernel' as const;
+  readonly timings: KernelTimings = { networks: 0, buildMs: 0, applyMs: 0, probeMs: 0, probes: 0, ruleLevel: 0 };
+  private readonly options: Required<KernelDataplaneOptions>;
+  private readonly placed = new Map<TestWorld, PlacedWorld>();
+  /** Per network key: the worlds and probes prepare() saw. */
+  private readonly planned = new Map<string, { worlds: PlacedWorld[]; probes: LabProbe[] }>();
+  /** Answers decided by prepare(), per world and the very list of cases it was given. */
+  private readonly decided = new Map<TestWorld, { cases: readonly FlowQuestion[]; answers: readonly FlowAnswer[] }>();
+  private readonly lanes: Lane[] = [];
+  private ready: Promise<void> | undefined;
+
+  constructor(options: KernelDataplaneOptions = {}) {
+    this.options = {
+      probeTimeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
+      retries: options.retries ?? DEFAULT_PROBE_RETRIES,
+      concurrency: options.concurrency ?? DEFAULT_PROBE_CONCURRENCY,
+      lanes: Math.max(1, Math.floor(options.lanes ?? DEFAULT_LANES)),
+    };
+  }
+
+  /** Root, nft, ip, bridge, br_netfilter, conntrack: or DataplaneUnavailableError listing what is missing. */
+  private checkMachine(): Promise<void> {
+    return (this.ready ??= (async () => {
+      const missing = await kernelDataplanePrerequisites();
+      if (missing.length > 0) {
+        throw new DataplaneUnavailableError(`the kernel dataplane cannot run here:\n  - ${missing.join('\n  - ')}`);
+      }
+      await cleanupOrphans();
+    })());
+  }
+
+  private place(world: TestWorld): PlacedWorld {
+    let p = this.placed.get(world);
+    if (!p) this.placed.set(world, (p = placeWorld(world)));
+    return p;
+  }
+
+  /** Plans one network per set of worlds sharing nodes and pods, then decides every world, several at once. */
+  async prepare(worlds: readonly WorldQuestions[]): Promise<void> {
+    await this.checkMachine();
+    const jobs: { placed: PlacedWorld; question: WorldQuestions }[] = [];
+    for (const question of worlds) {
+      const placed = this.place(question.world);
+      const plan = this.planned.get(placed.networkKey) ?? { worlds: [], probes: [] };
+      plan.worlds.push(placed);
+      for (const c of question.cases) {
+        const probe = labProbe(placed, c.flow);
+        if (probe) plan.probes.push(probe);
+      }
+      this.planned.set(placed.networkKey, plan);
+      jobs.push({ placed, question });
+    }
+    const lanes = Math.min(this.options.lanes, jobs.length);
+    while (this.lanes.length < lanes) this.lanes.push(new Lane());
+    let failed = false;
+    const work = async (lane: Lane): Promise<void> => {
+      while (!failed && jobs.length > 0) {
+        // Prefer a world the lane's network already fits: no rebuild.
+        let i = jobs.findIndex((j) => j.placed.networkKey === lane.network?.key);
+        if (i < 0) i = 0;
+        const [job] = jobs.splice(i, 1);
+        if (!job) break;
+        try {
+          const answers = await this.decide(lane, job.placed, job.question.cases);
+          this.decided.set(job.question.world, { cases: job.question.cases, answers });
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }
+    };
+    const settled = await Promise.allSettled(this.lanes.slice(0, lanes).map(work));
+    const error = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (error) throw error.reason;
+  }
+
+  async verdicts(world: TestWorld, cases: readonly FlowQuestion[]): Promise<readonly FlowAnswer[]> {
+    const done = this.decided.get(world);
+    if (done?.cases === cases) return done.answers;
+    await this.checkMachine();
+    if (this.lanes.length === 0) this.lanes.push(new Lane());
+    return this.decide(this.lanes[0] as Lane, this.place(world), cases);
+  }
+
+  /** One world on one lane: its tables on every node, conntrack flushed, every flow probed or read. */
+  private async decide(lane: Lane, placed: PlacedWorld, cases: readonly FlowQuestion[]): Promise<readonly FlowAnswer[]> {
+    const world = placed.world;
+    const probes = cases.map((c) => labProbe(placed, c.flow));
+    const network = await this.networkFor(lane, placed, probes.filter((p): p is LabProbe => p !== undefined));
+    const t0 = performance.now();
+    const irs = new Map<string, NodeIR>(placed.nodes.map((n) => [n, compileNode(placed.engine, n)]));
+    await Promise.all(
+      placed.nodes.map(async (n) => {
+        const result = await (network.syncers.get(n) as Syncer).sync(irs.get(n) as NodeIR, { force: true });
+        if (!result.applied) {
+          throw new Error(`nft refused the ruleset nftpol compiled for node ${n} (test world ${world.key}): ${result.error ?? 'unknown error'}`);
+        }
+      }),
+    );
+    // Connections of the previous world must not pass as established under this one's rules.
+    await Promise.all(placed.nodes.map((n) => network.world.inNode(n, ['conntrack', '-F'])));
+    const t1 = performance.now();
+
+    // Each distinct flow once.
+    const unique = new Map<string, LabProbe>();
+    for (const p of probes) if (p) unique.set(JSON.stringify(p), p);
+    const list = [...unique.values()];
+    const results = await network.world.probeAll(
+      list.map((p) => ({ from: p.from, source: p.source, to: p.to, protocol: p.protocol, port: p.port })),
+      { timeoutMs: this.options.probeTimeoutMs, retries: this.options.retries, concurrency: this.options.concurrency },
+    );
+    const byKey = new Map(list.map((p, i) => [JSON.stringify(p), results[i] as ProbeResult]));
+    const t2 = performance.now();
+    this.timings.applyMs += t1 - t0;
+    this.timings.probeMs += t2 - t1;
+    this.timings.probes += list.length;
+
+    let rules: RulesetVerdicts | undefined;
+    return cases.map((c, i): FlowAnswer => {
+      const probe = probes[i];
+      if (probe) {
+        const r = byKey.get(JSON.stringify(probe)) as ProbeResult;
+        const note = r.verdict === 'deny' ? failClosedNote(placed, c.flow) : undefined;
+        const detail = probeDetail(r, this.options.probeTimeoutMs);
+        return { allowed: r.verdict === 'allow', checkedBy: 'kernel', detail: note === undefined ? detail : `${detail}; note: ${note}` };
+      }
+      rules ??= new RulesetVerdicts(irs);
+      this.timings.ruleLevel++;
+      const from = labEnd(placed, c.flow.from);
+      const to = labEnd(placed, c.flow.to);
+      const allowed = rules.allows({
+        src: c.flow.from.ip,
+        dst: c.flow.to.ip,
+        ...(from.node !== undefined && { srcNode: from.node }),
+        ...(to.node !== undefined && { dstNode: to.node }),
+        protocol: c.flow.protocol,
+        ...(c.flow.port !== undefined && { port: c.flow.port }),
+      });
+      const note = allowed ? undefined : failClosedNote(placed, c.flow);
+      return { allowed, checkedBy: 'rules', detail: note === undefined ? RULE_LEVEL : `${RULE_LEVEL}; note: ${note}` };
+    });
+  }
+
+  /** The lab network for a world on a lane: the lane's when it fits, else a new one (the old one goes). */
+  private async networkFor(lane: Lane, placed: PlacedWorld, probes: readonly LabProbe[]): Promise<Network> {
+    const key = placed.networkKey;
+    const current = lane.network;
+    const fits = (n: Network): boolean =>
+      n.key === key && probes.every((p) => n.serves.has(p.from) && n.serves.has(serviceKey(p.target, p.protocol, p.port)));
+    if (current && fits(current)) return current;
+    const plan = this.planned.get(key);
+    const spec = labSpec(plan?.worlds ?? [placed], [...(plan?.probes ?? []), ...probes]);
+    lane.network = undefined;
+    await current?.world.destroy();
+    const t0 = performance.now();
+    let world: World;
+    try {
+      world = await buildWorld(spec);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (message.startsWith('invalid world description')) {
+        throw new DataplaneUnavailableError(`the kernel dataplane cannot build the test world ${placed.world.key}: ${message}`);
+      }
+      throw err;
+    }
+    this.timings.buildMs += performance.now() - t0;
+    this.timings.networks++;
+    const syncers = new Map(
+      placed.nodes.map((n) => [n, new Syncer({ runner: execNftRunner({ prefix: world.nodeCommandPrefix(n) }), attempts: 1 })]),
+    );
+    lane.network = { key, spec, world, serves: servesOf(spec), syncers };
+    return lane.network;
+  }
+
+  async close(): Promise<void> {
+    const networks = this.lanes.map((l) => l.network);
+    for (const l of this.lanes) l.network = undefined;
+    const settled = await Promise.allSettled(networks.map((n) => n?.world.destroy()));
+    const error = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (error) throw error.reason;
+  }
+}
+
+export function createKernelDataplane(options: KernelDataplaneOptions = {}): KernelDataplane {
+  return new KernelDataplane(options);
+}
