@@ -37,8 +37,9 @@ class NodeTables {
     this.chains = new Map(ir.policyChains.map((c) => [c.name, c.rules]));
   }
 
-  isLocalPod(ip: string): boolean {
-    return this.byAddress.has(ip);
+  /** A local pod's address, or an address in this node's pod CIDRs (a pod the node does not know). */
+  owns(ip: string): boolean {
+    return this.byAddress.has(ip) || this.ir.podCidrs.some((c) => cidrContains(c, ip));
   }
 
   private inSet(name: string, ip: string): boolean {
@@ -98,8 +99,9 @@ export class RulesetVerdicts {
   allows(f: IrFlow): boolean {
     if (f.src === f.dst) return true; // a pod talking to itself never leaves its namespace
     const tables = this.tables;
-    const srcPodNode = f.srcNode !== undefined && tables.get(f.srcNode)?.isLocalPod(f.src) ? f.srcNode : undefined;
-    const dstPodNode = f.dstNode !== undefined && tables.get(f.dstNode)?.isLocalPod(f.dst) ? f.dstNode : undefined;
+    // A pod's packets cross the forward hook of the node whose cni0 it sits on.
+    const srcPodNode = f.srcNode !== undefined && tables.get(f.srcNode)?.owns(f.src) ? f.srcNode : undefined;
+    const dstPodNode = f.dstNode !== undefined && tables.get(f.dstNode)?.owns(f.dst) ? f.dstNode : undefined;
     // Between a pod and its own node the packet uses input/output, not forward.
     if (srcPodNode !== undefined && srcPodNode === f.dstNode && dstPodNode === undefined) return true;
     if (dstPodNode !== undefined && dstPodNode === f.srcNode && srcPodNode === undefined) return true;

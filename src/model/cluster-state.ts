@@ -1,5 +1,6 @@
 // ClusterState: the model objects plus the indexes the engine needs, so that a
 // question about one pod or namespace does not scan the whole cluster.
+import { cidrContains } from './addresses.ts';
 import type { ClusterObjects, Namespace, NetworkPolicy, Node, Pod } from './types.ts';
 import { podKey } from './types.ts';
 
@@ -63,6 +64,12 @@ export class ClusterState {
   /** Every participating pod. */
   *participatingPods(): Iterable<Pod> {
     for (const list of this.podsByNs.values()) yield* list;
+  }
+
+  /** The node whose pod CIDR holds the address, if any. */
+  podCidrOwner(ip: string): string | undefined {
+    for (const node of this.nodes.values()) if (node.podCIDRs.some((c) => cidrContains(c, ip))) return node.name;
+    return undefined;
   }
 
   podAt(ip: string): Pod | undefined {

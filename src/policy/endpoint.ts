@@ -10,7 +10,12 @@ import { podKey } from '../model/types.ts';
 export type Endpoint =
   | { readonly kind: 'pod'; readonly ip: string; readonly pod: Pod }
   | { readonly kind: 'node'; readonly ip: string; readonly node?: Node; readonly hostPod?: Pod }
-  | { readonly kind: 'external'; readonly ip: string };
+  /**
+   * An address that is no known pod or node. `unknownPodOn` names the node
+   * whose pod CIDR holds it: a pod nftpol does not know (yet), whose traffic
+   * it fails closed on.
+   */
+  | { readonly kind: 'external'; readonly ip: string; readonly unknownPodOn?: string };
 
 /** A pod's endpoint in the given family (its first address of that family). */
 export function podEndpoint(pod: Pod, family?: IPFamily): Endpoint | undefined {
@@ -27,14 +32,15 @@ export function addressEndpoint(state: ClusterState, ip: string): Endpoint {
   if (pod) return { kind: 'pod', ip, pod };
   const onNode = state.nodeAt(ip);
   if (onNode) return { kind: 'node', ip, node: onNode.node, hostPod: onNode.hostPod };
-  return { kind: 'external', ip };
+  const owner = state.podCidrOwner(ip);
+  return owner ? { kind: 'external', ip, unknownPodOn: owner } : { kind: 'external', ip };
 }
 
 /** The node an endpoint runs on, if known. */
 export function endpointNodeName(e: Endpoint): string | undefined {
   if (e.kind === 'pod') return e.pod.nodeName;
   if (e.kind === 'node') return e.node?.name ?? e.hostPod?.nodeName;
-  return undefined;
+  return e.unknownPodOn;
 }
 
 export function describeEndpoint(e: Endpoint): string {
@@ -47,6 +53,6 @@ export function describeEndpoint(e: Endpoint): string {
       return `${via}node ${name ?? '?'} (${e.ip})`;
     }
     case 'external':
-      return `address ${e.ip}`;
+      return e.unknownPodOn ? `address ${e.ip} (in node ${e.unknownPodOn}'s pod CIDR, no known pod)` : `address ${e.ip}`;
   }
 }

@@ -6,7 +6,10 @@
 //  - it is a pod reaching itself (a pod cannot block itself), or
 //  - it is between a pod and the node it runs on (kubelet probes, host
 //    traffic), or
-//  - the source's egress AND the destination's ingress both allow it.
+//  - the source's egress AND the destination's ingress both allow it,
+// except that traffic of an address in a node's pod CIDR that no known pod
+// holds is denied: it is a pod nftpol has not seen yet, and a new pod is
+// never open before its policy is in (fail closed).
 import type { ClusterState } from '../model/cluster-state.ts';
 import type { Direction, NetworkPolicy, Pod } from '../model/types.ts';
 import { podKey } from '../model/types.ts';
@@ -25,8 +28,9 @@ export interface Flow {
 }
 
 export function summarizeEndpoint(e: Endpoint): EndpointSummary {
-  const node = endpointNodeName(e);
   const pod = e.kind === 'pod' ? podKey(e.pod) : e.kind === 'node' && e.hostPod ? podKey(e.hostPod) : undefined;
+  if (e.kind === 'external') return { kind: e.kind, ip: e.ip, ...(e.unknownPodOn ? { unknownPodOn: e.unknownPodOn } : {}) };
+  const node = endpointNodeName(e);
   return { kind: e.kind, ip: e.ip, ...(pod ? { pod } : {}), ...(node ? { node } : {}) };
 }
 
@@ -55,17 +59,25 @@ export class PolicyEngine {
     return this.isolatingPolicies(pod, direction).length > 0;
   }
 
-  /** The exceptions that allow a flow regardless of policy, if one applies. */
+  /** The exceptions that decide a flow regardless of policy, if one applies. */
   private exception(flow: Flow): Decider | undefined {
     const { from, to } = flow;
-    if (from.kind === 'pod' && to.kind === 'pod' && podKey(from.pod) === podKey(to.pod)) return 'self';
-    const podEnd = from.kind === 'pod' ? from : to.kind === 'pod' ? to : undefined;
+    // The same pod (or the same address: traffic that never leaves its network namespace).
+    if (from.ip === to.ip || (from.kind === 'pod' && to.kind === 'pod' && podKey(from.pod) === podKey(to.pod))) return 'self';
+    const isPod = (e: Endpoint): boolean => e.kind === 'pod' || (e.kind === 'external' && e.unknownPodOn !== undefined);
+    const podEnd = isPod(from) ? from : isPod(to) ? to : undefined;
     const nodeEnd = from.kind === 'node' ? from : to.kind === 'node' ? to : undefined;
     if (podEnd && nodeEnd) {
       const podNode = endpointNodeName(podEnd);
       if (podNode !== undefined && podNode === endpointNodeName(nodeEnd)) return 'node';
     }
+    if ((from.kind === 'external' && from.unknownPodOn) || (to.kind === 'external' && to.unknownPodOn)) return 'unknown-pod';
     return undefined;
+  }
+
+  /** Whether an exception allows (self, node) or denies (unknown-pod) the flow. */
+  private static exceptionAllows(d: Decider): boolean {
+    return d !== 'unknown-pod';
   }
 
   private inputs(flow: Flow): [DirectionInput, DirectionInput] {
@@ -90,7 +102,8 @@ export class PolicyEngine {
 
   /** The verdict alone, without building a trace: for matrices and benchmarks. */
   allows(flow: Flow): boolean {
-    if (this.exception(flow)) return true;
+    const exception = this.exception(flow);
+    if (exception) return PolicyEngine.exceptionAllows(exception);
     const [egress, ingress] = this.inputs(flow);
     return this.directionAllows(egress) && this.directionAllows(ingress);
   }
@@ -110,7 +123,7 @@ export class PolicyEngine {
         protocol: flow.protocol,
         ...(flow.port !== undefined ? { port: flow.port } : {}),
       },
-      allowed: exception !== undefined || (egress.allowed && ingress.allowed),
+      allowed: exception !== undefined ? PolicyEngine.exceptionAllows(exception) : egress.allowed && ingress.allowed,
       decidedBy: exception ?? 'policy',
       egress,
       ingress,

@@ -9,6 +9,8 @@ export interface EndpointSummary {
   /** "namespace/name" of the pod (or of the host-network pod). */
   readonly pod?: string;
   readonly node?: string;
+  /** For an address in a node's pod CIDR that no known pod holds: that node. */
+  readonly unknownPodOn?: string;
 }
 
 export interface FlowSummary {
@@ -63,12 +65,16 @@ export interface DirectionVerdict {
   readonly summary: string;
 }
 
-export type Decider = 'self' | 'node' | 'policy';
+/**
+ * self: a pod reaching itself; node: a pod and its own node; unknown-pod: an
+ * end is an address in a node's pod CIDR that no known pod holds (nftpol fails
+ * closed on it); policy: the two directions.
+ */
+export type Decider = 'self' | 'node' | 'unknown-pod' | 'policy';
 
 export interface FlowVerdict {
   readonly flow: FlowSummary;
   readonly allowed: boolean;
-  /** self: a pod reaching itself; node: a pod and its own node; policy: the two directions. */
   readonly decidedBy: Decider;
   /** Egress of the source. */
   readonly egress: DirectionVerdict;

@@ -173,11 +173,20 @@ export function labSpec(worlds: readonly PlacedWorld[], probes: readonly LabProb
     const free = net.nodes.find((n) => !n.podCIDRs.some((c) => cidrContains(c, ip)));
     return (free ?? net.nodes[0])?.name ?? '';
   };
+  // An `ip:` address inside a node's pod CIDR can only be a pod of that node
+  // (one nftpol does not know): it sits on that node's cni0, as it would in a
+  // cluster, not behind an uplink.
+  const owner = (ip: string): string | undefined => net.nodes.find((n) => n.podCIDRs.some((c) => cidrContains(c, ip)))?.name;
+  const ends = [...outside].sort(([a], [b]) => compare(a, b));
+  const unknownPods = ends.filter(([, ip]) => owner(ip) !== undefined);
   return {
     nodes: net.nodes.map((n) => ({ name: n.name, podCIDRs: [...n.podCIDRs], addresses: [...n.addresses], ...portsOf(n.name) })),
-    pods: net.pods.map((p) => ({ id: p.id, node: p.node, ips: [...p.ips], ...portsOf(p.id) })),
-    outsideHosts: [...outside]
-      .sort(([a], [b]) => compare(a, b))
+    pods: [
+      ...net.pods.map((p) => ({ id: p.id, node: p.node, ips: [...p.ips], ...portsOf(p.id) })),
+      ...unknownPods.map(([id, ip]) => ({ id, node: owner(ip) as string, ips: [ip], ...portsOf(id) })),
+    ],
+    outsideHosts: ends
+      .filter(([, ip]) => owner(ip) === undefined)
       .map(([id, ip]) => ({ id, ips: [ip], via: via(ip), ...portsOf(id) })),
   };
 }

@@ -21,15 +21,10 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 /**
  * Cases where the kernel is known to differ from the model, each with why. The test fails
- * when the list is wrong either way: a new disagreement, or one that went away.
+ * when the list is wrong either way: a new disagreement, or one that went away. Empty:
+ * kernel and model agree on every case.
  */
-const KNOWN_DISAGREEMENTS: Record<string, string> = {
-  // 10.244.1.99 is inside node-1's pod CIDR but no pod holds it: the model takes it as an
-  // outside address (allowed by the ipBlock 10.244.1.0/24), while node-1's ruleset fails
-  // closed on it: chain egress, `ip saddr @pod-cidrs-v4 counter drop comment "egress
-  // unknown local pod"`. Reported to the lead; remove this entry once model and compiler agree.
-  'test/conformance/extra-ingress-ipblock-with-except.yaml cases[3] ip:10.244.1.99 -> x/b 80/TCP': 'fail-closed pod CIDR',
-};
+const KNOWN_DISAGREEMENTS: Record<string, string> = {};
 
 interface Compared {
   run: TestRun;

@@ -7,7 +7,7 @@ import { plain, type Style } from './style.ts';
 export function endpointLabel(e: EndpointSummary): string {
   if (e.kind === 'pod') return `${e.pod} (${e.ip})`;
   if (e.kind === 'node') return e.pod ? `host-network ${e.pod} on node ${e.node ?? '?'} (${e.ip})` : `node ${e.node ?? '?'} (${e.ip})`;
-  return e.ip;
+  return e.unknownPodOn ? `${e.ip} (unknown pod on ${e.unknownPodOn})` : e.ip;
 }
 
 export function flowLabel(v: FlowVerdict): string {
@@ -35,6 +35,10 @@ function directionLines(d: DirectionVerdict, s: Style): string[] {
 /** The "why not" of a denial: the closest rule and the field that failed. */
 export function whyNot(v: FlowVerdict): string | undefined {
   if (v.allowed) return undefined;
+  if (v.decidedBy === 'unknown-pod') {
+    const e = v.flow.from.unknownPodOn ? v.flow.from : v.flow.to;
+    return `${e.ip} is in node ${e.unknownPodOn ?? '?'}'s pod CIDR and no known pod holds it (fail closed)`;
+  }
   for (const d of [v.egress, v.ingress]) {
     if (d.allowed) continue;
     const c = closestMiss(d);
@@ -50,6 +54,10 @@ export function renderVerdictText(v: FlowVerdict, s: Style = plain): string {
   const lines = [`${verdict}  ${flowLabel(v)}`];
   if (v.decidedBy === 'self') lines.push('  a pod can always reach itself');
   if (v.decidedBy === 'node') lines.push('  traffic between a pod and its own node is always allowed');
+  if (v.decidedBy === 'unknown-pod') {
+    const e = v.flow.from.unknownPodOn ? v.flow.from : v.flow.to;
+    lines.push(`  ${e.ip} is in node ${e.unknownPodOn ?? '?'}'s pod CIDR but no known pod holds it: nftpol denies its traffic until the pod is known (fail closed)`);
+  }
   for (const d of [v.egress, v.ingress]) lines.push(...directionLines(d, s).map((l) => `  ${l}`));
   const why = whyNot(v);
   if (why) lines.push(`  ${s.bold('why not:')} ${why}`);
