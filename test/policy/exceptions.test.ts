@@ -144,3 +144,37 @@ describe('what each address is', () => {
     expect(ww.engine.isIsolated(ww.pod('kube-system/agent-n1'), 'egress')).toBe(false);
   });
 });
+
+// An address inside a node's pod CIDR that no known pod holds is a pod
+// nftpol has not seen yet: it fails closed on it (the ruleset drops it on that
+// node), whatever the policies would say; the node itself still reaches it.
+describe('unknown pods: addresses in a node\'s pod CIDR that no known pod holds', () => {
+  const cidrNodes = [node('n1', ['192.168.0.1'], ['10.244.1.0/24']), node('n2', ['192.168.0.2'], ['10.244.2.0/24'])];
+  const cidrPods = [
+    pod('shop/a', { app: 'a' }, { ips: ['10.244.1.1'], node: 'n1' }),
+    pod('open/o', { app: 'o' }, { ips: ['10.244.2.9'], node: 'n2' }),
+    pod('shop/done', { app: 'a' }, { ips: ['10.244.1.50'], node: 'n1', phase: 'Succeeded' }),
+  ];
+  const allowAll = policy('shop/all', { ingress: [rule([ipBlock('0.0.0.0/0')])] });
+  it.each([
+    { name: 'from an unknown pod to an open pod', from: '10.244.1.99', to: 'open/o', allowed: false, decidedBy: 'unknown-pod' },
+    { name: 'from a pod to an unknown pod of another node', from: 'shop/a', to: '10.244.2.99', allowed: false, decidedBy: 'unknown-pod' },
+    { name: 'even when an ipBlock admits it', from: '10.244.1.99', to: 'shop/a', allowed: false, decidedBy: 'unknown-pod' },
+    { name: 'a finished pod\'s old address counts as unknown', from: '10.244.1.50', to: 'open/o', allowed: false, decidedBy: 'unknown-pod' },
+    { name: 'its own node reaches it', from: '192.168.0.1', to: '10.244.1.99', allowed: true, decidedBy: 'node' },
+    { name: 'an address outside every pod CIDR is just outside', from: '10.244.3.1', to: 'shop/a', allowed: true, decidedBy: 'policy' },
+  ] as const)('$name', ({ from, to, allowed, decidedBy }) => {
+    const w = world({ namespaces, nodes: cidrNodes, pods: cidrPods, policies: [allowAll] });
+    const v = w.evaluate(from, to, 'TCP', 80);
+    expect(w.allows(from, to, 'TCP', 80)).toBe(allowed);
+    expect(v.allowed).toBe(allowed);
+    expect(v.decidedBy).toBe(decidedBy);
+  });
+
+  it('says which node\'s pod CIDR holds the address', () => {
+    const w = world({ namespaces, nodes: cidrNodes, pods: cidrPods });
+    const e = w.endpoint('10.244.2.99');
+    expect(e).toMatchObject({ kind: 'external', unknownPodOn: 'n2' });
+    expect(w.evaluate('shop/a', '10.244.2.99', 'TCP', 80).flow.to).toEqual({ kind: 'external', ip: '10.244.2.99', unknownPodOn: 'n2' });
+  });
+});
