@@ -14,6 +14,5 @@ export { planWorld, VXLAN_PORT, VXLAN_VNI } from './topology.ts';
 export { cleanupStale, cleanupOrphans } from './cleanup.ts';
 export { listNetns } from './netns.ts';
 export { kernelPrerequisites } from './prerequisites.ts';
-export { describeKernel, inCI } from './suite.ts';
 export type { CommandResult, RunOptions } from './commands.ts';
 export { LINK_GATEWAY, labRanges, type Family } from './addresses.ts';

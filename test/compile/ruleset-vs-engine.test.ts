@@ -75,25 +75,9 @@ describe('compiled rulesets agree with the engine', () => {
   it('for every flow between pods, nodes and outside addresses', () => {
     fc.assert(
       fc.property(clusterArb({ maxPods: 8, maxPolicies: 5 }).map(scheduled), servicesArb, (objects, services) => {
-        const state = new ClusterState(objects);
-        const engine = new PolicyEngine(state);
-        const irs = new Map<string, NodeIR>(objects.nodes.map((n) => [n.name, compileNode(engine, n.name)]));
-        const rules = new RulesetVerdicts(irs);
-        for (const flow of flowsBetween(endpointsOf(state, objects), services)) {
-          const model = engine.allows(flow);
-          const kernel = rules.allows({
-            src: flow.from.ip, dst: flow.to.ip,
-            ...(endpointNodeName(flow.from) !== undefined ? { srcNode: endpointNodeName(flow.from) } : {}),
-            ...(endpointNodeName(flow.to) !== undefined ? { dstNode: endpointNodeName(flow.to) } : {}),
-            protocol: flow.protocol, ...(flow.port !== undefined ? { port: flow.port } : {}),
-          });
-          if (model !== kernel) {
-            const v = engine.evaluate(flow);
-            expect.fail(`ruleset says ${kernel ? 'allow' : 'deny'}, engine says ${model ? 'allow' : 'deny'} for ${flow.from.ip} -> ${flow.to.ip} ${flow.protocol}/${flow.port ?? '-'}\n${JSON.stringify(v, null, 1)}`);
-          }
-        }
+        compareAll(objects, services);
       }),
-      { numRuns: RUNS, ...(process.env.FC_SEED !== undefined ? { seed: Number(process.env.FC_SEED) } : {}), ...(process.env.FC_PATH !== undefined ? { path: process.env.FC_PATH } : {}) },
+      { numRuns: RUNS, ...replay },
     );
   });
 });

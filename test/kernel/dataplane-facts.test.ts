@@ -3,7 +3,8 @@
 // with which interface names, and whether conntrack state is there.
 
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { buildWorld, cleanupOrphans, describeFlow, describeKernel, listNetns, type Flow, type ProbeResult, type World, type WorldSpec } from '../../src/lab/index.ts';
+import { buildWorld, cleanupOrphans, describeFlow, listNetns, type Flow, type ProbeResult, type World, type WorldSpec } from '../../src/lab/index.ts';
+import { describeKernel } from '../support/describe-requiring.ts';
 
 const ports = [80];
 const spec: WorldSpec = {

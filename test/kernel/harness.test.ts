@@ -11,12 +11,12 @@ import {
   cleanupOrphans,
   cleanupStale,
   describeFlow,
-  describeKernel,
   listNetns,
   type ProbeResult,
   type World,
   type WorldSpec,
 } from '../../src/lab/index.ts';
+import { describeKernel } from '../support/describe-requiring.ts';
 
 const ports = [80, 81];
 const spec: WorldSpec = {

@@ -5,7 +5,8 @@
 // cni0), remote pods through the node (proxy ARP / proxy NDP: the node's MAC) and flannel.
 
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { buildWorld, cleanupOrphans, describeFlow, describeKernel, listNetns, type Flow, type ProbeResult, type World, type WorldSpec } from '../../src/lab/index.ts';
+import { buildWorld, cleanupOrphans, describeFlow, listNetns, type Flow, type ProbeResult, type World, type WorldSpec } from '../../src/lab/index.ts';
+import { describeKernel } from '../support/describe-requiring.ts';
 
 const ports = [80];
 const spec: WorldSpec = {

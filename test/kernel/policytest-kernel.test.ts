@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cleanupOrphans, describeKernel, listNetns } from '../../src/lab/index.ts';
+import { cleanupOrphans, listNetns } from '../../src/lab/index.ts';
 import { collectPolicyTests } from '../../src/policytest/collect-tests.ts';
 import { modelDataplane } from '../../src/policytest/dataplane.ts';
 import { DEFAULT_LANES, KernelDataplane } from '../../src/policytest/kernel-dataplane.ts';
@@ -16,6 +16,7 @@ import type { PolicyTestReport } from '../../src/policytest/report-json.ts';
 import { caseTitle } from '../../src/policytest/report-text.ts';
 import { runPolicyTests, type TestRun } from '../../src/policytest/run-tests.ts';
 import { nftpol } from '../policytest/helpers.ts';
+import { describeKernel } from '../support/describe-requiring.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

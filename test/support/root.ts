@@ -8,14 +8,8 @@
 // printed reason.
 import { randomBytes } from 'node:crypto';
 import { execa, execaSync } from 'execa';
-import { beforeAll, describe } from 'vitest';
 import { execNftRunner, type NftRunner } from '../../src/dataplane/nft-runner.ts';
-
-/** CI set and not "false"/"0": the same rule as the kernel tests' describeKernel. */
-export function inCI(): boolean {
-  const v = process.env.CI;
-  return v !== undefined && v !== '' && v !== 'false' && v !== '0';
-}
+import { describeRequiring } from './describe-requiring.ts';
 
 let cached: Promise<string[]> | undefined;
 
@@ -52,22 +46,8 @@ async function check(): Promise<string[]> {
   return missing;
 }
 
-export async function describeNft(name: string, body: () => void): Promise<void> {
-  const missing = await nftCheckPrerequisites();
-  if (missing.length > 0 && !inCI()) {
-    const why = missing.join('; ');
-    console.warn(`[nft tests] skipping "${name}" (set CI=true to make this a failure): ${why}`);
-    describe.runIf(false)(`${name} [skipped: ${why}]`, body);
-    return;
-  }
-  describe(name, () => {
-    if (missing.length > 0) {
-      beforeAll(() => {
-        throw new Error(`nft test prerequisites missing (CI must run these tests):\n  - ${missing.join('\n  - ')}`);
-      });
-    }
-    body();
-  });
+export function describeNft(name: string, body: () => void): Promise<void> {
+  return describeRequiring('nft', nftCheckPrerequisites, name, body);
 }
 
 export interface ThrowawayNetns {
