@@ -27,6 +27,23 @@ export const procSysctls: SysctlAccess = {
   loadModule: async (name) => void (await execa('modprobe', [name])),
 };
 
+/** Sysctls of another network namespace (a node of the kernel lab), through `ip netns exec`. */
+export function commandSysctls(prefix: readonly string[]): SysctlAccess {
+  const [cmd, ...args] = prefix;
+  const run = async (argv: readonly string[]): Promise<string | undefined> => {
+    if (cmd === undefined) return undefined;
+    const res = await execa(cmd, [...args, ...argv], { reject: false });
+    return res.exitCode === 0 ? String(res.stdout).trim() : undefined;
+  };
+  return {
+    read: (key) => run(['cat', `/proc/sys/${key}`]),
+    write: async (key, value) => {
+      if ((await run(['sysctl', '-q', '-w', `${key.replaceAll('/', '.')}=${value}`])) === undefined) throw new Error(`sysctl -w ${key} failed`);
+    },
+    loadModule: async (name) => void (await execa('modprobe', [name])),
+  };
+}
+
 export class BridgeNetfilterError extends Error {}
 
 /** Makes sure bridged pod traffic is filtered; returns what it changed. Throws BridgeNetfilterError when it cannot. */

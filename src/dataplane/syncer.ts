@@ -5,6 +5,7 @@
 // already stable for them.)
 import type { NodeIR } from '../compile/ir.ts';
 import { DEFAULT_TABLE, renderDeleteScript, renderReplaceScript, type TableName } from '../nft/render-table.ts';
+import { ensureBridgeNetfilter, procSysctls, type SysctlAccess } from './bridge-netfilter.ts';
 import type { NftRunner } from './nft-runner.ts';
 
 export interface SyncerOptions {
@@ -17,6 +18,13 @@ export interface SyncerOptions {
   readonly attempts?: number;
   /** Injectable sleep, so tests don't wait. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Where to check br_netfilter before the first sync (bridged pod traffic
+   * must reach the forward hook); false to skip, e.g. for a node without a
+   * bridge. A failed check refuses to sync: rules that bridged traffic
+   * bypasses would only look like enforcement.
+   */
+  readonly bridge?: SysctlAccess | false;
 }
 
 export interface SyncResult {
@@ -31,15 +39,20 @@ const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r
 export class Syncer {
   private readonly opts: Required<Omit<SyncerOptions, 'table'>> & { table: TableName };
   private lastScript: string | undefined;
+  private bridgeChecked = false;
 
   constructor(opts: SyncerOptions) {
     this.opts = {
-      table: DEFAULT_TABLE, backoffMs: 100, maxBackoffMs: 10_000, attempts: 5, sleep: realSleep, ...opts,
+      table: DEFAULT_TABLE, backoffMs: 100, maxBackoffMs: 10_000, attempts: 5, sleep: realSleep, bridge: procSysctls, ...opts,
     };
   }
 
   /** Replaces the table with the IR's, unless the same script is already in force. */
   async sync(ir: NodeIR, { force = false } = {}): Promise<SyncResult> {
+    if (!this.bridgeChecked && this.opts.bridge !== false) {
+      await ensureBridgeNetfilter(this.opts.bridge); // throws BridgeNetfilterError: refuse loudly
+      this.bridgeChecked = true;
+    }
     const script = renderReplaceScript(ir, this.opts.table);
     if (!force && script === this.lastScript) return { applied: false, attempts: 0, scriptBytes: script.length };
     let delay = this.opts.backoffMs;

@@ -20,6 +20,7 @@ import type { NodeIR } from '../compile/ir.ts';
 import { RulesetVerdicts } from '../compile/ir-verdict.ts';
 import { execNftRunner } from '../dataplane/nft-runner.ts';
 import { Syncer } from '../dataplane/syncer.ts';
+import { commandSysctls } from '../dataplane/bridge-netfilter.ts';
 import { cleanupOrphans } from '../lab/cleanup.ts';
 import { run } from '../lab/commands.ts';
 import { kernelPrerequisites } from '../lab/prerequisites.ts';
@@ -273,7 +274,9 @@ export class KernelDataplane implements Dataplane {
     this.timings.buildMs += performance.now() - t0;
     this.timings.networks++;
     const syncers = new Map(
-      placed.nodes.map((n) => [n, new Syncer({ runner: execNftRunner({ prefix: world.nodeCommandPrefix(n) }), attempts: 1 })]),
+      placed.nodes.map((n) => [n, new Syncer({
+        runner: execNftRunner({ prefix: world.nodeCommandPrefix(n) }), attempts: 1, bridge: commandSysctls(world.nodeCommandPrefix(n)),
+      })]),
     );
     lane.network = { key, spec, world, serves: servesOf(spec), syncers };
     return lane.network;

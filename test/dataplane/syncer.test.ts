@@ -22,7 +22,7 @@ function fakeRunner(failures: number): NftRunner & { scripts: string[] } {
 describe('Syncer', () => {
   it('applies one replace transaction per change and skips an unchanged IR', async () => {
     const runner = fakeRunner(0);
-    const syncer = new Syncer({ runner, sleep: async () => {} });
+    const syncer = new Syncer({ runner, sleep: async () => {}, bridge: false });
     expect((await syncer.sync(ir('n1'))).applied).toBe(true);
     expect((await syncer.sync(ir('n1'))).applied).toBe(false);
     expect((await syncer.sync(ir('n2'))).applied).toBe(true);
@@ -33,7 +33,7 @@ describe('Syncer', () => {
   it('retries a failed transaction with doubling backoff', async () => {
     const runner = fakeRunner(2);
     const waits: number[] = [];
-    const syncer = new Syncer({ runner, backoffMs: 50, sleep: async (ms) => void waits.push(ms) });
+    const syncer = new Syncer({ runner, backoffMs: 50, sleep: async (ms) => void waits.push(ms), bridge: false });
     const res = await syncer.sync(ir('n1'));
     expect(res).toMatchObject({ applied: true, attempts: 3 });
     expect(waits).toEqual([50, 100]);
@@ -41,7 +41,7 @@ describe('Syncer', () => {
 
   it('gives up after the attempt limit, reports the error, and tries again on the next sync', async () => {
     const runner = fakeRunner(10);
-    const syncer = new Syncer({ runner, attempts: 3, sleep: async () => {} });
+    const syncer = new Syncer({ runner, attempts: 3, sleep: async () => {}, bridge: false });
     const res = await syncer.sync(ir('n1'));
     expect(res.applied).toBe(false);
     expect(res.error).toMatch(/resource busy/);
@@ -51,10 +51,25 @@ describe('Syncer', () => {
 
   it('uses the configured table name and removes it on uninstall', async () => {
     const runner = fakeRunner(0);
-    const syncer = new Syncer({ runner, table: { family: 'inet', name: 'np-test' } });
+    const syncer = new Syncer({ runner, table: { family: 'inet', name: 'np-test' }, bridge: false });
     await syncer.sync(ir('n1'));
     await syncer.remove();
     expect(runner.scripts[0]).toContain('table inet np-test {');
     expect(runner.scripts[1]).toBe('add table inet np-test\ndelete table inet np-test\n');
+  });
+
+  it('checks br_netfilter before the first sync and refuses to sync when bridged traffic would bypass the rules', async () => {
+    const runner = fakeRunner(0);
+    const off = { read: async () => '0', write: async () => { throw new Error('read-only'); }, loadModule: async () => {} };
+    const syncer = new Syncer({ runner, bridge: off });
+    await expect(syncer.sync(ir('n1'))).rejects.toThrow(/bridge-nf-call-iptables is 0/);
+    expect(runner.scripts).toHaveLength(0);
+    let reads = 0;
+    const on = { read: async () => (reads++, '1'), write: async () => {}, loadModule: async () => {} };
+    const ok = new Syncer({ runner, bridge: on });
+    await ok.sync(ir('n1'));
+    await ok.sync(ir('n2'));
+    expect(reads).toBe(3); // checked once, on the first sync
+    expect(runner.scripts).toHaveLength(2);
   });
 });

@@ -29,6 +29,7 @@ import { compileNode } from '../../src/compile/compile-node.ts';
 import type { NodeIR } from '../../src/compile/ir.ts';
 import { execNftRunner } from '../../src/dataplane/nft-runner.ts';
 import { Syncer } from '../../src/dataplane/syncer.ts';
+import { commandSysctls } from '../../src/dataplane/bridge-netfilter.ts';
 import { ClusterState } from '../../src/model/cluster-state.ts';
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import { diffCaseArb, type DiffCase } from './differential/cluster-arb.ts';
@@ -93,7 +94,7 @@ await describeKernel('kernel = model on generated clusters (differential)', () =
     }
     for (const node of NODE_NAMES) {
       // One attempt: a script nft refuses is a finding, not something to retry.
-      syncers.set(node, new Syncer({ runner: execNftRunner({ prefix: world.nodeCommandPrefix(node) }), attempts: 1 }));
+      syncers.set(node, new Syncer({ runner: execNftRunner({ prefix: world.nodeCommandPrefix(node) }), attempts: 1, bridge: commandSysctls(world.nodeCommandPrefix(node)) }));
     }
   });
 
