@@ -1,5 +1,6 @@
 // What a benchmark is, and small helpers for measuring and printing figures.
 
+export { prng } from '../test/generators/prng.ts';
 export interface Bench {
   /** Short name, used on the command line: `node bench/run.ts <name>`. */
   readonly name: string;
@@ -34,14 +35,3 @@ export function rate(n: number, ms: number, unit: string): string {
   return `${count(n)} ${unit} in ${millis(ms)} = ${count((n * 1000) / ms)} ${unit}/s (${dec.format((ms * 1e6) / n / 1000)} µs each)`;
 }
 
-/** A small deterministic PRNG (mulberry32), so benchmark inputs are the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

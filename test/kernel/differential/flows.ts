@@ -13,6 +13,7 @@ import type { Flow, PolicyEngine } from '../../../src/policy/engine.ts';
 import { addressEndpoint, podEndpoint, type Endpoint } from '../../../src/policy/endpoint.ts';
 import type { LabFlow } from './lab.ts';
 import { OUTSIDE_HOSTS, SERVED_PORTS, hostAddress, slotAt, type NodeName } from './slots.ts';
+import { prng } from '../../generators/prng.ts';
 
 export type FlowKind = 'same-node' | 'cross-node' | 'pod-to-outside' | 'outside-to-pod';
 export const PROBE_PROTOCOLS = ['TCP', 'UDP'] as const;
@@ -87,17 +88,6 @@ export function candidateFlows(engine: PolicyEngine): ProbeFlow[] {
   return out;
 }
 
-/** mulberry32: a small seeded PRNG, so a run's sample follows from its generated seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(xs: T[], random: () => number): T[] {
   for (let i = xs.length - 1; i > 0; i--) {
