@@ -35,13 +35,6 @@ export function parseCidr(cidr: string): ParsedCidr {
   return c;
 }
 
-export function isValidAddress(ip: string): boolean {
-  // Cheap reject first: ipaddr.js throws and catches internally for non-addresses
-  // ("ns/pod"), which dominated endpoint lookups.
-  if (!/^[0-9a-fA-F.:]+$/.test(ip)) return false;
-  return ipaddr.isValid(ip) && (ipaddr.IPv4.isValidFourPartDecimal(ip) || ipaddr.IPv6.isValid(ip));
-}
-
 /** True when the address lies inside the CIDR; false across families. */
 export function cidrContains(cidr: string, ip: string): boolean {
   const [net, bits] = parseCidr(cidr);

@@ -32,7 +32,10 @@ export function normalizePolicy(raw: unknown, meta: ObjectMeta, p: ProblemList):
   const selectorBroken = p.errorCount > before;
   const ingressRaw = optArray(spec.ingress, 'spec.ingress', p) ?? [];
   const egressRaw = optArray(spec.egress, 'spec.egress', p) ?? [];
-  const types = readPolicyTypes(spec.policyTypes, egressRaw.length > 0, p);
+  // Egress rules are present when the field is, even malformed (an error was
+  // reported): a broken egress section must isolate egress, not leave it open.
+  const hasEgress = egressRaw.length > 0 || (spec.egress != null && !Array.isArray(spec.egress));
+  const types = readPolicyTypes(spec.policyTypes, hasEgress, p);
   const ingress = ingressRaw.flatMap((r, i) => normalizeRule(r, indexField('spec.ingress', i), 'from', p));
   const egress = egressRaw.flatMap((r, i) => normalizeRule(r, indexField('spec.egress', i), 'to', p));
   if (!types.defaulted) warnIgnoredRules(types.policyTypes, ingressRaw.length, egressRaw.length, p);

@@ -1,7 +1,8 @@
 // Turns what a user writes ("shop/api", "ip:203.0.113.9", "node:node-1",
 // "80", "http/UDP") into a Flow the engine evaluates. A named port is looked
 // up on the destination pod, for the flow's protocol.
-import { familyOf, isValidAddress, type IPFamily } from '../model/addresses.ts';
+import { familyOf, type IPFamily } from '../model/addresses.ts';
+import { parseIp } from '../model/normalize-ip.ts';
 import type { ClusterState } from '../model/cluster-state.ts';
 import { participates } from '../model/cluster-state.ts';
 import type { Pod } from '../model/types.ts';
@@ -28,11 +29,11 @@ function stripPrefix(spec: string, prefix: string): string | undefined {
 
 /** Finds what an endpoint string names, before an address family is chosen. */
 export function lookupEndpoint(state: ClusterState, spec: string): EndpointRef {
-  const ip = stripPrefix(spec, 'ip:') ?? (isValidAddress(spec) ? spec : undefined);
-  if (ip !== undefined) {
-    if (!isValidAddress(ip)) throw new FlowSpecError(`${spec}: not an IP address`);
-    return { kind: 'address', ip };
-  }
+  // Addresses are compared as the model stores them: canonical text (RFC 5952 for IPv6).
+  const explicit = stripPrefix(spec, 'ip:');
+  const parsed = parseIp(explicit ?? spec);
+  if (explicit !== undefined && !parsed.ok) throw new FlowSpecError(`${spec}: ${parsed.message}`);
+  if (parsed.ok) return { kind: 'address', ip: parsed.ip };
   const nodeName = stripPrefix(spec, 'node:');
   if (nodeName !== undefined) {
     const node = state.nodes.get(nodeName);

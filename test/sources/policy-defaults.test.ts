@@ -19,6 +19,13 @@ describe('policyTypes defaulting', () => {
     expect(policy.policyTypesDefaulted).toBe(true);
   });
 
+  it('a malformed egress section (not a list) is an error and still isolates egress: fail closed', () => {
+    const { policy, problems } = normalizePolicySpec({ egress: { to: [{ podSelector: {} }] } });
+    expect(errors(problems).length).toBeGreaterThan(0);
+    expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy.egress).toEqual([]);
+  });
+
   it('keeps explicit policyTypes, in canonical order and without duplicates', () => {
     const { policy } = normalizePolicySpec({ policyTypes: ['Egress', 'Ingress'] });
     expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
