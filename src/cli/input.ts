@@ -4,6 +4,7 @@
 // (errors and warnings; debug notes only with -v) and refuses to go on when
 // any is an error, so every command explains only input it fully understood.
 import type { Command } from 'commander';
+import { placePods } from '../compile/placement.ts';
 import { loadFromCluster } from '../k8s/live-objects.ts';
 import { ClusterState } from '../model/cluster-state.ts';
 import { formatProblem, type SourceProblem } from '../model/problems.ts';
@@ -66,7 +67,10 @@ async function loadObjects(opts: InputOptions, io: CliIO): Promise<{ mode: Loade
       throw new UsageError('-f/--filename reads manifests; --kubeconfig and --context are for live mode: use one or the other');
     }
     const loaded = await loadManifests(files, { readStdin: () => readAll(io.stdin) });
-    return { mode: 'manifests', objects: assignPodAddresses(loaded.objects), problems: loaded.problems };
+    // Pods without spec.nodeName are spread over the known nodes before they get
+    // addresses (from their node's pod CIDR), the same way `nftpol test` and the
+    // kernel dataplane place them.
+    return { mode: 'manifests', objects: assignPodAddresses(placePods(loaded.objects)), problems: loaded.problems };
   }
   const live = await loadFromCluster({
     ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),

@@ -193,9 +193,9 @@ export function labSpec(worlds: readonly PlacedWorld[], probes: readonly LabProb
 
 /**
  * Why a node may drop a flow whatever the policies say: an end's address lies in a node's
- * pod CIDR but is no pod of that node (an outside address there, or a pod placed on another
- * node), and nodes fail closed on such addresses. The model knows nothing of pod CIDRs, so
- * the report says it next to a kernel deny.
+ * pod CIDR but is no pod of that node (an address no pod holds, or a pod placed on another
+ * node), and nodes fail closed on such addresses. The engine denies the first kind too
+ * (decidedBy "unknown-pod"); the note says it next to a kernel deny in either case.
  */
 export function failClosedNote(placed: PlacedWorld, flow: Flow): string | undefined {
   const notes: string[] = [];

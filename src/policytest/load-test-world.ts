@@ -10,6 +10,7 @@
 // report them, as they do for every nftpol command reading those files).
 import path from 'node:path';
 import { assembleCluster } from '../model/assemble-cluster.ts';
+import { placePods } from '../compile/placement.ts';
 import { ClusterState } from '../model/cluster-state.ts';
 import type { RawObject } from '../model/normalize-object.ts';
 import type { SourceProblem } from '../model/problems.ts';
@@ -131,7 +132,9 @@ export class TestWorldLoader {
     const read = await this.resources(resourceKey, paths);
     const inline = test.objects.length === 0 ? [] : inlineDocuments(test);
     const assembled = assembleCluster(mergeDocuments(read.documents, inline));
-    const objects = assignPodAddresses(assembled.objects);
+    // Placed before addresses are given, as in a cluster: a pod's address then
+    // comes from its node's pod CIDR, and model and kernel see the same nodes.
+    const objects = assignPodAddresses(placePods(assembled.objects));
     const state = new ClusterState(objects);
     return {
       world: { key, objects, state, engine: new PolicyEngine(state) },

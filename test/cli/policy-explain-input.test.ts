@@ -89,7 +89,7 @@ describe('usage errors and exit codes', () => {
     [['--from', 'shop/web', '--to', 'shop/api', '--port', '99999'], 'error: port 99999 is out of range 1-65535\n'],
     [['--from', 'shop/web', '--to', 'shop/api', '--port', 'grpc'], 'error: shop/api has no TCP container port named grpc\n'],
     [['--from', 'shop/web', '--to', 'shop/api'], 'error: a TCP flow needs a port\n'],
-    [['--from', 'ip:999.1.1.1', '--to', 'shop/api', '--port', '80'], 'error: ip:999.1.1.1: not an IP address\n'],
+    [['--from', 'ip:999.1.1.1', '--to', 'shop/api', '--port', '80'], 'error: ip:999.1.1.1: "999.1.1.1" is not a valid IP address (e.g. 10.9.8.7 or 2001:db8::ffff)\n'],
     [['--from', 'shop/web', '--to', 'shop/api', '--port', '80', '-o', 'dot'], 'error: --output dot is not available for flow; use one of text, json, markdown\n'],
   ])('exits 2 for %j', async (args, message) => {
     const r = await explainShop(...args);

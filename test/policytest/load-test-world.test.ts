@@ -60,4 +60,20 @@ describe('TestWorldLoader', () => {
     expect(loader.resourcePaths(tests[3]!)).toEqual(['manifests/*.yaml']);
     expect(loader.resourcePaths(tests[1]!)).toEqual(['manifests/*.yaml']);
   });
+
+  it('places pods without a node on the known nodes before giving them addresses from that node\'s pod CIDR', async () => {
+    const nodes = 'objects:\n' +
+      '  - {apiVersion: v1, kind: Node, metadata: {name: n1}, spec: {podCIDR: 10.250.1.0/24}, status: {addresses: [{type: InternalIP, address: 192.168.9.1}]}}\n' +
+      '  - {apiVersion: v1, kind: Node, metadata: {name: n2}, spec: {podCIDR: 10.250.2.0/24}, status: {addresses: [{type: InternalIP, address: 192.168.9.2}]}}\n';
+    await s.write('c/placed.yaml', policyTest('placed', '  - {from: shop/api, to: shop/db, port: 5432, expect: allow}\n', nodes));
+    const { tests } = await collectPolicyTests(['c'], s.root);
+    const { world } = await new TestWorldLoader({ cwd: s.root }).worldFor(tests[0]!);
+    const pods = [...world!.state.pods.values()].filter((p) => !p.hostNetwork);
+    expect(pods.length).toBeGreaterThan(1);
+    for (const pod of pods) {
+      expect(['n1', 'n2']).toContain(pod.nodeName);
+      const cidr = pod.nodeName === 'n1' ? '10.250.1.' : '10.250.2.';
+      expect(pod.ips[0]?.startsWith(cidr), `${pod.name} on ${pod.nodeName} has ${pod.ips[0]}`).toBe(true);
+    }
+  });
 });

@@ -208,7 +208,7 @@ ${policyTest('broken', `  - {from: shop/api, to: shop/db, port: 5432, expect: al
     expect(r.stderr).toContain('error: bad/endpoints.yaml:6 doc 0: PolicyTest endpoints: cases[0].from[1]: shop/nope: no pod or workload shop/nope');
     expect(r.stderr).toContain('error: bad/endpoints.yaml:7 doc 0: PolicyTest endpoints: cases[1].port: shop/db has no TCP container port named http');
     expect(r.stderr).toContain('cases[2].port: port name http needs a pod destination');
-    expect(r.stderr).toContain('cases[3].to: ip:not-an-ip: not an IP address');
+    expect(r.stderr).toContain('cases[3].to: ip:not-an-ip: "not-an-ip" is not a valid IP address');
   });
 
   it('rejects manifests with errors, naming the manifest', async () => {
