@@ -28,6 +28,7 @@ export async function main(argv: readonly string[], io: CliIO, opts: MainOptions
   const program = new Command('nftpol')
     .description('Kubernetes NetworkPolicy with nftables: policy tests, and the nft script each node enforces')
     .version(packageVersion())
+    .option('--debug', 'print stack traces of unexpected failures')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),
@@ -47,7 +48,10 @@ export async function main(argv: readonly string[], io: CliIO, opts: MainOptions
       io.stderr.write(`error: ${err.message}\n`);
       return EXIT.badInput;
     }
-    io.stderr.write(`nftpol: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // A stack trace helps a developer, not a user: it is printed only with --debug.
+    const debug = argv.includes('--debug');
+    const text = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
+    io.stderr.write(`nftpol: unexpected failure: ${text}${debug ? '' : ' (run with --debug for details)'}\n`);
     return EXIT.failure;
   }
   return exitCode;

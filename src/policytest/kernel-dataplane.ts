@@ -20,7 +20,7 @@ import type { NodeIR } from '../compile/ir.ts';
 import { RulesetVerdicts } from '../compile/ir-verdict.ts';
 import { execNftRunner } from '../dataplane/nft-runner.ts';
 import { Syncer } from '../dataplane/syncer.ts';
-import { commandSysctls } from '../dataplane/bridge-netfilter.ts';
+import { BridgeNetfilterError, commandSysctls } from '../dataplane/bridge-netfilter.ts';
 import { cleanupOrphans } from '../lab/cleanup.ts';
 import { run } from '../lab/commands.ts';
 import { kernelPrerequisites } from '../lab/prerequisites.ts';
@@ -199,7 +199,14 @@ export class KernelDataplane implements Dataplane {
     const irs = new Map<string, NodeIR>(placed.nodes.map((n) => [n, compileNode(placed.engine, n)]));
     await Promise.all(
       placed.nodes.map(async (n) => {
-        const result = await (network.syncers.get(n) as Syncer).sync(irs.get(n) as NodeIR, { force: true });
+        let result;
+        try {
+          result = await (network.syncers.get(n) as Syncer).sync(irs.get(n) as NodeIR, { force: true });
+        } catch (err) {
+          // The node cannot filter bridged traffic: nothing this dataplane said would be true.
+          if (err instanceof BridgeNetfilterError) throw new DataplaneUnavailableError(`node ${n}: ${err.message}`);
+          throw err;
+        }
         if (!result.applied) {
           throw new Error(`nft refused the ruleset nftpol compiled for node ${n} (test world ${world.key}): ${result.error ?? 'unknown error'}`);
         }
