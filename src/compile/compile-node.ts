@@ -4,7 +4,6 @@
 // get sets: the nft command's cost grows with the table, so each node's table
 // holds what its own pods need and nothing more.
 import type { ClusterState } from '../model/cluster-state.ts';
-import { participates } from '../model/cluster-state.ts';
 import type { Direction, NetworkPolicy, Pod } from '../model/types.ts';
 import { podKey, policyKey } from '../model/types.ts';
 import type { PolicyEngine } from '../policy/engine.ts';
@@ -16,7 +15,7 @@ import { SetRegistry } from './set-registry.ts';
 const DIRECTIONS: readonly Direction[] = ['ingress', 'egress'];
 
 export function localPodsOf(state: ClusterState, node: string): Pod[] {
-  return [...state.pods.values()].filter((p) => p.nodeName === node && participates(p)).sort((a, b) => (podKey(a) < podKey(b) ? -1 : 1));
+  return state.podsOn(node).map((p): [string, Pod] => [podKey(p), p]).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, p]) => p);
 }
 
 function byName<T extends { name: string }>(a: T, b: T): number {
@@ -41,7 +40,9 @@ export function compileNode(engine: PolicyEngine, node: string): NodeIR {
       }
       return { isolated: true, chain: podChainName(podKey(pod), direction), policyChains: policies.map((p) => policyChainName(policyKey(p), direction)) };
     });
-    return { pod: podKey(pod), ips: [...pod.ips], ingress: dirs[0] as PodDirection, egress: dirs[1] as PodDirection };
+    // An address another pod holds (see ClusterState) is not this pod's to dispatch.
+    const ips = pod.ips.filter((ip) => state.podAt(ip) === pod);
+    return { pod: podKey(pod), ips, ingress: dirs[0] as PodDirection, egress: dirs[1] as PodDirection };
   });
   const sets = new SetRegistry();
   const chains: PolicyChain[] = [...selected.values()].map(([policy, direction, selectedPods]) =>

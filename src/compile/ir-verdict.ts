@@ -112,7 +112,3 @@ export class RulesetVerdicts {
     });
   }
 }
-
-export function irAllows(irs: ReadonlyMap<string, NodeIR>, f: IrFlow): boolean {
-  return new RulesetVerdicts(irs).allows(f);
-}

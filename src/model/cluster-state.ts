@@ -21,6 +21,7 @@ export class ClusterState {
   readonly policies: readonly NetworkPolicy[];
   private readonly policiesByNs = new Map<string, NetworkPolicy[]>();
   private readonly podsByNs = new Map<string, Pod[]>();
+  private readonly podsByNode = new Map<string, Pod[]>();
   /** Participating pods by address; host-network pods by address separately. */
   private readonly podByIp = new Map<string, Pod>();
   private readonly hostPodByIp = new Map<string, Pod>();
@@ -35,7 +36,13 @@ export class ClusterState {
     for (const pod of objects.pods) {
       if (participates(pod)) {
         push(this.podsByNs, pod.namespace, pod);
-        for (const ip of pod.ips) this.podByIp.set(ip, pod);
+        if (pod.nodeName !== undefined) push(this.podsByNode, pod.nodeName, pod);
+        // Two running pods should never share an address; if they do, the first
+        // by key holds it, for the engine and the compiled rules alike.
+        for (const ip of pod.ips) {
+          const held = this.podByIp.get(ip);
+          if (!held || podKey(pod) < podKey(held)) this.podByIp.set(ip, pod);
+        }
       } else if (pod.hostNetwork) {
         for (const ip of pod.ips) this.hostPodByIp.set(ip, pod);
       }
@@ -70,6 +77,11 @@ export class ClusterState {
   podCidrOwner(ip: string): string | undefined {
     for (const node of this.nodes.values()) if (node.podCIDRs.some((c) => cidrContains(c, ip))) return node.name;
     return undefined;
+  }
+
+  /** Participating pods that run on a node. */
+  podsOn(node: string): readonly Pod[] {
+    return this.podsByNode.get(node) ?? [];
   }
 
   podAt(ip: string): Pod | undefined {

@@ -6,6 +6,7 @@
 import type { ClusterState } from '../model/cluster-state.ts';
 import type { Direction, NetworkPolicy, Pod, PolicyRule } from '../model/types.ts';
 import { podKey, policyKey } from '../model/types.ts';
+import { policyTypeOf } from './isolation.ts';
 import { describeEndpoint, type Endpoint } from './endpoint.ts';
 import { checkPeer, peerMatches } from './peer-match.ts';
 import { checkPort, portMatches } from './port-match.ts';
@@ -94,46 +95,48 @@ function notAPod(input: DirectionInput): DirectionVerdict {
   };
 }
 
-/** The verdict for one direction; with `trace`, every allowing rule and every miss. */
-export function decideDirection(
-  state: ClusterState, policies: readonly NetworkPolicy[], input: DirectionInput, trace: boolean,
-): DirectionVerdict {
+/**
+ * The verdict for one direction with its trace: every rule that allows the
+ * flow, and for each isolating policy that does not, why none of its rules
+ * matched. (PolicyEngine.allows answers the verdict alone, without a trace.)
+ */
+export function decideDirection(state: ClusterState, policies: readonly NetworkPolicy[], input: DirectionInput): DirectionVerdict {
   if (input.subject.kind !== 'pod') return notAPod(input);
   const pod = podKey(input.subject.pod);
-  const names = policies.map(policyKey);
   if (policies.length === 0) {
     return {
       direction: input.direction, pod, isolated: false, policies: [], allowed: true, allowedBy: [], misses: [],
-      summary: `${pod} is not isolated for ${input.direction}: no policy selects it with policyTypes ${input.direction === 'ingress' ? 'Ingress' : 'Egress'}`,
+      summary: `${pod} is not isolated for ${input.direction}: no policy selects it with policyTypes ${policyTypeOf(input.direction)}`,
     };
   }
+  const names = policies.map(policyKey);
   const allowedBy: RuleMatch[] = [];
   const misses: PolicyMiss[] = [];
-  for (const policy of policies) {
+  policies.forEach((policy, p) => {
     const rules = policy[input.direction];
     const ruleMisses: RuleMiss[] = [];
+    let allows = false;
     rules.forEach((rule, i) => {
-      if (!trace && allowedBy.length > 0) return;
       const m = ruleMatch(state, policy, rule, input);
       if (m) {
+        allows = true;
         allowedBy.push({
-          policy: policyKey(policy), rule: i, peer: m[0], port: m[1], field: `spec.${input.direction}[${i}]`,
+          policy: names[p] as string, rule: i, peer: m[0], port: m[1], field: `spec.${input.direction}[${i}]`,
           ...(policy.source ? { source: policy.source } : {}),
         });
-      } else if (trace) {
+      } else {
         ruleMisses.push(explainRuleMiss(state, policy, rule, i, input));
       }
     });
-    if (trace && !allowedBy.some((a) => a.policy === policyKey(policy))) {
+    if (!allows) {
       misses.push({
-        policy: policyKey(policy),
+        policy: names[p] as string,
         rules: ruleMisses,
         ...(policy.source ? { source: policy.source } : {}),
         ...(rules.length === 0 ? { reason: `it has no ${input.direction} rules: it isolates ${pod} and allows nothing` } : {}),
       });
     }
-    if (!trace && allowedBy.length > 0) break;
-  }
+  });
   const allowed = allowedBy.length > 0;
   const first = allowedBy[0];
   const summary = first

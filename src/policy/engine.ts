@@ -37,7 +37,7 @@ export function summarizeEndpoint(e: Endpoint): EndpointSummary {
 export class PolicyEngine {
   // Memo of isolating policies per pod and direction: the same pods are asked
   // about again and again (every pair of a matrix).
-  private readonly isolation = new Map<string, NetworkPolicy[]>();
+  private readonly isolation = new WeakMap<Pod, Partial<Record<Direction, NetworkPolicy[]>>>();
 
   readonly state: ClusterState;
 
@@ -46,13 +46,12 @@ export class PolicyEngine {
   }
 
   isolatingPolicies(pod: Pod, direction: Direction): readonly NetworkPolicy[] {
-    const key = `${direction}|${podKey(pod)}`;
-    let list = this.isolation.get(key);
-    if (!list) {
-      list = isolatingPolicies(this.state, pod, direction);
-      this.isolation.set(key, list);
+    let memo = this.isolation.get(pod);
+    if (!memo) {
+      memo = {};
+      this.isolation.set(pod, memo);
     }
-    return list;
+    return (memo[direction] ??= isolatingPolicies(this.state, pod, direction));
   }
 
   isIsolated(pod: Pod, direction: Direction): boolean {
@@ -63,7 +62,7 @@ export class PolicyEngine {
   private exception(flow: Flow): Decider | undefined {
     const { from, to } = flow;
     // The same pod (or the same address: traffic that never leaves its network namespace).
-    if (from.ip === to.ip || (from.kind === 'pod' && to.kind === 'pod' && podKey(from.pod) === podKey(to.pod))) return 'self';
+    if (from.ip === to.ip || (from.kind === 'pod' && to.kind === 'pod' && from.pod === to.pod)) return 'self';
     const isPod = (e: Endpoint): boolean => e.kind === 'pod' || (e.kind === 'external' && e.unknownPodOn !== undefined);
     const podEnd = isPod(from) ? from : isPod(to) ? to : undefined;
     const nodeEnd = from.kind === 'node' ? from : to.kind === 'node' ? to : undefined;
@@ -113,8 +112,8 @@ export class PolicyEngine {
     const [eIn, iIn] = this.inputs(flow);
     const policiesOf = (i: DirectionInput): readonly NetworkPolicy[] =>
       i.subject.kind === 'pod' ? this.isolatingPolicies(i.subject.pod, i.direction) : [];
-    const egress = decideDirection(this.state, policiesOf(eIn), eIn, true);
-    const ingress = decideDirection(this.state, policiesOf(iIn), iIn, true);
+    const egress = decideDirection(this.state, policiesOf(eIn), eIn);
+    const ingress = decideDirection(this.state, policiesOf(iIn), iIn);
     const exception = this.exception(flow);
     return {
       flow: {

@@ -5,6 +5,7 @@
 // names nothing, a folder without tests, an unavailable dataplane: the kernel one
 // without root or its tools).
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { collectPolicyTests } from '../../policytest/collect-tests.ts';
@@ -75,7 +76,8 @@ export async function runTestCommand(paths: readonly string[], opts: TestCommand
   io.stdout.write(opts.output === 'json' ? renderJsonReport(run) : renderTextReport(run, { verbose, style: styleFor(io.stdout) }));
   if (opts.junit !== undefined) {
     try {
-      await writeFile(opts.junit, renderJunitReport(run));
+      // Relative to where the command runs, like the test paths.
+      await writeFile(path.resolve(cwd, opts.junit), renderJunitReport(run));
     } catch (err) {
       io.stderr.write(`error: cannot write the JUnit report ${opts.junit}: ${err instanceof Error ? err.message : String(err)}\n`);
       return EXIT.badInput;
