@@ -114,6 +114,12 @@ interface PeerAlternative {
   match(): PeerMatch;
 }
 
+/** A thunk that computes its value on the first call only (a set name costs a hash). */
+function once<T>(f: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= f());
+}
+
 function peerAlternatives(ctx: Ctx, peers: readonly Peer[]): PeerAlternative[] {
   if (peers.length === 0) return [{ index: null, match: () => ({ kind: 'any' }) }];
   return peers.flatMap((peer, j): PeerAlternative[] => {
@@ -121,21 +127,21 @@ function peerAlternatives(ctx: Ctx, peers: readonly Peer[]): PeerAlternative[] {
     const comment = describePeer(ctx.policy, peer);
     if (peer.kind === 'ipBlock') {
       const family = ipBlockFamily(peer);
-      const match = (): PeerMatch => ({
+      const match = once((): PeerMatch => ({
         kind: 'set', family,
         set: ctx.sets.name('cidr', selection, family, () => ({ type: 'prefix', elements: ipBlockPrefixes(peer.ipBlock), comment })),
-      });
+      }));
       return [{ index: j, family, peer, match }];
     }
     return FAMILIES.map((family) => ({
       index: j, family, peer,
-      match: (): PeerMatch => ({
+      match: once((): PeerMatch => ({
         kind: 'set', family,
         set: ctx.sets.name('pods', selection, family, () => {
           const addrs = [...matchedPodAddresses(ctx.state, ctx.policy, peer, family)].map(([, ip]) => ip);
           return { type: 'address', elements: sortedUnique(addrs), comment };
         }),
-      }),
+      })),
     }));
   });
 }
