@@ -33,10 +33,5 @@ export function processIO(): CliIO {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
 }
 
-/** Reads all of a stream (or returns the injected text). */
-export async function readAll(input: NodeJS.ReadableStream | string): Promise<string> {
-  if (typeof input === 'string') return input;
-  const chunks: Buffer[] = [];
-  for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
-}
+// Reading stdin is the sources' job; the CLI hands them its (injectable) stream.
+export { readAll } from '../sources/manifest-files.ts';

@@ -9,6 +9,7 @@ import { portNameProblem, portNumberProblem } from '../model/normalize-ports.ts'
 import type { SourceProblem } from '../model/problems.ts';
 import { describe, isRecord, type RawRecord } from '../model/raw.ts';
 import { PROTOCOLS, type Protocol } from '../model/types.ts';
+import { yamlMessage } from '../sources/manifest-documents.ts';
 
 export const POLICY_TEST_API_VERSION = 'nftpol.dev/v1alpha1';
 export const POLICY_TEST_KIND = 'PolicyTest';
@@ -102,10 +103,6 @@ export function parseTestFile(text: string, file: string, path: string): ParsedT
 }
 
 /** The yaml package's first message line, without the position we report apart. */
-function yamlMessage(message: string): string {
-  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
-}
-
 function nameOf(metadata: unknown): string | undefined {
   return isRecord(metadata) && typeof metadata.name === 'string' ? metadata.name : undefined;
 }

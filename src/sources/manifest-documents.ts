@@ -61,7 +61,8 @@ function lineOf(line: number | undefined): { line?: number } {
 }
 
 /** The yaml package's first message line, without the position we report apart. */
-function yamlMessage(message: string): string {
+/** The YAML parser's message without its position (the caller reports the line itself). */
+export function yamlMessage(message: string): string {
   return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
 }
 

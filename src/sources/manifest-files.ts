@@ -81,11 +81,15 @@ export async function expandManifestPaths(paths: readonly string[], opts: ReadMa
   return { files, problems };
 }
 
-async function readStdin(): Promise<string> {
+/** The whole of a stream (or the string given instead), as UTF-8 text. */
+export async function readAll(input: NodeJS.ReadableStream | string): Promise<string> {
+  if (typeof input === 'string') return input;
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString('utf8');
 }
+
+const readStdin = (): Promise<string> => readAll(process.stdin);
 
 function errorText(err: unknown): string {
   if (err instanceof Error && 'code' in err && typeof err.code === 'string') return `${err.code}: ${err.message}`;
