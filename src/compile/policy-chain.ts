@@ -16,7 +16,7 @@
 //     egress:  the pods the peer matches (the destination is the peer), so
 //              the set also carries the peer condition.
 import type { IPFamily } from '../model/addresses.ts';
-import { familyOf } from '../model/addresses.ts';
+import { cidrFamily, familyOf } from '../model/addresses.ts';
 import type { ClusterState } from '../model/cluster-state.ts';
 import type { Direction, NetworkPolicy, Peer, Pod, PolicyPort } from '../model/types.ts';
 import { policyKey } from '../model/types.ts';
@@ -80,7 +80,7 @@ function describePeer(policy: NetworkPolicy, peer: Peer | undefined): string {
 }
 
 function ipBlockFamily(peer: Peer & { kind: 'ipBlock' }): IPFamily {
-  return familyOf(peer.ipBlock.cidr.split('/')[0] as string);
+  return cidrFamily(peer.ipBlock.cidr);
 }
 
 /** The name of the set holding a peer's addresses (for an ipBlock, in its own family). */

@@ -10,6 +10,11 @@ export function familyOf(ip: string): IPFamily {
   return parseAddress(ip).kind() === 'ipv4' ? 4 : 6;
 }
 
+/** The family of "address/prefix". */
+export function cidrFamily(cidr: string): IPFamily {
+  return familyOf(cidr.split('/')[0] as string);
+}
+
 // Memo of parsed strings. Bounded: a long-running agent sees pod addresses churn.
 const CACHE_LIMIT = 100_000;
 const addressCache = new Map<string, ParsedAddress>();

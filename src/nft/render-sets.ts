@@ -4,7 +4,7 @@
 //   set port-in/x/p/0/any/0/v4 { type ipv4_addr . inet_proto . inet_service; elements = { 10.244.1.5 . tcp . 8080 } }
 //   map ingress-v4 { type ipv4_addr : verdict; elements = { 10.244.1.5 : jump pod-in/x/a, 10.244.1.6 : accept } }
 import type { IPFamily } from '../model/addresses.ts';
-import { familyOf } from '../model/addresses.ts';
+import { cidrFamily, familyOf } from '../model/addresses.ts';
 import type { Direction } from '../model/types.ts';
 import type { AddressPort, LocalPod, NamedSet } from '../compile/ir.ts';
 import { addrType, comment, elementsClause } from './syntax.ts';
@@ -27,7 +27,7 @@ export function renderSet(set: NamedSet): string[] {
 
 /** The set of the node's pod CIDRs per family, for failing closed on unknown local addresses. */
 export function renderPodCidrSet(family: IPFamily, cidrs: readonly string[]): string[] {
-  const mine = cidrs.filter((c) => familyOf(c.split('/')[0] as string) === family);
+  const mine = cidrs.filter((c) => cidrFamily(c) === family);
   return [`\tset pod-cidrs-v${family} {`, `${I}type ${addrType(family)}`, `${I}flags interval`, ...elementsClause(mine, I), '\t}'];
 }
 

@@ -1,7 +1,7 @@
 // The whole table as one nft script. Deterministic: the same IR gives the
 // same bytes, so golden files and diffs work. Order matters to nft: sets and
 // chains are declared before the rules and maps that refer to them.
-import { familyOf } from '../model/addresses.ts';
+import { cidrFamily } from '../model/addresses.ts';
 import type { NodeIR } from '../compile/ir.ts';
 import { renderBaseChain, renderPodChain, renderPolicyChain } from './render-chains.ts';
 import { renderDispatchMap, renderPodCidrSet, renderSet } from './render-sets.ts';
@@ -16,8 +16,8 @@ export const DEFAULT_TABLE: TableName = { family: 'inet', name: 'nftpol' };
 
 export function renderTableBody(ir: NodeIR, table: TableName = DEFAULT_TABLE): string {
   const hasPodCidrs = {
-    4: ir.podCidrs.some((c) => familyOf(c.split('/')[0] as string) === 4),
-    6: ir.podCidrs.some((c) => familyOf(c.split('/')[0] as string) === 6),
+    4: ir.podCidrs.some((c) => cidrFamily(c) === 4),
+    6: ir.podCidrs.some((c) => cidrFamily(c) === 6),
   };
   const lines: string[] = [`table ${table.family} ${table.name} {`, `\tcomment "nftpol: NetworkPolicy for node ${ir.node}"`];
   for (const f of [4, 6] as const) if (hasPodCidrs[f]) lines.push(...renderPodCidrSet(f, ir.podCidrs));

@@ -18,7 +18,7 @@
 import { knownNodes, placePods } from '../compile/placement.ts';
 import { canonical as canonicalAddress } from '../lab/addresses.ts';
 import type { WorldSpec } from '../lab/spec.ts';
-import { cidrContains, familyOf } from '../model/addresses.ts';
+import { cidrContains, cidrFamily } from '../model/addresses.ts';
 import { ClusterState, participates } from '../model/cluster-state.ts';
 import type { ClusterObjects, Pod } from '../model/types.ts';
 import { podKey } from '../model/types.ts';
@@ -73,8 +73,8 @@ function networkOf(objects: ClusterObjects, nodes: readonly string[]): { nodes: 
       // One pod CIDR per family, as Kubernetes allows.
       const cidrs: string[] = [];
       for (const c of n?.podCIDRs ?? []) {
-        const fam = familyOf(c.split('/')[0] as string);
-        if (!cidrs.some((x) => familyOf(x.split('/')[0] as string) === fam)) cidrs.push(c);
+        const fam = cidrFamily(c);
+        if (!cidrs.some((x) => cidrFamily(x) === fam)) cidrs.push(c);
       }
       const addresses = [...new Set([...(n?.addresses ?? []), ...(hostAddresses.get(name) ?? [])].map(canonicalAddress))];
       return { name, podCIDRs: cidrs, addresses };

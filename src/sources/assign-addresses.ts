@@ -13,7 +13,7 @@
 //  - Succeeded and Failed pods get none: finished pods hold no address.
 // Pods that already have IPs are left as they are. When a range runs out,
 // the remaining pods stay without an address.
-import { cidrContains, familyOf, parseCidr } from '../model/addresses.ts';
+import { cidrContains, cidrFamily, parseCidr } from '../model/addresses.ts';
 import type { ClusterObjects, Pod } from '../model/types.ts';
 import { podKey } from '../model/types.ts';
 
@@ -63,7 +63,7 @@ export function assignPodAddresses(objects: ClusterObjects): ClusterObjects {
   // node's IPAM would (the node fails closed on addresses in its CIDR that
   // no pod of its own holds). Other pods take one from the pool outside every
   // node's CIDR.
-  const cidrsOf = new Map(objects.nodes.map((n) => [n.name, n.podCIDRs.filter((c) => familyOf(c.split('/')[0] as string) === 4)]));
+  const cidrsOf = new Map(objects.nodes.map((n) => [n.name, n.podCIDRs.filter((c) => cidrFamily(c) === 4)]));
   const allCidrs = [...cidrsOf.values()].flat();
   const nodeGens = new Map<string, Generator<string>>();
   const podGen = addresses(POD_RANGE.base, POD_RANGE.size);
