@@ -106,6 +106,14 @@ export const peerArb: fc.Arbitrary<Peer> = fc.oneof(
   fc.record({ kind: fc.constant('ipBlock' as const), ipBlock: ipBlockArb }),
 );
 
+/** A drawn protocol (undefined = defaulted to TCP) and port (number, name, [port, endPort] or none) as a PolicyPort. */
+export function toPolicyPort({ protocol, port }: { protocol: Protocol | undefined; port: number | string | readonly [number, number] | undefined }): PolicyPort {
+  const base = { protocol: protocol ?? 'TCP', protocolDefaulted: protocol === undefined };
+  if (port === undefined) return base;
+  if (Array.isArray(port)) return { ...base, port: port[0], endPort: port[1] };
+  return { ...base, port: port as number | string };
+}
+
 export const policyPortArb: fc.Arbitrary<PolicyPort> = fc.record({
   protocol: fc.option(PROTOCOL, { nil: undefined }),
   port: fc.oneof(
@@ -114,12 +122,7 @@ export const policyPortArb: fc.Arbitrary<PolicyPort> = fc.record({
     fc.constantFrom(...PORT_NAMES),
     fc.constantFrom<[number, number]>([8000, 8100], [80, 443], [9000, 9090], [53, 53]),
   ),
-}).map(({ protocol, port }): PolicyPort => {
-  const base = { protocol: protocol ?? 'TCP', protocolDefaulted: protocol === undefined };
-  if (port === undefined) return base;
-  if (Array.isArray(port)) return { ...base, port: port[0], endPort: port[1] };
-  return { ...base, port };
-});
+}).map(toPolicyPort);
 
 export const ruleArb: fc.Arbitrary<PolicyRule> = fc.record({
   peers: fc.array(peerArb, { maxLength: 3 }),

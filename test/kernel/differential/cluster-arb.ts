@@ -12,7 +12,7 @@ import type {
   ClusterObjects, ContainerPort, IPBlock, LabelSelector, Labels, Namespace, NetworkPolicy, Peer, Pod, PolicyPort, PolicyRule,
   PolicyType, Protocol, SelectorRequirement,
 } from '../../../src/model/types.ts';
-import { LABEL_VALUES, NS_LABEL_KEYS, PORT_NAMES, POD_LABEL_KEYS, podSelectorArb } from '../../generators/arbitraries.ts';
+import { LABEL_VALUES, NS_LABEL_KEYS, PORT_NAMES, POD_LABEL_KEYS, podSelectorArb, toPolicyPort } from '../../generators/arbitraries.ts';
 import { NAME_LABEL, defaultPolicyTypes } from '../../generators/cluster-builders.ts';
 import { MODEL_NODES, OUTSIDE_HOSTS, SERVED_PORTS, SLOTS, SLOT_COUNT } from './slots.ts';
 
@@ -119,12 +119,7 @@ export const policyPortArb: fc.Arbitrary<PolicyPort> = fc.record({
     { weight: 3, arbitrary: fc.constantFrom<string>(...PORT_NAMES) },
     { weight: 2, arbitrary: fc.constantFrom(...RANGES) },
   ),
-}).map(({ protocol, port }): PolicyPort => {
-  const base = { protocol: protocol ?? 'TCP', protocolDefaulted: protocol === undefined };
-  if (port === undefined) return base;
-  if (Array.isArray(port)) return { ...base, port: port[0], endPort: port[1] };
-  return { ...base, port };
-});
+}).map(toPolicyPort);
 
 /** A rule: no peers = every peer, no ports = every port (an empty rule `{}` allows everything). */
 export const ruleArb: fc.Arbitrary<PolicyRule> = fc.record({
