@@ -4,13 +4,13 @@
 // (errors and warnings; debug notes only with -v) and refuses to go on when
 // any is an error, so every command explains only input it fully understood.
 import type { Command } from 'commander';
-import { placePods } from '../compile/placement.ts';
+import { placePods } from '../sources/placement.ts';
 import { loadFromCluster } from '../k8s/live-objects.ts';
 import { ClusterState } from '../model/cluster-state.ts';
 import { formatProblem, type SourceProblem } from '../model/problems.ts';
 import type { ClusterObjects } from '../model/types.ts';
 import { assignPodAddresses, loadManifests } from '../sources/load-cluster.ts';
-import { styleFor } from './format/style.ts';
+import { styleFor } from '../explain/style.ts';
 import { readAll, UsageError, type CliIO } from './io.ts';
 
 export interface InputOptions {

@@ -7,10 +7,10 @@
 // Failures (no kubeconfig, unreachable server, forbidden) come back as
 // problems of severity "error"; a partial view must not be trusted.
 import { CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
-import { assembleCluster } from '../model/assemble-cluster.ts';
-import type { RawObject } from '../model/normalize-object.ts';
+import { assembleCluster } from '../sources/assemble-cluster.ts';
+import type { RawObject } from '../sources/normalize-object.ts';
 import type { SourceProblem } from '../model/problems.ts';
-import { isRecord } from '../model/raw.ts';
+import { isRecord } from '../sources/raw.ts';
 import { toWireForm } from './wire-form.ts';
 import type { LoadResult } from '../sources/load-cluster.ts';
 

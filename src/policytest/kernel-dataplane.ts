@@ -17,7 +17,7 @@
 // hands out the answers.
 import { compileNode } from '../compile/compile-node.ts';
 import type { NodeIR } from '../compile/ir.ts';
-import { RulesetVerdicts } from '../compile/ir-verdict.ts';
+import { RulesetVerdicts } from '../nft/ir-verdict.ts';
 import { execNftRunner } from '../dataplane/nft-runner.ts';
 import { Syncer } from '../dataplane/syncer.ts';
 import { BridgeNetfilterError, commandSysctls } from '../dataplane/bridge-netfilter.ts';

@@ -15,7 +15,7 @@
 // Worlds with the same nodes and pods (placement and addresses) share one lab network:
 // a run of the conformance tests (one world.yaml, a different policy per file) builds it
 // once. Their outside hosts and ports are merged.
-import { knownNodes, placePods } from '../compile/placement.ts';
+import { knownNodes, placePods } from '../sources/placement.ts';
 import { canonical as canonicalAddress } from '../lab/addresses.ts';
 import type { WorldSpec } from '../lab/spec.ts';
 import { cidrContains, cidrFamily } from '../model/addresses.ts';

@@ -9,12 +9,12 @@
 // Duplicates among the resources themselves are the sources' business (they
 // report them, as they do for every nftpol command reading those files).
 import path from 'node:path';
-import { assembleCluster } from '../model/assemble-cluster.ts';
-import { placePods } from '../compile/placement.ts';
+import { assembleCluster } from '../sources/assemble-cluster.ts';
+import { placePods } from '../sources/placement.ts';
 import { ClusterState } from '../model/cluster-state.ts';
-import type { RawObject } from '../model/normalize-object.ts';
+import type { RawObject } from '../sources/normalize-object.ts';
 import type { SourceProblem } from '../model/problems.ts';
-import { isRecord } from '../model/raw.ts';
+import { isRecord } from '../sources/raw.ts';
 import type { ClusterObjects } from '../model/types.ts';
 import { PolicyEngine } from '../policy/engine.ts';
 import { assignPodAddresses } from '../sources/load-cluster.ts';

@@ -4,10 +4,10 @@
 // port or an `expect` other than allow|deny is an error naming the file,
 // document, case and field (and the line), never a silently skipped case.
 import { isMap, isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
-import { childField, indexField, parseFieldPath } from '../model/field-path.ts';
-import { portNameProblem, portNumberProblem } from '../model/normalize-ports.ts';
+import { childField, indexField, parseFieldPath } from '../sources/field-path.ts';
+import { portNameProblem, portNumberProblem } from '../sources/normalize-ports.ts';
 import type { SourceProblem } from '../model/problems.ts';
-import { describe, isRecord, type RawRecord } from '../model/raw.ts';
+import { describe, isRecord, type RawRecord } from '../sources/raw.ts';
 import { PROTOCOLS, type Protocol } from '../model/types.ts';
 import { yamlMessage } from '../sources/manifest-documents.ts';
 

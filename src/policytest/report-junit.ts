@@ -3,8 +3,8 @@
 // case's <failure> has the why-not as its message and the engine's full
 // explanation as its text. No timings: the output is deterministic. On the kernel
 // dataplane, cases decided at rule level (SCTP) carry a checkedBy=rules property.
-import { plain } from '../cli/format/style.ts';
-import { renderVerdictText, whyNot } from '../cli/format/verdict-text.ts';
+import { plain } from '../explain/style.ts';
+import { renderVerdictText, whyNot } from '../explain/verdict-text.ts';
 import { decidedByText, disagreementText } from './report-text.ts';
 import type { CaseResult, TestRun } from './run-tests.ts';
 import { caseFlowLabel } from './run-tests.ts';

@@ -1,8 +1,8 @@
 // The text report: one line per PolicyTest, each failed case with the
 // engine's explanation (the same text `policy-explain` prints), passing cases
 // too with verbose, and last, alone on its line, "N passed, M failed".
-import { plain, type Style } from '../cli/format/style.ts';
-import { renderVerdictText } from '../cli/format/verdict-text.ts';
+import { plain, type Style } from '../explain/style.ts';
+import { renderVerdictText } from '../explain/verdict-text.ts';
 import type { CaseResult, RunSummary, TestResult, TestRun } from './run-tests.ts';
 import { caseFlowLabel } from './run-tests.ts';
 

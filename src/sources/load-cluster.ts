@@ -2,8 +2,8 @@
 // Objects with errors are still returned in their fail-closed form (see
 // normalizePolicy); callers that must not run on bad input (the CLI) check
 // for problems of severity "error" and stop.
-import type { NormalizeOptions } from '../model/normalize-object.ts';
-import { assembleCluster } from '../model/assemble-cluster.ts';
+import type { NormalizeOptions } from './normalize-object.ts';
+import { assembleCluster } from './assemble-cluster.ts';
 import type { SourceProblem } from '../model/problems.ts';
 import type { ClusterObjects } from '../model/types.ts';
 import type { ReadManifestsOptions } from './manifest-files.ts';

@@ -7,11 +7,11 @@
 // an index too, so that without Lists index = position in the file.
 import type { Document, Node as YamlNode } from 'yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
-import type { FieldSegment } from '../model/field-path.ts';
-import { parseFieldPath } from '../model/field-path.ts';
-import type { RawObject } from '../model/normalize-object.ts';
+import type { FieldSegment } from './field-path.ts';
+import { parseFieldPath } from './field-path.ts';
+import type { RawObject } from './normalize-object.ts';
 import type { SourceProblem } from '../model/problems.ts';
-import { isRecord } from '../model/raw.ts';
+import { isRecord } from './raw.ts';
 
 export interface ParsedManifests {
   readonly documents: readonly RawObject[];

@@ -4,7 +4,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import type { RawObject } from '../model/normalize-object.ts';
+import type { RawObject } from './normalize-object.ts';
 import type { SourceProblem } from '../model/problems.ts';
 import { parseManifestText } from './manifest-documents.ts';
 

@@ -14,7 +14,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { compileNode } from '../../compile/compile-node.ts';
-import { knownNodes, placePods } from '../../compile/placement.ts';
+import { knownNodes, placePods } from '../../sources/placement.ts';
 import { execNftRunner, NftError, type NftRunner } from '../../dataplane/nft-runner.ts';
 import { ClusterState } from '../../model/cluster-state.ts';
 import { renderReplaceScript, DEFAULT_TABLE } from '../../nft/render-table.ts';

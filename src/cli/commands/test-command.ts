@@ -16,7 +16,7 @@ import { renderJsonReport } from '../../policytest/report-json.ts';
 import { renderJunitReport } from '../../policytest/report-junit.ts';
 import { renderTextReport } from '../../policytest/report-text.ts';
 import { runPolicyTests } from '../../policytest/run-tests.ts';
-import { styleFor } from '../format/style.ts';
+import { styleFor } from '../../explain/style.ts';
 import { printProblems } from '../input.ts';
 import { EXIT, type CliIO } from '../io.ts';
 import type { CommandContext } from './command-context.ts';

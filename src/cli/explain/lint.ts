@@ -4,7 +4,7 @@
 import { lintCluster } from '../../lint/lint-cluster.ts';
 import { lintReport, renderLintMarkdown, renderLintText } from '../format/lint-output.ts';
 import { requireFormat, toJson } from '../format/output.ts';
-import { styleFor } from '../format/style.ts';
+import { styleFor } from '../../explain/style.ts';
 import { loadInput } from '../input.ts';
 import { EXIT, type CliIO } from '../io.ts';
 import type { GlobalOptions } from './common.ts';

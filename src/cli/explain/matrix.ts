@@ -1,88 +1,19 @@
-// policy-explain matrix: which pods and workloads may connect to which, on
-// one port or on each destination's declared container ports, computed with
-// PolicyEngine.allows (no trace: a matrix asks n² questions).
-import type { ClusterState } from '../../model/cluster-state.ts';
-import type { Pod } from '../../model/types.ts';
-import { podKey } from '../../model/types.ts';
-import { PolicyEngine, type Flow } from '../../policy/engine.ts';
+// policy-explain matrix: the command, its options and output formats; the
+// matrix itself is computed in src/explain/matrix.ts.
+import { computeMatrix, type MatrixPort } from '../../explain/matrix.ts';
+import { styleFor } from '../../explain/style.ts';
 import { parsePortSpec } from '../../policy/flow-spec.ts';
-import { resolveNamedPort } from '../../policy/port-match.ts';
 import { renderMatrixDot, renderMatrixMermaid } from '../format/matrix-graph.ts';
 import { connectivityMatrix, renderMatrixMarkdown, renderMatrixText } from '../format/matrix-output.ts';
 import { requireFormat, toJson } from '../format/output.ts';
-import { styleFor } from '../format/style.ts';
 import { loadInput } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { GlobalOptions } from './common.ts';
-import { byNamespaceAndName, pairEndpoints } from './pod-reach.ts';
-
-/** allowed/denied by the engine; self on the diagonal; n/a when the port cannot apply. */
-export type MatrixCell = 'allowed' | 'denied' | 'self' | 'n/a';
-
-export interface MatrixEndpoint {
-  /** "namespace/name" */
-  readonly id: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly kind: Pod['kind'];
-  readonly ip: string;
-}
-
-/** The port asked about; null = each destination's declared container ports. */
-export interface MatrixPort {
-  readonly protocol: string;
-  readonly port: number | null;
-  /** A container port name, resolved on each destination. */
-  readonly name: string | null;
-}
-
-export interface MatrixResult {
-  readonly port: MatrixPort | null;
-  readonly namespace: string | null;
-  readonly endpoints: readonly MatrixEndpoint[];
-  /** cells[i][j]: from endpoints[i] to endpoints[j]. */
-  readonly cells: readonly (readonly MatrixCell[])[];
-}
 
 export interface MatrixOptions extends GlobalOptions {
   readonly port?: string;
   readonly protocol?: string;
   readonly namespace?: string;
-}
-
-interface Probe {
-  readonly protocol: string;
-  readonly port?: number;
-}
-
-/** The flows one cell stands for; undefined when the port does not exist on the destination. */
-function probesTo(dst: Pod, port: MatrixPort | null): Probe[] | undefined {
-  if (port === null) {
-    const declared = dst.ports.map((p) => ({ protocol: p.protocol, port: p.port }));
-    return declared.length > 0 ? declared : [{ protocol: 'TCP' }];
-  }
-  if (port.name !== null) {
-    const n = resolveNamedPort(dst, port.name, port.protocol);
-    return n === undefined ? undefined : [{ protocol: port.protocol, port: n }];
-  }
-  return [{ protocol: port.protocol, ...(port.port !== null && { port: port.port }) }];
-}
-
-export function computeMatrix(state: ClusterState, port: MatrixPort | null, namespace: string | null): MatrixResult {
-  const pods = [...state.participatingPods()]
-    .filter((p) => namespace === null || p.namespace === namespace)
-    .sort(byNamespaceAndName);
-  const engine = new PolicyEngine(state);
-  const cells = pods.map((from, i) => pods.map((to, j): MatrixCell => {
-    if (i === j) return 'self';
-    const ends = pairEndpoints(from, to);
-    const probes = probesTo(to, port);
-    if (!ends || !probes) return 'n/a';
-    const allowed = probes.some((p) => engine.allows({ from: ends[0], to: ends[1], ...p } satisfies Flow));
-    return allowed ? 'allowed' : 'denied';
-  }));
-  const endpoints = pods.map((p) => ({ id: podKey(p), namespace: p.namespace, name: p.name, kind: p.kind, ip: p.ips[0] ?? '' }));
-  return { port, namespace, endpoints, cells };
 }
 
 /** --port/--protocol into a MatrixPort; both absent = declared ports. */

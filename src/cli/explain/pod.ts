@@ -6,11 +6,11 @@ import type { Pod } from '../../model/types.ts';
 import { PolicyEngine } from '../../policy/engine.ts';
 import { requireFormat, toJson } from '../format/output.ts';
 import { podExplanation, renderPodMarkdown, renderPodText } from '../format/pod-output.ts';
-import { styleFor } from '../format/style.ts';
+import { styleFor } from '../../explain/style.ts';
 import { loadInput } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { GlobalOptions } from './common.ts';
-import { podReach } from './pod-reach.ts';
+import { podReach } from '../../explain/pod-reach.ts';
 
 /** A pod or workload by "namespace/name" ("name" alone means namespace default). */
 export function findPod(state: ClusterState, spec: string): Pod {

@@ -8,7 +8,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { FlowSpecError } from '../../policy/flow-spec.ts';
 import { OUTPUT_FORMATS } from '../format/output.ts';
-import { styleFor } from '../format/style.ts';
+import { styleFor } from '../../explain/style.ts';
 import { addInputOptions, InputProblemsError } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import { runFlow, type FlowOptions } from './flow.ts';

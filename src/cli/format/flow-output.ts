@@ -3,7 +3,7 @@
 import type { DirectionVerdict, FlowVerdict } from '../../policy/trace.ts';
 import { mdCode, mdTable } from './markdown.ts';
 import { envelope, type Envelope } from './output.ts';
-import { flowLabel, whyNot } from './verdict-text.ts';
+import { flowLabel, whyNot } from '../../explain/verdict-text.ts';
 
 /** The flow as the user asked for it, before resolution. */
 export interface FlowQuery {

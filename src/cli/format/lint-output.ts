@@ -4,7 +4,7 @@ import { formatSourceRef } from '../../model/problems.ts';
 import { alignColumns } from './columns.ts';
 import { mdCode, mdTable } from './markdown.ts';
 import { envelope, type Envelope } from './output.ts';
-import { plain, type Style } from './style.ts';
+import { plain, type Style } from '../../explain/style.ts';
 
 export interface LintSummary {
   readonly warnings: number;

@@ -1,6 +1,6 @@
 // The matrix as a graph: Graphviz DOT and Mermaid flowcharts. Nodes are pods
 // and workloads grouped by namespace; an edge means "allowed".
-import type { MatrixResult } from '../explain/matrix.ts';
+import type { MatrixResult } from '../../explain/matrix.ts';
 import { describeMatrixPort } from './matrix-output.ts';
 
 function dotString(s: string): string {

@@ -1,10 +1,10 @@
 // The matrix command's output: a ConnectivityMatrix (JSON), an aligned text
 // grid, or a markdown table. Rows are sources, columns destinations.
-import type { MatrixCell, MatrixEndpoint, MatrixPort, MatrixResult } from '../explain/matrix.ts';
+import type { MatrixCell, MatrixEndpoint, MatrixPort, MatrixResult } from '../../explain/matrix.ts';
 import { alignColumns } from './columns.ts';
 import { mdTable } from './markdown.ts';
 import { envelope, type Envelope } from './output.ts';
-import { plain, type Style } from './style.ts';
+import { plain, type Style } from '../../explain/style.ts';
 
 export interface MatrixSummary {
   readonly allowed: number;

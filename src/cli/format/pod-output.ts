@@ -1,10 +1,10 @@
 // The pod command's output: a PodExplanation (JSON), text, or markdown.
 import type { Direction } from '../../model/types.ts';
-import type { DirectionReach, PodReach, PodSummary, RuleReach } from '../explain/pod-reach.ts';
+import type { DirectionReach, PodReach, PodSummary, RuleReach } from '../../explain/pod-reach.ts';
 import { alignColumns } from './columns.ts';
 import { mdCode, mdTable } from './markdown.ts';
 import { envelope, type Envelope } from './output.ts';
-import { plain, type Style } from './style.ts';
+import { plain, type Style } from '../../explain/style.ts';
 
 export interface PodExplanation extends Envelope<'PodExplanation'>, PodReach {}
 

@@ -4,16 +4,16 @@
 // lets through. Every answer comes from the engine: ruleMatch says whether
 // the rule itself admits a peer, PolicyEngine.allows whether the whole flow
 // (the peer's own policies included) is allowed.
-import { familyOf } from '../../model/addresses.ts';
-import type { Direction, NetworkPolicy, Pod, PolicyRule, PolicyType, SourceRef } from '../../model/types.ts';
-import { podKey, policyKey } from '../../model/types.ts';
-import { ruleMatch } from '../../policy/direction.ts';
-import type { Flow, PolicyEngine } from '../../policy/engine.ts';
-import { podEndpoint, type Endpoint } from '../../policy/endpoint.ts';
-import { policySelects, policyTypeOf } from '../../policy/isolation.ts';
-import { resolveNamedPort } from '../../policy/port-match.ts';
-import { describePeers, describePorts, describeRule } from '../format/describe-rule.ts';
-import { whyNot } from '../format/verdict-text.ts';
+import { familyOf } from '../model/addresses.ts';
+import type { Direction, NetworkPolicy, Pod, PolicyRule, PolicyType, SourceRef } from '../model/types.ts';
+import { podKey, policyKey } from '../model/types.ts';
+import { ruleMatch } from '../policy/direction.ts';
+import type { Flow, PolicyEngine } from '../policy/engine.ts';
+import { podEndpoint, type Endpoint } from '../policy/endpoint.ts';
+import { policySelects, policyTypeOf } from '../policy/isolation.ts';
+import { resolveNamedPort } from '../policy/port-match.ts';
+import { describePeers, describePorts, describeRule } from './describe-rule.ts';
+import { whyNot } from './verdict-text.ts';
 
 export interface PodSummary {
   readonly namespace: string;

@@ -5,9 +5,9 @@
 // spec.template; CronJob one level down, at spec.jobTemplate.spec.template.
 import type { ObjectMeta } from './normalize-policy.ts';
 import { readPodTemplate } from './normalize-pod.ts';
-import type { ProblemList } from './problems.ts';
+import type { ProblemList } from '../model/problems.ts';
 import { isRecord, optRecord } from './raw.ts';
-import type { Pod, PodOwnerKind } from './types.ts';
+import type { Pod, PodOwnerKind } from '../model/types.ts';
 
 export type WorkloadKind = Exclude<PodOwnerKind, 'Pod'>;
 

@@ -12,7 +12,7 @@
 //    then the ingress chain (keyed by daddr) run; a drop in either is final.
 import { cidrContains, familyOf, type IPFamily } from '../model/addresses.ts';
 import type { Direction } from '../model/types.ts';
-import type { AddressPort, AllowRule, LocalPod, NamedSet, NodeIR } from './ir.ts';
+import type { AddressPort, AllowRule, LocalPod, NamedSet, NodeIR } from '../compile/ir.ts';
 
 export interface IrFlow {
   readonly src: string;

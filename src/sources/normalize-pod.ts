@@ -3,13 +3,13 @@
 // serve ports); a port's protocol defaults to TCP. A pod with no phase is
 // taken as Running: a pod written in a manifest is meant to run.
 import { childField, indexField } from './field-path.ts';
-import { parseIp } from './normalize-ip.ts';
+import { parseIp } from '../model/normalize-ip.ts';
 import { readLabels } from './normalize-labels.ts';
 import type { ObjectMeta } from './normalize-policy.ts';
 import { portNameProblem, portNumberProblem, readProtocol } from './normalize-ports.ts';
-import type { ProblemList } from './problems.ts';
+import type { ProblemList } from '../model/problems.ts';
 import { describe, isRecord, optArray, optBoolean, optRecord, optString } from './raw.ts';
-import type { ContainerPort, Labels, Pod, PodPhase } from './types.ts';
+import type { ContainerPort, Labels, Pod, PodPhase } from '../model/types.ts';
 
 const PHASES: readonly PodPhase[] = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
 

@@ -3,12 +3,12 @@
 // ipBlock beside a selector, is invalid. An ipBlock's cidr is required; every
 // except must be a strict subset of the cidr (same family, longer prefix).
 import { childField, indexField } from './field-path.ts';
-import type { Cidr } from './normalize-ip.ts';
-import { cidrStrictlyInside, parseCidr } from './normalize-ip.ts';
+import type { Cidr } from '../model/normalize-ip.ts';
+import { cidrStrictlyInside, parseCidr } from '../model/normalize-ip.ts';
 import { normalizeSelector } from './normalize-selector.ts';
-import type { ProblemList } from './problems.ts';
+import type { ProblemList } from '../model/problems.ts';
 import { describe, isRecord, optArray, optRecord } from './raw.ts';
-import type { IPBlock, Peer } from './types.ts';
+import type { IPBlock, Peer } from '../model/types.ts';
 
 /** One entry of `from`/`to`; undefined when it has errors. */
 export function normalizePeer(raw: unknown, field: string, p: ProblemList): Peer | undefined {

@@ -1,7 +1,7 @@
 // Narrowing of decoded YAML/JSON (`unknown`) into the shapes we read.
 // JSON null counts as absent, as it does for the API server's decoder.
 import { childField } from './field-path.ts';
-import type { ProblemList } from './problems.ts';
+import type { ProblemList } from '../model/problems.ts';
 
 export type RawRecord = Readonly<Record<string, unknown>>;
 

@@ -3,10 +3,10 @@
 // and the pod CIDRs allocated to the node (spec.podCIDRs, else spec.podCIDR).
 // Node data only informs addressing, so bad entries are warnings and skipped.
 import { childField, indexField } from './field-path.ts';
-import { parseCidr, parseIp } from './normalize-ip.ts';
-import type { ProblemList } from './problems.ts';
+import { parseCidr, parseIp } from '../model/normalize-ip.ts';
+import type { ProblemList } from '../model/problems.ts';
 import { isRecord, optArray, optRecord } from './raw.ts';
-import type { Node, SourceRef } from './types.ts';
+import type { Node, SourceRef } from '../model/types.ts';
 
 const ADDRESS_TYPES = ['InternalIP', 'ExternalIP'] as const;
 

@@ -1,7 +1,7 @@
 // NetworkPolicy rules in words: "pods app=api in namespaces team=shop",
 // "any address in 10.0.0.0/8 except 10.1.0.0/16", "TCP 5432".
-import type { LabelSelector, NetworkPolicy, Peer, PolicyPort, PolicyRule } from '../../model/types.ts';
-import { formatSelector, isEmptySelector } from '../../selectors/label-selector.ts';
+import type { LabelSelector, NetworkPolicy, Peer, PolicyPort, PolicyRule } from '../model/types.ts';
+import { formatSelector, isEmptySelector } from '../selectors/label-selector.ts';
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 

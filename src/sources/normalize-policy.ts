@@ -13,9 +13,9 @@ import { childField, indexField } from './field-path.ts';
 import { normalizePeer } from './normalize-peer.ts';
 import { normalizePolicyPort } from './normalize-ports.ts';
 import { normalizeSelector } from './normalize-selector.ts';
-import type { ProblemList } from './problems.ts';
+import type { ProblemList } from '../model/problems.ts';
 import { describe, isRecord, optArray, optRecord } from './raw.ts';
-import type { NetworkPolicy, Peer, PolicyPort, PolicyRule, PolicyType, SourceRef } from './types.ts';
+import type { NetworkPolicy, Peer, PolicyPort, PolicyRule, PolicyType, SourceRef } from '../model/types.ts';
 
 export interface ObjectMeta {
   readonly namespace: string;

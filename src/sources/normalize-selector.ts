@@ -5,9 +5,9 @@
 // and "empty selector" mean different things.
 import { childField, indexField } from './field-path.ts';
 import { labelKeyProblem, labelValueProblem, readLabels } from './normalize-labels.ts';
-import type { ProblemList } from './problems.ts';
+import type { ProblemList } from '../model/problems.ts';
 import { describe, isRecord, optArray, optRecord, optString } from './raw.ts';
-import type { LabelSelector, SelectorOperator, SelectorRequirement } from './types.ts';
+import type { LabelSelector, SelectorOperator, SelectorRequirement } from '../model/types.ts';
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 

@@ -3,9 +3,9 @@
 // namespaceSelectors may rely on it; we add it the same way.
 import { childField } from './field-path.ts';
 import { readLabels } from './normalize-labels.ts';
-import type { ProblemList } from './problems.ts';
+import type { ProblemList } from '../model/problems.ts';
 import { isRecord, optRecord } from './raw.ts';
-import type { Labels, Namespace, SourceRef } from './types.ts';
+import type { Labels, Namespace, SourceRef } from '../model/types.ts';
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 

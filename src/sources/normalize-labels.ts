@@ -4,9 +4,9 @@
 // such a name. A selector with an invalid value can never match anything,
 // so reporting it beats silently selecting nothing.
 import { childField } from './field-path.ts';
-import type { ProblemList } from './problems.ts';
+import type { ProblemList } from '../model/problems.ts';
 import { readStringMap } from './raw.ts';
-import type { Labels } from './types.ts';
+import type { Labels } from '../model/types.ts';
 
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -13,9 +13,9 @@
 import { namespaceLabels } from './normalize-namespace.ts';
 import type { ModelObject, NormalizeOptions, RawObject } from './normalize-object.ts';
 import { normalizeObject } from './normalize-object.ts';
-import { formatSourceRef, ProblemList } from './problems.ts';
-import type { SourceProblem } from './problems.ts';
-import type { ClusterObjects, Namespace, NetworkPolicy, Node, Pod, SourceRef } from './types.ts';
+import { formatSourceRef, ProblemList } from '../model/problems.ts';
+import type { SourceProblem } from '../model/problems.ts';
+import type { ClusterObjects, Namespace, NetworkPolicy, Node, Pod, SourceRef } from '../model/types.ts';
 
 export interface AssembleResult {
   readonly objects: ClusterObjects;

@@ -3,10 +3,10 @@
 // is a number 1..65535 or a container port name (an IANA_SVC_NAME), and an
 // optional endPort that needs a numeric port and must be >= it.
 import { childField } from './field-path.ts';
-import type { ProblemList } from './problems.ts';
+import type { ProblemList } from '../model/problems.ts';
 import { describe, isRecord } from './raw.ts';
-import type { PolicyPort, Protocol } from './types.ts';
-import { PROTOCOLS } from './types.ts';
+import type { PolicyPort, Protocol } from '../model/types.ts';
+import { PROTOCOLS } from '../model/types.ts';
 
 /** Why `name` is not an IANA_SVC_NAME, or undefined when it is. */
 export function portNameProblem(name: string): string | undefined {

@@ -1,7 +1,7 @@
 // Text form of a flow verdict: the verdict line, then each direction with the
 // policy and rule that decided it, and for a denial the "why not".
-import type { DirectionVerdict, EndpointSummary, FlowVerdict } from '../../policy/trace.ts';
-import { closestMiss } from '../../policy/trace.ts';
+import type { DirectionVerdict, EndpointSummary, FlowVerdict } from '../policy/trace.ts';
+import { closestMiss } from '../policy/trace.ts';
 import { plain, type Style } from './style.ts';
 
 export function endpointLabel(e: EndpointSummary): string {

@@ -7,10 +7,10 @@ import { normalizeNode } from './normalize-node.ts';
 import { normalizePod } from './normalize-pod.ts';
 import { normalizePolicy } from './normalize-policy.ts';
 import { isWorkloadKind, normalizeWorkload } from './normalize-workload.ts';
-import type { SourceProblem } from './problems.ts';
-import { ProblemList } from './problems.ts';
+import type { SourceProblem } from '../model/problems.ts';
+import { ProblemList } from '../model/problems.ts';
 import { describe, isRecord, optArray, optRecord } from './raw.ts';
-import type { Namespace, NetworkPolicy, Node, Pod, SourceRef } from './types.ts';
+import type { Namespace, NetworkPolicy, Node, Pod, SourceRef } from '../model/types.ts';
 
 /** A decoded object and where it came from. */
 export interface RawObject {

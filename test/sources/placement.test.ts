@@ -2,7 +2,7 @@
 // round-robin, in namespace/name order, over the known nodes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { knownNodes, placePods } from '../../src/compile/placement.ts';
+import { knownNodes, placePods } from '../../src/sources/placement.ts';
 import type { ClusterObjects, Pod } from '../../src/model/types.ts';
 import { podKey } from '../../src/model/types.ts';
 import { clusterArb } from '../generators/arbitraries.ts';
