@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { compileNode } from '../../src/compile/compile-node.ts';
-import { placePods } from '../../src/compile/placement.ts';
+import { placePods } from '../../src/sources/placement.ts';
 import { ClusterState } from '../../src/model/cluster-state.ts';
 import type { ClusterObjects, Node } from '../../src/model/types.ts';
 import { renderReplaceScript } from '../../src/nft/render-table.ts';

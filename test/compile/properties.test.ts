@@ -9,7 +9,7 @@ import { compileNode } from '../../src/compile/compile-node.ts';
 import type { AddressPort, NodeIR } from '../../src/compile/ir.ts';
 import { ipBlockPrefixes } from '../../src/compile/ipblock-prefixes.ts';
 import { namedPortSetName, peerSetName } from '../../src/compile/policy-chain.ts';
-import { placePods } from '../../src/compile/placement.ts';
+import { placePods } from '../../src/sources/placement.ts';
 import { familyOf, type IPFamily } from '../../src/model/addresses.ts';
 import { ClusterState, participates } from '../../src/model/cluster-state.ts';
 import type { ClusterObjects, Direction, NetworkPolicy, Pod } from '../../src/model/types.ts';

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileNode } from '../../src/compile/compile-node.ts';
 import type { NodeIR } from '../../src/compile/ir.ts';
-import { RulesetVerdicts } from '../../src/compile/ir-verdict.ts';
+import { RulesetVerdicts } from '../../src/nft/ir-verdict.ts';
 import { ClusterState } from '../../src/model/cluster-state.ts';
 import type { ClusterObjects } from '../../src/model/types.ts';
 import { addressEndpoint, endpointNodeName } from '../../src/policy/endpoint.ts';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { compileNode } from '../../src/compile/compile-node.ts';
 import { podChainName, policyChainName } from '../../src/compile/names.ts';
 import { setName } from '../../src/compile/set-registry.ts';
-import { placePods } from '../../src/compile/placement.ts';
+import { placePods } from '../../src/sources/placement.ts';
 import { ClusterState } from '../../src/model/cluster-state.ts';
 import type { ClusterObjects, NetworkPolicy, Pod } from '../../src/model/types.ts';
 import { renderReplaceScript } from '../../src/nft/render-table.ts';

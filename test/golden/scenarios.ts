@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileNode } from '../../src/compile/compile-node.ts';
-import { knownNodes, placePods } from '../../src/compile/placement.ts';
+import { knownNodes, placePods } from '../../src/sources/placement.ts';
 import { ClusterState } from '../../src/model/cluster-state.ts';
 import { formatProblem } from '../../src/model/problems.ts';
 import { renderReplaceScript } from '../../src/nft/render-table.ts';

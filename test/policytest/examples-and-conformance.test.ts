@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { renderVerdictText } from '../../src/cli/format/verdict-text.ts';
+import { renderVerdictText } from '../../src/explain/verdict-text.ts';
 import { formatProblem } from '../../src/model/problems.ts';
 import { collectPolicyTests } from '../../src/policytest/collect-tests.ts';
 import { modelDataplane } from '../../src/policytest/dataplane.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RawObject } from '../../src/model/normalize-object.ts';
+import type { RawObject } from '../../src/sources/normalize-object.ts';
 import { collectPolicyTests } from '../../src/policytest/collect-tests.ts';
 import { mergeDocuments, TestWorldLoader } from '../../src/policytest/load-test-world.ts';
 import { policyTest, Scratch } from './helpers.ts';

@@ -1,8 +1,8 @@
 // Whole-input rules: implicit namespaces, duplicates, workloads whose pods are
 // present, and deterministic pod addresses.
 import { describe, expect, it } from 'vitest';
-import { assembleCluster } from '../../src/model/assemble-cluster.ts';
-import type { RawObject } from '../../src/model/normalize-object.ts';
+import { assembleCluster } from '../../src/sources/assemble-cluster.ts';
+import type { RawObject } from '../../src/sources/normalize-object.ts';
 import type { ClusterObjects, Pod } from '../../src/model/types.ts';
 import { assignPodAddresses } from '../../src/sources/load-cluster.ts';
 

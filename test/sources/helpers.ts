@@ -1,6 +1,6 @@
 // Builders for source tests: objects as they would come out of a YAML file.
-import type { NormalizeResult } from '../../src/model/normalize-object.ts';
-import { normalizeObject } from '../../src/model/normalize-object.ts';
+import type { NormalizeResult } from '../../src/sources/normalize-object.ts';
+import { normalizeObject } from '../../src/sources/normalize-object.ts';
 import type { SourceProblem } from '../../src/model/problems.ts';
 import type { NetworkPolicy, Pod } from '../../src/model/types.ts';
 

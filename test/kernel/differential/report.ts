@@ -3,7 +3,7 @@
 // test --dataplane kernel` fails on it until the kernel agrees), the engine's
 // explain trace of each flow, and the nft tables of the nodes the flows cross.
 import type { NodeIR } from '../../../src/compile/ir.ts';
-import { renderVerdictText } from '../../../src/cli/format/verdict-text.ts';
+import { renderVerdictText } from '../../../src/explain/verdict-text.ts';
 import { ClusterState } from '../../../src/model/cluster-state.ts';
 import type { ClusterObjects } from '../../../src/model/types.ts';
 import { PolicyEngine } from '../../../src/policy/engine.ts';

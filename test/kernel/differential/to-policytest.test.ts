@@ -7,7 +7,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assembleCluster } from '../../../src/model/assemble-cluster.ts';
+import { assembleCluster } from '../../../src/sources/assemble-cluster.ts';
 import { ClusterState } from '../../../src/model/cluster-state.ts';
 import type { ClusterObjects } from '../../../src/model/types.ts';
 import { PolicyEngine } from '../../../src/policy/engine.ts';

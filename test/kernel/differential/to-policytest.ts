@@ -6,7 +6,7 @@
 // model back (to-policytest.test.ts checks that).
 import { stringify } from 'yaml';
 import type { ClusterState } from '../../../src/model/cluster-state.ts';
-import { NAMESPACE_NAME_LABEL } from '../../../src/model/normalize-namespace.ts';
+import { NAMESPACE_NAME_LABEL } from '../../../src/sources/normalize-namespace.ts';
 import type {
   ClusterObjects, ContainerPort, LabelSelector, Namespace, NetworkPolicy, Node, Peer, Pod, PolicyPort, PolicyRule,
 } from '../../../src/model/types.ts';
