@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resolveFlow } from '../src/policy/flow-spec.ts';
 import { collectPolicyTests } from '../src/policytest/collect-tests.ts';
-import { modelDataplane } from '../src/policytest/dataplane.ts';
+import { modelVerdicts } from '../src/policytest/verdict-source.ts';
 import { TestWorldLoader } from '../src/policytest/load-test-world.ts';
 import { expandCases, runPolicyTests } from '../src/policytest/run-tests.ts';
 import { renderTextReport } from '../src/policytest/report-text.ts';
@@ -105,7 +105,7 @@ export async function runPolicyTestBench(opts: { cases?: number; print?: (line: 
 
     const start = performance.now();
     const collected = await collectPolicyTests(['bench-test.yaml'], dir);
-    const outcome = await runPolicyTests(collected, { dataplane: modelDataplane, loader: new TestWorldLoader({ cwd: dir }) });
+    const outcome = await runPolicyTests(collected, { verdicts: modelVerdicts, loader: new TestWorldLoader({ cwd: dir }) });
     if (!outcome.ok) throw new Error(`bench input has errors: ${outcome.problems.map((p) => p.message).join('; ')}`);
     renderTextReport(outcome.run);
     const seconds = (performance.now() - start) / 1000;

@@ -5,13 +5,19 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerRenderCommand } from './commands/render-command.ts';
+import { createKernelVerdictSource } from '../policytest/kernel-verdicts.ts';
+import { modelVerdicts, type VerdictSources } from '../policytest/verdict-source.ts';
 import { registerTestCommand } from './commands/test-command.ts';
 import { EXIT, UsageError, type CliIO } from './io.ts';
 
 export interface MainOptions {
   /** Directory that relative paths start from; process.cwd() by default. */
   readonly cwd?: string;
+  /** What `nftpol test --dataplane` chooses from; by default the model and the kernel. */
+  readonly verdictSources?: VerdictSources;
 }
+
+const VERDICT_SOURCES: VerdictSources = { model: () => modelVerdicts, kernel: () => createKernelVerdictSource() };
 
 function packageVersion(): string {
   try {
@@ -34,7 +40,11 @@ export async function main(argv: readonly string[], io: CliIO, opts: MainOptions
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),
     });
-  const ctx = { io, ...(opts.cwd !== undefined && { cwd: opts.cwd }), setExitCode: (code: number) => void (exitCode = code) };
+  const ctx = {
+    io,
+    ...(opts.cwd !== undefined && { cwd: opts.cwd }),
+    verdictSources: opts.verdictSources ?? VERDICT_SOURCES,
+    setExitCode: (code: number) => void (exitCode = code) };
   registerTestCommand(program, ctx);
   registerRenderCommand(program, ctx);
   try {

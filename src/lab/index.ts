@@ -4,7 +4,7 @@
 
 export { buildWorld, type BuildOptions, type World, type WorldTimings } from './world.ts';
 export type { WorldSpec, NodeSpec, PodSpec, OutsideHostSpec, Protocol } from './spec.ts';
-export { validateSpec } from './spec.ts';
+export { InvalidWorldError, validateSpec } from './spec.ts';
 export type { Flow, ProbeOptions, ProbeResult } from './probe.ts';
 export { describeFlow, DEFAULT_PROBE_CONCURRENCY, DEFAULT_PROBE_RETRIES, DEFAULT_PROBE_TIMEOUT_MS } from './probe.ts';
 export type { ProbeOutcome, Verdict } from './servers.ts';

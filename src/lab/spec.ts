@@ -64,6 +64,15 @@ export function podCidrOf(node: NodeSpec, fam: Family): (ParsedCidr & { cidr: st
 }
 
 /** Throws one error listing every problem in the description. */
+/** A world description the lab cannot build; `problems` lists each reason. */
+export class InvalidWorldError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`invalid world description:\n  - ${problems.join('\n  - ')}`);
+    this.problems = problems;
+  }
+}
+
 export function validateSpec(spec: WorldSpec): void {
   const problems: string[] = [];
   const ids = new Set<string>();
@@ -161,7 +170,7 @@ export function validateSpec(spec: WorldSpec): void {
     checkIps(owner, host.ips);
   }
 
-  if (problems.length > 0) throw new Error(`invalid world description:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0) throw new InvalidWorldError(problems);
 }
 
 /** Whether `ip` lies in one of the node's pod CIDRs. */

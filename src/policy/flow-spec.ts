@@ -11,7 +11,17 @@ import { addressEndpoint, podEndpoint, type Endpoint } from './endpoint.ts';
 import type { Flow } from './engine.ts';
 import { resolveNamedPort } from './port-match.ts';
 
-export class FlowSpecError extends Error {}
+/** Which part of a flow spec is wrong: one end, the port (or protocol), or the pair. */
+export type FlowSpecPart = 'from' | 'to' | 'port' | 'pair';
+
+/** A flow spec that names nothing or contradicts itself; `part` says where, as data. */
+export class FlowSpecError extends Error {
+  readonly part: FlowSpecPart;
+  constructor(part: FlowSpecPart, message: string) {
+    super(message);
+    this.part = part;
+  }
+}
 
 export interface FlowSpec {
   readonly from: string;
@@ -28,25 +38,25 @@ function stripPrefix(spec: string, prefix: string): string | undefined {
 }
 
 /** Finds what an endpoint string names, before an address family is chosen. */
-export function lookupEndpoint(state: ClusterState, spec: string): EndpointRef {
+export function lookupEndpoint(state: ClusterState, spec: string, end: 'from' | 'to' = 'to'): EndpointRef {
   // Addresses are compared as the model stores them: canonical text (RFC 5952 for IPv6).
   const explicit = stripPrefix(spec, 'ip:');
   const parsed = parseIp(explicit ?? spec);
-  if (explicit !== undefined && !parsed.ok) throw new FlowSpecError(`${spec}: ${parsed.message}`);
+  if (explicit !== undefined && !parsed.ok) throw new FlowSpecError(end, `${spec}: ${parsed.message}`);
   if (parsed.ok) return { kind: 'address', ip: parsed.ip };
   const nodeName = stripPrefix(spec, 'node:');
   if (nodeName !== undefined) {
     const node = state.nodes.get(nodeName);
     const addr = node?.addresses[0];
-    if (!node) throw new FlowSpecError(`${spec}: no Node named ${nodeName}`);
-    if (!addr) throw new FlowSpecError(`${spec}: node ${nodeName} has no address`);
+    if (!node) throw new FlowSpecError(end, `${spec}: no Node named ${nodeName}`);
+    if (!addr) throw new FlowSpecError(end, `${spec}: node ${nodeName} has no address`);
     return { kind: 'address', ip: addr };
   }
   const key = spec.includes('/') ? spec : `default/${spec}`;
   const pod = state.pods.get(key);
-  if (!pod) throw new FlowSpecError(`${spec}: no pod or workload ${key} (write namespace/name, ip:ADDRESS or node:NAME)`);
-  if (pod.ips.length === 0) throw new FlowSpecError(`${spec}: ${pod.kind} ${key} has no IP address, so it takes no part in policy`);
-  if (!pod.hostNetwork && !participates(pod)) throw new FlowSpecError(`${spec}: pod ${key} is ${pod.phase}, so it takes no part in policy`);
+  if (!pod) throw new FlowSpecError(end, `${spec}: no pod or workload ${key} (write namespace/name, ip:ADDRESS or node:NAME)`);
+  if (pod.ips.length === 0) throw new FlowSpecError(end, `${spec}: ${pod.kind} ${key} has no IP address, so it takes no part in policy`);
+  if (!pod.hostNetwork && !participates(pod)) throw new FlowSpecError(end, `${spec}: pod ${key} is ${pod.phase}, so it takes no part in policy`);
   return { kind: 'pod', pod };
 }
 
@@ -57,18 +67,18 @@ function families(ref: EndpointRef): IPFamily[] {
 function toEndpoint(state: ClusterState, ref: EndpointRef, family: IPFamily): Endpoint {
   if (ref.kind === 'address') return addressEndpoint(state, ref.ip);
   const e = podEndpoint(ref.pod, family);
-  if (!e) throw new FlowSpecError(`${ref.pod.namespace}/${ref.pod.name} has no IPv${family} address`);
+  if (!e) throw new FlowSpecError('pair', `${ref.pod.namespace}/${ref.pod.name} has no IPv${family} address`);
   return e;
 }
 
 /** Both ends in one address family: IPv4 when both ends have it, else IPv6. */
 export function resolveEndpoints(state: ClusterState, from: string, to: string): [Endpoint, Endpoint] {
-  const a = lookupEndpoint(state, from);
-  const b = lookupEndpoint(state, to);
+  const a = lookupEndpoint(state, from, 'from');
+  const b = lookupEndpoint(state, to, 'to');
   const fb = families(b);
   const common = families(a).filter((f) => fb.includes(f)).sort();
   const family = common[0];
-  if (family === undefined) throw new FlowSpecError(`${from} and ${to} share no address family`);
+  if (family === undefined) throw new FlowSpecError('pair', `${from} and ${to} share no address family`);
   return [toEndpoint(state, a, family), toEndpoint(state, b, family)];
 }
 
@@ -78,16 +88,16 @@ export function parsePortSpec(port: string | number | undefined, protocol?: stri
   let p: string | number | undefined = port;
   if (typeof p === 'string' && p.includes('/')) {
     const [num, pr] = p.split('/', 2) as [string, string];
-    if (proto && proto !== pr.toUpperCase()) throw new FlowSpecError(`port ${p} contradicts protocol ${protocol}`);
+    if (proto && proto !== pr.toUpperCase()) throw new FlowSpecError('port', `port ${p} contradicts protocol ${protocol}`);
     proto = pr.toUpperCase();
     p = num;
   }
   if (typeof p === 'string' && /^\d+$/.test(p)) p = Number(p);
-  if (typeof p === 'number' && (!Number.isInteger(p) || p < 1 || p > 65535)) throw new FlowSpecError(`port ${p} is out of range 1-65535`);
+  if (typeof p === 'number' && (!Number.isInteger(p) || p < 1 || p > 65535)) throw new FlowSpecError('port', `port ${p} is out of range 1-65535`);
   proto ??= 'TCP';
   const portless = !(PROTOCOLS as readonly string[]).includes(proto);
-  if (portless && p !== undefined) throw new FlowSpecError(`protocol ${proto} has no ports`);
-  if (!portless && p === undefined) throw new FlowSpecError(`a ${proto} flow needs a port`);
+  if (portless && p !== undefined) throw new FlowSpecError('port', `protocol ${proto} has no ports`);
+  if (!portless && p === undefined) throw new FlowSpecError('port', `a ${proto} flow needs a port`);
   return { ...(p !== undefined ? { port: p } : {}), protocol: proto };
 }
 
@@ -95,9 +105,9 @@ export function resolveFlow(state: ClusterState, spec: FlowSpec): Flow {
   const [from, to] = resolveEndpoints(state, spec.from, spec.to);
   const { port, protocol } = parsePortSpec(spec.port, spec.protocol);
   if (typeof port === 'string') {
-    if (to.kind !== 'pod') throw new FlowSpecError(`port name ${port} needs a pod destination; ${spec.to} is not a pod`);
+    if (to.kind !== 'pod') throw new FlowSpecError('port', `port name ${port} needs a pod destination; ${spec.to} is not a pod`);
     const n = resolveNamedPort(to.pod, port, protocol);
-    if (n === undefined) throw new FlowSpecError(`${spec.to} has no ${protocol} container port named ${port}`);
+    if (n === undefined) throw new FlowSpecError('port', `${spec.to} has no ${protocol} container port named ${port}`);
     return { from, to, protocol, port: n };
   }
   return { from, to, protocol, ...(port !== undefined ? { port } : {}) };

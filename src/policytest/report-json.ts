@@ -3,7 +3,7 @@
 // policy engine's FlowVerdict (the same object `policy-explain -o json`
 // prints as `flow`), so a pipeline can say why without running explain.
 import type { FlowVerdict } from '../policy/trace.ts';
-import type { CheckedBy, DataplaneName } from './dataplane.ts';
+import type { CheckedBy, VerdictSourceName } from './verdict-source.ts';
 import type { Expectation } from './parse-test-file.ts';
 import { POLICY_TEST_API_VERSION } from './parse-test-file.ts';
 import type { RunSummary, TestRun } from './run-tests.ts';
@@ -39,7 +39,7 @@ export interface PolicyTestCaseResult {
 export interface PolicyTestReport {
   readonly apiVersion: typeof POLICY_TEST_API_VERSION;
   readonly kind: 'PolicyTestReport';
-  readonly dataplane: DataplaneName;
+  readonly dataplane: VerdictSourceName;
   readonly summary: RunSummary;
   readonly results: readonly PolicyTestCaseResult[];
 }

@@ -8,7 +8,7 @@ import type { Flow } from '../policy/engine.ts';
 import { FlowSpecError, lookupEndpoint, resolveFlow } from '../policy/flow-spec.ts';
 import type { FlowVerdict } from '../policy/trace.ts';
 import type { CollectedTests } from './collect-tests.ts';
-import type { CheckedBy, Dataplane, DataplaneName, FlowAnswer } from './dataplane.ts';
+import type { CheckedBy, VerdictSource, VerdictSourceName, FlowAnswer } from './verdict-source.ts';
 import type { TestWorld, TestWorldLoader } from './load-test-world.ts';
 import type { Expectation, PolicyTest, PolicyTestCase } from './parse-test-file.ts';
 import { POLICY_TEST_KIND } from './parse-test-file.ts';
@@ -53,7 +53,7 @@ export interface RunSummary {
 }
 
 export interface TestRun {
-  readonly dataplane: DataplaneName;
+  readonly dataplane: VerdictSourceName;
   readonly tests: readonly TestResult[];
   readonly summary: RunSummary;
   /** Warnings and debug notes from the sources (a run with errors never gets here). */
@@ -66,7 +66,8 @@ export type RunOutcome =
   | { readonly ok: false; readonly problems: readonly SourceProblem[] };
 
 export interface RunOptions {
-  readonly dataplane: Dataplane;
+  /** What decides each flow (the model, the kernel). */
+  readonly verdicts: VerdictSource;
   readonly loader: TestWorldLoader;
 }
 
@@ -159,8 +160,8 @@ function resolveCases(test: PolicyTest, world: TestWorld, check: EndpointCheck, 
         out.push({ expanded: e, flow: resolveFlow(world.state, { from: e.from, to: e.to, port: c.port, protocol: c.protocol }) });
       } catch (err) {
         if (!(err instanceof FlowSpecError)) throw err;
-        const aboutPort = /\bport\b/.test(err.message) && !/address family|has no IPv/.test(err.message);
-        problems.push(testProblem(test, aboutPort ? `cases[${c.index}].port` : `cases[${c.index}]`, err.message));
+        const field = { from: e.fromField, to: e.toField, port: `cases[${c.index}].port`, pair: `cases[${c.index}]` }[err.part];
+        problems.push(testProblem(test, field, err.message));
       }
     }
   }
@@ -208,18 +209,18 @@ export async function runPolicyTests(collected: CollectedTests, opts: RunOptions
   }
 
   const answers = new Map<Resolved, FlowAnswer>();
-  const { dataplane } = opts;
+  const source = opts.verdicts;
   try {
-    await dataplane.prepare?.([...byWorld].map(([world, cases]) => ({ world, cases })));
+    await source.prepare?.([...byWorld].map(([world, cases]) => ({ world, cases })));
     for (const [world, resolved] of byWorld) {
-      const verdicts = await dataplane.verdicts(world, resolved);
-      if (verdicts.length !== resolved.length) throw new Error(`dataplane ${dataplane.name} answered ${verdicts.length} of ${resolved.length} flows`);
+      const verdicts = await source.verdicts(world, resolved);
+      if (verdicts.length !== resolved.length) throw new Error(`verdict source ${source.name} answered ${verdicts.length} of ${resolved.length} flows`);
       resolved.forEach((r, i) => answers.set(r, verdicts[i] as FlowAnswer));
     }
   } finally {
-    await dataplane.close?.();
+    await source.close?.();
   }
-  const defaultCheck: CheckedBy = dataplane.name === 'kernel' ? 'kernel' : 'model';
+  const defaultCheck: CheckedBy = source.name === 'kernel' ? 'kernel' : 'model';
 
   const tests: TestResult[] = collected.tests.map((test) => {
     const world = worlds.get(test) as TestWorld;
@@ -246,5 +247,5 @@ export async function runPolicyTests(collected: CollectedTests, opts: RunOptions
     passed: tests.reduce((n, t) => n + t.passed, 0),
     failed: tests.reduce((n, t) => n + t.failed, 0),
   };
-  return { ok: true, run: { dataplane: dataplane.name, tests, summary, problems } };
+  return { ok: true, run: { dataplane: source.name, tests, summary, problems } };
 }

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cleanupOrphans, listNetns } from '../../src/lab/index.ts';
 import { collectPolicyTests } from '../../src/policytest/collect-tests.ts';
-import { modelDataplane } from '../../src/policytest/dataplane.ts';
-import { DEFAULT_LANES, KernelDataplane } from '../../src/policytest/kernel-dataplane.ts';
+import { modelVerdicts } from '../../src/policytest/verdict-source.ts';
+import { DEFAULT_LANES, KernelVerdictSource } from '../../src/policytest/kernel-verdicts.ts';
 import { TestWorldLoader } from '../../src/policytest/load-test-world.ts';
 import type { PolicyTestReport } from '../../src/policytest/report-json.ts';
 import { caseTitle } from '../../src/policytest/report-text.ts';
@@ -32,16 +32,16 @@ interface Compared {
   disagreements: string[];
   failures: string[];
   seconds: number;
-  kernel: KernelDataplane;
+  kernel: KernelVerdictSource;
 }
 
 /** Runs the PolicyTests under `dir` on the model and on the kernel, and compares every case. */
 async function compare(dir: string): Promise<Compared> {
   const collected = await collectPolicyTests([dir], ROOT);
-  const model = await runPolicyTests(collected, { dataplane: modelDataplane, loader: new TestWorldLoader({ cwd: ROOT }) });
-  const kernel = new KernelDataplane();
+  const model = await runPolicyTests(collected, { verdicts: modelVerdicts, loader: new TestWorldLoader({ cwd: ROOT }) });
+  const kernel = new KernelVerdictSource();
   const t0 = performance.now();
-  const onKernel = await runPolicyTests(collected, { dataplane: kernel, loader: new TestWorldLoader({ cwd: ROOT }) });
+  const onKernel = await runPolicyTests(collected, { verdicts: kernel, loader: new TestWorldLoader({ cwd: ROOT }) });
   const seconds = (performance.now() - t0) / 1000;
   if (!model.ok || !onKernel.ok) throw new Error(`input problems under ${dir}`);
   const modelCases = model.run.tests.flatMap((t) => t.cases);
@@ -134,9 +134,9 @@ await describeKernel('nftpol test --dataplane kernel', () => {
 
   it('(d) ip: endpoints (v4 and v6), IPv6 pods, pods anywhere, node endpoints, SCTP at rule level: as the model says', async () => {
     const collected = await collectPolicyTests([path.join(scratch, 'anywhere.yaml')], scratch);
-    const model = await runPolicyTests(collected, { dataplane: modelDataplane, loader: new TestWorldLoader({ cwd: scratch }) });
-    const kernel = new KernelDataplane();
-    const onKernel = await runPolicyTests(collected, { dataplane: kernel, loader: new TestWorldLoader({ cwd: scratch }) });
+    const model = await runPolicyTests(collected, { verdicts: modelVerdicts, loader: new TestWorldLoader({ cwd: scratch }) });
+    const kernel = new KernelVerdictSource();
+    const onKernel = await runPolicyTests(collected, { verdicts: kernel, loader: new TestWorldLoader({ cwd: scratch }) });
     if (!model.ok || !onKernel.ok) throw new Error('input problems');
     const verdicts = (run: TestRun): string[] => run.tests.flatMap((t) => t.cases.map((c) => `${caseTitle(c)}: ${c.actual}`));
     expect(verdicts(onKernel.run)).toEqual(verdicts(model.run));

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { renderVerdictText } from '../../src/explain/verdict-text.ts';
 import { formatProblem } from '../../src/model/problems.ts';
 import { collectPolicyTests } from '../../src/policytest/collect-tests.ts';
-import { modelDataplane } from '../../src/policytest/dataplane.ts';
+import { modelVerdicts } from '../../src/policytest/verdict-source.ts';
 import { TestWorldLoader } from '../../src/policytest/load-test-world.ts';
 import { caseTitle } from '../../src/policytest/report-text.ts';
 import { runPolicyTests, type TestRun } from '../../src/policytest/run-tests.ts';
@@ -23,7 +23,7 @@ for (const dir of ['policies-examples', 'test/conformance']) {
     let inputErrors: string[] = [];
 
     beforeAll(async () => {
-      const outcome = await runPolicyTests(collected, { dataplane: modelDataplane, loader: new TestWorldLoader({ cwd: ROOT }) });
+      const outcome = await runPolicyTests(collected, { verdicts: modelVerdicts, loader: new TestWorldLoader({ cwd: ROOT }) });
       if (outcome.ok) run = outcome.run;
       else inputErrors = outcome.problems.filter((p) => p.severity === 'error').map(formatProblem);
     });

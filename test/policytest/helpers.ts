@@ -4,7 +4,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/cli/nftpol-program.ts';
+import { main, type MainOptions } from '../../src/cli/nftpol-program.ts';
 
 export interface RunResult {
   readonly code: number;
@@ -12,8 +12,8 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-/** Runs `nftpol ARGS...` in-process, from `cwd`. */
-export async function nftpol(args: readonly string[], cwd: string): Promise<RunResult> {
+/** Runs `nftpol ARGS...` in-process, from `cwd` (with other verdict sources when given). */
+export async function nftpol(args: readonly string[], cwd: string, opts: Omit<MainOptions, 'cwd'> = {}): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
   const io = {
@@ -21,7 +21,7 @@ export async function nftpol(args: readonly string[], cwd: string): Promise<RunR
     stderr: { write: (s: string) => (stderr += s), isTTY: false },
     stdin: '',
   };
-  const code = await main(args, io, { cwd });
+  const code = await main(args, io, { ...opts, cwd });
   return { code, stdout, stderr };
 }
 

@@ -3,10 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataplaneUnavailableError, registerDataplane } from '../../src/policytest/dataplane.ts';
-import { createKernelDataplane } from '../../src/policytest/kernel-dataplane.ts';
+import { modelVerdicts, VerdictSourceUnavailableError } from '../../src/policytest/verdict-source.ts';
 import type { PolicyTestReport } from '../../src/policytest/report-json.ts';
-import { parseXml, policyTest, Scratch, type XmlElement } from './helpers.ts';
+import { nftpol, parseXml, policyTest, Scratch, type XmlElement } from './helpers.ts';
 
 let s: Scratch;
 beforeAll(async () => {
@@ -243,19 +242,20 @@ spec:
   });
 
   it('rejects bad options, and a dataplane that cannot run here (exit 2, nothing on stdout)', async () => {
-    // A stand-in for the kernel dataplane on a machine without root (test/kernel runs the real one).
-    registerDataplane('kernel', () => ({
-      name: 'kernel',
-      prepare: () => Promise.reject(new DataplaneUnavailableError('the kernel dataplane cannot run here:\n  - not root (uid 1000)')),
-      verdicts: () => Promise.reject(new Error('not reached')),
-    }));
-    try {
-      const kernel = await s.run('test', '--dataplane', 'kernel', 'tests/pass.yaml');
-      expect(kernel).toMatchObject({ code: 2, stdout: '' });
-      expect(kernel.stderr).toBe('error: the kernel dataplane cannot run here:\n  - not root (uid 1000)\n');
-    } finally {
-      registerDataplane('kernel', () => createKernelDataplane());
-    }
+    // A stand-in for the kernel verdict source on a machine without root (test/kernel runs the real one).
+    const notRoot = {
+      kernel: () => ({
+        name: 'kernel' as const,
+        prepare: () => Promise.reject(new VerdictSourceUnavailableError('the kernel dataplane cannot run here:\n  - not root (uid 1000)')),
+        verdicts: () => Promise.reject(new Error('not reached')),
+      }),
+    };
+    const kernel = await nftpol(['test', '--dataplane', 'kernel', 'tests/pass.yaml'], s.root, { verdictSources: notRoot });
+    expect(kernel).toMatchObject({ code: 2, stdout: '' });
+    expect(kernel.stderr).toBe('error: the kernel dataplane cannot run here:\n  - not root (uid 1000)\n');
+    // A build that offers no kernel source says so.
+    const modelOnly = await nftpol(['test', '--dataplane', 'kernel', 'tests/pass.yaml'], s.root, { verdictSources: { model: () => modelVerdicts } });
+    expect(modelOnly.stderr).toBe('error: dataplane kernel is not available in this build\n');
     expect((await s.run('test', '--dataplane', 'ebpf', 'tests/pass.yaml')).code).toBe(2);
     expect((await s.run('test', '-o', 'xml', 'tests/pass.yaml')).code).toBe(2);
     expect((await s.run('test')).code).toBe(2);

@@ -9,8 +9,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { collectPolicyTests } from '../../policytest/collect-tests.ts';
-import { DataplaneUnavailableError, dataplaneFor, registerDataplane, type Dataplane } from '../../policytest/dataplane.ts';
-import { createKernelDataplane } from '../../policytest/kernel-dataplane.ts';
+import { chooseVerdictSource, VerdictSourceUnavailableError, type VerdictSource, type VerdictSources } from '../../policytest/verdict-source.ts';
 import { TestWorldLoader } from '../../policytest/load-test-world.ts';
 import { renderJsonReport } from '../../policytest/report-json.ts';
 import { renderJunitReport } from '../../policytest/report-junit.ts';
@@ -28,8 +27,6 @@ export interface TestCommandOptions {
   readonly dataplane: string;
 }
 
-registerDataplane('kernel', () => createKernelDataplane());
-
 export function registerTestCommand(program: Command, ctx: CommandContext): Command {
   return program
     .command('test')
@@ -41,27 +38,29 @@ export function registerTestCommand(program: Command, ctx: CommandContext): Comm
     .addOption(new Option('--dataplane <name>', 'what decides each flow: model (the policy engine) or kernel (real packets through the compiled nftables rules, in network namespaces; needs root)').choices(['model', 'kernel']).default('model'))
     .addHelpText('after', '\nExit status: 0 every case passed, 1 a case failed, 2 bad input.')
     .action(async (paths: string[], opts: TestCommandOptions) => {
-      ctx.setExitCode(await runTestCommand(paths, opts, ctx.io, ctx.cwd ?? process.cwd()));
+      ctx.setExitCode(await runTestCommand(paths, opts, ctx.io, ctx.cwd ?? process.cwd(), ctx.verdictSources));
     });
 }
 
-export async function runTestCommand(paths: readonly string[], opts: TestCommandOptions, io: CliIO, cwd: string): Promise<number> {
+export async function runTestCommand(
+  paths: readonly string[], opts: TestCommandOptions, io: CliIO, cwd: string, sources: VerdictSources,
+): Promise<number> {
   const verbose = opts.verbose === true;
-  let dataplane: Dataplane;
+  let verdicts: VerdictSource;
   try {
-    dataplane = dataplaneFor(opts.dataplane);
+    verdicts = chooseVerdictSource(sources, opts.dataplane);
   } catch (err) {
-    if (!(err instanceof DataplaneUnavailableError)) throw err;
+    if (!(err instanceof VerdictSourceUnavailableError)) throw err;
     io.stderr.write(`error: ${err.message}\n`);
     return EXIT.badInput;
   }
   const collected = await collectPolicyTests(paths, cwd);
   let outcome;
   try {
-    outcome = await runPolicyTests(collected, { dataplane, loader: new TestWorldLoader({ cwd }) });
+    outcome = await runPolicyTests(collected, { verdicts, loader: new TestWorldLoader({ cwd }) });
   } catch (err) {
     // The kernel dataplane finds out only when it starts: not root, nft or ip missing...
-    if (!(err instanceof DataplaneUnavailableError)) throw err;
+    if (!(err instanceof VerdictSourceUnavailableError)) throw err;
     io.stderr.write(`error: ${err.message}\n`);
     return EXIT.badInput;
   }

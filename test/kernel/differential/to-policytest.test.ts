@@ -12,7 +12,7 @@ import { ClusterState } from '../../../src/model/cluster-state.ts';
 import type { ClusterObjects } from '../../../src/model/types.ts';
 import { PolicyEngine } from '../../../src/policy/engine.ts';
 import { collectPolicyTests } from '../../../src/policytest/collect-tests.ts';
-import { modelDataplane } from '../../../src/policytest/dataplane.ts';
+import { modelVerdicts } from '../../../src/policytest/verdict-source.ts';
 import { TestWorldLoader } from '../../../src/policytest/load-test-world.ts';
 import { runPolicyTests } from '../../../src/policytest/run-tests.ts';
 import { loadManifests } from '../../../src/sources/load-cluster.ts';
@@ -128,7 +128,7 @@ describe('model -> Kubernetes YAML', () => {
       expect(cases).toBeGreaterThan(100);
       const collected = await collectPolicyTests(files, dir);
       expect(collected.problems).toEqual([]);
-      const outcome = await runPolicyTests(collected, { dataplane: modelDataplane, loader: new TestWorldLoader({ cwd: dir }) });
+      const outcome = await runPolicyTests(collected, { verdicts: modelVerdicts, loader: new TestWorldLoader({ cwd: dir }) });
       if (!outcome.ok) expect.fail(JSON.stringify(outcome.problems, null, 1));
       expect(outcome.run.summary.failed).toBe(0);
       expect(outcome.run.summary.cases).toBe(cases);

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectPolicyTests } from '../../src/policytest/collect-tests.ts';
-import { dataplaneFor, modelDataplane, type Dataplane, type WorldQuestions } from '../../src/policytest/dataplane.ts';
-import { KernelDataplane } from '../../src/policytest/kernel-dataplane.ts';
+import { chooseVerdictSource, modelVerdicts, type VerdictSource, type WorldQuestions } from '../../src/policytest/verdict-source.ts';
+import { KernelVerdictSource } from '../../src/policytest/kernel-verdicts.ts';
 import { TestWorldLoader, type TestWorld } from '../../src/policytest/load-test-world.ts';
 import { runPolicyTests } from '../../src/policytest/run-tests.ts';
 import { policyTest, Scratch } from './helpers.ts';
 
-describe('Dataplane', () => {
+describe('VerdictSource', () => {
   let s: Scratch;
   beforeAll(async () => {
     s = await Scratch.create();
@@ -22,7 +22,7 @@ ${policyTest('t2', '  - {from: shop/api, to: shop/web, port: 80, expect: allow}\
   it('is asked once per world with every flow of that world, and its answers decide the cases', async () => {
     const calls: { world: TestWorld; flows: number }[] = [];
     const hooks: string[] = [];
-    const denyAll: Dataplane = {
+    const denyAll: VerdictSource = {
       name: 'kernel',
       prepare(worlds: readonly WorldQuestions[]) {
         hooks.push(`prepare ${worlds.length} world(s), ${worlds.reduce((n, w) => n + w.cases.length, 0)} flows`);
@@ -40,7 +40,7 @@ ${policyTest('t2', '  - {from: shop/api, to: shop/web, port: 80, expect: allow}\
       },
     };
     const collected = await collectPolicyTests(['tests'], s.root);
-    const outcome = await runPolicyTests(collected, { dataplane: denyAll, loader: new TestWorldLoader({ cwd: s.root }) });
+    const outcome = await runPolicyTests(collected, { verdicts: denyAll, loader: new TestWorldLoader({ cwd: s.root }) });
     if (!outcome.ok) throw new Error('unexpected input problems');
     expect(calls).toHaveLength(1);
     expect(calls[0]?.flows).toBe(4);
@@ -61,22 +61,23 @@ ${policyTest('t2', '  - {from: shop/api, to: shop/web, port: 80, expect: allow}\
 
   it('closes the dataplane when it fails', async () => {
     const hooks: string[] = [];
-    const broken: Dataplane = {
+    const broken: VerdictSource = {
       name: 'kernel',
       verdicts: () => Promise.reject(new Error('boom')),
       close: () => Promise.resolve(void hooks.push('close')),
     };
     const collected = await collectPolicyTests(['tests'], s.root);
-    await expect(runPolicyTests(collected, { dataplane: broken, loader: new TestWorldLoader({ cwd: s.root }) })).rejects.toThrow('boom');
+    await expect(runPolicyTests(collected, { verdicts: broken, loader: new TestWorldLoader({ cwd: s.root }) })).rejects.toThrow('boom');
     expect(hooks).toEqual(['close']);
   });
 
-  it('the model dataplane is the policy engine; the test command registers the kernel dataplane', async () => {
-    expect(dataplaneFor('model')).toBe(modelDataplane);
-    const model = await runPolicyTests(await collectPolicyTests(['tests'], s.root), { dataplane: modelDataplane, loader: new TestWorldLoader({ cwd: s.root }) });
+  it('the model source is the policy engine; a source is chosen by name from those offered', async () => {
+    const model = await runPolicyTests(await collectPolicyTests(['tests'], s.root), { verdicts: modelVerdicts, loader: new TestWorldLoader({ cwd: s.root }) });
     expect(model.ok && model.run.tests.flatMap((t) => t.cases.map((c) => c.checkedBy))).toEqual(['model', 'model', 'model', 'model']);
-    await import('../../src/cli/commands/test-command.ts');
-    expect(dataplaneFor('kernel')).toBeInstanceOf(KernelDataplane);
-    expect(() => dataplaneFor('ebpf')).toThrow(/unknown dataplane "ebpf"/);
+    const offered = { model: () => modelVerdicts, kernel: () => new KernelVerdictSource() };
+    expect(chooseVerdictSource(offered, 'model')).toBe(modelVerdicts);
+    expect(chooseVerdictSource(offered, 'kernel')).toBeInstanceOf(KernelVerdictSource);
+    expect(() => chooseVerdictSource(offered, 'ebpf')).toThrow(/unknown dataplane "ebpf"/);
+    expect(() => chooseVerdictSource({ model: () => modelVerdicts }, 'kernel')).toThrow(/dataplane kernel is not available in this build/);
   });
 });

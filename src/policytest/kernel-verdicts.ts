@@ -25,14 +25,14 @@ import { cleanupOrphans } from '../lab/cleanup.ts';
 import { run } from '../lab/commands.ts';
 import { kernelPrerequisites } from '../lab/prerequisites.ts';
 import { DEFAULT_PROBE_CONCURRENCY, DEFAULT_PROBE_RETRIES, DEFAULT_PROBE_TIMEOUT_MS, type ProbeResult } from '../lab/probe.ts';
-import type { WorldSpec } from '../lab/spec.ts';
+import { InvalidWorldError, type WorldSpec } from '../lab/spec.ts';
 import { buildWorld, type World } from '../lab/world.ts';
-import type { Dataplane, FlowAnswer, FlowQuestion, WorldQuestions } from './dataplane.ts';
-import { DataplaneUnavailableError } from './dataplane.ts';
+import type { VerdictSource, FlowAnswer, FlowQuestion, WorldQuestions } from './verdict-source.ts';
+import { VerdictSourceUnavailableError } from './verdict-source.ts';
 import { failClosedNote, labEnd, labProbe, labSpec, placeWorld, type LabProbe, type PlacedWorld } from './kernel-layout.ts';
 import type { TestWorld } from './load-test-world.ts';
 
-export interface KernelDataplaneOptions {
+export interface KernelVerdictOptions {
   /** How long a probe waits for the answer before the flow counts as denied. Default 1000 ms. */
   readonly probeTimeoutMs?: number;
   /** A deny is probed again this many times before it stands (default 1). */
@@ -105,10 +105,10 @@ class Lane {
   network: Network | undefined;
 }
 
-export class KernelDataplane implements Dataplane {
+export class KernelVerdictSource implements VerdictSource {
   readonly name = 'kernel' as const;
   readonly timings: KernelTimings = { networks: 0, buildMs: 0, applyMs: 0, probeMs: 0, probes: 0, ruleLevel: 0 };
-  private readonly options: Required<KernelDataplaneOptions>;
+  private readonly options: Required<KernelVerdictOptions>;
   private readonly placed = new Map<TestWorld, PlacedWorld>();
   /** Per network key: the worlds and probes prepare() saw. */
   private readonly planned = new Map<string, { worlds: PlacedWorld[]; probes: LabProbe[] }>();
@@ -117,7 +117,7 @@ export class KernelDataplane implements Dataplane {
   private readonly lanes: Lane[] = [];
   private ready: Promise<void> | undefined;
 
-  constructor(options: KernelDataplaneOptions = {}) {
+  constructor(options: KernelVerdictOptions = {}) {
     this.options = {
       probeTimeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
       retries: options.retries ?? DEFAULT_PROBE_RETRIES,
@@ -126,12 +126,12 @@ export class KernelDataplane implements Dataplane {
     };
   }
 
-  /** Root, nft, ip, bridge, br_netfilter, conntrack: or DataplaneUnavailableError listing what is missing. */
+  /** Root, nft, ip, bridge, br_netfilter, conntrack: or VerdictSourceUnavailableError listing what is missing. */
   private checkMachine(): Promise<void> {
     return (this.ready ??= (async () => {
       const missing = await kernelDataplanePrerequisites();
       if (missing.length > 0) {
-        throw new DataplaneUnavailableError(`the kernel dataplane cannot run here:\n  - ${missing.join('\n  - ')}`);
+        throw new VerdictSourceUnavailableError(`the kernel dataplane cannot run here:\n  - ${missing.join('\n  - ')}`);
       }
       await cleanupOrphans();
     })());
@@ -204,7 +204,7 @@ export class KernelDataplane implements Dataplane {
           result = await (network.syncers.get(n) as Syncer).sync(irs.get(n) as NodeIR, { force: true });
         } catch (err) {
           // The node cannot filter bridged traffic: nothing this dataplane said would be true.
-          if (err instanceof BridgeNetfilterError) throw new DataplaneUnavailableError(`node ${n}: ${err.message}`);
+          if (err instanceof BridgeNetfilterError) throw new VerdictSourceUnavailableError(`node ${n}: ${err.message}`);
           throw err;
         }
         if (!result.applied) {
@@ -272,9 +272,8 @@ export class KernelDataplane implements Dataplane {
     try {
       world = await buildWorld(spec);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      if (message.startsWith('invalid world description')) {
-        throw new DataplaneUnavailableError(`the kernel dataplane cannot build the test world ${placed.world.key}: ${message}`);
+      if (err instanceof InvalidWorldError) {
+        throw new VerdictSourceUnavailableError(`the kernel dataplane cannot build the test world ${placed.world.key}: ${err.message}`);
       }
       throw err;
     }
@@ -298,6 +297,6 @@ export class KernelDataplane implements Dataplane {
   }
 }
 
-export function createKernelDataplane(options: KernelDataplaneOptions = {}): KernelDataplane {
-  return new KernelDataplane(options);
+export function createKernelVerdictSource(options: KernelVerdictOptions = {}): KernelVerdictSource {
+  return new KernelVerdictSource(options);
 }

@@ -1,12 +1,14 @@
-// What answers "is this flow allowed?" for a test run. The model dataplane
-// asks the policy engine; a kernel dataplane (real nftables in network
-// namespaces) can be plugged in behind the same interface, so the same
-// PolicyTests check that the kernel agrees with the model.
+// What answers "is this flow allowed?" for a test run: a verdict source. The
+// model asks the policy engine; the kernel (real nftables in network
+// namespaces, kernel-verdicts.ts) answers behind the same interface, so the
+// same PolicyTests check that the kernel agrees with the model. The command
+// line picks one by the name its --dataplane option takes; whoever runs the
+// tests passes the sources it offers in explicitly (no registry).
 import type { Flow } from '../policy/engine.ts';
 import type { TestWorld } from './load-test-world.ts';
 
-export type DataplaneName = 'model' | 'kernel';
-export const DATAPLANE_NAMES: readonly DataplaneName[] = ['model', 'kernel'];
+export type VerdictSourceName = 'model' | 'kernel';
+export const VERDICT_SOURCE_NAMES: readonly VerdictSourceName[] = ['model', 'kernel'];
 
 /** One flow to decide. */
 export interface FlowQuestion {
@@ -34,11 +36,11 @@ export interface WorldQuestions {
   readonly cases: readonly FlowQuestion[];
 }
 
-export interface Dataplane {
-  readonly name: DataplaneName;
+export interface VerdictSource {
+  readonly name: VerdictSourceName;
   /**
    * Called once before any verdicts, with every world of the run and its flows, so a
-   * dataplane can check what it needs (throwing DataplaneUnavailableError) and plan ahead
+   * dataplane can check what it needs (throwing VerdictSourceUnavailableError) and plan ahead
    * (the kernel dataplane builds one network for worlds that share pods and nodes).
    */
   prepare?(worlds: readonly WorldQuestions[]): Promise<void>;
@@ -49,7 +51,7 @@ export interface Dataplane {
 }
 
 /** The policy engine's verdicts: one PolicyEngine per world (its memo serves every case). */
-export const modelDataplane: Dataplane = {
+export const modelVerdicts: VerdictSource = {
   name: 'model',
   verdicts(world, cases) {
     const engine = world.engine;
@@ -57,20 +59,17 @@ export const modelDataplane: Dataplane = {
   },
 };
 
-export class DataplaneUnavailableError extends Error {}
+/** A verdict source that cannot run here (not root, a tool missing, an unknown name). */
+export class VerdictSourceUnavailableError extends Error {}
 
-const factories = new Map<DataplaneName, () => Dataplane>([['model', () => modelDataplane]]);
+/** The verdict sources a caller offers, by name; each made only when chosen. */
+export type VerdictSources = Readonly<Partial<Record<VerdictSourceName, () => VerdictSource>>>;
 
-/** Makes a dataplane available by name (the kernel dataplane registers itself here). */
-export function registerDataplane(name: DataplaneName, create: () => Dataplane): void {
-  factories.set(name, create);
-}
-
-export function dataplaneFor(name: string): Dataplane {
-  const create = factories.get(name as DataplaneName);
+export function chooseVerdictSource(sources: VerdictSources, name: string): VerdictSource {
+  const create = (VERDICT_SOURCE_NAMES as readonly string[]).includes(name) ? sources[name as VerdictSourceName] : undefined;
   if (!create) {
-    if ((DATAPLANE_NAMES as readonly string[]).includes(name)) throw new DataplaneUnavailableError(`dataplane ${name} is not available in this build`);
-    throw new DataplaneUnavailableError(`unknown dataplane ${JSON.stringify(name)} (want ${DATAPLANE_NAMES.join(' or ')})`);
+    if ((VERDICT_SOURCE_NAMES as readonly string[]).includes(name)) throw new VerdictSourceUnavailableError(`dataplane ${name} is not available in this build`);
+    throw new VerdictSourceUnavailableError(`unknown dataplane ${JSON.stringify(name)} (want ${VERDICT_SOURCE_NAMES.join(' or ')})`);
   }
   return create();
 }
