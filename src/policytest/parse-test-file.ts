@@ -3,13 +3,14 @@
 // allowed or denied in it. Validation is strict: an unknown key, a missing
 // port or an `expect` other than allow|deny is an error naming the file,
 // document, case and field (and the line), never a silently skipped case.
-import { isMap, isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
-import { childField, indexField, parseFieldPath } from '../sources/field-path.ts';
-import { portNameProblem, portNumberProblem } from '../sources/normalize-ports.ts';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { childField, indexField } from '../sources/field-path.ts';
+import { parseProtocol, portNameProblem, portNumberProblem } from '../sources/normalize-ports.ts';
 import type { SourceProblem } from '../model/problems.ts';
 import { describe, isRecord, type RawRecord } from '../sources/raw.ts';
-import { PROTOCOLS, type Protocol } from '../model/types.ts';
+import type { Protocol } from '../model/types.ts';
 import { yamlMessage } from '../sources/manifest-documents.ts';
+import { fieldLocator } from '../sources/yaml-locator.ts';
 
 export const POLICY_TEST_API_VERSION = 'nftpol.dev/v1alpha1';
 export const POLICY_TEST_KIND = 'PolicyTest';
@@ -93,7 +94,7 @@ export function parseTestFile(text: string, file: string, path: string): ParsedT
     const raw: unknown = doc.toJS({ maxAliasCount: 100 });
     if (!isRecord(raw) || raw.kind !== POLICY_TEST_KIND) return;
     hasPolicyTest = true;
-    const lineOf = locator(doc, lineCounter);
+    const lineOf = fieldLocator(doc, lineCounter);
     const reader = new TestReader(file, document, lineOf, nameOf(raw.metadata));
     const test = reader.readTest(raw, path);
     problems.push(...reader.problems);
@@ -102,29 +103,8 @@ export function parseTestFile(text: string, file: string, path: string): ParsedT
   return { tests, problems, hasPolicyTest };
 }
 
-/** The yaml package's first message line, without the position we report apart. */
 function nameOf(metadata: unknown): string | undefined {
   return isRecord(metadata) && typeof metadata.name === 'string' ? metadata.name : undefined;
-}
-
-/** Finds the line of a field path in a parsed document, falling back to its parents. */
-function locator(doc: Document, lines: LineCounter): (field: string) => number | undefined {
-  return (field) => {
-    const segments = parseFieldPath(field);
-    for (let n = segments.length; n >= 0; n--) {
-      const node = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true);
-      if (isNode(node) && node.range) {
-        // For a mapping value, point at its key's line when the key is on an earlier line.
-        const parent = n > 0 ? (n === 1 ? doc.contents : doc.getIn(segments.slice(0, n - 1), true)) : undefined;
-        if (isMap(parent)) {
-          const pair = parent.items.find((p) => isNode(p.key) && (p.key as { value?: unknown }).value === segments[n - 1]);
-          if (pair && isNode(pair.key) && pair.key.range) return lines.linePos(pair.key.range[0]).line;
-        }
-        return lines.linePos(node.range[0]).line;
-      }
-    }
-    return undefined;
-  };
 }
 
 class TestReader {
@@ -306,11 +286,9 @@ class TestReader {
   }
 
   private readProtocol(value: unknown, field: string): Protocol | undefined {
-    if (value === undefined || value === null) return 'TCP';
-    if (typeof value === 'string' && (PROTOCOLS as readonly string[]).includes(value)) return value as Protocol;
-    const upper = typeof value === 'string' ? value.toUpperCase() : '';
-    const hint = (PROTOCOLS as readonly string[]).includes(upper) ? `; protocols are case-sensitive: write ${upper}` : '';
-    this.error(field, `unknown protocol ${describe(value)} (want TCP, UDP or SCTP)${hint}`);
+    const r = parseProtocol(value);
+    if (r.ok) return r.protocol;
+    this.error(field, r.message);
     return undefined;
   }
 

@@ -7,8 +7,8 @@
 // an index too, so that without Lists index = position in the file.
 import type { Document, Node as YamlNode } from 'yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { fieldLocator } from './yaml-locator.ts';
 import type { FieldSegment } from './field-path.ts';
-import { parseFieldPath } from './field-path.ts';
 import type { RawObject } from './normalize-object.ts';
 import type { SourceProblem } from '../model/problems.ts';
 import { isRecord } from './raw.ts';
@@ -49,8 +49,7 @@ export function parseManifestText(text: string, file: string): ParsedManifests {
     if (expanded.length === 0) index++;
     for (const { value: item, path } of expanded) {
       const node = nodeAt(doc, path);
-      const locate = (field: string): number | undefined => at(locateOffset(doc, [...path, ...parseFieldPath(field)]));
-      documents.push({ source: { file, document: index++ }, value: item, ...lineOf(at(node?.range?.[0])), locate });
+      documents.push({ source: { file, document: index++ }, value: item, ...lineOf(at(node?.range?.[0])), locate: fieldLocator(doc, lines, path) });
     }
   }
   return { documents, problems };
@@ -60,7 +59,6 @@ function lineOf(line: number | undefined): { line?: number } {
   return line === undefined || line === 0 ? {} : { line };
 }
 
-/** The yaml package's first message line, without the position we report apart. */
 /** The YAML parser's message without its position (the caller reports the line itself). */
 export function yamlMessage(message: string): string {
   return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
@@ -83,28 +81,4 @@ function expandList(value: unknown): { value: unknown; path: FieldSegment[] }[] 
 function nodeAt(doc: Document, path: readonly FieldSegment[]): YamlNode | undefined {
   const n: unknown = path.length === 0 ? doc.contents : doc.getIn(path, true);
   return isMap(n) || isSeq(n) || isScalar(n) ? n : undefined;
-}
-
-/**
- * Offset of the deepest node along `path` that exists: the key of a mapping
- * entry (so the line shows the field's name), or the item of a sequence.
- */
-function locateOffset(doc: Document, path: readonly FieldSegment[]): number | undefined {
-  let node: unknown = doc.contents;
-  let offset = isMap(node) || isSeq(node) || isScalar(node) ? node.range?.[0] : undefined;
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((it) => isScalar(it.key) && String(it.key.value) === String(seg));
-      if (!pair) break;
-      if (isScalar(pair.key)) offset = pair.key.range?.[0] ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      node = node.items[seg];
-      if (isMap(node) || isSeq(node) || isScalar(node)) offset = node.range?.[0] ?? offset;
-      else break;
-    } else {
-      break;
-    }
-  }
-  return offset;
 }

@@ -30,15 +30,32 @@ export function portNumberProblem(n: unknown): string | undefined {
   return undefined;
 }
 
-/** Reads a protocol; absent means TCP (the API default). */
-export function readProtocol(value: unknown, field: string, p: ProblemList): { protocol: Protocol; defaulted: boolean } | undefined {
-  if (value === undefined || value === null) return { protocol: 'TCP', defaulted: true };
+/** A protocol as written, or why it is not one; absent means TCP (the API default). */
+export type ProtocolReading =
+  | { readonly ok: true; readonly protocol: Protocol; readonly defaulted: boolean }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * The one reader of a protocol field (NetworkPolicyPort.protocol, a
+ * PolicyTest case's protocol): TCP, UDP or SCTP, case-sensitive as the API
+ * validates it, with a hint when only the case is wrong.
+ */
+export function parseProtocol(value: unknown): ProtocolReading {
+  if (value === undefined || value === null) return { ok: true, protocol: 'TCP', defaulted: true };
   if (typeof value === 'string' && (PROTOCOLS as readonly string[]).includes(value)) {
-    return { protocol: value as Protocol, defaulted: false };
+    return { ok: true, protocol: value as Protocol, defaulted: false };
   }
   const upper = typeof value === 'string' ? value.toUpperCase() : '';
   const hint = (PROTOCOLS as readonly string[]).includes(upper) ? `; protocols are case-sensitive: write ${upper}` : '';
-  p.error(field, `unknown protocol ${JSON.stringify(value)} (want TCP, UDP or SCTP)${hint}`);
+  const shown = typeof value === 'string' ? JSON.stringify(value) : describe(value);
+  return { ok: false, message: `unknown protocol ${shown} (want TCP, UDP or SCTP)${hint}` };
+}
+
+/** Reads a protocol into a problem list; undefined when it is not one. */
+export function readProtocol(value: unknown, field: string, p: ProblemList): { protocol: Protocol; defaulted: boolean } | undefined {
+  const r = parseProtocol(value);
+  if (r.ok) return { protocol: r.protocol, defaulted: r.defaulted };
+  p.error(field, r.message);
   return undefined;
 }
 

@@ -79,7 +79,7 @@ cases: [{from: a/b, to: c/d, port: 2, expect: deny}]
 `)).toEqual([
       'tests/t.yaml:5 doc 0: PolicyTest t: cases[0].expect: must be allow or deny, got string "maybe"',
       'tests/t.yaml:6 doc 0: PolicyTest t: cases[1].port: missing: want a port number or a container port name',
-      'tests/t.yaml:7 doc 0: PolicyTest t: cases[2].protocol: unknown protocol string "tcp" (want TCP, UDP or SCTP); protocols are case-sensitive: write TCP',
+      'tests/t.yaml:7 doc 0: PolicyTest t: cases[2].protocol: unknown protocol "tcp" (want TCP, UDP or SCTP); protocols are case-sensitive: write TCP',
       'tests/t.yaml:8 doc 0: PolicyTest t: cases[3].port: port 70000 is out of range 1-65535',
       'tests/t.yaml:8 doc 0: PolicyTest t: cases[3].expect: missing: want allow or deny',
     ]);
