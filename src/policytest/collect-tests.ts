@@ -2,9 +2,10 @@
 // recursively for YAML files holding documents of kind PolicyTest (manifests
 // beside them are skipped). A named file or folder without any PolicyTest is
 // an input error: a CI job that tests nothing must not pass.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceProblem } from '../model/problems.ts';
+import { filesUnder, readErrorText } from '../sources/find-files.ts';
 import { mayHoldPolicyTest, parseTestFile, type PolicyTest } from './parse-test-file.ts';
 
 export interface CollectedTests {
@@ -15,7 +16,6 @@ export interface CollectedTests {
 }
 
 const YAML_FILE = /\.ya?ml$/i;
-const SKIPPED_DIRS = new Set(['node_modules']);
 
 /** `paths` as the user wrote them; relative ones are taken from `cwd`. */
 export async function collectPolicyTests(paths: readonly string[], cwd: string): Promise<CollectedTests> {
@@ -31,7 +31,7 @@ export async function collectPolicyTests(paths: readonly string[], cwd: string):
     try {
       text = await readFile(abs, 'utf8');
     } catch (err) {
-      problems.push({ severity: 'error', file: shown, message: `cannot read: ${errorText(err)}` });
+      problems.push({ severity: 'error', file: shown, message: `cannot read: ${readErrorText(err)}` });
       return 0;
     }
     if (!named && !mayHoldPolicyTest(text)) return 0;
@@ -57,40 +57,11 @@ export async function collectPolicyTests(paths: readonly string[], cwd: string):
     }
     if (info.isDirectory()) {
       let found = 0;
-      for (const rel of await yamlFilesUnder(abs)) found += await readTests(path.join(given, rel), path.join(abs, rel), false);
+      for (const rel of await filesUnder(abs, (name) => YAML_FILE.test(name))) found += await readTests(path.join(given, rel), path.join(abs, rel), false);
       if (found === 0) problems.push({ severity: 'error', file: given, message: 'folder holds no PolicyTest (no YAML document with kind: PolicyTest under it)' });
     } else {
       await readTests(given, abs, true);
     }
   }
   return { files, tests, problems };
-}
-
-/** YAML files under a folder, relative to it, sorted; hidden folders, node_modules and linked folders are skipped. */
-async function yamlFilesUnder(root: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    const entries = await readdir(path.join(root, rel), { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const child = rel === '' ? e.name : path.join(rel, e.name);
-      const isDir = e.isDirectory();
-      // Linked files are read; linked folders are not followed (no cycles).
-      const isFile = e.isFile() || (e.isSymbolicLink() && (await stat(path.join(root, child)).catch(() => undefined))?.isFile() === true);
-      if (isDir) {
-        if (!e.name.startsWith('.') && !SKIPPED_DIRS.has(e.name)) await walk(child);
-      } else if (isFile && YAML_FILE.test(e.name)) {
-        out.push(child);
-      }
-    }
-  };
-  await walk('');
-  return out;
-}
-
-function errorText(err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  if (code === 'EISDIR') return 'is a folder';
-  if (code === 'EACCES') return 'permission denied';
-  return err instanceof Error ? err.message : String(err);
 }

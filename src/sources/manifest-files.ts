@@ -1,15 +1,16 @@
 // Where manifests come from: files, folders (recursively, *.yaml, *.yml and
-// *.json, in sorted order), glob patterns, and "-" for standard input. This is
+// *.json, in sorted order, hidden folders and node_modules skipped), glob patterns, and "-" for standard input. This is
 // the I/O edge of the sources stage; everything after it is pure.
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { RawObject } from './normalize-object.ts';
 import type { SourceProblem } from '../model/problems.ts';
+import { filesUnder, readErrorText } from './find-files.ts';
 import { parseManifestText } from './manifest-documents.ts';
 
 export const STDIN_NAME = '<stdin>';
-const MANIFEST_PATTERN = '**/*.{yaml,yml,json}';
+const MANIFEST_FILE = /\.(ya?ml|json)$/i;
 
 export interface ReadManifestsOptions {
   /** Directory that relative paths and globs start from; process.cwd() by default. */
@@ -32,7 +33,7 @@ export async function readManifests(paths: readonly string[], opts: ReadManifest
     try {
       text = file === STDIN_NAME ? await (opts.readStdin ?? readStdin)() : await readFile(path.resolve(opts.cwd ?? '.', file), 'utf8');
     } catch (err) {
-      problems.push({ severity: 'error', file, message: `cannot read: ${errorText(err)}` });
+      problems.push({ severity: 'error', file, message: `cannot read: ${readErrorText(err)}` });
       continue;
     }
     const parsed = parseManifestText(text, file);
@@ -65,7 +66,7 @@ export async function expandManifestPaths(paths: readonly string[], opts: ReadMa
     }
     const info = await stat(path.resolve(cwd, p)).catch(() => undefined);
     if (info?.isDirectory()) {
-      const found = (await glob(MANIFEST_PATTERN, { cwd: path.resolve(cwd, p) })).sort();
+      const found = await filesUnder(path.resolve(cwd, p), (name) => MANIFEST_FILE.test(name));
       if (found.length === 0) problems.push({ severity: 'warning', file: p, message: 'folder has no *.yaml, *.yml or *.json files' });
       for (const f of found) add(path.join(p, f));
     } else if (info) {
@@ -90,8 +91,3 @@ export async function readAll(input: NodeJS.ReadableStream | string): Promise<st
 }
 
 const readStdin = (): Promise<string> => readAll(process.stdin);
-
-function errorText(err: unknown): string {
-  if (err instanceof Error && 'code' in err && typeof err.code === 'string') return `${err.code}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
-}
