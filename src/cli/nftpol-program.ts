@@ -3,12 +3,13 @@
 // returns the exit code, writing only to io. Tests call it in-process;
 // nftpol-main.ts calls it with the process streams.
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { registerRenderCommand } from './commands/render-command.ts';
 import { createKernelVerdictSource } from '../policytest/kernel-verdicts.ts';
 import { modelVerdicts, type VerdictSources } from '../policytest/verdict-source.ts';
 import { registerTestCommand } from './commands/test-command.ts';
-import { EXIT, UsageError, type CliIO } from './io.ts';
+import { EXIT, type CliIO } from './io.ts';
+import { reportCliError } from './report-error.ts';
 
 export interface MainOptions {
   /** Directory that relative paths start from; process.cwd() by default. */
@@ -50,19 +51,7 @@ export async function main(argv: readonly string[], io: CliIO, opts: MainOptions
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help and --version end with exit code 0; usage mistakes are bad input.
-      return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
-    }
-    if (err instanceof UsageError) {
-      io.stderr.write(`error: ${err.message}\n`);
-      return EXIT.badInput;
-    }
-    // A stack trace helps a developer, not a user: it is printed only with --debug.
-    const debug = argv.includes('--debug');
-    const text = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
-    io.stderr.write(`nftpol: unexpected failure: ${text}${debug ? '' : ' (run with --debug for details)'}\n`);
-    return EXIT.failure;
+    return reportCliError(err, io, argv.includes('--debug'));
   }
   return exitCode;
 }

@@ -5,12 +5,12 @@
 //   0  success (flow prints the verdict, allowed or denied)
 //   1  lint --strict found warnings; or an unexpected internal error
 //   2  bad input: unreadable or invalid manifests, unknown pod, bad port or option
-import { Command, CommanderError, Option } from 'commander';
-import { FlowSpecError } from '../../policy/flow-spec.ts';
+import { Command, Option } from 'commander';
 import { OUTPUT_FORMATS } from '../format/output.ts';
 import { styleFor } from '../../explain/style.ts';
-import { addInputOptions, InputProblemsError } from '../input.ts';
-import { EXIT, UsageError, type CliIO } from '../io.ts';
+import { addInputOptions } from '../input.ts';
+import { reportCliError } from '../report-error.ts';
+import { EXIT, type CliIO } from '../io.ts';
 import { runFlow, type FlowOptions } from './flow.ts';
 import { runLint, type LintOptions } from './lint.ts';
 import { runMatrix, type MatrixOptions } from './matrix.ts';
@@ -75,23 +75,6 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   return program;
 }
 
-function reportError(err: unknown, io: CliIO, debug: boolean): number {
-  const s = styleFor(io.stderr);
-  if (err instanceof CommanderError) {
-    // Commander has printed its message (or the help) already.
-    return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
-  }
-  if (err instanceof InputProblemsError || err instanceof UsageError || err instanceof FlowSpecError) {
-    io.stderr.write(`${s.red('error')}: ${err.message}\n`);
-    if (debug && err.stack) io.stderr.write(`${err.stack}\n`);
-    return EXIT.badInput;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  io.stderr.write(`${s.red('error')}: unexpected failure: ${message.split('\n')[0] ?? ''}${debug ? '' : ' (run with --debug for details)'}\n`);
-  if (debug) io.stderr.write(`${err instanceof Error && err.stack ? err.stack : String(err)}\n`);
-  return EXIT.failure;
-}
-
 /** Runs policy-explain with `argv` (the arguments after the program name); returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   let code: number = EXIT.ok;
@@ -102,6 +85,6 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (err) {
-    return reportError(err, io, argv.includes('--debug'));
+    return reportCliError(err, io, argv.includes('--debug'));
   }
 }

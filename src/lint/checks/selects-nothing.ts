@@ -1,20 +1,12 @@
 // selects-nothing: selectors that match nothing. A policy selecting no pod
 // enforces nothing; a peer matching no pod allows nothing. Both are usually
 // a typo in a label or a selector written for another namespace.
-import type { NetworkPolicy, Peer } from '../../model/types.ts';
+import { describePeer } from '../../explain/describe-rule.ts';
 import { formatSelector } from '../../selectors/label-selector.ts';
 import { policyFinding, type LintFinding } from '../finding.ts';
 import { effectiveRules, peerField, type LintContext } from '../lint-context.ts';
 
 const ID = 'selects-nothing';
-
-function describePodsPeer(policy: NetworkPolicy, peer: Extract<Peer, { kind: 'pods' }>): string {
-  const pods = peer.podSelector ? `pods matching ${formatSelector(peer.podSelector)}` : 'all pods';
-  const where = peer.namespaceSelector
-    ? `namespaces matching ${formatSelector(peer.namespaceSelector)}`
-    : `namespace ${policy.namespace}`;
-  return `${pods} in ${where}`;
-}
 
 export function checkSelectsNothing(ctx: LintContext): LintFinding[] {
   const out: LintFinding[] = [];
@@ -42,7 +34,7 @@ export function checkSelectsNothing(ctx: LintContext): LintFinding[] {
         }
         if (ctx.peerPods(policy, peer).length === 0) {
           out.push(policyFinding(ID, 'warning', policy, peerField(at, j),
-            `this peer matches no pod (${describePodsPeer(policy, peer)}), so it allows nothing`));
+            `this peer matches no pod (${describePeer(policy, peer)}), so it allows nothing`));
         }
       });
     }
