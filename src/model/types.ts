@@ -65,7 +65,18 @@ export interface Pod {
   readonly phase: PodPhase;
   readonly ports: readonly ContainerPort[];
   readonly source?: SourceRef;
+  /**
+   * Set on a workload that shares its namespace/name with a Pod (or an
+   * earlier workload): its key then names its kind too ("deploy/shop/api"),
+   * so both take part and each can be named.
+   */
+  readonly keyedByKind?: true;
 }
+
+/** kubectl's short name of each kind that stands for pods, as written in endpoint keys. */
+export const POD_KIND_PREFIX: Readonly<Record<PodOwnerKind, string>> = {
+  Pod: 'pod', Deployment: 'deploy', StatefulSet: 'sts', DaemonSet: 'ds', ReplicaSet: 'rs', Job: 'job', CronJob: 'cronjob',
+};
 
 export type PolicyType = 'Ingress' | 'Egress';
 export type Direction = 'ingress' | 'egress';
@@ -135,8 +146,9 @@ export interface ClusterObjects {
   readonly nodes: readonly Node[];
 }
 
-export function podKey(p: { namespace: string; name: string }): string {
-  return `${p.namespace}/${p.name}`;
+/** "namespace/name"; "deploy/namespace/name" for a workload keyed by kind (see Pod.keyedByKind). */
+export function podKey(p: Pick<Pod, 'namespace' | 'name' | 'kind' | 'keyedByKind'>): string {
+  return p.keyedByKind ? `${POD_KIND_PREFIX[p.kind]}/${p.namespace}/${p.name}` : `${p.namespace}/${p.name}`;
 }
 
 export function policyKey(p: { namespace: string; name: string }): string {

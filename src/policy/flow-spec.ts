@@ -1,12 +1,11 @@
 // Turns what a user writes ("shop/api", "ip:203.0.113.9", "node:node-1",
 // "80", "http/UDP") into a Flow the engine evaluates. A named port is looked
 // up on the destination pod, for the flow's protocol.
-import { familyOf, type IPFamily } from '../model/addresses.ts';
-import { parseIp } from '../model/normalize-ip.ts';
+import { familyOf, parseIp, type IPFamily } from '../model/addresses.ts';
 import type { ClusterState } from '../model/cluster-state.ts';
 import { participates } from '../model/cluster-state.ts';
-import type { Pod } from '../model/types.ts';
-import { PROTOCOLS } from '../model/types.ts';
+import type { Pod, PodOwnerKind } from '../model/types.ts';
+import { POD_KIND_PREFIX, podKey, PROTOCOLS } from '../model/types.ts';
 import { addressEndpoint, podEndpoint, type Endpoint } from './endpoint.ts';
 import type { Flow } from './engine.ts';
 import { resolveNamedPort } from './port-match.ts';
@@ -37,6 +36,20 @@ function stripPrefix(spec: string, prefix: string): string | undefined {
   return spec.startsWith(prefix) ? spec.slice(prefix.length) : undefined;
 }
 
+/** Kinds by the names an endpoint may give them: kubectl's short name or the kind in lower case. */
+const KIND_BY_PREFIX = new Map<string, PodOwnerKind>(
+  Object.entries(POD_KIND_PREFIX).flatMap(([kind, short]) => [[short, kind as PodOwnerKind], [kind.toLowerCase(), kind as PodOwnerKind]]),
+);
+
+/** "deploy/shop/api": the Deployment shop/api, whether or not it had to be keyed by kind. */
+function byKind(state: ClusterState, key: string): Pod | undefined {
+  const [prefix, namespace, name, ...rest] = key.split('/');
+  const kind = KIND_BY_PREFIX.get(prefix ?? '');
+  if (kind === undefined || namespace === undefined || name === undefined || rest.length > 0) return undefined;
+  const candidate = state.pods.get(podKey({ namespace, name, kind, keyedByKind: true })) ?? state.pods.get(`${namespace}/${name}`);
+  return candidate?.kind === kind ? candidate : undefined;
+}
+
 /** Finds what an endpoint string names, before an address family is chosen. */
 export function lookupEndpoint(state: ClusterState, spec: string, end: 'from' | 'to' = 'to'): EndpointRef {
   // Addresses are compared as the model stores them: canonical text (RFC 5952 for IPv6).
@@ -53,8 +66,8 @@ export function lookupEndpoint(state: ClusterState, spec: string, end: 'from' | 
     return { kind: 'address', ip: addr };
   }
   const key = spec.includes('/') ? spec : `default/${spec}`;
-  const pod = state.pods.get(key);
-  if (!pod) throw new FlowSpecError(end, `${spec}: no pod or workload ${key} (write namespace/name, ip:ADDRESS or node:NAME)`);
+  const pod = state.pods.get(key) ?? byKind(state, key);
+  if (!pod) throw new FlowSpecError(end, `${spec}: no pod or workload ${key} (write namespace/name, KIND/namespace/name, ip:ADDRESS or node:NAME)`);
   if (pod.ips.length === 0) throw new FlowSpecError(end, `${spec}: ${pod.kind} ${key} has no IP address, so it takes no part in policy`);
   if (!pod.hostNetwork && !participates(pod)) throw new FlowSpecError(end, `${spec}: pod ${key} is ${pod.phase}, so it takes no part in policy`);
   return { kind: 'pod', pod };

@@ -257,7 +257,7 @@ class TestReader {
   }
 
   private readEndpoints(value: unknown, field: string): { list: string[]; isList: boolean } | undefined {
-    const want = 'an endpoint (namespace/name, ip:ADDRESS or node:NAME) or a list of them';
+    const want = 'an endpoint (namespace/name, KIND/namespace/name, ip:ADDRESS or node:NAME) or a list of them';
     if (value === undefined || value === null) {
       this.error(field, `missing: want ${want}`);
       return undefined;
@@ -280,7 +280,7 @@ class TestReader {
     const list: string[] = [];
     value.forEach((item: unknown, i) => {
       if (typeof item === 'string' && item.trim() !== '') list.push(item);
-      else this.error(indexField(field, i), `must be an endpoint (namespace/name, ip:ADDRESS or node:NAME), got ${describe(item)}`);
+      else this.error(indexField(field, i), `must be an endpoint (namespace/name, KIND/namespace/name, ip:ADDRESS or node:NAME), got ${describe(item)}`);
     });
     return list.length === value.length ? { list, isList: true } : undefined;
   }

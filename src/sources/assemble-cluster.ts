@@ -1,8 +1,10 @@
 // Many decoded objects -> ClusterObjects: normalize each, then settle what
 // only the whole set can tell.
-//  - Duplicates: the first definition wins; pods are keyed by namespace/name
-//    whatever their kind (ClusterState is), so a Deployment and a Pod of the
-//    same name collide too.
+//  - Duplicates of one kind: the first definition wins. A Pod and a workload
+//    (or two workloads of different kinds) may share a namespace/name, as in
+//    a cluster: both stay, the Pod (else the first) keeps the key
+//    "namespace/name", the others are keyed by kind too ("deploy/shop/api"),
+//    with a warning that says how to name each.
 //  - Workloads whose pods are also in the input (a snapshot of a cluster has
 //    the Deployment, its ReplicaSet and its Pods) stand for nothing more: the
 //    real pods do. A workload is dropped when some object names it as its
@@ -16,6 +18,7 @@ import { normalizeObject } from './normalize-object.ts';
 import { formatSourceRef, ProblemList } from '../model/problems.ts';
 import type { SourceProblem } from '../model/problems.ts';
 import type { ClusterObjects, Namespace, NetworkPolicy, Node, Pod, SourceRef } from '../model/types.ts';
+import { podKey } from '../model/types.ts';
 
 export interface AssembleResult {
   readonly objects: ClusterObjects;
@@ -32,7 +35,7 @@ export function assembleCluster(raws: readonly RawObject[], opts: NormalizeOptio
     problems.push(...r.problems);
     if (r.object) normalized.push({ object: r.object, source: raw.source, ...(raw.line !== undefined && { line: raw.line }) });
   }
-  const kept = dropDuplicates(dropControlledWorkloads(normalized, problems), problems);
+  const kept = keyClashingPodsByKind(dropDuplicates(dropControlledWorkloads(normalized, problems), problems), problems);
   const namespaces: Namespace[] = [];
   const pods: Pod[] = [];
   const policies: NetworkPolicy[] = [];
@@ -89,21 +92,40 @@ function dropDuplicates(all: readonly Located[], problems: SourceProblem[]): Loc
   const seen = new Map<string, Located>();
   return all.filter((l) => {
     const ns = namespaceOf(l.object);
-    const key = `${l.object.type}:${ns === undefined ? '' : `${ns}/`}${l.object.value.name}`;
+    const key = `${kindOf(l.object)}:${ns === undefined ? '' : `${ns}/`}${l.object.value.name}`;
     const first = seen.get(key);
     if (!first) {
       seen.set(key, l);
       return true;
     }
     const p = new ProblemList(contextOf(l));
-    const firstKind = kindOf(first.object);
-    if (firstKind === kindOf(l.object)) {
-      p.error(undefined, `duplicate ${firstKind}: first defined at ${formatSourceRef(first.source)}; this one is ignored`);
-    } else {
-      p.warn(undefined, `has the same namespace/name as ${firstKind} at ${formatSourceRef(first.source)}; pods are keyed by namespace/name, so this one is ignored`);
-    }
+    p.error(undefined, `duplicate ${kindOf(first.object)}: first defined at ${formatSourceRef(first.source)}; this one is ignored`);
     problems.push(...atLine(l, p.items));
     return false;
+  });
+}
+
+/** Pods and workloads sharing a namespace/name: the Pod (else the first) keeps it, the others are keyed by kind. */
+function keyClashingPodsByKind(all: readonly Located[], problems: SourceProblem[]): Located[] {
+  const holders = new Map<string, Located>();
+  for (const l of all) {
+    if (l.object.type !== 'pod') continue;
+    const key = `${l.object.value.namespace}/${l.object.value.name}`;
+    const held = holders.get(key);
+    if (!held || (l.object.value.kind === 'Pod' && kindOf(held.object) !== 'Pod')) holders.set(key, l);
+  }
+  return all.map((l) => {
+    const o = l.object;
+    if (o.type !== 'pod') return l;
+    const plain = `${o.value.namespace}/${o.value.name}`;
+    const holder = holders.get(plain) as Located;
+    if (holder === l) return l;
+    const value: Pod = { ...o.value, keyedByKind: true };
+    const p = new ProblemList(contextOf(l));
+    p.warn(undefined, `has the same namespace/name as ${kindOf(holder.object)} at ${formatSourceRef(holder.source)}; ` +
+      `${plain} names the ${kindOf(holder.object)}, write ${podKey(value)} for this ${o.value.kind}`);
+    problems.push(...atLine(l, p.items));
+    return { ...l, object: { ...o, value } };
   });
 }
 

@@ -85,7 +85,7 @@ describe('live mode options', () => {
 
 describe('usage errors and exit codes', () => {
   it.each([
-    [['--from', 'shop/web', '--to', 'shop/nope', '--port', '80'], 'error: shop/nope: no pod or workload shop/nope (write namespace/name, ip:ADDRESS or node:NAME)\n'],
+    [['--from', 'shop/web', '--to', 'shop/nope', '--port', '80'], 'error: shop/nope: no pod or workload shop/nope (write namespace/name, KIND/namespace/name, ip:ADDRESS or node:NAME)\n'],
     [['--from', 'shop/web', '--to', 'shop/api', '--port', '99999'], 'error: port 99999 is out of range 1-65535\n'],
     [['--from', 'shop/web', '--to', 'shop/api', '--port', 'grpc'], 'error: shop/api has no TCP container port named grpc\n'],
     [['--from', 'shop/web', '--to', 'shop/api'], 'error: a TCP flow needs a port\n'],

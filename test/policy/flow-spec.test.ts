@@ -45,6 +45,38 @@ describe('endpoints', () => {
   });
 });
 
+describe('a Pod and a workload of one namespace/name', () => {
+  const clash = new ClusterState({
+    namespaces: [ns('shop')],
+    pods: [
+      pod('shop/api', {}, { ips: ['10.244.1.2'], node: 'n1' }),
+      { ...pod('shop/api', {}, { ips: ['10.244.1.9'], node: 'n1' }), kind: 'Deployment', keyedByKind: true },
+      { ...pod('shop/db', {}, { ips: ['10.244.1.7'], node: 'n1' }), kind: 'StatefulSet' },
+    ],
+    policies: [],
+    nodes: [node('n1', ['192.168.0.1'], ['10.244.1.0/24'])],
+  });
+  const named = (spec: string): string | undefined => {
+    const ref = lookupEndpoint(clash, spec);
+    return ref.kind === 'pod' ? `${ref.pod.kind} ${ref.pod.ips[0] ?? ''}` : undefined;
+  };
+
+  it('namespace/name is the Pod; KIND/namespace/name names either', () => {
+    expect(named('shop/api')).toBe('Pod 10.244.1.2');
+    expect(named('pod/shop/api')).toBe('Pod 10.244.1.2');
+    expect(named('deploy/shop/api')).toBe('Deployment 10.244.1.9');
+    expect(named('deployment/shop/api')).toBe('Deployment 10.244.1.9');
+    // A workload that clashes with nothing is named either way.
+    expect(named('shop/db')).toBe('StatefulSet 10.244.1.7');
+    expect(named('sts/shop/db')).toBe('StatefulSet 10.244.1.7');
+  });
+
+  it('a kind that does not match is refused, naming what to write', () => {
+    expect(() => lookupEndpoint(clash, 'deploy/shop/db', 'from')).toThrow(/no pod or workload deploy\/shop\/db \(write namespace\/name, KIND\/namespace\/name/);
+    expect(() => lookupEndpoint(clash, 'ds/shop/api', 'from')).toThrow(FlowSpecError);
+  });
+});
+
 describe('ports', () => {
   it.each([
     [80, undefined, { port: 80, protocol: 'TCP' }],

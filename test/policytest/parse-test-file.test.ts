@@ -95,8 +95,8 @@ cases: [{from: a/b, to: c/d, port: 2, expect: deny}]
 `)).toEqual([
       'tests/t.yaml:5 doc 0: PolicyTest t: cases[0].from: must list at least one endpoint',
       'tests/t.yaml:5 doc 0: PolicyTest t: cases[0].port: bad port name "80/UDP": only lowercase letters, digits and \'-\' are allowed (write the protocol in `protocol:`)',
-      'tests/t.yaml:6 doc 0: PolicyTest t: cases[1].from[1]: must be an endpoint (namespace/name, ip:ADDRESS or node:NAME), got number 7',
-      'tests/t.yaml:7 doc 0: PolicyTest t: cases[1].to: must be an endpoint (namespace/name, ip:ADDRESS or node:NAME) or a list of them, got a mapping',
+      'tests/t.yaml:6 doc 0: PolicyTest t: cases[1].from[1]: must be an endpoint (namespace/name, KIND/namespace/name, ip:ADDRESS or node:NAME), got number 7',
+      'tests/t.yaml:7 doc 0: PolicyTest t: cases[1].to: must be an endpoint (namespace/name, KIND/namespace/name, ip:ADDRESS or node:NAME) or a list of them, got a mapping',
       'tests/t.yaml:8 doc 0: PolicyTest t: cases[1].port: bad port name "Http": only lowercase letters, digits and \'-\' are allowed',
     ]);
   });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { assembleCluster } from '../../src/sources/assemble-cluster.ts';
 import type { RawObject } from '../../src/sources/normalize-object.ts';
 import type { ClusterObjects, Pod } from '../../src/model/types.ts';
+import { podKey } from '../../src/model/types.ts';
 import { assignPodAddresses } from '../../src/sources/load-cluster.ts';
 
 const raws = (...values: unknown[]): RawObject[] => values.map((value, document) => ({ source: { file: 'f.yaml', document }, value }));
@@ -29,16 +30,29 @@ describe('assembleCluster', () => {
     ]);
   });
 
-  it('keeps the first of duplicates', () => {
+  it('keeps the first of duplicates of one kind', () => {
     const { objects, problems } = assembleCluster(raws(
       podObj('p', 'a', { labels: { v: '1' } }),
       podObj('p', 'a', { labels: { v: '2' } }),
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'p', namespace: 'a' }, spec: { template: {} } },
     ));
     expect(objects.pods.map((p) => [p.kind, p.labels])).toEqual([['Pod', { v: '1' }]]);
     expect(problems.filter((p) => p.severity !== 'debug').map((p) => [p.severity, p.kind, p.document, p.message])).toEqual([
       ['error', 'Pod', 1, 'duplicate Pod: first defined at f.yaml doc 0; this one is ignored'],
-      ['warning', 'Deployment', 2, 'has the same namespace/name as Pod at f.yaml doc 0; pods are keyed by namespace/name, so this one is ignored'],
+    ]);
+  });
+
+  it('keeps a Pod and a workload of one namespace/name: the Pod holds the plain key, the workload is keyed by kind', () => {
+    const deployment = (name: string): unknown =>
+      ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'a' }, spec: { template: {} } });
+    const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'p', namespace: 'a' }, spec: { template: {} } };
+    // The Deployment comes first in the file; the Pod still holds a/p.
+    const { objects, problems } = assembleCluster(raws(deployment('p'), podObj('p', 'a'), sts, deployment('q')));
+    expect(objects.pods.map((p) => [p.kind, podKey(p)])).toEqual([
+      ['Deployment', 'deploy/a/p'], ['Pod', 'a/p'], ['StatefulSet', 'sts/a/p'], ['Deployment', 'a/q'],
+    ]);
+    expect(problems.filter((p) => p.severity !== 'debug').map((p) => [p.severity, p.kind, p.document, p.message])).toEqual([
+      ['warning', 'Deployment', 0, 'has the same namespace/name as Pod at f.yaml doc 1; a/p names the Pod, write deploy/a/p for this Deployment'],
+      ['warning', 'StatefulSet', 2, 'has the same namespace/name as Pod at f.yaml doc 1; a/p names the Pod, write sts/a/p for this StatefulSet'],
     ]);
   });
 
