@@ -1,11 +1,9 @@
 // An ipBlock as the prefixes it allows: cidr minus every except, so one
 // interval-set lookup answers "in cidr and in no except".
-import { excludeCidr, normalizeCidr } from 'cidr-tools';
+import { subtractCidrs } from '../model/addresses.ts';
 import type { IPBlock } from '../model/types.ts';
 
-/** Canonical prefixes (a single address keeps its /32 or /128), sorted as cidr-tools merges them. */
+/** Canonical prefixes, in address order (a single address keeps its /32 or /128). */
 export function ipBlockPrefixes(block: IPBlock): string[] {
-  const rest = block.except.length === 0 ? [normalizeCidr(block.cidr)] : excludeCidr(block.cidr, [...block.except]);
-  const host = block.cidr.includes(':') ? '/128' : '/32';
-  return rest.map((p) => (p.includes('/') ? p : `${p}${host}`));
+  return subtractCidrs(block.cidr, block.except);
 }

@@ -2,9 +2,8 @@
 // shape lint asks them ("which pods does this peer match?") rather than the
 // engine's ("does this peer match that endpoint?"). Nothing here decides
 // semantics; every answer comes from the engine's own functions.
-import { parseCidr } from '../model/addresses.ts';
 import { ClusterState } from '../model/cluster-state.ts';
-import type { ClusterObjects, Direction, IPBlock, LabelSelector, NetworkPolicy, Peer, Pod, PolicyRule } from '../model/types.ts';
+import type { ClusterObjects, Direction, LabelSelector, NetworkPolicy, Peer, Pod, PolicyRule } from '../model/types.ts';
 import { peersField } from '../policy/direction.ts';
 import { PolicyEngine } from '../policy/engine.ts';
 import { policySelects, policyTypeOf } from '../policy/isolation.ts';
@@ -12,16 +11,6 @@ import { peerMatches } from '../policy/peer-match.ts';
 import { selectorMatches } from '../selectors/label-selector.ts';
 
 export const DIRECTIONS: readonly Direction[] = ['ingress', 'egress'];
-
-/** True when the ipBlock's cidr and excepts all parse: matching a bad one would throw. */
-export function ipBlockParses(block: IPBlock): boolean {
-  try {
-    for (const c of [block.cidr, ...block.except]) parseCidr(c);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export class LintContext {
   readonly state: ClusterState;
@@ -65,7 +54,6 @@ export class LintContext {
 
   private matchPeer(policy: NetworkPolicy, peer: Peer): Pod[] {
     if (peer.kind === 'pods') return this.pods.filter((pod) => peerMatches(this.state, policy, peer, { kind: 'pod', ip: '', pod }));
-    if (!ipBlockParses(peer.ipBlock)) return [];
     const inside: Pod[] = [];
     for (const pod of this.state.participatingPods()) {
       if (pod.ips.some((ip) => peerMatches(this.state, policy, peer, { kind: 'pod', ip, pod }))) inside.push(pod);

@@ -13,31 +13,23 @@
 //  - Succeeded and Failed pods get none: finished pods hold no address.
 // Pods that already have IPs are left as they are. When a range runs out,
 // the remaining pods stay without an address.
-import { cidrContains, cidrFamily, parseCidr } from '../model/addresses.ts';
+import { cidrContains, cidrFamily, hostAddresses } from '../model/addresses.ts';
 import type { ClusterObjects, Pod } from '../model/types.ts';
 import { podKey } from '../model/types.ts';
 
-const POD_RANGE = { base: [10, 244], size: 65536 } as const;
-const HOST_RANGE = { base: [192, 168, 255], size: 256 } as const;
-
-function* addresses(base: readonly number[], size: number): Generator<string> {
-  for (let i = 0; i < size; i++) {
-    const last = i % 256;
-    if (last === 0 || last === 255) continue;
-    yield base.length === 2 ? `${base.join('.')}.${Math.floor(i / 256)}.${last}` : `${base.join('.')}.${last}`;
-  }
+/** Host addresses of 10.244.0.0/16, a /24 at a time: no x.x.x.0 or x.x.x.255. */
+function* podPool(): Generator<string> {
+  for (let third = 0; third < 256; third++) yield* hostAddresses(`10.244.${third}.0/24`);
 }
 
-/** Host addresses of IPv4 CIDRs, skipping the network address and the first host (the node's cni0 gateway). */
+const HOST_POOL = '192.168.255.0/24';
+
+/** Host addresses of IPv4 CIDRs after the first (the node's cni0 gateway). */
 function* cidrHosts(cidrs: readonly string[]): Generator<string> {
   for (const cidr of cidrs) {
-    const [net, bits] = parseCidr(cidr);
-    const base = net.toByteArray().reduce((acc, b) => acc * 256 + b, 0);
-    const size = 2 ** (32 - bits);
-    for (let i = 2; i < size - 1; i++) {
-      const n = base + i;
-      yield [24, 16, 8, 0].map((sh) => Math.floor(n / 2 ** sh) % 256).join('.');
-    }
+    const hosts = hostAddresses(cidr);
+    hosts.next();
+    yield* hosts;
   }
 }
 
@@ -66,7 +58,7 @@ export function assignPodAddresses(objects: ClusterObjects): ClusterObjects {
   const cidrsOf = new Map(objects.nodes.map((n) => [n.name, n.podCIDRs.filter((c) => cidrFamily(c) === 4)]));
   const allCidrs = [...cidrsOf.values()].flat();
   const nodeGens = new Map<string, Generator<string>>();
-  const podGen = addresses(POD_RANGE.base, POD_RANGE.size);
+  const podGen = podPool();
   const outsideCidrs = (ip: string): boolean => !allCidrs.some((c) => cidrContains(c, ip));
   for (const pod of objects.pods.filter((p) => needs(p) && !p.hostNetwork).sort(byKey)) {
     const cidrs = pod.nodeName === undefined ? [] : (cidrsOf.get(pod.nodeName) ?? []);
@@ -85,7 +77,7 @@ export function assignPodAddresses(objects: ClusterObjects): ClusterObjects {
   const nodeAddress = new Map(objects.nodes.map((n) => [n.name, n.addresses[0]]));
   const hostPods = objects.pods.filter((p) => needs(p) && p.hostNetwork);
   const hostKey = (p: Pod): string => (p.nodeName !== undefined ? `node:${p.nodeName}` : `pod:${podKey(p)}:${p.kind}`);
-  const hostGen = addresses(HOST_RANGE.base, HOST_RANGE.size);
+  const hostGen = hostAddresses(HOST_POOL);
   const hostAddress = new Map<string, string | undefined>();
   for (const key of [...new Set(hostPods.map(hostKey))].sort()) {
     const known = key.startsWith('node:') ? nodeAddress.get(key.slice('node:'.length)) : undefined;

@@ -3,7 +3,7 @@
 // and the pod CIDRs allocated to the node (spec.podCIDRs, else spec.podCIDR).
 // Node data only informs addressing, so bad entries are warnings and skipped.
 import { childField, indexField } from './field-path.ts';
-import { parseCidr, parseIp } from '../model/normalize-ip.ts';
+import { parseCidr, parseIp } from '../model/addresses.ts';
 import type { ProblemList } from '../model/problems.ts';
 import { isRecord, optArray, optRecord } from './raw.ts';
 import type { Node, SourceRef } from '../model/types.ts';
@@ -21,8 +21,9 @@ export function normalizeNode(raw: unknown, name: string, source: SourceRef, p: 
       if (!isRecord(e) || e.type !== type) return;
       const field = childField(indexField('status.addresses', i), 'address');
       const parsed = typeof e.address === 'string' ? parseIp(e.address) : undefined;
-      if (!parsed?.ok) p.warn(field, parsed ? `${parsed.message}; skipped` : 'address must be a string; skipped');
-      else if (!addresses.includes(parsed.ip)) addresses.push(parsed.ip);
+      if (!parsed?.ok) return p.warn(field, parsed ? `${parsed.message}; skipped` : 'address must be a string; skipped');
+      for (const w of parsed.warnings) p.warn(field, w);
+      if (!addresses.includes(parsed.ip)) addresses.push(parsed.ip);
     });
   }
   const cidrList = optArray(spec.podCIDRs, 'spec.podCIDRs', p);
@@ -32,8 +33,12 @@ export function normalizeNode(raw: unknown, name: string, source: SourceRef, p: 
   const podCIDRs: string[] = [];
   for (const { v, field } of cidrEntries) {
     const parsed = typeof v === 'string' ? parseCidr(v) : undefined;
-    if (!parsed?.ok) p.warn(field, parsed ? `${parsed.message}; skipped` : 'must be a CIDR string; skipped');
-    else if (!podCIDRs.includes(parsed.cidr)) podCIDRs.push(parsed.cidr);
+    if (!parsed?.ok) {
+      p.warn(field, parsed ? `${parsed.message}; skipped` : 'must be a CIDR string; skipped');
+      continue;
+    }
+    for (const w of parsed.warnings) p.warn(field, w);
+    if (!podCIDRs.includes(parsed.cidr)) podCIDRs.push(parsed.cidr);
   }
   return { name, addresses, podCIDRs, source };
 }

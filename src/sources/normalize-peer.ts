@@ -3,8 +3,7 @@
 // ipBlock beside a selector, is invalid. An ipBlock's cidr is required; every
 // except must be a strict subset of the cidr (same family, longer prefix).
 import { childField, indexField } from './field-path.ts';
-import type { Cidr } from '../model/normalize-ip.ts';
-import { cidrStrictlyInside, parseCidr } from '../model/normalize-ip.ts';
+import { cidrStrictlyInside, parseCidr, type Cidr } from '../model/addresses.ts';
 import { normalizeSelector } from './normalize-selector.ts';
 import type { ProblemList } from '../model/problems.ts';
 import { describe, isRecord, optArray, optRecord } from './raw.ts';
@@ -65,7 +64,7 @@ export function normalizeIpBlock(raw: unknown, field: string, p: ProblemList): I
     if (!ex || !cidr) return;
     if (ex.family !== cidr.family) {
       p.error(itemField, `${ex.cidr} is IPv${ex.family} but cidr ${cidr.cidr} is IPv${cidr.family}`);
-    } else if (!cidrStrictlyInside(ex, cidr)) {
+    } else if (!cidrStrictlyInside(ex.cidr, cidr.cidr)) {
       const why = ex.cidr === cidr.cidr ? ' (an except must be smaller than the cidr)' : '';
       p.error(itemField, `${ex.cidr} is not ${why ? 'strictly ' : ''}inside cidr ${cidr.cidr}${why}`);
     } else {

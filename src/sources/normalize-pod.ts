@@ -3,7 +3,7 @@
 // serve ports); a port's protocol defaults to TCP. A pod with no phase is
 // taken as Running: a pod written in a manifest is meant to run.
 import { childField, indexField } from './field-path.ts';
-import { parseIp } from '../model/normalize-ip.ts';
+import { parseIp } from '../model/addresses.ts';
 import { readLabels } from './normalize-labels.ts';
 import type { ObjectMeta } from './normalize-policy.ts';
 import { portNameProblem, portNumberProblem, readProtocol } from './normalize-ports.ts';

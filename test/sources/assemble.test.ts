@@ -111,3 +111,27 @@ describe('assignPodAddresses', () => {
     });
   });
 });
+
+describe('assignPodAddresses from node pod CIDRs', () => {
+  const pod = (name: string, nodeName: string): Pod =>
+    ({ namespace: 'ns', name, nodeName, kind: 'Pod', labels: {}, ips: [], hostNetwork: false, phase: 'Running', ports: [] });
+  const ips = (c: ClusterObjects): Record<string, readonly string[]> => Object.fromEntries(c.pods.map((p) => [p.name, p.ips]));
+
+  it('start after the gateway, stop before the broadcast address, and leave the rest without one', () => {
+    const out = assignPodAddresses({
+      namespaces: [], policies: [],
+      nodes: [{ name: 'n1', addresses: [], podCIDRs: ['10.244.7.0/30', 'fd00:7::/64'] }],
+      pods: [pod('a', 'n1'), pod('b', 'n1')],
+    });
+    expect(ips(out)).toEqual({ a: ['10.244.7.2'], b: [] });
+  });
+
+  it('keep pods of nodes without a pod CIDR out of every node\'s CIDR', () => {
+    const out = assignPodAddresses({
+      namespaces: [], policies: [],
+      nodes: [{ name: 'n1', addresses: [], podCIDRs: ['10.244.0.0/25'] }, { name: 'n2', addresses: [], podCIDRs: [] }],
+      pods: [pod('a', 'n1'), pod('b', 'n2')],
+    });
+    expect(ips(out)).toEqual({ a: ['10.244.0.2'], b: ['10.244.0.128'] });
+  });
+});

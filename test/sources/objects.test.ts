@@ -112,6 +112,23 @@ describe('Node', () => {
     const r = normalize({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, spec: { podCIDR: '10.244.1.0/24' } });
     expect(r.object?.type === 'node' && r.object.value.podCIDRs).toEqual(['10.244.1.0/24']);
   });
+
+  it('keeps addresses and CIDRs in canonical form, says what it read differently, skips bad ones with a warning', () => {
+    const r = normalize({
+      apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' },
+      spec: { podCIDRs: ['10.244.1.7/24', 'FD00:1::/64', '10.300.0.0/16'] },
+      status: { addresses: [{ type: 'InternalIP', address: '192.168.001.10' }, { type: 'InternalIP', address: '2001:DB8::1' }, { type: 'ExternalIP', address: 'nope' }] },
+    });
+    expect(r.object?.type === 'node' && [r.object.value.addresses, r.object.value.podCIDRs]).toEqual([
+      ['192.168.1.10', '2001:db8::1'], ['10.244.1.0/24', 'fd00:1::/64'],
+    ]);
+    expect(r.problems.map((p) => [p.severity, p.field, p.message])).toEqual([
+      ['warning', 'status.addresses[0].address', '"192.168.001.10" has leading zeros; read as 192.168.1.10'],
+      ['warning', 'status.addresses[2].address', '"nope" is not a valid IP address (e.g. 10.9.8.7 or 2001:db8::ffff); skipped'],
+      ['warning', 'spec.podCIDRs[0]', '10.244.1.7/24 has bits set beyond the prefix length; treated as 10.244.1.0/24 (the API server masks it the same way)'],
+      ['warning', 'spec.podCIDRs[2]', '"10.300.0.0/16" is not a valid CIDR (e.g. 10.9.8.0/24 or 2001:db8::/64); skipped'],
+    ]);
+  });
 });
 
 describe('object envelope', () => {

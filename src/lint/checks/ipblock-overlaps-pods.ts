@@ -6,20 +6,20 @@
 // fragile. A catch-all block (prefix length 0, "anywhere") obviously covers
 // pods too: that is only info; a narrower block containing pods is a warning,
 // since it usually targets pod or node ranges on purpose.
-import { parseCidr } from '../../model/addresses.ts';
+import { cidrOf } from '../../model/addresses.ts';
 import { podKey } from '../../model/types.ts';
 import { firstFew, policyFinding, type LintFinding } from '../finding.ts';
-import { effectiveRules, ipBlockParses, peerField, type LintContext } from '../lint-context.ts';
+import { effectiveRules, peerField, type LintContext } from '../lint-context.ts';
 
 export function checkIpBlockOverlapsPods(ctx: LintContext): LintFinding[] {
   const out: LintFinding[] = [];
   for (const policy of ctx.state.policies) {
     for (const at of effectiveRules(policy)) {
       at.rule.peers.forEach((peer, j) => {
-        if (peer.kind !== 'ipBlock' || !ipBlockParses(peer.ipBlock)) return; // except-outside-cidr reports bad ones
+        if (peer.kind !== 'ipBlock') return;
         const pods = ctx.peerPods(policy, peer);
         if (pods.length === 0) return;
-        const catchAll = parseCidr(peer.ipBlock.cidr)[1] === 0;
+        const catchAll = cidrOf(peer.ipBlock.cidr).prefix === 0;
         const except = peer.ipBlock.except.length > 0 ? ` minus its except` : '';
         out.push(policyFinding('ipblock-overlaps-pods', catchAll ? 'info' : 'warning', policy, `${peerField(at, j)}.ipBlock`,
           `ipBlock ${peer.ipBlock.cidr}${except} contains the addresses of ${pods.length} pod(s) (${firstFew(pods.map(podKey))}): ` +
