@@ -1,6 +1,6 @@
 // Lists of flows to probe, built from a world's endpoints.
 
-import { family, type Family } from './addresses.ts';
+import { familyOf, IP_FAMILIES, type IPFamily } from '../model/addresses.ts';
 import type { Flow } from './probe.ts';
 import type { Protocol } from './spec.ts';
 import type { EndpointKind, EndpointPlan } from './topology.ts';
@@ -11,7 +11,7 @@ export interface FlowFilter {
   /** Target endpoint ids (default: every pod and outside host). */
   to?: readonly string[];
   protocols?: readonly Protocol[];
-  families?: readonly Family[];
+  families?: readonly IPFamily[];
   /** Endpoint kinds taking part when from/to are not given. Default pods and outside hosts. */
   kinds?: readonly EndpointKind[];
 }
@@ -28,15 +28,15 @@ export function flowsBetween(endpoints: readonly EndpointPlan[], filter: FlowFil
           return e;
         });
   const protocols = filter.protocols ?? ['TCP', 'UDP'];
-  const families = filter.families ?? ['ipv4', 'ipv6'];
+  const families = filter.families ?? IP_FAMILIES;
   const flows: Flow[] = [];
   for (const src of pick(filter.from)) {
     for (const dst of pick(filter.to)) {
       if (dst.id === src.id) continue;
       for (const to of dst.addresses) {
-        const fam = family(to);
-        if (fam === undefined || !families.includes(fam)) continue;
-        if (!src.addresses.some((a) => family(a) === fam)) continue;
+        const fam = familyOf(to);
+        if (!families.includes(fam)) continue;
+        if (!src.addresses.some((a) => familyOf(a) === fam)) continue;
         for (const protocol of protocols) {
           for (const port of protocol === 'TCP' ? dst.tcpPorts : dst.udpPorts) flows.push({ from: src.id, to, protocol, port });
         }

@@ -15,4 +15,4 @@ export { cleanupStale, cleanupOrphans } from './cleanup.ts';
 export { listNetns } from './netns.ts';
 export { kernelPrerequisites } from './prerequisites.ts';
 export type { CommandResult, RunOptions } from './commands.ts';
-export { LINK_GATEWAY, labRanges, type Family } from './addresses.ts';
+export { LINK_GATEWAY, labRanges } from './addresses.ts';

@@ -1,7 +1,7 @@
 // Probes: real TCP connections and UDP exchanges from one endpoint to an address, judged
 // by whether the far end's answer arrives within the timeout.
 
-import { canonical, family } from './addresses.ts';
+import { familyOf, parseIp } from '../model/addresses.ts';
 import type { EndpointProcess, ProbeOutcome, Verdict } from './servers.ts';
 import type { Protocol } from './spec.ts';
 import type { EndpointPlan } from './topology.ts';
@@ -87,8 +87,7 @@ export class Prober {
   }
 
   private async once(flow: Flow, options: ProbeOptions, attempt: number): Promise<ProbeResult> {
-    const { source, target, to } = this.check(flow);
-    const from = flow.source === undefined ? undefined : canonical(flow.source);
+    const { source, target, to, from } = this.check(flow);
     const outcome = await source.probe(to, flow.protocol, flow.port, options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, from);
     if (outcome.verdict === 'allow' && outcome.reply !== target.id) {
       throw new Error(`${describeFlow(flow)}: answered by ${JSON.stringify(outcome.reply)}, expected ${target.id}: the world is mis-wired`);
@@ -100,23 +99,26 @@ export class Prober {
    * A probe must be able to succeed when nothing blocks it, or a "deny" would prove nothing:
    * the source exists and has an address of the family, and the target serves the port.
    */
-  private check(flow: Flow): { source: EndpointProcess; target: EndpointPlan; to: string } {
+  private check(flow: Flow): { source: EndpointProcess; target: EndpointPlan; to: string; from: string | undefined } {
     const source = this.processes.get(flow.from);
     if (!source) throw new Error(`${describeFlow(flow)}: no node, pod or outside host ${flow.from}`);
-    const fam = family(flow.to);
-    if (fam === undefined) throw new Error(`${describeFlow(flow)}: ${flow.to} is not an address`);
-    const to = canonical(flow.to);
+    const parsed = parseIp(flow.to);
+    if (!parsed.ok) throw new Error(`${describeFlow(flow)}: ${flow.to} is not an address`);
+    const { ip: to, family: fam } = parsed;
     const target = this.owners.get(to);
     if (!target) throw new Error(`${describeFlow(flow)}: ${flow.to} belongs to no endpoint of this world`);
     // (source = target is fine: the endpoint reaches itself over lo.)
-    if (!source.endpoint.addresses.some((a) => family(a) === fam)) throw new Error(`${describeFlow(flow)}: ${flow.from} has no ${fam} address`);
+    if (!source.endpoint.addresses.some((a) => familyOf(a) === fam)) throw new Error(`${describeFlow(flow)}: ${flow.from} has no IPv${fam} address`);
+    let from: string | undefined;
     if (flow.source !== undefined) {
-      if (family(flow.source) !== fam) throw new Error(`${describeFlow(flow)}: source ${flow.source} is not ${fam}`);
-      if (!source.endpoint.addresses.includes(canonical(flow.source))) throw new Error(`${describeFlow(flow)}: ${flow.source} is not an address of ${flow.from}`);
+      const parsedSource = parseIp(flow.source);
+      if (!parsedSource.ok || parsedSource.family !== fam) throw new Error(`${describeFlow(flow)}: source ${flow.source} is not an IPv${fam} address`);
+      from = parsedSource.ip;
+      if (!source.endpoint.addresses.includes(from)) throw new Error(`${describeFlow(flow)}: ${flow.source} is not an address of ${flow.from}`);
     }
     const ports = flow.protocol === 'TCP' ? target.tcpPorts : target.udpPorts;
     if (!ports.includes(flow.port)) throw new Error(`${describeFlow(flow)}: ${target.id} does not serve ${flow.protocol}/${flow.port}`);
-    return { source, target, to };
+    return { source, target, to, from };
   }
 }
 

@@ -1,7 +1,8 @@
 // The cluster description handed to the lab, and its validation.
 // Everything here is plain data: the lab plans and builds a world from it.
 
-import { LINK_GATEWAY, MAX_OUTSIDE_HOSTS, canonical, family, labRanges, inCidr, overlaps, parseCidr, type Family, type ParsedCidr } from './addresses.ts';
+import { cidrContains, cidrsOverlap, parseCidr, parseIp, type IPFamily } from '../model/addresses.ts';
+import { LINK_GATEWAY, MAX_OUTSIDE_HOSTS, labRanges, podCidr, type PodCidr } from './addresses.ts';
 
 export interface NodeSpec {
   name: string;
@@ -54,11 +55,11 @@ export function nodePodCidrs(node: NodeSpec): string[] {
   return [...(node.podCIDRs ?? []), ...(node.podCIDR === undefined ? [] : [node.podCIDR]), ...(node.podCIDRv6 === undefined ? [] : [node.podCIDRv6])];
 }
 
-/** The parsed pod CIDR of a family, if the node has one (the spec must be valid). */
-export function podCidrOf(node: NodeSpec, fam: Family): (ParsedCidr & { cidr: string }) | undefined {
+/** The pod CIDR of a family, if the node has one (the spec must be valid). */
+export function podCidrOf(node: NodeSpec, fam: IPFamily): PodCidr | undefined {
   for (const cidr of nodePodCidrs(node)) {
     const p = parseCidr(cidr);
-    if (p?.family === fam) return { ...p, cidr };
+    if (p.ok && p.family === fam) return podCidr(p.cidr);
   }
   return undefined;
 }
@@ -82,8 +83,7 @@ export function validateSpec(spec: WorldSpec): void {
     ids.add(id);
   };
   const addresses = new Map<string, string>();
-  const claimAddress = (owner: string, ip: string): void => {
-    const key = canonical(ip);
+  const claimAddress = (owner: string, ip: string, key: string): void => {
     const other = addresses.get(key);
     if (other !== undefined) problems.push(`${owner}: address ${ip} already belongs to ${other}`);
     addresses.set(key, owner);
@@ -94,22 +94,23 @@ export function validateSpec(spec: WorldSpec): void {
     }
   };
   const reserved = Object.values(labRanges);
-  const overlapsReserved = (cidrOrIp: string): string | undefined => reserved.find((r) => overlaps(r, cidrOrIp));
+  const overlapsReserved = (cidrOrIp: string): string | undefined => reserved.find((r) => cidrsOverlap(r, cidrOrIp));
   const gateways = new Map<string, string>();
-  const checkIps = (owner: string, ips: string[], onePerFamily = true): Family[] => {
-    const families: Family[] = [];
+  const checkIps = (owner: string, ips: string[], onePerFamily = true): IPFamily[] => {
+    const families: IPFamily[] = [];
     for (const ip of ips) {
-      const f = family(ip);
-      if (f === undefined) {
-        problems.push(`${owner}: ${JSON.stringify(ip)} is not an IP address`);
+      const parsed = parseIp(ip);
+      if (!parsed.ok) {
+        problems.push(`${owner}: ${parsed.message}`);
         continue;
       }
-      if (onePerFamily && families.includes(f)) problems.push(`${owner}: more than one ${f} address`);
+      const f = parsed.family;
+      if (onePerFamily && families.includes(f)) problems.push(`${owner}: more than one IPv${f} address`);
       families.push(f);
-      claimAddress(owner, ip);
-      const r = overlapsReserved(ip);
+      claimAddress(owner, ip, parsed.ip);
+      const r = overlapsReserved(parsed.ip);
       if (r !== undefined) problems.push(`${owner}: ${ip} is inside ${r}, which the lab uses for its own links`);
-      const gw = gateways.get(canonical(ip));
+      const gw = gateways.get(parsed.ip);
       if (gw !== undefined) problems.push(`${owner}: ${ip} is ${gw}`);
     }
     return families;
@@ -125,17 +126,17 @@ export function validateSpec(spec: WorldSpec): void {
     nodes.set(node.name, node);
     checkPorts(`node ${node.name}`, node.tcpPorts);
     checkPorts(`node ${node.name}`, node.udpPorts);
-    const seen: Family[] = [];
+    const seen: IPFamily[] = [];
     for (const cidr of nodePodCidrs(node)) {
       const p = parseCidr(cidr);
-      if (!p) {
-        problems.push(`node ${node.name}: pod CIDR ${cidr} is not a CIDR`);
+      if (!p.ok) {
+        problems.push(`node ${node.name}: pod CIDR ${p.message}`);
         continue;
       }
-      if (seen.includes(p.family)) problems.push(`node ${node.name}: more than one ${p.family} pod CIDR`);
+      if (seen.includes(p.family)) problems.push(`node ${node.name}: more than one IPv${p.family} pod CIDR`);
       seen.push(p.family);
-      if (p.prefix > (p.family === 'ipv4' ? 30 : 126)) problems.push(`node ${node.name}: pod CIDR ${cidr} is too small`);
-      else cidrs.push({ owner: node.name, cidr });
+      if (p.prefix > (p.family === 4 ? 30 : 126)) problems.push(`node ${node.name}: pod CIDR ${cidr} is too small`);
+      else cidrs.push({ owner: node.name, cidr: p.cidr });
     }
   }
   for (const c of cidrs) {
@@ -144,10 +145,10 @@ export function validateSpec(spec: WorldSpec): void {
   }
   for (const [i, a] of cidrs.entries()) {
     for (const b of cidrs.slice(i + 1)) {
-      if (overlaps(a.cidr, b.cidr)) problems.push(`pod CIDRs ${a.cidr} (${a.owner}) and ${b.cidr} (${b.owner}) overlap`);
+      if (cidrsOverlap(a.cidr, b.cidr)) problems.push(`pod CIDRs ${a.cidr} (${a.owner}) and ${b.cidr} (${b.owner}) overlap`);
     }
   }
-  gateways.set(LINK_GATEWAY.ipv4, 'the cni0 gateway of nodes without an IPv4 pod CIDR (or whose first address a pod holds)');
+  gateways.set(LINK_GATEWAY[4], 'the cni0 gateway of nodes without an IPv4 pod CIDR (or whose first address a pod holds)');
   for (const node of spec.nodes) checkIps(`node ${node.name}`, node.addresses ?? [], false);
 
   for (const pod of spec.pods) {
@@ -175,5 +176,5 @@ export function validateSpec(spec: WorldSpec): void {
 
 /** Whether `ip` lies in one of the node's pod CIDRs. */
 export function inNodePodCidrs(node: NodeSpec, ip: string): boolean {
-  return nodePodCidrs(node).some((c) => inCidr(ip, c));
+  return nodePodCidrs(node).some((c) => cidrContains(c, ip));
 }

@@ -14,9 +14,8 @@
 // flannel: per remote node a route for its pod CIDR, as flannel has, plus a host route for
 // each remote pod address outside that CIDR. Local pods answer ARP themselves (bridged).
 
-import {
-  LINK_GATEWAY, canonical, family, inCidr, onLinkPrefixes, overlayAddress, transitAddresses, underlayAddress, type Family,
-} from './addresses.ts';
+import { canonicalIp, cidrContains, cidrFamily, cidrOf, familyOf, hostCidr, IP_FAMILIES, type IPFamily } from '../model/addresses.ts';
+import { LINK_GATEWAY, onLinkPrefixes, overlayAddress, transitAddresses, underlayAddress } from './addresses.ts';
 import { nodePodCidrs, podCidrOf, type WorldSpec } from './spec.ts';
 
 export type EndpointKind = 'node' | 'pod' | 'outside';
@@ -38,9 +37,9 @@ export interface NodePlan extends EndpointPlan {
   /** Pod CIDRs (at most one per family); may be empty. */
   podCIDRs: string[];
   /** cni0 addresses: the pods' gateways (169.254.1.1 / fe80::1 for a family without a pod CIDR). */
-  gateways: Record<Family, string>;
+  gateways: Record<IPFamily, string>;
   /** flannel.1 and flannel-v6.1 addresses: the network address of the pod CIDR, or a lab address. */
-  overlay: Record<Family, string>;
+  overlay: Record<IPFamily, string>;
   underlay: string[];
   /** The node's own addresses (on lo). */
   nodeAddresses: string[];
@@ -90,13 +89,13 @@ export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
   // Addresses endpoints hold: a pod CIDR's first (gateway) or network (flannel) address
   // held by a pod makes the node use the lab's own instead.
   const taken = new Set(
-    [...spec.pods.flatMap((p) => p.ips), ...(spec.outsideHosts ?? []).flatMap((h) => h.ips), ...spec.nodes.flatMap((n) => n.addresses ?? [])].map(canonical),
+    [...spec.pods.flatMap((p) => p.ips), ...(spec.outsideHosts ?? []).flatMap((h) => h.ips), ...spec.nodes.flatMap((n) => n.addresses ?? [])].map(canonicalIp),
   );
   const nodes: NodePlan[] = spec.nodes.map((n, index) => {
-    const v4 = podCidrOf(n, 'ipv4');
-    const v6 = podCidrOf(n, 'ipv6');
-    const underlay = [underlayAddress(index, 'ipv4'), underlayAddress(index, 'ipv6')];
-    const nodeAddresses = (n.addresses ?? []).map(canonical);
+    const v4 = podCidrOf(n, 4);
+    const v6 = podCidrOf(n, 6);
+    const underlay = [underlayAddress(index, 4), underlayAddress(index, 6)];
+    const nodeAddresses = (n.addresses ?? []).map(canonicalIp);
     const free = (a: string | undefined): string | undefined => (a === undefined || taken.has(a) ? undefined : a);
     const gw4 = free(v4?.firstHost);
     const gw6 = free(v6?.firstHost);
@@ -106,8 +105,8 @@ export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
       netns: `${prefix}n${index}`,
       index,
       podCIDRs: nodePodCidrs(n),
-      gateways: { ipv4: gw4 ?? LINK_GATEWAY.ipv4, ipv6: gw6 ?? LINK_GATEWAY.ipv6 },
-      overlay: { ipv4: free(v4?.network) ?? overlayAddress(index, 'ipv4'), ipv6: free(v6?.network) ?? overlayAddress(index, 'ipv6') },
+      gateways: { 4: gw4 ?? LINK_GATEWAY[4], 6: gw6 ?? LINK_GATEWAY[6] },
+      overlay: { 4: free(v4?.network) ?? overlayAddress(index, 4), 6: free(v6?.network) ?? overlayAddress(index, 6) },
       underlay,
       nodeAddresses,
       // The shared link gateways (169.254.1.1, fe80::1) are on every node: not probe targets.
@@ -123,7 +122,7 @@ export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
     if (!n) throw new Error(`unknown node ${name}`);
     return n;
   };
-  const cidrOf = (n: NodePlan, fam: Family): ReturnType<typeof podCidrOf> => podCidrOf(specByName.get(n.id) ?? { name: n.id }, fam);
+  const podCidrOfPlan = (n: NodePlan, fam: IPFamily): ReturnType<typeof podCidrOf> => podCidrOf(specByName.get(n.id) ?? { name: n.id }, fam);
 
   const pods = spec.pods.map((p, index) => ({
     spec: p,
@@ -133,7 +132,7 @@ export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
       id: p.id,
       kind: 'pod',
       netns: `${prefix}p${index}`,
-      addresses: p.ips.map(canonical),
+      addresses: p.ips.map(canonicalIp),
       tcpPorts: p.tcpPorts,
       udpPorts: p.udpPorts,
     } satisfies EndpointPlan,
@@ -146,34 +145,33 @@ export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
       id: h.id,
       kind: 'outside',
       netns: `${prefix}o${index}`,
-      addresses: h.ips.map(canonical),
+      addresses: h.ips.map(canonicalIp),
       tcpPorts: h.tcpPorts ?? [],
       udpPorts: h.udpPorts ?? [],
     } satisfies EndpointPlan,
   }));
 
-  const ofFamily = (ips: readonly string[], fam: Family): string[] => ips.filter((a) => family(a) === fam);
-  const hostBits = (fam: Family): number => (fam === 'ipv4' ? 32 : 128);
+  const ofFamily = (ips: readonly string[], fam: IPFamily): string[] => ips.filter((a) => familyOf(a) === fam);
   const allPodAddresses = pods.flatMap((p) => p.plan.addresses);
-  const onLink: Record<Family, string[]> = {
-    ipv4: onLinkPrefixes(ofFamily(allPodAddresses, 'ipv4'), 'ipv4'),
-    ipv6: onLinkPrefixes(ofFamily(allPodAddresses, 'ipv6'), 'ipv6'),
+  const onLink: Record<IPFamily, string[]> = {
+    4: onLinkPrefixes(ofFamily(allPodAddresses, 4)),
+    6: onLinkPrefixes(ofFamily(allPodAddresses, 6)),
   };
   const everyAddress = [
     ...allPodAddresses,
     ...outside.flatMap((h) => h.plan.addresses),
     ...nodes.flatMap((n) => n.nodeAddresses),
-    ...spec.nodes.flatMap((n) => nodePodCidrs(n)),
   ];
+  const everyPodCidr = spec.nodes.flatMap((n) => nodePodCidrs(n));
   // Every IPv6 address of the world inside the pods' on-link prefixes (see the proxy entries).
   const v6OnLink = [...new Set([
-    ...everyAddress.filter((a) => !a.includes('/')),
-    ...nodes.flatMap((n) => [n.overlay.ipv6, n.gateways.ipv6, ...n.underlay]),
-    ...outside.flatMap((h) => transitAddresses(h.index, 'ipv6')),
-  ])].filter((a) => family(a) === 'ipv6' && a !== LINK_GATEWAY.ipv6 && onLink.ipv6.some((c) => inCidr(a, c)));
-  const hasV6 = everyAddress.some((a) => family(a.split('/')[0] as string) === 'ipv6');
+    ...everyAddress,
+    ...nodes.flatMap((n) => [n.overlay[6], n.gateways[6], ...n.underlay]),
+    ...outside.flatMap((h) => transitAddresses(h.index, 6)),
+  ])].filter((a) => familyOf(a) === 6 && a !== LINK_GATEWAY[6] && onLink[6].some((c) => cidrContains(c, a)));
+  const hasV6 = ofFamily(everyAddress, 6).length > 0 || everyPodCidr.some((c) => cidrFamily(c) === 6);
   const podMtu = hasV6 ? MTU_V6 : MTU_V4;
-  const vxlan = { ipv4: 'flannel.1', ipv6: 'flannel-v6.1' } as const;
+  const vxlan: Record<IPFamily, string> = { 4: 'flannel.1', 6: 'flannel-v6.1' };
 
   // Phase 1: the underlay bridge and every netns' sysctls (before any interface exists, so
   // `default.*` applies to all of them).
@@ -196,29 +194,29 @@ export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
 
   // Phase 2: nodes (they create every veth, moving the far end into its netns).
   const phase2: NetnsSetup[] = nodes.map((node) => {
-    const v4 = cidrOf(node, 'ipv4');
-    const v6 = cidrOf(node, 'ipv6');
+    const v4 = podCidrOfPlan(node, 4);
+    const v6 = podCidrOfPlan(node, 6);
     const [u4, u6] = node.underlay as [string, string];
     const ip: string[] = [
       'link set lo up',
-      ...node.nodeAddresses.map((a) => `addr add ${a}/${hostBits(family(a) as Family)} dev lo${family(a) === 'ipv6' ? ' nodad' : ''}`),
+      ...node.nodeAddresses.map((a) => `addr add ${hostCidr(a)} dev lo${familyOf(a) === 6 ? ' nodad' : ''}`),
       `link add eth0 type veth peer name n${node.index} netns ${underlayNetns}`,
       `addr add ${u4}/24 dev eth0`,
       `addr add ${u6}/64 dev eth0 nodad`,
       'link set eth0 up',
       'link add cni0 type bridge',
-      v4 && node.gateways.ipv4 === v4.firstHost ? `addr add ${v4.firstHost}/${v4.prefix} dev cni0` : `addr add ${LINK_GATEWAY.ipv4}/32 dev cni0`,
-      v6 && node.gateways.ipv6 === v6.firstHost ? `addr add ${v6.firstHost}/${v6.prefix} dev cni0 nodad` : `addr add ${LINK_GATEWAY.ipv6}/64 dev cni0 nodad`,
+      v4 && node.gateways[4] === v4.firstHost ? `addr add ${v4.firstHost}/${v4.prefix} dev cni0` : `addr add ${LINK_GATEWAY[4]}/32 dev cni0`,
+      v6 && node.gateways[6] === v6.firstHost ? `addr add ${v6.firstHost}/${v6.prefix} dev cni0 nodad` : `addr add ${LINK_GATEWAY[6]}/64 dev cni0 nodad`,
       'link set cni0 up',
       // A pod CIDR whose first address a pod holds: its route without the address.
-      ...(v4 && node.gateways.ipv4 !== v4.firstHost ? [`route add ${v4.cidr} dev cni0`] : []),
-      ...(v6 && node.gateways.ipv6 !== v6.firstHost ? [`route add ${v6.cidr} dev cni0`] : []),
+      ...(v4 && node.gateways[4] !== v4.firstHost ? [`route add ${v4.cidr} dev cni0`] : []),
+      ...(v6 && node.gateways[6] !== v6.firstHost ? [`route add ${v6.cidr} dev cni0`] : []),
       `link add flannel.1 type vxlan id ${VXLAN_VNI} local ${u4} dev eth0 dstport ${VXLAN_PORT} nolearning`,
       `link set flannel.1 address ${mac(0, node.index)} mtu ${MTU_V4} up`,
-      `addr add ${node.overlay.ipv4}/32 dev flannel.1`,
+      `addr add ${hostCidr(node.overlay[4])} dev flannel.1`,
       `link add flannel-v6.1 type vxlan id ${VXLAN_VNI} local ${u6} dev eth0 dstport ${VXLAN_PORT} nolearning`,
       `link set flannel-v6.1 address ${mac(1, node.index)} mtu ${MTU_V6} up`,
-      `addr add ${node.overlay.ipv6}/128 dev flannel-v6.1 nodad`,
+      `addr add ${hostCidr(node.overlay[6])} dev flannel-v6.1 nodad`,
     ];
     const bridge: string[] = [];
     // Flannel's vxlan backend: per remote node a route for its pod CIDR via its flannel.1
@@ -228,21 +226,18 @@ export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
       if (other === node) continue;
       const [ou4, ou6] = other.underlay as [string, string];
       ip.push(
-        `neigh add ${other.overlay.ipv4} lladdr ${mac(0, other.index)} dev flannel.1 nud permanent`,
-        `neigh add ${other.overlay.ipv6} lladdr ${mac(1, other.index)} dev flannel-v6.1 nud permanent`,
+        `neigh add ${other.overlay[4]} lladdr ${mac(0, other.index)} dev flannel.1 nud permanent`,
+        `neigh add ${other.overlay[6]} lladdr ${mac(1, other.index)} dev flannel-v6.1 nud permanent`,
       );
       bridge.push(
         `fdb append ${mac(0, other.index)} dev flannel.1 dst ${ou4} self permanent`,
         `fdb append ${mac(1, other.index)} dev flannel-v6.1 dst ${ou6} self permanent`,
       );
-      for (const fam of ['ipv4', 'ipv6'] as const) {
-        const c = cidrOf(other, fam);
+      for (const fam of IP_FAMILIES) {
+        const c = podCidrOfPlan(other, fam);
         if (c) ip.push(`route add ${c.cidr} via ${other.overlay[fam]} dev ${vxlan[fam]} onlink`);
       }
-      for (const a of other.nodeAddresses) {
-        const fam = family(a) as Family;
-        ip.push(`route add ${a}/${hostBits(fam)} via ${fam === 'ipv4' ? ou4 : ou6} dev eth0`);
-      }
+      for (const a of other.nodeAddresses) ip.push(`route add ${hostCidr(a)} via ${familyOf(a) === 4 ? ou4 : ou6} dev eth0`);
     }
     // Pods: local ones on cni0 (a host route when outside the node's pod CIDR), remote ones
     // over flannel (a host route when outside their node's pod CIDR).
@@ -254,40 +249,40 @@ export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
         );
       }
       for (const a of p.plan.addresses) {
-        const fam = family(a) as Family;
-        const c = cidrOf(p.node, fam);
-        if (c && inCidr(a, c.cidr)) continue;
+        const fam = familyOf(a);
+        const c = podCidrOfPlan(p.node, fam);
+        if (c && cidrContains(c.cidr, a)) continue;
         ip.push(
           p.node === node
-            ? `route add ${a}/${hostBits(fam)} dev cni0`
-            : `route add ${a}/${hostBits(fam)} via ${p.node.overlay[fam]} dev ${vxlan[fam]} onlink`,
+            ? `route add ${hostCidr(a)} dev cni0`
+            : `route add ${hostCidr(a)} via ${p.node.overlay[fam]} dev ${vxlan[fam]} onlink`,
         );
       }
     }
     for (const h of outside) {
       if (h.node === node) {
-        const [t4, far4] = transitAddresses(h.index, 'ipv4');
-        const [t6, far6] = transitAddresses(h.index, 'ipv6');
+        const [t4, far4] = transitAddresses(h.index, 4);
+        const [t6, far6] = transitAddresses(h.index, 6);
         ip.push(
           `link add out${h.index} type veth peer name eth0 netns ${h.plan.netns}`,
           `addr add ${t4}/30 dev out${h.index}`,
           `addr add ${t6}/64 dev out${h.index} nodad`,
           `link set out${h.index} up`,
-          ...ofFamily(h.plan.addresses, 'ipv4').map((a) => `route add ${a}/32 via ${far4} dev out${h.index}`),
-          ...ofFamily(h.plan.addresses, 'ipv6').map((a) => `route add ${a}/128 via ${far6} dev out${h.index}`),
+          ...ofFamily(h.plan.addresses, 4).map((a) => `route add ${hostCidr(a)} via ${far4} dev out${h.index}`),
+          ...ofFamily(h.plan.addresses, 6).map((a) => `route add ${hostCidr(a)} via ${far6} dev out${h.index}`),
         );
       } else {
         // Other nodes reach the outside host through its node, over the overlay.
         for (const a of h.plan.addresses) {
-          const fam = family(a) as Family;
-          ip.push(`route add ${a}/${hostBits(fam)} via ${h.node.overlay[fam]} dev ${vxlan[fam]} onlink`);
+          const fam = familyOf(a);
+          ip.push(`route add ${hostCidr(a)} via ${h.node.overlay[fam]} dev ${vxlan[fam]} onlink`);
         }
       }
     }
     // cni0 answers neighbour solicitations for every IPv6 address of the world that the pods
     // take as on-link and that is not on cni0's side of this node (IPv4 needs no list:
     // proxy_arp answers for whatever is routed elsewhere).
-    const local = new Set([...pods.filter((p) => p.node === node).flatMap((p) => p.plan.addresses), node.gateways.ipv6]);
+    const local = new Set([...pods.filter((p) => p.node === node).flatMap((p) => p.plan.addresses), node.gateways[6]]);
     for (const a of v6OnLink) if (!local.has(a)) ip.push(`neigh add proxy ${a} dev cni0`);
     return {
       netns: node.netns,
@@ -321,34 +316,31 @@ export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
     },
     ...pods.map((p) => {
       const ip = ['link set lo up'];
-      for (const a of p.plan.addresses) {
-        const fam = family(a) as Family;
-        ip.push(`addr add ${a}/${hostBits(fam)} dev eth0${fam === 'ipv6' ? ' nodad' : ''}`);
-      }
+      for (const a of p.plan.addresses) ip.push(`addr add ${hostCidr(a)} dev eth0${familyOf(a) === 6 ? ' nodad' : ''}`);
       ip.push(`link set eth0 mtu ${podMtu} up`);
-      for (const fam of ['ipv4', 'ipv6'] as const) {
+      for (const fam of IP_FAMILIES) {
         if (ofFamily(p.plan.addresses, fam).length === 0) continue;
         // Every pod address of the world is on-link (ARP/ND: local pods answer, the node
         // answers for the others); everything else goes to the node's gateway.
         for (const prefix of onLink[fam]) {
-          if (prefix.endsWith(`/${hostBits(fam)}`)) continue;
+          if (hostCidr(cidrOf(prefix).network) === prefix) continue;
           ip.push(`route add ${prefix} dev eth0 scope link`);
         }
-        ip.push(`route add ${fam === 'ipv4' ? 'default' : '::/0'} via ${p.node.gateways[fam]} dev eth0 onlink`);
+        ip.push(`route add ${fam === 4 ? 'default' : '::/0'} via ${p.node.gateways[fam]} dev eth0 onlink`);
       }
       return { netns: p.plan.netns, sysctls: {}, verify: {}, ip, bridge: [] };
     }),
     ...outside.map((h) => {
-      const [near4, far4] = transitAddresses(h.index, 'ipv4');
-      const [near6, far6] = transitAddresses(h.index, 'ipv6');
-      const hostV4 = ofFamily(h.plan.addresses, 'ipv4')[0];
-      const hostV6 = ofFamily(h.plan.addresses, 'ipv6')[0];
+      const [near4, far4] = transitAddresses(h.index, 4);
+      const [near6, far6] = transitAddresses(h.index, 6);
+      const hostV4 = ofFamily(h.plan.addresses, 4)[0];
+      const hostV6 = ofFamily(h.plan.addresses, 6)[0];
       const ip = [
         'link set lo up',
         `addr add ${far4}/30 dev eth0`,
         `addr add ${far6}/64 dev eth0 nodad`,
-        ...(hostV4 ? [`addr add ${hostV4}/32 dev eth0`] : []),
-        ...(hostV6 ? [`addr add ${hostV6}/128 dev eth0 nodad`] : []),
+        ...(hostV4 ? [`addr add ${hostCidr(hostV4)} dev eth0`] : []),
+        ...(hostV6 ? [`addr add ${hostCidr(hostV6)} dev eth0 nodad`] : []),
         'link set eth0 up',
         // Everything goes through the node this host hangs off, sourced from the host's own
         // address (not the transit one).

@@ -16,9 +16,8 @@
 // a run of the conformance tests (one world.yaml, a different policy per file) builds it
 // once. Their outside hosts and ports are merged.
 import { knownNodes, placePods } from '../sources/placement.ts';
-import { canonical as canonicalAddress } from '../lab/addresses.ts';
 import type { WorldSpec } from '../lab/spec.ts';
-import { cidrContains, cidrFamily } from '../model/addresses.ts';
+import { canonicalIp as canonicalAddress, cidrContains, cidrFamily } from '../model/addresses.ts';
 import { ClusterState, participates } from '../model/cluster-state.ts';
 import type { ClusterObjects, Pod } from '../model/types.ts';
 import { podKey } from '../model/types.ts';

@@ -121,15 +121,15 @@ describe('world plan', () => {
     const n1 = taken.phases[1]?.[0]?.ip ?? [];
     expect(n1).toContain('addr add 169.254.1.1/32 dev cni0');
     expect(n1).toContain('route add 10.244.1.0/24 dev cni0');
-    expect(taken.nodes[0]?.gateways.ipv4).toBe('169.254.1.1');
-    expect(taken.nodes[0]?.overlay.ipv4).toBe('100.64.254.1');
+    expect(taken.nodes[0]?.gateways[4]).toBe('169.254.1.1');
+    expect(taken.nodes[0]?.overlay[4]).toBe('100.64.254.1');
     expect(taken.nodes[0]?.addresses).not.toContain('10.244.1.1');
   });
 
   it('computes on-link prefixes', () => {
-    expect(onLinkPrefixes(['10.244.1.10', '10.244.2.12'], 'ipv4')).toEqual(['10.244.0.0/22']);
-    expect(onLinkPrefixes(['10.244.1.10'], 'ipv4')).toEqual(['10.244.1.10/32']);
-    expect(onLinkPrefixes(['10.0.0.1', '192.168.0.1'], 'ipv4')).toEqual(['0.0.0.0/1', '128.0.0.0/1']);
-    expect(onLinkPrefixes(['fd00:10:244::10', 'fd00:10:244:9::5'], 'ipv6')).toEqual(['fd00:10:244::/60']);
+    expect(onLinkPrefixes(['10.244.1.10', '10.244.2.12'])).toEqual(['10.244.0.0/22']);
+    expect(onLinkPrefixes(['10.244.1.10'])).toEqual(['10.244.1.10/32']);
+    expect(onLinkPrefixes(['10.0.0.1', '192.168.0.1'])).toEqual(['0.0.0.0/1', '128.0.0.0/1']);
+    expect(onLinkPrefixes(['fd00:10:244::10', 'fd00:10:244:9::5'])).toEqual(['fd00:10:244::/60']);
   });
 });
