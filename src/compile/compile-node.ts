@@ -2,12 +2,13 @@
 // targets (their ingress and egress); peers come from the whole cluster.
 // Only policies that isolate a local pod get a chain, and only their peers
 // get sets: the nft command's cost grows with the table, so each node's table
-// holds what its own pods need and nothing more.
+// holds what its own pods need and nothing more, and only in the node's
+// address families (nodeFamilies in ir.ts).
 import type { ClusterState } from '../model/cluster-state.ts';
 import type { Direction, NetworkPolicy, Pod } from '../model/types.ts';
 import { podKey, policyKey } from '../model/types.ts';
 import type { PolicyEngine } from '../policy/engine.ts';
-import type { LocalPod, NodeIR, PodDirection, PolicyChain } from './ir.ts';
+import { nodeFamilies, type LocalPod, type NodeIR, type PodDirection, type PolicyChain } from './ir.ts';
 import { podChainName, policyChainName } from './names.ts';
 import { compilePolicyChain } from './policy-chain.ts';
 import { SetRegistry } from './set-registry.ts';
@@ -44,12 +45,14 @@ export function compileNode(engine: PolicyEngine, node: string): NodeIR {
     const ips = pod.ips.filter((ip) => state.podAt(ip) === pod);
     return { pod: podKey(pod), ips, ingress: dirs[0] as PodDirection, egress: dirs[1] as PodDirection };
   });
+  const podCidrs = [...(state.nodes.get(node)?.podCIDRs ?? [])].sort();
+  const families = nodeFamilies({ podCidrs, pods });
   const sets = new SetRegistry();
   const chains: PolicyChain[] = [...selected.values()].map(([policy, direction, selectedPods]) =>
-    compilePolicyChain(state, policy, direction, selectedPods, sets));
+    compilePolicyChain(state, policy, direction, selectedPods, families, sets));
   return {
     node,
-    podCidrs: [...(state.nodes.get(node)?.podCIDRs ?? [])].sort(),
+    podCidrs,
     pods,
     policyChains: chains.sort(byName),
     sets: sets.all().sort(byName),

@@ -1,7 +1,7 @@
 // Node IR: everything one node must enforce, as plain data with no nft
 // syntax. The renderer turns it into an nft script; the syncer diffs it.
 // Names in here are the kernel object names, stable across syncs.
-import type { IPFamily } from '../model/addresses.ts';
+import { cidrFamily, familyOf, IP_FAMILIES, type IPFamily } from '../model/addresses.ts';
 import type { Direction, Protocol } from '../model/types.ts';
 
 /**
@@ -76,4 +76,17 @@ export interface NodeIR {
   readonly policyChains: readonly PolicyChain[];
   /** Sorted by name. */
   readonly sets: readonly NamedSet[];
+}
+
+/**
+ * The address families a node's table covers: those of its pod CIDRs and of
+ * its local pods' addresses (a pod may hold an address outside its node's
+ * CIDRs). A packet of another family never reaches a pod of this node, so a
+ * table carries no sets, rules or dispatch for it: an IPv4-only node has no
+ * IPv6 in its table, a dual-stack node has both, a node with neither pod
+ * CIDRs nor pods has none.
+ */
+export function nodeFamilies(ir: Pick<NodeIR, 'podCidrs' | 'pods'>): IPFamily[] {
+  const present = new Set<IPFamily>([...ir.podCidrs.map(cidrFamily), ...ir.pods.flatMap((p) => p.ips.map(familyOf))]);
+  return IP_FAMILIES.filter((f) => present.has(f));
 }

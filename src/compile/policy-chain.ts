@@ -5,7 +5,7 @@
 //
 // Peers (ingress matches the source address, egress the destination):
 //   no from/to            -> any address
-//   selector peer         -> plain set of the matched pods' addresses, per family
+//   selector peer         -> plain set of the matched pods' addresses, per family of the node
 //   ipBlock               -> interval set of cidr minus except
 // Ports:
 //   no ports              -> any protocol and port
@@ -15,8 +15,7 @@
 //     ingress: the local pods this policy selects (the destination);
 //     egress:  the pods the peer matches (the destination is the peer), so
 //              the set also carries the peer condition.
-import type { IPFamily } from '../model/addresses.ts';
-import { cidrFamily, familyOf } from '../model/addresses.ts';
+import { cidrFamily, familyOf, type IPFamily } from '../model/addresses.ts';
 import type { ClusterState } from '../model/cluster-state.ts';
 import type { Direction, NetworkPolicy, Peer, Pod, PolicyPort } from '../model/types.ts';
 import { policyKey } from '../model/types.ts';
@@ -29,8 +28,6 @@ import { matchedPodAddresses } from './peer-addresses.ts';
 import { setName, type SetRegistry } from './set-registry.ts';
 import { formatSelector } from '../selectors/label-selector.ts';
 
-const FAMILIES: readonly IPFamily[] = [4, 6];
-
 interface Ctx {
   readonly state: ClusterState;
   readonly policy: NetworkPolicy;
@@ -38,6 +35,8 @@ interface Ctx {
   readonly direction: Direction;
   /** Local pods this policy selects and isolates in this direction. */
   readonly localPods: readonly Pod[];
+  /** The node's families (see nodeFamilies): rules and sets of another family could never match. */
+  readonly families: readonly IPFamily[];
   readonly sets: SetRegistry;
 }
 
@@ -127,13 +126,14 @@ function peerAlternatives(ctx: Ctx, peers: readonly Peer[]): PeerAlternative[] {
     const comment = describePeer(ctx.policy, peer);
     if (peer.kind === 'ipBlock') {
       const family = ipBlockFamily(peer);
+      if (!ctx.families.includes(family)) return [];
       const match = once((): PeerMatch => ({
         kind: 'set', family,
         set: ctx.sets.name('cidr', selection, family, () => ({ type: 'prefix', elements: ipBlockPrefixes(peer.ipBlock), comment })),
       }));
       return [{ index: j, family, peer, match }];
     }
-    return FAMILIES.map((family) => ({
+    return ctx.families.map((family) => ({
       index: j, family, peer,
       match: once((): PeerMatch => ({
         kind: 'set', family,
@@ -165,7 +165,7 @@ function compileRule(ctx: Ctx, ruleIndex: number, peers: readonly Peer[], ports:
           : { kind: 'range', protocol: port.protocol, from: port.port, to: port.endPort ?? port.port };
         return void rules.push({ peer: alt.match(), port: pm, comment });
       }
-      const families = alt.family !== undefined ? [alt.family] : FAMILIES;
+      const families = alt.family !== undefined ? [alt.family] : ctx.families;
       for (const family of families) {
         // Ingress: the destination is a local pod the policy selects, whatever
         // the peer. Egress: the destination is a pod the peer selects.
@@ -184,12 +184,16 @@ function compileRule(ctx: Ctx, ruleIndex: number, peers: readonly Peer[], ports:
   return rules;
 }
 
-/** The accept rules of one policy in one direction; its sets go into the node's registry. */
+/**
+ * The accept rules of one policy in one direction, for the node's families
+ * only; its sets go into the node's registry.
+ */
 export function compilePolicyChain(
-  state: ClusterState, policy: NetworkPolicy, direction: Direction, localPods: readonly Pod[], sets: SetRegistry,
+  state: ClusterState, policy: NetworkPolicy, direction: Direction, localPods: readonly Pod[],
+  families: readonly IPFamily[], sets: SetRegistry,
 ): PolicyChain {
   const key = policyKey(policy);
-  const ctx: Ctx = { state, policy, key, direction, localPods, sets };
+  const ctx: Ctx = { state, policy, key, direction, localPods, families, sets };
   const rules = policy[direction].flatMap((r, i) => compileRule(ctx, i, r.peers, r.ports));
   return { name: policyChainName(key, direction), policy: key, direction, rules };
 }

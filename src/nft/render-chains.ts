@@ -1,8 +1,7 @@
 // Chains: per-policy accept rules, per-pod verdict chains, and the two base
 // chains on the forward hook. Every rule counts (counter), and every rule
 // says where it came from (comment), so a counter leads back to the YAML.
-import type { IPFamily } from '../model/addresses.ts';
-import { familyOf } from '../model/addresses.ts';
+import { familyOf, type IPFamily } from '../model/addresses.ts';
 import type { Direction } from '../model/types.ts';
 import type { AllowRule, LocalPod, PolicyChain } from '../compile/ir.ts';
 import { dispatchMapName } from './render-sets.ts';
@@ -51,7 +50,10 @@ export function renderPodChain(pod: LocalPod, direction: Direction): string[] {
 }
 
 export interface BaseChainOptions {
-  readonly hasPodCidrs: Record<IPFamily, boolean>;
+  /** The node's families: each gets its dispatch (and IPv6 its neighbour discovery). */
+  readonly families: readonly IPFamily[];
+  /** Families the node has pod CIDRs of: each gets its fail-closed drop. */
+  readonly podCidrFamilies: readonly IPFamily[];
 }
 
 /**
@@ -62,9 +64,11 @@ export interface BaseChainOptions {
  *
  *   ct state established,related accept
  *   ct state invalid counter drop
- *   icmpv6 type { nd-... } accept                      neighbour discovery always passes
+ *   icmpv6 type { nd-... } accept                      neighbour discovery always passes (IPv6 nodes)
  *   ip saddr vmap @egress-v4                           local pod -> its chain, or accept when open
  *   ip saddr @pod-cidrs-v4 counter drop                a local address no known pod holds: fail closed
+ *
+ * The last two per family of the node (the drop only where it has a pod CIDR).
  */
 export function renderBaseChain(direction: Direction, opts: BaseChainOptions): string[] {
   const priority = direction === 'egress' ? 'filter - 10' : 'filter - 5';
@@ -74,13 +78,13 @@ export function renderBaseChain(direction: Direction, opts: BaseChainOptions): s
     `${I}type filter hook forward priority ${priority}; policy accept;`,
     `${I}ct state established,related accept`,
     `${I}ct state invalid counter drop ${comment(`${direction} invalid`)}`,
-    `${I}icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert, nd-redirect } accept`,
   ];
-  for (const f of [4, 6] as const) lines.push(`${I}${ipKeyword(f)} ${side} vmap @${dispatchMapName(direction, f)}`);
-  for (const f of [4, 6] as const) {
-    if (opts.hasPodCidrs[f]) {
-      lines.push(`${I}${ipKeyword(f)} ${side} @pod-cidrs-v${f} counter drop ${comment(`${direction} unknown local pod`)}`);
-    }
+  if (opts.families.includes(6)) {
+    lines.push(`${I}icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert, nd-redirect } accept`);
+  }
+  for (const f of opts.families) lines.push(`${I}${ipKeyword(f)} ${side} vmap @${dispatchMapName(direction, f)}`);
+  for (const f of opts.podCidrFamilies) {
+    lines.push(`${I}${ipKeyword(f)} ${side} @pod-cidrs-v${f} counter drop ${comment(`${direction} unknown local pod`)}`);
   }
   lines.push('\t}');
   return lines;

@@ -2,7 +2,7 @@
 // same bytes, so golden files and diffs work. Order matters to nft: sets and
 // chains are declared before the rules and maps that refer to them.
 import { cidrFamily } from '../model/addresses.ts';
-import type { NodeIR } from '../compile/ir.ts';
+import { nodeFamilies, type NodeIR } from '../compile/ir.ts';
 import { renderBaseChain, renderPodChain, renderPolicyChain } from './render-chains.ts';
 import { renderDispatchMap, renderPodCidrSet, renderSet } from './render-sets.ts';
 
@@ -14,18 +14,18 @@ export interface TableName {
 
 export const DEFAULT_TABLE: TableName = { family: 'inet', name: 'nftpol' };
 
+/** Only the node's address families are written (see nodeFamilies): no IPv6 on an IPv4-only node. */
 export function renderTableBody(ir: NodeIR, table: TableName = DEFAULT_TABLE): string {
-  const hasPodCidrs = {
-    4: ir.podCidrs.some((c) => cidrFamily(c) === 4),
-    6: ir.podCidrs.some((c) => cidrFamily(c) === 6),
-  };
+  const families = nodeFamilies(ir);
+  const podCidrFamilies = families.filter((f) => ir.podCidrs.some((c) => cidrFamily(c) === f));
   const lines: string[] = [`table ${table.family} ${table.name} {`, `\tcomment "nftpol: NetworkPolicy for node ${ir.node}"`];
-  for (const f of [4, 6] as const) if (hasPodCidrs[f]) lines.push(...renderPodCidrSet(f, ir.podCidrs));
+  for (const f of podCidrFamilies) lines.push(...renderPodCidrSet(f, ir.podCidrs));
   for (const set of ir.sets) lines.push(...renderSet(set));
   for (const chain of ir.policyChains) lines.push(...renderPolicyChain(chain));
   for (const pod of ir.pods) lines.push(...renderPodChain(pod, 'egress'), ...renderPodChain(pod, 'ingress'));
-  for (const dir of ['egress', 'ingress'] as const) for (const f of [4, 6] as const) lines.push(...renderDispatchMap(ir.pods, dir, f));
-  lines.push(...renderBaseChain('egress', { hasPodCidrs }), ...renderBaseChain('ingress', { hasPodCidrs }));
+  for (const dir of ['egress', 'ingress'] as const) for (const f of families) lines.push(...renderDispatchMap(ir.pods, dir, f));
+  const base = { families, podCidrFamilies };
+  lines.push(...renderBaseChain('egress', base), ...renderBaseChain('ingress', base));
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }

@@ -62,14 +62,27 @@ describe('dispatch maps', () => {
     expect(mapElements(body, 'ingress-v4')).toEqual(['10.244.1.5 : jump pod-in/x/pending', '10.244.1.2 : jump pod-in/x/run']);
   });
 
-  it('are empty (declared, no elements clause) on a node without pods', () => {
-    const { body, ir } = compile({ pods: [pod('x/a', {}, { node: 'n2' })], policies: [denyAll('x/d')] });
+  it('are empty (declared, no elements clause) on a node without pods, in the families of its pod CIDRs', () => {
+    const { body, ir } = compile({
+      pods: [pod('x/a', {}, { node: 'n2' })],
+      policies: [denyAll('x/d')],
+      nodes: [node(NODE, ['192.168.0.1'], ['10.244.1.0/24'])],
+    });
     expect(ir.pods).toEqual([]);
     expect(ir.policyChains).toEqual([]);
     expect(ir.sets).toEqual([]);
-    for (const m of ['ingress-v4', 'ingress-v6', 'egress-v4', 'egress-v6']) {
-      expect(block(body, 'map', m)).toEqual([`type ipv${m.endsWith('v4') ? 4 : 6}_addr : verdict`]);
-    }
+    for (const m of ['ingress-v4', 'egress-v4']) expect(block(body, 'map', m)).toEqual(['type ipv4_addr : verdict']);
+    for (const m of ['ingress-v6', 'egress-v6']) expect(declares(body, 'map', m)).toBe(false);
+  });
+
+  it('are absent on a node with neither pods nor pod CIDRs: its base chains only track connections', () => {
+    const { body } = compile({ pods: [pod('x/a', {}, { node: 'n2' })], policies: [denyAll('x/d')] });
+    expect(body).not.toMatch(/\tmap /);
+    expect(block(body, 'chain', 'ingress')).toEqual([
+      'type filter hook forward priority filter - 5; policy accept;',
+      'ct state established,related accept',
+      'ct state invalid counter drop comment "ingress invalid"',
+    ]);
   });
 });
 

@@ -58,9 +58,9 @@ describe('ingress named ports', () => {
     ]);
   });
 
-  it('a rule with no peers matches the triple alone, in both families', () => {
+  it('a rule with no peers matches the triple alone, in each family of the node', () => {
     const c = compile({
-      pods: [pod('x/a', {}, { node: NODE, ips: ['10.244.1.2'], ports: [cport('http', 80)] })],
+      pods: [pod('x/a', {}, { node: NODE, ips: ['10.244.1.2', 'fd00::2'], ports: [cport('http', 80)] })],
       policies: [policy('x/p', { ingress: [rule([], [tcp('http')])] })],
     });
     expect(block(c.body, 'chain', 'pol-in/x/p')).toEqual([

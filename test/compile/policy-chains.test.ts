@@ -67,7 +67,7 @@ describe('policy chains', () => {
 
   it('one accept rule per (peer, family, port), with counter and a comment naming policy, rule, peer and port', () => {
     const { body } = compile({
-      pods: [pod('x/a', { app: 'a' }, { node: NODE, ips: ['10.244.1.2'] })],
+      pods: [pod('x/a', { app: 'a' }, { node: NODE, ips: ['10.244.1.2', 'fd00::2'] })],
       policies: [policy('x/p', {
         ingress: [
           rule([], [tcp(80)]),
@@ -88,7 +88,7 @@ describe('policy chains', () => {
 
   it('egress matches the peer as destination', () => {
     const { body } = compile({
-      pods: [pod('x/a', {}, { node: NODE })],
+      pods: [pod('x/a', {}, { node: NODE, ips: ['fd00::2'] })],
       policies: [policy('x/p', { policyTypes: ['Egress'], egress: [rule([ipBlock('2001:db8::/32')], [tcp(443)])] })],
     });
     expect(block(body, 'chain', 'pol-out/x/p')).toEqual([

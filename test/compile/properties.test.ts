@@ -2,25 +2,26 @@
 // every set a rule names exists in the rule's family; peer sets hold exactly
 // the pods the engine's peer matching picks; ipBlock sets hold cidr minus
 // except; named-port sets hold exactly the triples the engine's named-port
-// lookup gives. FC_RUNS sets the number of runs; FC_SEED / FC_PATH replay.
+// lookup gives; a node's table holds nothing of a family the node lacks.
+// FC_RUNS sets the number of runs; FC_SEED / FC_PATH replay.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileNode } from '../../src/compile/compile-node.ts';
-import type { AddressPort, NodeIR } from '../../src/compile/ir.ts';
+import { nodeFamilies, type AddressPort, type NodeIR } from '../../src/compile/ir.ts';
 import { ipBlockPrefixes } from '../../src/compile/ipblock-prefixes.ts';
 import { namedPortSetName, peerSetName } from '../../src/compile/policy-chain.ts';
 import { placePods } from '../../src/sources/placement.ts';
-import { familyOf, type IPFamily } from '../../src/model/addresses.ts';
+import { cidrFamily, familyOf, IP_FAMILIES, type IPFamily } from '../../src/model/addresses.ts';
 import { ClusterState, participates } from '../../src/model/cluster-state.ts';
 import type { ClusterObjects, Direction, NetworkPolicy, Pod } from '../../src/model/types.ts';
 import { policyKey } from '../../src/model/types.ts';
 import { ruleMatch } from '../../src/policy/direction.ts';
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import { resolveNamedPort } from '../../src/policy/port-match.ts';
+import { renderTableBody } from '../../src/nft/render-table.ts';
 import { clusterArb } from '../generators/arbitraries.ts';
 
 const RUNS = Number(process.env.FC_RUNS ?? 150);
-const FAMILIES: readonly IPFamily[] = [4, 6];
 
 const arb = clusterArb({ maxPods: 8, maxPolicies: 5 }).map((o) => placePods(o, o.nodes.map((n) => n.name)));
 
@@ -78,20 +79,27 @@ describe('IR properties for random clusters', () => {
       const { state, irs } = compileAll(objects);
       for (const ir of irs) {
         const sets = new Map(ir.sets.map((s) => [s.name, s]));
+        const families = nodeFamilies(ir);
         for (const chain of ir.policyChains) {
           const policy = state.policies.find((p) => policyKey(p) === chain.policy)!;
           policy[chain.direction].forEach((rule, i) => rule.peers.forEach((peer, j) => {
             const flatIndex = policy[chain.direction].slice(0, i).reduce((n, r) => n + r.peers.length, 0) + j;
             if (peer.kind === 'ipBlock') {
-              const family = familyOf(peer.ipBlock.cidr.split('/')[0]!);
+              const family = cidrFamily(peer.ipBlock.cidr);
               const set = sets.get(peerSetName(policy, peer, family));
-              // A peer whose rule has only named ports lives in the named-port sets instead.
+              // Not on a node without the family; a peer whose rule has only named
+              // ports lives in the named-port sets instead.
+              if (!families.includes(family)) return void expect(set).toBeUndefined();
               if (set === undefined && onlyNamedEgress(chain.direction, rule)) return;
               expect(set?.elements).toEqual(ipBlockPrefixes(peer.ipBlock));
               return;
             }
-            for (const family of FAMILIES) {
+            for (const family of IP_FAMILIES) {
               const set = sets.get(peerSetName(policy, peer, family));
+              if (!families.includes(family)) {
+                expect(set).toBeUndefined();
+                continue;
+              }
               if (set === undefined && onlyNamedEgress(chain.direction, rule)) continue;
               expect(set?.elements, `${chain.name} rule ${i} peer ${j} v${family}`)
                 .toEqual(enginePeerAddresses(state, policy, chain.direction, flatIndex, family));
@@ -108,6 +116,7 @@ describe('IR properties for random clusters', () => {
       const { state, irs } = compileAll(objects);
       for (const ir of irs) {
         const sets = new Map(ir.sets.map((s) => [s.name, s]));
+        const families = nodeFamilies(ir);
         for (const chain of ir.policyChains) {
           const policy = state.policies.find((p) => policyKey(p) === chain.policy)!;
           const served: Pod[] = ir.pods
@@ -129,13 +138,17 @@ describe('IR properties for random clusters', () => {
             const peerIndexes: (number | null)[] = chain.direction === 'ingress' || rule.peers.length === 0 ? [null] : rule.peers.map((_, j) => j);
             for (const peerIndex of peerIndexes) {
               checked++;
-              for (const family of FAMILIES) {
+              for (const family of IP_FAMILIES) {
                 const set = sets.get(namedPortSetName(policy, chain.direction, peerIndex === null ? undefined : rule.peers[peerIndex], port, family));
+                if (!families.includes(family)) {
+                  expect(set).toBeUndefined();
+                  continue;
+                }
                 // An ipBlock peer needs a named-port set only in its own family (the
                 // set may still exist, shared with another rule selecting the same).
                 const peer = peerIndex === null ? undefined : rule.peers[peerIndex];
-                if (peer?.kind === 'ipBlock' && familyOf(peer.ipBlock.cidr.split('/')[0]!) !== family) continue;
-                if (chain.direction === 'ingress' && rule.peers.length > 0 && rule.peers.every((p) => p.kind === 'ipBlock' && familyOf(p.ipBlock.cidr.split('/')[0]!) !== family)) continue;
+                if (peer?.kind === 'ipBlock' && cidrFamily(peer.ipBlock.cidr) !== family) continue;
+                if (chain.direction === 'ingress' && rule.peers.length > 0 && rule.peers.every((p) => p.kind === 'ipBlock' && cidrFamily(p.ipBlock.cidr) !== family)) continue;
                 const expected = new Map<string, AddressPort>();
                 for (const [p, ip] of owners(family, peerIndex)) {
                   const n = resolveNamedPort(p, name, port.protocol);
@@ -154,5 +167,31 @@ describe('IR properties for random clusters', () => {
     }), { numRuns: RUNS });
     // The generator does reach named ports.
     expect(checked).toBeGreaterThan(RUNS / 10);
+  });
+
+  it('a table holds the families of its node only: pod CIDRs and local pod addresses decide', () => {
+    fc.assert(fc.property(arb, (objects) => {
+      const { state, irs } = compileAll(objects);
+      for (const ir of irs) {
+        const node = state.nodes.get(ir.node);
+        const expected = IP_FAMILIES.filter((f) =>
+          (node?.podCIDRs ?? []).some((c) => cidrFamily(c) === f) || ir.pods.some((p) => p.ips.some((ip) => familyOf(ip) === f)));
+        expect(nodeFamilies(ir)).toEqual(expected);
+        const absent = IP_FAMILIES.filter((f) => !expected.includes(f));
+        for (const f of absent) {
+          expect(ir.sets.filter((s) => s.family === f)).toEqual([]);
+          for (const c of ir.policyChains) {
+            for (const r of c.rules) {
+              if (r.peer.kind === 'set') expect(r.peer.family).not.toBe(f);
+              if (r.port.kind === 'named') expect(r.port.family).not.toBe(f);
+            }
+          }
+          const body = renderTableBody(ir);
+          expect(body).not.toMatch(new RegExp(`[-/]v${f}\\b`));
+          expect(body).not.toContain(`ipv${f}_addr`);
+          expect(body).not.toMatch(f === 4 ? /\bip (saddr|daddr)/ : /\bip6 |icmpv6/);
+        }
+      }
+    }), { numRuns: RUNS });
   });
 });
