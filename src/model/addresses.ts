@@ -24,7 +24,7 @@
 //    and never validates again: malformed text there is a bug in the caller,
 //    not bad input, and throws. Parses are memoized (bounded), since the
 //    engine asks about the same ipBlocks for many addresses.
-import { excludeCidr, expandCidr, overlapCidr } from 'cidr-tools';
+import { excludeCidr, expandCidr, overlapCidr, parseCidr as cidrRange } from 'cidr-tools';
 import ipaddr from 'ipaddr.js';
 
 export type IPFamily = 4 | 6;
@@ -175,6 +175,37 @@ export function cidrStrictlyInside(inner: string, outer: string): boolean {
 /** Whether two CIDRs (or addresses, each its own /32 or /128) share an address; false across families. */
 export function cidrsOverlap(a: string, b: string): boolean {
   return overlapCidr(a, b);
+}
+
+/**
+ * Which CIDRs of a list overlap an earlier one, for lists that must not
+ * overlap (nodes' pod CIDRs). In list order, a CIDR is kept unless it
+ * overlaps a CIDR kept before it; the answer holds, per position, that kept
+ * CIDR (the lowest, should it overlap several), or undefined for a CIDR that
+ * is kept. One binary search per CIDR.
+ */
+export function overlapsWithEarlier(cidrs: readonly string[]): (string | undefined)[] {
+  // Kept ranges per family, disjoint, sorted by start. Aligned prefixes
+  // overlap only by containment, so a new range can only meet the last
+  // kept range starting at or before it, or the first starting inside it.
+  const kept: Record<IPFamily, { start: bigint; end: bigint; cidr: string }[]> = { 4: [], 6: [] };
+  return cidrs.map((cidr) => {
+    const { start, end, version } = cidrRange(cidr);
+    const list = kept[version];
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((list[mid] as { start: bigint }).start <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    const before = list[lo - 1];
+    if (before && before.end >= start) return before.cidr;
+    const after = list[lo];
+    if (after && after.start <= end) return after.cidr;
+    list.splice(lo, 0, { start, end, cidr });
+    return undefined;
+  });
 }
 
 /** "10.0.0.1/32", "2001:db8::1/128": the CIDR of one address. */

@@ -12,6 +12,13 @@
 //    ReplicaSet above its Pods.
 //  - Namespaces that pods or policies use but nobody declares are created with
 //    only the kubernetes.io/metadata.name label, as the server would have them.
+//  - Pod CIDRs must not overlap, on one node or across nodes: the API
+//    server's IPAM never hands out overlapping ones, nft refuses a node's set
+//    of overlapping intervals, and an address in two nodes' CIDRs would have
+//    two owners. In input order, a pod CIDR that overlaps an earlier one is
+//    an error naming both nodes and both CIDRs, and is dropped from its node
+//    (the first keeps it, as with duplicates).
+import { overlapsWithEarlier } from '../model/addresses.ts';
 import { namespaceLabels } from './normalize-namespace.ts';
 import type { ModelObject, NormalizeOptions, RawObject } from './normalize-object.ts';
 import { normalizeObject } from './normalize-object.ts';
@@ -35,7 +42,8 @@ export function assembleCluster(raws: readonly RawObject[], opts: NormalizeOptio
     problems.push(...r.problems);
     if (r.object) normalized.push({ object: r.object, source: raw.source, ...(raw.line !== undefined && { line: raw.line }) });
   }
-  const kept = keyClashingPodsByKind(dropDuplicates(dropControlledWorkloads(normalized, problems), problems), problems);
+  const kept = dropOverlappingPodCidrs(
+    keyClashingPodsByKind(dropDuplicates(dropControlledWorkloads(normalized, problems), problems), problems), problems);
   const namespaces: Namespace[] = [];
   const pods: Pod[] = [];
   const policies: NetworkPolicy[] = [];
@@ -126,6 +134,35 @@ function keyClashingPodsByKind(all: readonly Located[], problems: SourceProblem[
       `${plain} names the ${kindOf(holder.object)}, write ${podKey(value)} for this ${o.value.kind}`);
     problems.push(...atLine(l, p.items));
     return { ...l, object: { ...o, value } };
+  });
+}
+
+function dropOverlappingPodCidrs(all: readonly Located[], problems: SourceProblem[]): Located[] {
+  const claims = all.flatMap((l) => (l.object.type === 'node' ? l.object.value.podCIDRs.map((cidr) => ({ l, cidr })) : []));
+  const overlapped = overlapsWithEarlier(claims.map((c) => c.cidr));
+  const ownerOf = new Map<string, Located>();
+  const dropped = new Map<Located, Set<string>>();
+  claims.forEach(({ l, cidr }, i) => {
+    const earlier = overlapped[i];
+    if (earlier === undefined) {
+      ownerOf.set(cidr, l);
+      return;
+    }
+    const owner = ownerOf.get(earlier) as Located;
+    const why = owner === l
+      ? 'of this Node; the API server never gives a node overlapping pod CIDRs, and nft would refuse its table'
+      : `of Node ${owner.object.value.name} (${formatSourceRef(owner.source)}); the API server never gives nodes overlapping pod CIDRs, ` +
+        'and an address in both would belong to two nodes';
+    const p = new ProblemList(contextOf(l));
+    p.error(undefined, `pod CIDR ${cidr} overlaps pod CIDR ${earlier} ${why}; ${cidr} is ignored`);
+    problems.push(...atLine(l, p.items));
+    dropped.set(l, (dropped.get(l) ?? new Set()).add(cidr));
+  });
+  return all.map((l) => {
+    const gone = dropped.get(l);
+    if (!gone || l.object.type !== 'node') return l;
+    const node = l.object.value;
+    return { ...l, object: { type: 'node', value: { ...node, podCIDRs: node.podCIDRs.filter((c) => !gone.has(c)) } } };
   });
 }
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   addressesIn, canonicalIp, cidrContains, cidrFamily, cidrOf, cidrsOverlap, cidrStrictlyInside, enclosingCidr, familyOf,
-  hostAddresses, hostCidr, parseCidr, parseIp, subtractCidrs,
+  hostAddresses, hostCidr, overlapsWithEarlier, parseCidr, parseIp, subtractCidrs,
 } from '../../src/model/addresses.ts';
 
 const take = (g: Iterable<string>, n: number): string[] => {
@@ -133,5 +133,28 @@ describe('validated values', () => {
     expect(enclosingCidr(['10.244.1.10'])).toBe('10.244.1.10/32');
     expect(enclosingCidr(['10.0.0.1', '192.168.0.1'])).toBe('0.0.0.0/0');
     expect(enclosingCidr(['fd00:10:244::10', 'fd00:10:244:9::5'])).toBe('fd00:10:244::/60');
+  });
+});
+
+describe('overlapsWithEarlier', () => {
+  it('names, for each CIDR overlapping one kept before it, that CIDR', () => {
+    expect(overlapsWithEarlier(['10.0.0.0/24', '10.0.1.0/24', '10.0.0.0/16', '10.0.0.128/25', 'fd00::/64', 'fd00::/48', '10.0.2.0/24']))
+      .toEqual([undefined, undefined, '10.0.0.0/24', '10.0.0.0/24', undefined, 'fd00::/64', undefined]);
+  });
+
+  it('agrees with pairwise overlap against the kept ones (property)', () => {
+    const cidr = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 14, max: 24 }))
+      .map(([b, c, p]) => cidrOf(`10.${b}.${c}.0/${p}`).cidr);
+    fc.assert(fc.property(fc.array(cidr, { maxLength: 30 }), (cidrs) => {
+      const kept: string[] = [];
+      const start = (c: string): number => cidrOf(c).network.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+      const expected = cidrs.map((c) => {
+        // Of the kept CIDRs it overlaps, the one lowest in the address space.
+        const hit = kept.filter((k) => cidrsOverlap(k, c)).sort((x, y) => start(x) - start(y))[0];
+        if (hit === undefined) kept.push(c);
+        return hit;
+      });
+      expect(overlapsWithEarlier(cidrs)).toEqual(expected);
+    }));
   });
 });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { assembleCluster } from '../../src/sources/assemble-cluster.ts';
 import type { RawObject } from '../../src/sources/normalize-object.ts';
+import type { SourceProblem } from '../../src/model/problems.ts';
 import type { ClusterObjects, Pod } from '../../src/model/types.ts';
 import { podKey } from '../../src/model/types.ts';
 import { assignPodAddresses } from '../../src/sources/load-cluster.ts';
@@ -109,6 +110,60 @@ describe('assignPodAddresses', () => {
     expect(ips(out)).toEqual({
       h1: ['192.168.1.10'], h2: ['192.168.1.10'], h3: ['192.168.255.1'], h4: ['192.168.255.2'], h5: ['192.168.255.1'],
     });
+  });
+});
+
+describe('overlapping pod CIDRs', () => {
+  const nodeObj = (name: string, podCIDRs: string[]): unknown => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: { podCIDRs } });
+  const errorsOf = (problems: readonly SourceProblem[]) =>
+    problems.filter((p) => p.severity === 'error').map((p) => [p.kind, p.name, p.document, p.message]);
+
+  it('are an error on the later node, naming both nodes and both CIDRs; the later CIDR is dropped', () => {
+    const { objects, problems } = assembleCluster(raws(
+      nodeObj('node-a', ['10.244.0.0/16', 'fd00:10:244::/48']),
+      nodeObj('node-b', ['10.244.1.0/24', 'fd00:10:244:1::/64']),
+      nodeObj('node-c', ['10.245.0.0/24']),
+    ));
+    expect(errorsOf(problems)).toEqual([
+      ['Node', 'node-b', 1, 'pod CIDR 10.244.1.0/24 overlaps pod CIDR 10.244.0.0/16 of Node node-a (f.yaml doc 0); the API server never gives nodes overlapping pod CIDRs, and an address in both would belong to two nodes; 10.244.1.0/24 is ignored'],
+      ['Node', 'node-b', 1, 'pod CIDR fd00:10:244:1::/64 overlaps pod CIDR fd00:10:244::/48 of Node node-a (f.yaml doc 0); the API server never gives nodes overlapping pod CIDRs, and an address in both would belong to two nodes; fd00:10:244:1::/64 is ignored'],
+    ]);
+    expect(objects.nodes.map((n) => [n.name, n.podCIDRs])).toEqual([
+      ['node-a', ['10.244.0.0/16', 'fd00:10:244::/48']],
+      ['node-b', []],
+      ['node-c', ['10.245.0.0/24']],
+    ]);
+  });
+
+  it('are found whichever comes first, the larger or the smaller, and for equal CIDRs', () => {
+    const { problems } = assembleCluster(raws(nodeObj('small', ['10.244.1.0/24']), nodeObj('big', ['10.244.0.0/16']), nodeObj('same', ['10.244.1.0/24'])));
+    expect(errorsOf(problems).map(([, name, , message]) => `${String(name)}: ${String(message).split(';')[0]}`)).toEqual([
+      'big: pod CIDR 10.244.0.0/16 overlaps pod CIDR 10.244.1.0/24 of Node small (f.yaml doc 0)',
+      'same: pod CIDR 10.244.1.0/24 overlaps pod CIDR 10.244.1.0/24 of Node small (f.yaml doc 0)',
+    ]);
+  });
+
+  it('within one node too', () => {
+    const { objects, problems } = assembleCluster(raws(nodeObj('node-a', ['10.244.0.0/16', '10.244.1.0/24'])));
+    expect(errorsOf(problems).map((e) => e[3])).toEqual([
+      'pod CIDR 10.244.1.0/24 overlaps pod CIDR 10.244.0.0/16 of this Node; the API server never gives a node overlapping pod CIDRs, and nft would refuse its table; 10.244.1.0/24 is ignored',
+    ]);
+    expect(objects.nodes[0]?.podCIDRs).toEqual(['10.244.0.0/16']);
+  });
+
+  it('are compared with the CIDRs kept, so one dropped CIDR does not take its neighbours with it', () => {
+    // b overlaps a and is dropped; c lies inside b but not inside a, so it stays.
+    const { objects, problems } = assembleCluster(raws(nodeObj('a', ['10.244.0.0/24']), nodeObj('b', ['10.244.0.0/16']), nodeObj('c', ['10.244.1.0/24'])));
+    expect(errorsOf(problems).map((e) => e[1])).toEqual(['b']);
+    expect(objects.nodes.map((n) => n.podCIDRs)).toEqual([['10.244.0.0/24'], [], ['10.244.1.0/24']]);
+  });
+
+  it('adjacent CIDRs and the two families of a dual-stack node are fine', () => {
+    const { problems } = assembleCluster(raws(
+      nodeObj('a', ['10.244.0.0/24', 'fd00:10:244::/64']),
+      nodeObj('b', ['10.244.1.0/24', 'fd00:10:244:1::/64']),
+    ));
+    expect(errorsOf(problems)).toEqual([]);
   });
 });
 
