@@ -1,5 +1,6 @@
 // Node IR: everything one node must enforce, as plain data with no nft
-// syntax. The renderer turns it into an nft script; the syncer diffs it.
+// syntax. The renderer (src/nft) turns it into an nft script; the syncer
+// applies that script whole, in one transaction.
 // Names in here are the kernel object names, stable across syncs.
 import { cidrFamily, familyOf, IP_FAMILIES, type IPFamily } from '../model/addresses.ts';
 import type { Direction, Protocol } from '../model/types.ts';

@@ -15,8 +15,8 @@ const peerSide = (d: Direction): string => (d === 'ingress' ? 'saddr' : 'daddr')
 const podSide = (d: Direction): string => (d === 'ingress' ? 'daddr' : 'saddr');
 
 /**
- *   ip saddr @peer-in/x/p/0/1/v4 meta l4proto tcp th dport 80-90 counter accept comment "x/p ingress[0] from[1] ports[0]"
- *   ip6 daddr . meta l4proto . th dport @port-out/x/p/0/1/0/v6 counter accept comment "..."
+ *   ip saddr @pods/3f2a9c0d1e4b5a67/v4 meta l4proto tcp th dport 80-90 counter accept comment "x/p ingress[0] from[1] ports[0]"
+ *   ip6 daddr . meta l4proto . th dport @port/926aa42e28491c23/v6 counter accept comment "x/p ingress[0] ports[0]"
  */
 export function renderAllowRule(rule: AllowRule, direction: Direction): string {
   const parts: string[] = [];

@@ -1,7 +1,9 @@
 // Named sets and the dispatch maps.
-//   set peer-in/x/p/0/1/v4 { type ipv4_addr; elements = { 10.244.1.5 } }           exact pod addresses
-//   set peer-in/x/p/0/0/v4 { type ipv4_addr; flags interval; elements = { 10.0.0.0/8 } }  ipBlock prefixes
-//   set port-in/x/p/0/any/0/v4 { type ipv4_addr . inet_proto . inet_service; elements = { 10.244.1.5 . tcp . 8080 } }
+// Sets are named by a hash of what they select (compile/set-registry.ts), so
+// equal selections share one set; the comment says what it selects.
+//   set pods/3f2a9c0d1e4b5a67/v4 { type ipv4_addr; elements = { 10.244.1.5 } }                    exact pod addresses
+//   set cidr/9b1c2d3e4f5a6b7c/v4 { type ipv4_addr; flags interval; elements = { 10.0.0.0/8 } }   ipBlock prefixes
+//   set port/926aa42e28491c23/v4 { type ipv4_addr . inet_proto . inet_service; elements = { 10.244.1.5 . tcp . 8080 } }
 //   map ingress-v4 { type ipv4_addr : verdict; elements = { 10.244.1.5 : jump pod-in/x/a, 10.244.1.6 : accept } }
 import type { IPFamily } from '../model/addresses.ts';
 import { cidrFamily, familyOf } from '../model/addresses.ts';
