@@ -3,14 +3,19 @@
 // when some rule of some isolating policy matches both the peer (any peer
 // when the rule lists none) and the port (any port when it lists none).
 // Policies are additive: one matching rule anywhere is enough.
+//
+// One evaluation serves both the bare verdict and the trace: without a
+// tracer the first matching rule ends it; with one every rule of every
+// policy is checked, and each rule that misses says which field failed, why.
 import type { ClusterState } from '../model/cluster-state.ts';
 import type { Direction, NetworkPolicy, Pod, PolicyRule } from '../model/types.ts';
 import { podKey, policyKey } from '../model/types.ts';
 import { policyTypeOf } from './isolation.ts';
 import { describeEndpoint, type Endpoint } from './endpoint.ts';
-import { checkPeer, peerMatches } from './peer-match.ts';
-import { checkPort, portMatches } from './port-match.ts';
+import { peerMiss } from './peer-match.ts';
+import { portMiss } from './port-match.ts';
 import type { DirectionVerdict, PolicyMiss, RuleMatch, RuleMiss } from './trace.ts';
+import { Tracer, type Miss } from './tracer.ts';
 
 export interface DirectionInput {
   readonly direction: Direction;
@@ -32,60 +37,141 @@ function destinationPod(input: DirectionInput): Pod | undefined {
   return dst.kind === 'pod' ? dst.pod : undefined;
 }
 
-function firstMatch<T>(list: readonly T[], test: (x: T) => boolean): number | null | undefined {
-  if (list.length === 0) return null; // empty = everything
-  const i = list.findIndex(test);
-  return i >= 0 ? i : undefined;
+/** A traced rule check: the misses of its peers, then of its ports, in order, up to the first that matched. */
+export interface RuleTrace extends Tracer {
+  readonly peerMisses: Miss[];
+  readonly portMisses: Miss[];
 }
 
-/** [peer index, port index] of the rule's first match (null = "all"), or undefined. */
-export function ruleMatch(
-  state: ClusterState, policy: NetworkPolicy, rule: PolicyRule, input: DirectionInput,
-): [number | null, number | null] | undefined {
-  const peer = firstMatch(rule.peers, (p) => peerMatches(state, policy, p, input.other));
-  if (peer === undefined) return undefined;
-  const dst = destinationPod(input);
-  const port = firstMatch(rule.ports, (rp) => portMatches(rp, input.protocol, input.port, dst));
-  return port === undefined ? undefined : [peer, port];
-}
-
-/** How far a failed check got: the higher, the closer it came to matching. */
-function progress(field: string | undefined): number {
-  switch (field) {
-    case 'ipBlock.cidr': case 'protocol': return 0;
-    case 'namespaceSelector': return 1;
-    default: return 2; // the podSelector failed after the namespace matched; in an except; the port number
+/** Index of the first entry that matches (null when the list is empty: empty = everything), or undefined. */
+function firstMatch<T>(list: readonly T[], check: (x: T) => Miss | undefined, misses: Miss[] | undefined): number | null | undefined {
+  if (list.length === 0) return null;
+  for (let i = 0; i < list.length; i++) {
+    const miss = check(list[i] as T);
+    if (miss === undefined) return i;
+    misses?.push(miss);
   }
+  return undefined;
 }
 
-/** The index of the check that came closest (first among equals). */
-function closest(checks: readonly { field?: string }[]): number {
+/**
+ * [peer index, port index] of the rule's first match (null = "all"), or
+ * undefined. A traced check also tries the ports when no peer matched, so
+ * that the trace can say whether they did.
+ */
+export function ruleMatch(
+  state: ClusterState, policy: NetworkPolicy, rule: PolicyRule, input: DirectionInput, trace?: RuleTrace,
+): [number | null, number | null] | undefined {
+  const peer = firstMatch(rule.peers, (p) => peerMiss(state, policy, p, input.other, trace), trace?.peerMisses);
+  if (peer === undefined && trace === undefined) return undefined;
+  const dst = destinationPod(input);
+  const port = firstMatch(rule.ports, (rp) => portMiss(rp, input.protocol, input.port, dst, trace), trace?.portMisses);
+  return peer === undefined || port === undefined ? undefined : [peer, port];
+}
+
+/** The index of the miss that got furthest (first among equals). */
+function closest(misses: readonly Miss[]): number {
   let best = 0;
-  checks.forEach((c, i) => {
-    if (progress(c.field) > progress(checks[best]?.field)) best = i;
+  misses.forEach((m, i) => {
+    if (m.stage > (misses[best] as Miss).stage) best = i;
   });
   return best;
 }
 
-function explainRuleMiss(
-  state: ClusterState, policy: NetworkPolicy, rule: PolicyRule, index: number, input: DirectionInput,
-): RuleMiss {
-  const base = `spec.${input.direction}[${index}]`;
-  const peerChecks = rule.peers.map((p) => checkPeer(state, policy, p, input.other));
-  const peerMatched = rule.peers.length === 0 || peerChecks.some((c) => c.matched);
-  const dst = destinationPod(input);
-  const portChecks = rule.ports.map((rp) => checkPort(rp, input.protocol, input.port, dst));
-  const portMatched = rule.ports.length === 0 || portChecks.some((c) => c.matched);
-  // The field names the peer (or port) that came closest; the reason lists them all.
-  if (!peerMatched) {
-    const f = peersField(input.direction);
-    const j = closest(peerChecks);
-    const reasons = peerChecks.map((c, i) => (peerChecks.length > 1 ? `${f}[${i}]: ${c.reason}` : `${c.reason}`));
-    return { rule: index, peerMatched, portMatched, field: `${base}.${f}[${j}].${peerChecks[j]?.field ?? ''}`, reason: reasons.join('; ') };
+/** False when every entry missed; an empty list matches everything. */
+function someMatched(list: readonly unknown[], misses: readonly Miss[]): boolean {
+  return list.length === 0 || misses.length < list.length;
+}
+
+/**
+ * The tracer of one direction. Matchers hand it their reasons and ruleMatch
+ * the misses of the rule being checked; it keeps every rule that allows and,
+ * for each policy none of whose rules does, why each of them missed.
+ */
+class DirectionTrace extends Tracer implements RuleTrace {
+  readonly allowedBy: RuleMatch[] = [];
+  readonly misses: PolicyMiss[] = [];
+  readonly peerMisses: Miss[] = [];
+  readonly portMisses: Miss[] = [];
+  private ruleMisses: RuleMiss[] = [];
+  private readonly direction: Direction;
+  private readonly pod: string;
+
+  constructor(direction: Direction, pod: string) {
+    super();
+    this.direction = direction;
+    this.pod = pod;
   }
-  const k = closest(portChecks);
-  const reasons = portChecks.map((c, i) => (portChecks.length > 1 ? `ports[${i}]: ${c.reason}` : `${c.reason}`));
-  return { rule: index, peerMatched, portMatched, field: `${base}.ports[${k}].${portChecks[k]?.field ?? ''}`, reason: reasons.join('; ') };
+
+  matched(policy: NetworkPolicy, rule: number, [peer, port]: [number | null, number | null]): void {
+    this.allowedBy.push({
+      policy: policyKey(policy), rule, peer, port, field: `spec.${this.direction}[${rule}]`,
+      ...(policy.source ? { source: policy.source } : {}),
+    });
+    this.nextRule();
+  }
+
+  missed(rule: PolicyRule, index: number): void {
+    const peerMatched = someMatched(rule.peers, this.peerMisses);
+    const portMatched = someMatched(rule.ports, this.portMisses);
+    // The field names the peer (or port) that came closest; the reason lists them all.
+    const list = peerMatched ? 'ports' : peersField(this.direction);
+    const misses = peerMatched ? this.portMisses : this.peerMisses;
+    const j = closest(misses);
+    const reasons = misses.map((m, i) => (misses.length > 1 ? `${list}[${i}]: ${m.reason}` : `${m.reason}`));
+    this.ruleMisses.push({
+      rule: index, peerMatched, portMatched, field: `spec.${this.direction}[${index}].${list}[${j}].${misses[j]?.field ?? ''}`, reason: reasons.join('; '),
+    });
+    this.nextRule();
+  }
+
+  private nextRule(): void {
+    this.peerMisses.length = 0;
+    this.portMisses.length = 0;
+  }
+
+  endPolicy(policy: NetworkPolicy, allows: boolean): void {
+    const rules = this.ruleMisses;
+    this.ruleMisses = [];
+    if (allows) return;
+    this.misses.push({
+      policy: policyKey(policy),
+      rules,
+      ...(policy.source ? { source: policy.source } : {}),
+      ...(policy[this.direction].length === 0 ? { reason: `it has no ${this.direction} rules: it isolates ${this.pod} and allows nothing` } : {}),
+    });
+  }
+}
+
+/**
+ * The verdict for one direction, given the policies that isolate its subject
+ * (none when it is not a pod, or not isolated). Without a tracer the first
+ * rule that allows answers; with one every rule of every policy is checked
+ * and recorded.
+ */
+export function directionAllows(
+  state: ClusterState, policies: readonly NetworkPolicy[], input: DirectionInput, trace?: DirectionTrace,
+): boolean {
+  if (policies.length === 0) return true;
+  let allowed = false;
+  for (const policy of policies) {
+    const rules = policy[input.direction];
+    let allows = false;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i] as PolicyRule;
+      const m = ruleMatch(state, policy, rule, input, trace);
+      if (m && !trace) return true; // one matching rule is enough; only a trace wants the others
+      if (m) {
+        allows = true;
+        trace?.matched(policy, i, m);
+      } else {
+        trace?.missed(rule, i);
+      }
+    }
+    trace?.endPolicy(policy, allows);
+    allowed ||= allows;
+  }
+  return allowed;
 }
 
 function notAPod(input: DirectionInput): DirectionVerdict {
@@ -98,9 +184,9 @@ function notAPod(input: DirectionInput): DirectionVerdict {
 /**
  * The verdict for one direction with its trace: every rule that allows the
  * flow, and for each isolating policy that does not, why none of its rules
- * matched. (PolicyEngine.allows answers the verdict alone, without a trace.)
+ * matched. (directionAllows without a tracer is PolicyEngine.allows.)
  */
-export function decideDirection(state: ClusterState, policies: readonly NetworkPolicy[], input: DirectionInput): DirectionVerdict {
+export function traceDirection(state: ClusterState, policies: readonly NetworkPolicy[], input: DirectionInput): DirectionVerdict {
   if (input.subject.kind !== 'pod') return notAPod(input);
   const pod = podKey(input.subject.pod);
   if (policies.length === 0) {
@@ -109,38 +195,12 @@ export function decideDirection(state: ClusterState, policies: readonly NetworkP
       summary: `${pod} is not isolated for ${input.direction}: no policy selects it with policyTypes ${policyTypeOf(input.direction)}`,
     };
   }
+  const trace = new DirectionTrace(input.direction, pod);
+  const allowed = directionAllows(state, policies, input, trace);
   const names = policies.map(policyKey);
-  const allowedBy: RuleMatch[] = [];
-  const misses: PolicyMiss[] = [];
-  policies.forEach((policy, p) => {
-    const rules = policy[input.direction];
-    const ruleMisses: RuleMiss[] = [];
-    let allows = false;
-    rules.forEach((rule, i) => {
-      const m = ruleMatch(state, policy, rule, input);
-      if (m) {
-        allows = true;
-        allowedBy.push({
-          policy: names[p] as string, rule: i, peer: m[0], port: m[1], field: `spec.${input.direction}[${i}]`,
-          ...(policy.source ? { source: policy.source } : {}),
-        });
-      } else {
-        ruleMisses.push(explainRuleMiss(state, policy, rule, i, input));
-      }
-    });
-    if (!allows) {
-      misses.push({
-        policy: names[p] as string,
-        rules: ruleMisses,
-        ...(policy.source ? { source: policy.source } : {}),
-        ...(rules.length === 0 ? { reason: `it has no ${input.direction} rules: it isolates ${pod} and allows nothing` } : {}),
-      });
-    }
-  });
-  const allowed = allowedBy.length > 0;
-  const first = allowedBy[0];
+  const first = trace.allowedBy[0];
   const summary = first
     ? `${pod} ${input.direction} allowed by ${first.policy} ${first.field}`
     : `${pod} is isolated for ${input.direction} by ${names.join(', ')} and no rule matches`;
-  return { direction: input.direction, pod, isolated: true, policies: names, allowed, allowedBy, misses: allowed ? [] : misses, summary };
+  return { direction: input.direction, pod, isolated: true, policies: names, allowed, allowedBy: trace.allowedBy, misses: allowed ? [] : trace.misses, summary };
 }

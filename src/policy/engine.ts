@@ -13,7 +13,7 @@
 import type { ClusterState } from '../model/cluster-state.ts';
 import type { Direction, NetworkPolicy, Pod } from '../model/types.ts';
 import { podKey } from '../model/types.ts';
-import { decideDirection, ruleMatch, type DirectionInput } from './direction.ts';
+import { directionAllows, traceDirection, type DirectionInput } from './direction.ts';
 import { endpointNodeName, type Endpoint } from './endpoint.ts';
 import { isolatingPolicies } from './isolation.ts';
 import type { Decider, EndpointSummary, FlowVerdict } from './trace.ts';
@@ -87,33 +87,24 @@ export class PolicyEngine {
     ];
   }
 
-  private directionAllows(input: DirectionInput): boolean {
-    if (input.subject.kind !== 'pod') return true;
-    const policies = this.isolatingPolicies(input.subject.pod, input.direction);
-    if (policies.length === 0) return true;
-    for (const policy of policies) {
-      for (const rule of policy[input.direction]) {
-        if (ruleMatch(this.state, policy, rule, input)) return true;
-      }
-    }
-    return false;
+  /** The policies that isolate a direction's subject: none when it is not a pod. */
+  private policiesOf(input: DirectionInput): readonly NetworkPolicy[] {
+    return input.subject.kind === 'pod' ? this.isolatingPolicies(input.subject.pod, input.direction) : [];
   }
 
-  /** The verdict alone, without building a trace: for matrices and benchmarks. */
+  /** The verdict alone: the same evaluation as evaluate(), without a tracer. For matrices and benchmarks. */
   allows(flow: Flow): boolean {
     const exception = this.exception(flow);
     if (exception) return PolicyEngine.exceptionAllows(exception);
     const [egress, ingress] = this.inputs(flow);
-    return this.directionAllows(egress) && this.directionAllows(ingress);
+    return directionAllows(this.state, this.policiesOf(egress), egress) && directionAllows(this.state, this.policiesOf(ingress), ingress);
   }
 
   /** The verdict with its trace: both directions, what allowed, and why not. */
   evaluate(flow: Flow): FlowVerdict {
     const [eIn, iIn] = this.inputs(flow);
-    const policiesOf = (i: DirectionInput): readonly NetworkPolicy[] =>
-      i.subject.kind === 'pod' ? this.isolatingPolicies(i.subject.pod, i.direction) : [];
-    const egress = decideDirection(this.state, policiesOf(eIn), eIn);
-    const ingress = decideDirection(this.state, policiesOf(iIn), iIn);
+    const egress = traceDirection(this.state, this.policiesOf(eIn), eIn);
+    const ingress = traceDirection(this.state, this.policiesOf(iIn), iIn);
     const exception = this.exception(flow);
     return {
       flow: {

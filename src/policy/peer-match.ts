@@ -8,81 +8,50 @@
 import { cidrContains } from '../model/addresses.ts';
 import type { ClusterState } from '../model/cluster-state.ts';
 import type { NetworkPolicy, Peer } from '../model/types.ts';
-import { formatSelector, selectorMatches, selectorMismatch } from '../selectors/label-selector.ts';
+import { formatSelector, selectorMiss } from '../selectors/label-selector.ts';
 import { describeEndpoint, type Endpoint } from './endpoint.ts';
+import { Stage, type Miss, type Tracer } from './tracer.ts';
 
-export interface PeerCheck {
-  readonly matched: boolean;
-  /** Sub-field of the peer that failed (e.g. "namespaceSelector"), when it did not match. */
-  readonly field?: string;
-  readonly reason?: string;
+const CIDR: Miss = { stage: Stage.Cidr, field: 'ipBlock.cidr' };
+const NAMESPACE: Miss = { stage: Stage.Namespace, field: 'namespaceSelector' };
+const POD: Miss = { stage: Stage.Pod, field: 'podSelector' };
+const EXCEPT: Miss[] = [];
+
+function exceptMiss(i: number): Miss {
+  return (EXCEPT[i] ??= { stage: Stage.Except, field: `ipBlock.except[${i}]` });
 }
 
-const MATCHED: PeerCheck = { matched: true };
-
-export function peerMatches(state: ClusterState, policy: NetworkPolicy, peer: Peer, other: Endpoint): boolean {
+/** Whether the other end of a flow is one of the peer's: undefined when it is, else the miss. */
+export function peerMiss(state: ClusterState, policy: NetworkPolicy, peer: Peer, other: Endpoint, trace?: Tracer): Miss | undefined {
   if (peer.kind === 'ipBlock') {
     const { cidr, except } = peer.ipBlock;
-    return cidrContains(cidr, other.ip) && !except.some((e) => cidrContains(e, other.ip));
-  }
-  if (other.kind !== 'pod') return false;
-  const pod = other.pod;
-  if (peer.namespaceSelector === null) {
-    if (pod.namespace !== policy.namespace) return false;
-  } else if (!selectorMatches(peer.namespaceSelector, state.namespaceLabels(pod.namespace))) {
-    return false;
-  }
-  return peer.podSelector === null || selectorMatches(peer.podSelector, pod.labels);
-}
-
-/** The same decision as peerMatches, with the field and reason of a failure. */
-export function checkPeer(state: ClusterState, policy: NetworkPolicy, peer: Peer, other: Endpoint): PeerCheck {
-  if (peer.kind === 'ipBlock') {
-    const { cidr, except } = peer.ipBlock;
-    if (!cidrContains(cidr, other.ip)) {
-      return { matched: false, field: 'ipBlock.cidr', reason: `${other.ip} is not in ${cidr}` };
-    }
+    if (!cidrContains(cidr, other.ip)) return trace?.because(CIDR, `${other.ip} is not in ${cidr}`) ?? CIDR;
     const i = except.findIndex((e) => cidrContains(e, other.ip));
-    if (i >= 0) {
-      return { matched: false, field: `ipBlock.except[${i}]`, reason: `${other.ip} is in except ${except[i]}` };
-    }
-    return MATCHED;
+    return i < 0 ? undefined : trace?.because(exceptMiss(i), `${other.ip} is in except ${except[i]}`) ?? exceptMiss(i);
   }
   if (other.kind !== 'pod') {
-    return {
-      matched: false,
-      field: peer.podSelector ? 'podSelector' : 'namespaceSelector',
-      reason: `${describeEndpoint(other)} is not a pod; pod and namespace selectors match pods only (use an ipBlock)`,
-    };
+    const miss = peer.podSelector ? POD : NAMESPACE;
+    return trace?.because(miss, `${describeEndpoint(other)} is not a pod; pod and namespace selectors match pods only (use an ipBlock)`) ?? miss;
   }
   const pod = other.pod;
   if (peer.namespaceSelector === null) {
     if (pod.namespace !== policy.namespace) {
-      return {
-        matched: false,
-        field: 'podSelector',
-        reason: `pod is in namespace ${pod.namespace}; a podSelector without namespaceSelector selects only namespace ${policy.namespace}`,
-      };
+      return trace?.because(POD, `pod is in namespace ${pod.namespace}; a podSelector without namespaceSelector selects only namespace ${policy.namespace}`) ?? POD;
     }
   } else {
-    const why = selectorMismatch(peer.namespaceSelector, state.namespaceLabels(pod.namespace));
-    if (why) {
-      return {
-        matched: false,
-        field: 'namespaceSelector',
-        reason: `namespace ${pod.namespace}: ${why} (selector ${formatSelector(peer.namespaceSelector)})`,
-      };
+    const miss = selectorMiss(peer.namespaceSelector, state.namespaceLabels(pod.namespace), trace !== undefined);
+    if (miss) {
+      return trace?.because(NAMESPACE, `namespace ${pod.namespace}: ${miss.reason} (selector ${formatSelector(peer.namespaceSelector)})`) ?? NAMESPACE;
     }
   }
   if (peer.podSelector !== null) {
-    const why = selectorMismatch(peer.podSelector, pod.labels);
-    if (why) {
-      return {
-        matched: false,
-        field: 'podSelector',
-        reason: `pod ${pod.namespace}/${pod.name}: ${why} (selector ${formatSelector(peer.podSelector)})`,
-      };
-    }
+    const miss = selectorMiss(peer.podSelector, pod.labels, trace !== undefined);
+    if (miss) return trace?.because(POD, `pod ${pod.namespace}/${pod.name}: ${miss.reason} (selector ${formatSelector(peer.podSelector)})`) ?? POD;
   }
-  return MATCHED;
+  return undefined;
+}
+
+/** peerMiss as a predicate, for the compiler and lint. */
+export function peerMatches(state: ClusterState, policy: NetworkPolicy, peer: Peer, other: Endpoint): boolean {
+  return peerMiss(state, policy, peer, other) === undefined;
 }

@@ -6,55 +6,48 @@
 // (ICMP, ...) matches no port entry: only a rule without ports allows it.
 import type { Pod, PolicyPort } from '../model/types.ts';
 import { podKey } from '../model/types.ts';
+import { Stage, type Miss, type Tracer } from './tracer.ts';
 
-export interface PortCheck {
-  readonly matched: boolean;
-  readonly field?: string;
-  readonly reason?: string;
-}
-
-const MATCHED: PortCheck = { matched: true };
+const PROTOCOL: Miss = { stage: Stage.Protocol, field: 'protocol' };
+const PORT: Miss = { stage: Stage.Port, field: 'port' };
+const END_PORT: Miss = { stage: Stage.Port, field: 'endPort' };
 
 /** The number a named port has on a pod for a protocol, if any. */
 export function resolveNamedPort(pod: Pod, name: string, protocol: string): number | undefined {
   return pod.ports.find((p) => p.name === name && p.protocol === protocol)?.port;
 }
 
-export function portMatches(rp: PolicyPort, protocol: string, port: number | undefined, dstPod: Pod | undefined): boolean {
-  if (rp.protocol !== protocol) return false;
-  if (rp.port === undefined) return true;
-  if (port === undefined) return false;
-  if (typeof rp.port === 'number') return rp.endPort === undefined ? port === rp.port : port >= rp.port && port <= rp.endPort;
-  return dstPod !== undefined && resolveNamedPort(dstPod, rp.port, protocol) === port;
+/** Why a port name resolves to no port of the pod for the protocol, in words. */
+function unresolved(pod: Pod, name: string, protocol: string): string {
+  const other = pod.ports.find((p) => p.name === name);
+  const hint = other ? ` (it is ${other.protocol} ${other.port} there)` : '';
+  return `port name ${name} is not a ${protocol} port of pod ${podKey(pod)}${hint}`;
 }
 
-/** The same decision as portMatches, with the field and reason of a failure. */
-export function checkPort(rp: PolicyPort, protocol: string, port: number | undefined, dstPod: Pod | undefined): PortCheck {
+/** Whether a flow's protocol and port are the entry's: undefined when they are, else the miss. */
+export function portMiss(rp: PolicyPort, protocol: string, port: number | undefined, dstPod: Pod | undefined, trace?: Tracer): Miss | undefined {
   if (rp.protocol !== protocol) {
     const defaulted = rp.protocolDefaulted ? ' (protocol not set, so it defaulted to TCP)' : '';
-    return { matched: false, field: 'protocol', reason: `rule allows ${rp.protocol}${defaulted}, flow is ${protocol}` };
+    return trace?.because(PROTOCOL, `rule allows ${rp.protocol}${defaulted}, flow is ${protocol}`) ?? PROTOCOL;
   }
-  if (rp.port === undefined) return MATCHED;
-  if (port === undefined) return { matched: false, field: 'port', reason: `rule names a port, the ${protocol} flow has none` };
+  if (rp.port === undefined) return undefined;
+  if (port === undefined) return trace?.because(PORT, `rule names a port, the ${protocol} flow has none`) ?? PORT;
   if (typeof rp.port === 'number') {
     if (rp.endPort !== undefined) {
-      return port >= rp.port && port <= rp.endPort
-        ? MATCHED
-        : { matched: false, field: 'endPort', reason: `port ${port} is outside ${rp.port}-${rp.endPort}` };
+      if (port >= rp.port && port <= rp.endPort) return undefined;
+      return trace?.because(END_PORT, `port ${port} is outside ${rp.port}-${rp.endPort}`) ?? END_PORT;
     }
-    return port === rp.port ? MATCHED : { matched: false, field: 'port', reason: `rule allows port ${rp.port}, flow is to ${port}` };
+    return port === rp.port ? undefined : trace?.because(PORT, `rule allows port ${rp.port}, flow is to ${port}`) ?? PORT;
   }
   const name = rp.port;
-  if (!dstPod) {
-    return { matched: false, field: 'port', reason: `named port ${name} only matches pods; the destination is not a known pod` };
-  }
+  if (!dstPod) return trace?.because(PORT, `named port ${name} only matches pods; the destination is not a known pod`) ?? PORT;
   const resolved = resolveNamedPort(dstPod, name, protocol);
-  if (resolved === undefined) {
-    const other = dstPod.ports.find((p) => p.name === name);
-    const hint = other ? ` (it is ${other.protocol} ${other.port} there)` : '';
-    return { matched: false, field: 'port', reason: `port name ${name} is not a ${protocol} port of pod ${podKey(dstPod)}${hint}` };
-  }
-  return resolved === port
-    ? MATCHED
-    : { matched: false, field: 'port', reason: `port ${name} is ${resolved} on pod ${podKey(dstPod)}, flow is to ${port}` };
+  if (resolved === port) return undefined;
+  if (resolved === undefined) return trace?.because(PORT, unresolved(dstPod, name, protocol)) ?? PORT;
+  return trace?.because(PORT, `port ${name} is ${resolved} on pod ${podKey(dstPod)}, flow is to ${port}`) ?? PORT;
+}
+
+/** portMiss as a predicate, for lint. */
+export function portMatches(rp: PolicyPort, protocol: string, port: number | undefined, dstPod: Pod | undefined): boolean {
+  return portMiss(rp, protocol, port, dstPod) === undefined;
 }

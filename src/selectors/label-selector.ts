@@ -10,54 +10,55 @@ export function isEmptySelector(sel: LabelSelector): boolean {
   return Object.keys(sel.matchLabels).length === 0 && sel.matchExpressions.length === 0;
 }
 
-function requirementHolds(req: SelectorRequirement, labels: Labels): boolean {
-  const has = Object.hasOwn(labels, req.key);
+/** The first requirement the labels fail; `reason` says which in words, and is set only when asked for. */
+export interface SelectorMiss {
+  readonly reason?: string;
+}
+
+const MISS: SelectorMiss = Object.freeze({});
+
+/** Whether the labels hold one requirement: undefined when they do, else its miss. */
+function requirementMiss(req: SelectorRequirement, labels: Labels, explain: boolean): SelectorMiss | undefined {
+  const { key, values } = req;
+  const has = Object.hasOwn(labels, key);
   switch (req.operator) {
     case 'In':
-      return has && req.values.includes(labels[req.key] as string);
+      if (has && values.includes(labels[key] as string)) return undefined;
+      if (!explain) return MISS;
+      return { reason: has ? `label ${key}=${labels[key]}, wanted ${key} in (${values.join(',')})` : `label ${key} missing (wanted ${key} in (${values.join(',')}))` };
     case 'NotIn':
-      return !has || !req.values.includes(labels[req.key] as string);
+      if (!has || !values.includes(labels[key] as string)) return undefined;
+      return explain ? { reason: `label ${key}=${labels[key]}, wanted ${key} notin (${values.join(',')})` } : MISS;
     case 'Exists':
-      return has;
+      if (has) return undefined;
+      return explain ? { reason: `label ${key} missing (wanted it to exist)` } : MISS;
     case 'DoesNotExist':
-      return !has;
+      if (!has) return undefined;
+      return explain ? { reason: `label ${key} present (wanted it absent)` } : MISS;
   }
 }
 
+/**
+ * The one selector evaluation: undefined when the labels match; otherwise the
+ * first requirement they fail, with the reason in words only when `explain`
+ * asks for it (matching alone builds no text).
+ */
+export function selectorMiss(sel: LabelSelector, labels: Labels, explain = false): SelectorMiss | undefined {
+  for (const [k, v] of Object.entries(sel.matchLabels)) {
+    if (labels[k] === v && Object.hasOwn(labels, k)) continue;
+    if (!explain) return MISS;
+    return { reason: Object.hasOwn(labels, k) ? `label ${k}=${labels[k]}, wanted ${k}=${v}` : `label ${k} missing (wanted ${k}=${v})` };
+  }
+  for (const req of sel.matchExpressions) {
+    const miss = requirementMiss(req, labels, explain);
+    if (miss) return miss;
+  }
+  return undefined;
+}
+
+/** selectorMiss as a predicate. */
 export function selectorMatches(sel: LabelSelector, labels: Labels): boolean {
-  for (const [k, v] of Object.entries(sel.matchLabels)) {
-    if (labels[k] !== v || !Object.hasOwn(labels, k)) return false;
-  }
-  for (const req of sel.matchExpressions) {
-    if (!requirementHolds(req, labels)) return false;
-  }
-  return true;
-}
-
-/** The first requirement the labels fail, in words; null when the selector matches. */
-export function selectorMismatch(sel: LabelSelector, labels: Labels): string | null {
-  for (const [k, v] of Object.entries(sel.matchLabels)) {
-    if (!Object.hasOwn(labels, k)) return `label ${k} missing (wanted ${k}=${v})`;
-    if (labels[k] !== v) return `label ${k}=${labels[k]}, wanted ${k}=${v}`;
-  }
-  for (const req of sel.matchExpressions) {
-    if (requirementHolds(req, labels)) continue;
-    const has = Object.hasOwn(labels, req.key);
-    const list = req.values.join(',');
-    switch (req.operator) {
-      case 'In':
-        return has
-          ? `label ${req.key}=${labels[req.key]}, wanted ${req.key} in (${list})`
-          : `label ${req.key} missing (wanted ${req.key} in (${list}))`;
-      case 'NotIn':
-        return `label ${req.key}=${labels[req.key]}, wanted ${req.key} notin (${list})`;
-      case 'Exists':
-        return `label ${req.key} missing (wanted it to exist)`;
-      case 'DoesNotExist':
-        return `label ${req.key} present (wanted it absent)`;
-    }
-  }
-  return null;
+  return selectorMiss(sel, labels) === undefined;
 }
 
 /** kubectl-style text for a selector, e.g. "app=db,tier in (a,b)"; "{}" when empty. */

@@ -3,7 +3,7 @@
 // namespaceSelector.
 import { describe, expect, it } from 'vitest';
 import type { LabelSelector, Labels } from '../../src/model/types.ts';
-import { formatSelector, isEmptySelector, selectorMatches, selectorMismatch } from '../../src/selectors/label-selector.ts';
+import { formatSelector, isEmptySelector, selectorMatches, selectorMiss } from '../../src/selectors/label-selector.ts';
 import {
   ALL, DoesNotExist, Exists, expr, In, NotIn, ns, nsPeer, pod, podPeer, policy, rule, sel, world,
 } from '../generators/cluster-builders.ts';
@@ -51,11 +51,30 @@ describe('selectorMatches', () => {
   });
 });
 
-describe('selectorMismatch agrees with selectorMatches', () => {
+describe('selectorMiss: undefined on a match, a reason only when asked for', () => {
   it.each(rows)('$name', ({ selector, labels, matches }) => {
-    const why = selectorMismatch(selector, labels);
-    if (matches) expect(why).toBeNull();
-    else expect(why).toEqual(expect.stringContaining('label '));
+    const quiet = selectorMiss(selector, labels);
+    const explained = selectorMiss(selector, labels, true);
+    if (matches) {
+      expect(quiet).toBeUndefined();
+      expect(explained).toBeUndefined();
+    } else {
+      expect(quiet).toEqual({});
+      expect(explained?.reason).toEqual(expect.stringContaining('label '));
+    }
+  });
+
+  it.each<{ selector: LabelSelector; labels: Labels; reason: string }>([
+    { selector: sel({ app: 'web' }), labels: { tier: 'web' }, reason: 'label app missing (wanted app=web)' },
+    { selector: sel({ app: 'web' }), labels: { app: 'db' }, reason: 'label app=db, wanted app=web' },
+    { selector: expr(In('env', 'a', 'b')), labels: {}, reason: 'label env missing (wanted env in (a,b))' },
+    { selector: expr(In('env', 'a', 'b')), labels: { env: 'c' }, reason: 'label env=c, wanted env in (a,b)' },
+    { selector: expr(NotIn('env', 'a', 'b')), labels: { env: 'a' }, reason: 'label env=a, wanted env notin (a,b)' },
+    { selector: expr(Exists('env')), labels: {}, reason: 'label env missing (wanted it to exist)' },
+    { selector: expr(DoesNotExist('env')), labels: { env: '' }, reason: 'label env present (wanted it absent)' },
+    { selector: sel({ app: 'web' }, Exists('env')), labels: { app: 'web' }, reason: 'label env missing (wanted it to exist)' },
+  ])('$reason', ({ selector, labels, reason }) => {
+    expect(selectorMiss(selector, labels, true)).toEqual({ reason });
   });
 });
 
