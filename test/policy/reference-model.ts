@@ -103,6 +103,17 @@ export class ReferenceModel {
     });
   }
 
+  /**
+   * Every rule of every policy isolating the subject in the direction, in
+   * order, with whether its peers and whether its ports admit the flow.
+   */
+  rules(subject: End, other: End, direction: Direction, flow: AddressFlow, dst: End): { policy: string; rule: number; peerOk: boolean; portOk: boolean }[] {
+    if (subject.kind !== 'pod') return [];
+    return this.isolating(subject.pod, direction).flatMap((p) => p[direction].map((r, rule) => ({
+      policy: `${p.namespace}/${p.name}`, rule, peerOk: this.peerOk(p, r.peers, other), portOk: this.portOk(r.ports, flow, dst),
+    })));
+  }
+
   /** Isolated in the direction, and whether some rule of an isolating policy allows. */
   direction(subject: End, other: End, direction: Direction, flow: AddressFlow, dst: End): { isolated: boolean; allowed: boolean } {
     if (subject.kind !== 'pod') return { isolated: false, allowed: true };
