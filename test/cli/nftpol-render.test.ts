@@ -8,7 +8,7 @@ import { runRenderCommand, type RenderCommandOptions } from '../../src/cli/comma
 import { UsageError } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/nftpol-program.ts';
 import { NftError, type NftRunner } from '../../src/dataplane/nft-runner.ts';
-import { GOLDEN_DIR, REPO } from '../golden/scenarios.ts';
+import { GOLDEN_DIR, REPO } from '../nft/golden/scenarios.ts';
 import { describeNft, throwawayNetns } from '../support/root.ts';
 import { fixture } from './helpers.ts';
 

@@ -15,7 +15,7 @@ import { PolicyEngine } from '../../src/policy/engine.ts';
 import { clusterArb } from '../generators/arbitraries.ts';
 import { cport, denyAll, ipBlock, node, pod, podPeer, policy, rule, sel, tcp, udp } from '../generators/cluster-builders.ts';
 import { describeNft, throwawayNetns, type ThrowawayNetns } from '../support/root.ts';
-import { compile, NODE } from './helpers.ts';
+import { compile, NODE } from '../compile/helpers.ts';
 
 const RUNS = Number(process.env.FC_NFT_RUNS ?? 40);
 

@@ -1,6 +1,6 @@
-// Renders of every policies-examples scenario against test/golden/*.nft, byte
+// Renders of every policies-examples scenario against test/nft/golden/*.nft, byte
 // for byte. A difference is a change in what the kernel would enforce: review
-// the golden diff like code, then `UPDATE_GOLDEN=1 npx vitest run test/golden`
+// the golden diff like code, then `UPDATE_GOLDEN=1 npx vitest run test/nft/golden`
 // rewrites the files (see README.md).
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { GOLDEN_DIR, goldenFiles, renderAllScenarios, scenarioNames } from './scenarios.ts';
 
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
-const HINT = 'the render differs from its golden file: review the change, then `UPDATE_GOLDEN=1 npx vitest run test/golden`';
+const HINT = 'the render differs from its golden file: review the change, then `UPDATE_GOLDEN=1 npx vitest run test/nft/golden`';
 
 const renders = await renderAllScenarios();
 
@@ -28,11 +28,11 @@ describe('golden nft scripts of policies-examples', () => {
     if (UPDATE) {
       if (golden !== r.script) {
         writeFileSync(at, r.script);
-        console.warn(`[golden] ${golden === undefined ? 'wrote' : 'updated'} test/golden/${file}`);
+        console.warn(`[golden] ${golden === undefined ? 'wrote' : 'updated'} test/nft/golden/${file}`);
       }
       return;
     }
-    expect(golden, `test/golden/${file} is missing: run UPDATE_GOLDEN=1 npx vitest run test/golden`).toBeDefined();
+    expect(golden, `test/nft/golden/${file} is missing: run UPDATE_GOLDEN=1 npx vitest run test/nft/golden`).toBeDefined();
     expect(r.script, HINT).toBe(golden);
   });
 
@@ -42,11 +42,11 @@ describe('golden nft scripts of policies-examples', () => {
     if (UPDATE) {
       for (const f of stale) {
         rmSync(path.join(GOLDEN_DIR, f));
-        console.warn(`[golden] removed test/golden/${f}`);
+        console.warn(`[golden] removed test/nft/golden/${f}`);
       }
       return;
     }
-    expect(stale, 'stale golden files: run UPDATE_GOLDEN=1 npx vitest run test/golden').toEqual([]);
+    expect(stale, 'stale golden files: run UPDATE_GOLDEN=1 npx vitest run test/nft/golden').toEqual([]);
   });
 
   it('renders the same bytes twice', async () => {

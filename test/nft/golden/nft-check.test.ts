@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeNft, throwawayNetns, type ThrowawayNetns } from '../support/root.ts';
+import { describeNft, throwawayNetns, type ThrowawayNetns } from '../../support/root.ts';
 import { GOLDEN_DIR, goldenFiles } from './scenarios.ts';
 
 const files = goldenFiles();

@@ -6,15 +6,15 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileNode } from '../../src/compile/compile-node.ts';
-import { knownNodes, placePods } from '../../src/sources/placement.ts';
-import { ClusterState } from '../../src/model/cluster-state.ts';
-import { formatProblem } from '../../src/model/problems.ts';
-import { renderReplaceScript } from '../../src/nft/render-table.ts';
-import { PolicyEngine } from '../../src/policy/engine.ts';
-import { assignPodAddresses, loadManifests } from '../../src/sources/load-cluster.ts';
+import { compileNode } from '../../../src/compile/compile-node.ts';
+import { knownNodes, placePods } from '../../../src/sources/placement.ts';
+import { ClusterState } from '../../../src/model/cluster-state.ts';
+import { formatProblem } from '../../../src/model/problems.ts';
+import { renderReplaceScript } from '../../../src/nft/render-table.ts';
+import { PolicyEngine } from '../../../src/policy/engine.ts';
+import { assignPodAddresses, loadManifests } from '../../../src/sources/load-cluster.ts';
 
-export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const EXAMPLES_DIR = path.join(REPO, 'policies-examples');
 export const GOLDEN_DIR = fileURLToPath(new URL('./', import.meta.url));
 /** The nodes pods are spread over when a scenario has no Node objects. */
