@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceProblem } from '../model/problems.ts';
 import { filesUnder, readErrorText } from '../sources/find-files.ts';
+import { decodeText } from '../sources/text-decoding.ts';
 import { mayHoldPolicyTest, parseTestFile, type PolicyTest } from './parse-test-file.ts';
 
 export interface CollectedTests {
@@ -27,13 +28,22 @@ export async function collectPolicyTests(paths: readonly string[], cwd: string):
   const readTests = async (shown: string, abs: string, named: boolean): Promise<number> => {
     if (seen.has(abs)) return 0;
     seen.add(abs);
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = await readFile(abs, 'utf8');
+      bytes = await readFile(abs);
     } catch (err) {
       problems.push({ severity: 'error', file: shown, message: `cannot read: ${readErrorText(err)}` });
       return 0;
     }
+    // Test files are read like manifests: UTF-8, or UTF-16 with a byte-order
+    // mark. One that is neither is an error even in a folder: it may be a
+    // test that would otherwise be skipped without a word.
+    const decoded = decodeText(bytes);
+    if (!decoded.ok) {
+      problems.push({ severity: 'error', file: shown, ...(decoded.line !== undefined && { line: decoded.line }), message: decoded.message });
+      return 0;
+    }
+    const text = decoded.text;
     if (!named && !mayHoldPolicyTest(text)) return 0;
     const parsed = parseTestFile(text, shown, abs);
     problems.push(...parsed.problems);

@@ -3,14 +3,12 @@
 // allowed or denied in it. Validation is strict: an unknown key, a missing
 // port or an `expect` other than allow|deny is an error naming the file,
 // document, case and field (and the line), never a silently skipped case.
-import { LineCounter, parseAllDocuments } from 'yaml';
-import { childField, indexField } from '../sources/field-path.ts';
+import { childField, indexField, parseFieldPath } from '../sources/field-path.ts';
 import { parseProtocol, portNameProblem, portNumberProblem } from '../sources/normalize-ports.ts';
 import type { SourceProblem } from '../model/problems.ts';
 import { describe, isRecord, type RawRecord } from '../sources/raw.ts';
 import type { Protocol } from '../model/types.ts';
-import { yamlMessage } from '../sources/manifest-documents.ts';
-import { fieldLocator } from '../sources/yaml-locator.ts';
+import { readYamlDocuments } from '../sources/yaml-documents.ts';
 
 export const POLICY_TEST_API_VERSION = 'nftpol.dev/v1alpha1';
 export const POLICY_TEST_KIND = 'PolicyTest';
@@ -71,35 +69,31 @@ export function mayHoldPolicyTest(text: string): boolean {
  * show, `path` the absolute one.
  */
 export function parseTestFile(text: string, file: string, path: string): ParsedTestFile {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true });
   const problems: SourceProblem[] = [];
   const tests: PolicyTest[] = [];
   let hasPolicyTest = false;
-  if (!Array.isArray(docs)) return { tests, problems, hasPolicyTest };
-  docs.forEach((doc, document) => {
-    const syntaxErrors = doc.errors;
+  for (const doc of readYamlDocuments(text)) {
+    const document = doc.index;
+    const syntaxErrors = doc.problems.filter((p) => p.severity === 'error');
     if (syntaxErrors.length > 0) {
       // A document that does not parse may or may not be a test; say so only
       // when its text claims to be one, or the whole file would otherwise be lost.
-      const src = text.slice(doc.range[0], doc.range[2]);
-      if (!mayHoldPolicyTest(src)) return;
+      if (!mayHoldPolicyTest(doc.text)) continue;
       hasPolicyTest = true;
       for (const e of syntaxErrors) {
-        const line = e.linePos?.[0].line;
-        problems.push({ severity: 'error', file, document, ...(line !== undefined && { line }), message: `YAML: ${yamlMessage(e.message)}` });
+        problems.push({ severity: 'error', file, document, ...(e.line !== undefined && { line: e.line }), message: e.message.startsWith('YAML: ') ? e.message : `YAML: ${e.message}` });
       }
-      return;
+      continue;
     }
-    const raw: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (!isRecord(raw) || raw.kind !== POLICY_TEST_KIND) return;
+    const raw = doc.value;
+    if (!isRecord(raw) || raw.kind !== POLICY_TEST_KIND) continue;
     hasPolicyTest = true;
-    const lineOf = fieldLocator(doc, lineCounter);
+    const lineOf = (field: string): number | undefined => doc.lineOf(parseFieldPath(field));
     const reader = new TestReader(file, document, lineOf, nameOf(raw.metadata));
     const test = reader.readTest(raw, path);
     problems.push(...reader.problems);
     if (test && reader.problems.length === 0) tests.push(test);
-  });
+  }
   return { tests, problems, hasPolicyTest };
 }
 

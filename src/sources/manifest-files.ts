@@ -8,6 +8,7 @@ import type { RawObject } from './normalize-object.ts';
 import type { SourceProblem } from '../model/problems.ts';
 import { filesUnder, readErrorText } from './find-files.ts';
 import { parseManifestText } from './manifest-documents.ts';
+import { decodeText, decodeTextOrThrow, TextDecodingError } from './text-decoding.ts';
 
 export const STDIN_NAME = '<stdin>';
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
@@ -15,8 +16,8 @@ const MANIFEST_FILE = /\.(ya?ml|json)$/i;
 export interface ReadManifestsOptions {
   /** Directory that relative paths and globs start from; process.cwd() by default. */
   readonly cwd?: string;
-  /** Reads standard input for "-"; tests pass their own. */
-  readonly readStdin?: () => Promise<string>;
+  /** Reads standard input for "-"; tests pass their own (text, or bytes to decode as a file's). */
+  readonly readStdin?: () => Promise<string | Uint8Array>;
 }
 
 export interface ManifestDocuments {
@@ -29,13 +30,20 @@ export async function readManifests(paths: readonly string[], opts: ReadManifest
   const { files, problems } = await expandManifestPaths(paths, opts);
   const documents: RawObject[] = [];
   for (const file of files) {
-    let text: string;
+    let content: string | Uint8Array;
     try {
-      text = file === STDIN_NAME ? await (opts.readStdin ?? readStdin)() : await readFile(path.resolve(opts.cwd ?? '.', file), 'utf8');
+      content = file === STDIN_NAME ? await (opts.readStdin ?? readStdin)() : await readFile(path.resolve(opts.cwd ?? '.', file));
     } catch (err) {
-      problems.push({ severity: 'error', file, message: `cannot read: ${readErrorText(err)}` });
+      if (err instanceof TextDecodingError) problems.push({ severity: 'error', file, ...(err.line !== undefined && { line: err.line }), message: err.message });
+      else problems.push({ severity: 'error', file, message: `cannot read: ${readErrorText(err)}` });
       continue;
     }
+    const decoded = typeof content === 'string' ? { ok: true as const, text: content } : decodeText(content);
+    if (!decoded.ok) {
+      problems.push({ severity: 'error', file, ...(decoded.line !== undefined && { line: decoded.line }), message: decoded.message });
+      continue;
+    }
+    const text = decoded.text;
     const parsed = parseManifestText(text, file);
     documents.push(...parsed.documents);
     problems.push(...parsed.problems);
@@ -82,12 +90,16 @@ export async function expandManifestPaths(paths: readonly string[], opts: ReadMa
   return { files, problems };
 }
 
-/** The whole of a stream (or the string given instead), as UTF-8 text. */
+/**
+ * The whole of a stream (or the string given instead), as text decoded as a
+ * file is (UTF-8, or UTF-16 with a byte-order mark); throws TextDecodingError
+ * when it is not text.
+ */
 export async function readAll(input: NodeJS.ReadableStream | string): Promise<string> {
   if (typeof input === 'string') return input;
   const chunks: Buffer[] = [];
   for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
+  return decodeTextOrThrow(Buffer.concat(chunks));
 }
 
 const readStdin = (): Promise<string> => readAll(process.stdin);
