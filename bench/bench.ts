@@ -1,15 +1,23 @@
 // What a benchmark is, and small helpers for measuring and printing figures.
 
 export { prng } from '../test/generators/prng.ts';
+
+export interface BenchOptions {
+  /** A git revision to measure side by side with this tree (`--baseline REV`), for benches that can. */
+  readonly baseline?: string;
+}
+
 export interface Bench {
   /** Short name, used on the command line: `node bench/run.ts <name>`. */
   readonly name: string;
   readonly description: string;
+  /** Whether it honours `--baseline REV`. */
+  readonly baseline?: boolean;
   /**
    * Runs the benchmark, reporting each figure as one line (a bench may also
    * print for itself). May be async; whatever it returns is ignored.
    */
-  run(report: (line: string) => void): unknown;
+  run(report: (line: string) => void, options: BenchOptions): unknown;
 }
 
 /** Milliseconds taken by fn, and its result. */
