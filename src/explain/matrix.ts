@@ -54,10 +54,43 @@ function probesTo(dst: Pod, port: MatrixPort | null): Probe[] | undefined {
   return [{ protocol: port.protocol, ...(port.port !== null && { port: port.port }) }];
 }
 
-export function computeMatrix(state: ClusterState, port: MatrixPort | null, namespace: string | null): MatrixResult {
-  const pods = [...state.participatingPods()]
+/**
+ * Past this many cells a matrix is refused: n² verdicts grow past what a
+ * screen, a CI log or a minute of CPU holds (250,000 cells = 500 pods, a few
+ * seconds); 112,000 pods would be 12.5 billion cells.
+ */
+export const MAX_MATRIX_CELLS = 250_000;
+
+/** The pods and workloads a matrix has rows and columns for, in its order. */
+export function matrixPods(state: ClusterState, namespace: string | null): Pod[] {
+  return [...state.participatingPods()]
     .filter((p) => namespace === null || p.namespace === namespace)
     .sort(byNamespaceAndName);
+}
+
+/**
+ * Why a matrix of these pods is too large, with how to narrow it; undefined
+ * when it is not. `namespace` is the one it was already narrowed to, if any.
+ */
+export function matrixTooLarge(pods: readonly Pod[], namespace: string | null, maxCells = MAX_MATRIX_CELLS): string | undefined {
+  const cells = pods.length * pods.length;
+  if (cells <= maxCells) return undefined;
+  const fmt = (n: number): string => n.toLocaleString('en-US');
+  const fits = Math.floor(Math.sqrt(maxCells));
+  const head = `a matrix of ${fmt(pods.length)} pods and workloads has ${fmt(cells)} cells, more than the ${fmt(maxCells)} it is limited to`;
+  const onePod = 'policy-explain pod NAMESPACE/NAME says who may reach one pod and whom it may reach';
+  if (namespace !== null) return `${head} (namespace ${namespace}); ${onePod}, and policy-explain flow --from --to answers for one pair`;
+  const sizes = new Map<string, number>();
+  for (const p of pods) sizes.set(p.namespace, (sizes.get(p.namespace) ?? 0) + 1);
+  const ranked = [...sizes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const shown = ranked.slice(0, 5).map(([ns, n]) => `${ns} (${fmt(n)})`).join(', ');
+  const fitting = ranked.filter(([, n]) => n <= fits).length;
+  return `${head}. Narrow it to one namespace with -n NAMESPACE (${fmt(fitting)} of ${fmt(ranked.length)} namespaces have at most ${fmt(fits)} and fit; ` +
+    `the largest: ${shown}${ranked.length > 5 ? ', …' : ''}), or ${onePod}`;
+}
+
+export function computeMatrix(state: ClusterState, port: MatrixPort | null, namespace: string | null): MatrixResult {
+  const pods = matrixPods(state, namespace);
   const engine = new PolicyEngine(state);
   const cells = pods.map((from, i) => pods.map((to, j): MatrixCell => {
     if (i === j) return 'self';
