@@ -1,7 +1,10 @@
 // Kernel object names: derived from what they stand for, never from the sync
 // that made them, so deltas can address them and `nft list` reads like the
-// YAML. nft accepts "/", "-" and "." inside names; names are capped at 255
-// bytes, so very long Kubernetes names are shortened with a hash.
+// YAML. Names here are plain text: the renderer writes each one through
+// nftName (src/nft/syntax.ts), which escapes anything nft would not read as
+// one name token, so a hostile policy or namespace name cannot inject syntax.
+// Very long Kubernetes names are shortened here with a hash, so that a valid
+// Kubernetes name stays readable (nft takes at most 255 bytes).
 import { createHash } from 'node:crypto';
 import type { Direction } from '../model/types.ts';
 

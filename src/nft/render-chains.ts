@@ -5,7 +5,7 @@ import { familyOf, type IPFamily } from '../model/addresses.ts';
 import type { Direction } from '../model/types.ts';
 import type { AllowRule, LocalPod, PolicyChain } from '../compile/ir.ts';
 import { dispatchMapName } from './render-sets.ts';
-import { comment, ipKeyword } from './syntax.ts';
+import { comment, ipKeyword, nftName } from './syntax.ts';
 
 const I = '\t\t';
 
@@ -20,18 +20,18 @@ const podSide = (d: Direction): string => (d === 'ingress' ? 'daddr' : 'saddr');
  */
 export function renderAllowRule(rule: AllowRule, direction: Direction): string {
   const parts: string[] = [];
-  if (rule.peer.kind === 'set') parts.push(`${ipKeyword(rule.peer.family)} ${peerSide(direction)} @${rule.peer.set}`);
+  if (rule.peer.kind === 'set') parts.push(`${ipKeyword(rule.peer.family)} ${peerSide(direction)} @${nftName(rule.peer.set)}`);
   const p = rule.port;
   if (p.kind === 'protocol') parts.push(`meta l4proto ${p.protocol.toLowerCase()}`);
   if (p.kind === 'range') parts.push(`meta l4proto ${p.protocol.toLowerCase()} th dport ${p.from === p.to ? p.from : `${p.from}-${p.to}`}`);
   // Named ports match the destination address, protocol and port together.
-  if (p.kind === 'named') parts.push(`${ipKeyword(p.family)} daddr . meta l4proto . th dport @${p.set}`);
+  if (p.kind === 'named') parts.push(`${ipKeyword(p.family)} daddr . meta l4proto . th dport @${nftName(p.set)}`);
   parts.push('counter accept', comment(rule.comment));
   return parts.join(' ');
 }
 
 export function renderPolicyChain(chain: PolicyChain): string[] {
-  return [`\tchain ${chain.name} {`, ...chain.rules.map((r) => `${I}${renderAllowRule(r, chain.direction)}`), '\t}'];
+  return [`\tchain ${nftName(chain.name)} {`, ...chain.rules.map((r) => `${I}${renderAllowRule(r, chain.direction)}`), '\t}'];
 }
 
 /**
@@ -45,8 +45,8 @@ export function renderPodChain(pod: LocalPod, direction: Direction): string[] {
   const d = pod[direction];
   if (!d.isolated) return [];
   const self = pod.ips.map((ip) => `${I}${ipKeyword(familyOf(ip))} ${peerSide(direction)} ${ip} accept ${comment(`${pod.pod} ${direction === 'ingress' ? 'from' : 'to'} itself`)}`);
-  const jumps = d.policyChains.map((c) => `${I}jump ${c}`);
-  return [`\tchain ${d.chain} {`, ...self, ...jumps, `${I}counter drop ${comment(`${direction} denied ${pod.pod}`)}`, '\t}'];
+  const jumps = d.policyChains.map((c) => `${I}jump ${nftName(c)}`);
+  return [`\tchain ${nftName(d.chain)} {`, ...self, ...jumps, `${I}counter drop ${comment(`${direction} denied ${pod.pod}`)}`, '\t}'];
 }
 
 export interface BaseChainOptions {

@@ -9,7 +9,7 @@ import type { IPFamily } from '../model/addresses.ts';
 import { cidrFamily, familyOf } from '../model/addresses.ts';
 import type { Direction } from '../model/types.ts';
 import type { AddressPort, LocalPod, NamedSet } from '../compile/ir.ts';
-import { addrType, comment, elementsClause } from './syntax.ts';
+import { addrType, comment, elementsClause, nftName } from './syntax.ts';
 
 const I = '\t\t';
 
@@ -24,7 +24,7 @@ export function setType(set: NamedSet): string {
 
 export function renderSet(set: NamedSet): string[] {
   const flags = set.type === 'prefix' ? [`${I}flags interval`] : [];
-  return [`\tset ${set.name} {`, `${I}type ${setType(set)}`, ...flags, `${I}${comment(set.comment)}`, ...elementsClause(setElements(set), I), '\t}'];
+  return [`\tset ${nftName(set.name)} {`, `${I}type ${setType(set)}`, ...flags, `${I}${comment(set.comment)}`, ...elementsClause(setElements(set), I), '\t}'];
 }
 
 /** The set of the node's pod CIDRs per family, for failing closed on unknown local addresses. */
@@ -46,7 +46,7 @@ export function dispatchElements(pods: readonly LocalPod[], direction: Direction
   const verdicts = new Map<string, string>();
   for (const pod of pods) {
     const d = pod[direction];
-    const verdict = d.isolated ? `jump ${d.chain}` : 'accept';
+    const verdict = d.isolated ? `jump ${nftName(d.chain)}` : 'accept';
     for (const ip of pod.ips) {
       if (familyOf(ip) !== family) continue;
       const before = verdicts.get(ip);

@@ -5,6 +5,7 @@ import { cidrFamily } from '../model/addresses.ts';
 import { nodeFamilies, type NodeIR } from '../compile/ir.ts';
 import { renderBaseChain, renderPodChain, renderPolicyChain } from './render-chains.ts';
 import { renderDispatchMap, renderPodCidrSet, renderSet } from './render-sets.ts';
+import { comment } from './syntax.ts';
 
 export interface TableName {
   /** nftables family: always inet, so one table covers IPv4 and IPv6. */
@@ -18,7 +19,7 @@ export const DEFAULT_TABLE: TableName = { family: 'inet', name: 'nftpol' };
 export function renderTableBody(ir: NodeIR, table: TableName = DEFAULT_TABLE): string {
   const families = nodeFamilies(ir);
   const podCidrFamilies = families.filter((f) => ir.podCidrs.some((c) => cidrFamily(c) === f));
-  const lines: string[] = [`table ${table.family} ${table.name} {`, `\tcomment "nftpol: NetworkPolicy for node ${ir.node}"`];
+  const lines: string[] = [`table ${table.family} ${table.name} {`, `\t${comment(`nftpol: NetworkPolicy for node ${ir.node}`)}`];
   for (const f of podCidrFamilies) lines.push(...renderPodCidrSet(f, ir.podCidrs));
   for (const set of ir.sets) lines.push(...renderSet(set));
   for (const chain of ir.policyChains) lines.push(...renderPolicyChain(chain));
