@@ -6,6 +6,8 @@ import type { ClusterObjects } from '../model/types.ts';
 import { checkEgressWithoutDns } from './checks/egress-without-dns.ts';
 import { checkExceptOutsideCidr } from './checks/except-outside-cidr.ts';
 import { checkIpBlockOverlapsPods } from './checks/ipblock-overlaps-pods.ts';
+import { checkNamedPortIpBlockPeers } from './checks/named-port-ipblock-peers.ts';
+import { checkNamedPortNotDeclared } from './checks/named-port-not-declared.ts';
 import { checkNamedPortProtocol } from './checks/named-port-protocol.ts';
 import { checkNamespaceAndPodPeers } from './checks/namespace-and-pod-peers.ts';
 import { checkNamespaceNotIsolated } from './checks/namespace-not-isolated.ts';
@@ -24,6 +26,8 @@ const CHECKS: readonly Check[] = [
   checkSelectsNothing,
   checkNamespaceAndPodPeers,
   checkNamedPortProtocol,
+  checkNamedPortNotDeclared,
+  checkNamedPortIpBlockPeers,
   checkEgressWithoutDns,
   checkExceptOutsideCidr,
   checkIpBlockOverlapsPods,
@@ -37,6 +41,8 @@ export const LINT_CHECK_IDS: readonly string[] = [
   'separate-namespace-and-pod-peers',
   'combined-namespace-and-pod-peer',
   'named-port-protocol',
+  'named-port-not-declared',
+  'named-port-ipblock-peers',
   'egress-without-dns',
   'except-outside-cidr',
   'ipblock-overlaps-pods',

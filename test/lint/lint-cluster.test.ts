@@ -24,6 +24,14 @@ const FIXTURES: Readonly<Record<string, Partial<ClusterObjects>>> = {
     pods: [pod('kube-system/coredns', { 'k8s-app': 'kube-dns' }, { ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] })],
     policies: [policy('kube-system/dns-in', sel({ 'k8s-app': 'kube-dns' }), { ingress: [rule([], [port('dns')])] })],
   },
+  'named-port-not-declared': {
+    namespaces: [ns('shop')],
+    pods: [pod('shop/web', { app: 'web' }, { ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] })],
+    policies: [policy('shop/web-in', sel({ app: 'web' }), { ingress: [rule([], [port('htpp')])] })],
+  },
+  'named-port-ipblock-peers': {
+    policies: [policy('shop/out', sel(), { egress: [rule([ipBlock('203.0.113.0/24')], [port('https')])] })],
+  },
   'egress-without-dns': {
     namespaces: [ns('shop')], pods: [pod('shop/web', { app: 'web' })], policies: [policy('shop/deny-out', sel(), { policyTypes: ['Egress'] })],
   },
