@@ -29,8 +29,32 @@ export const EXIT = {
 /** A mistake in what the user gave us: printed as one line, exit 2, never a stack. */
 export class UsageError extends Error {}
 
+/**
+ * A process stream that goes quiet once its reader is gone: `policy-explain
+ * ... | head` closes the pipe, and the next write fails with EPIPE (Node
+ * ignores SIGPIPE, so the process is not killed the Unix way). Without a
+ * listener that error would end the process with a stack trace. Instead the
+ * rest of the output is dropped and the command ends with its own exit code
+ * (so `nftpol test | head` under pipefail still fails when a case failed).
+ */
+function closable(stream: NodeJS.WriteStream): OutputStream {
+  let closed = false;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    // Any write error means nothing more can be written there; only EPIPE is
+    // the reader leaving, which is no one's mistake and needs no word.
+    closed = true;
+    if (err.code !== 'EPIPE' && stream !== process.stderr) process.stderr.write(`error: cannot write output: ${err.message}\n`);
+  });
+  return {
+    write: (chunk: string) => (closed ? false : stream.write(chunk)),
+    get isTTY() {
+      return stream.isTTY;
+    },
+  };
+}
+
 export function processIO(): CliIO {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
+  return { stdout: closable(process.stdout), stderr: closable(process.stderr), stdin: process.stdin };
 }
 
 // Reading stdin is the sources' job; the CLI hands them its (injectable) stream.

@@ -1,6 +1,7 @@
 // The installed entry point end to end: build, then spawn ./bin/policy-explain
 // (bin/launch.js -> dist/cli/policy-explain-main.js) as a user would.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,17 @@ import { fixture, SHOP } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = `${ROOT}bin/policy-explain`;
+const NFTPOL = `${ROOT}bin/nftpol`;
+
+/** Runs a built program whose reader has gone before it writes: `... | head` that already closed. */
+async function runWithStdoutClosed(bin: string, args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(bin, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stderr };
+}
 
 function run(args: readonly string[], input?: string): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(BIN, args, { cwd: ROOT, encoding: 'utf8', input: input ?? '' });
@@ -41,5 +53,23 @@ describe('bin/policy-explain', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('spec.egress[0].to[0].ipBlock.cidr: "10.0.0.0/33" is not a valid CIDR');
     expect(run(['-f', fixture('typo'), 'lint', '--strict']).status).toBe(1);
+  });
+});
+
+describe('stdout closed early (piped into head)', () => {
+  it.each([
+    ['policy-explain matrix', BIN, ['-f', SHOP, 'matrix', '--port', '8080'], 0],
+    ['policy-explain --help', BIN, ['--help'], 0],
+    ['nftpol test', NFTPOL, ['test', 'policies-examples'], 0],
+  ])('%s exits quietly with its own exit code', async (_name, bin, args, code) => {
+    const r = await runWithStdoutClosed(bin, args);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(code);
+  });
+
+  it('keeps a failing exit code (pipefail still sees the failure)', async () => {
+    const r = await runWithStdoutClosed(BIN, ['-f', fixture('typo'), 'lint', '--strict']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
   });
 });
