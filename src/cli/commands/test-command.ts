@@ -4,17 +4,18 @@
 // file that does not validate, manifests with errors, an endpoint or port that
 // names nothing, a folder without tests, an unavailable dataplane: the kernel one
 // without root or its tools).
-import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { collectPolicyTests } from '../../policytest/collect-tests.ts';
 import { chooseVerdictSource, VerdictSourceUnavailableError, type VerdictSource, type VerdictSources } from '../../policytest/verdict-source.ts';
 import { TestWorldLoader } from '../../policytest/load-test-world.ts';
-import { renderJsonReport } from '../../policytest/report-json.ts';
+import { JsonReportWriter, renderJsonReport } from '../../policytest/report-json.ts';
 import { renderJunitReport } from '../../policytest/report-junit.ts';
 import { renderTextReport } from '../../policytest/report-text.ts';
-import { runPolicyTests } from '../../policytest/run-tests.ts';
+import { runPolicyTests, type CaseResult } from '../../policytest/run-tests.ts';
 import { styleFor } from '../../explain/style.ts';
 import { printProblems } from '../input.ts';
 import { EXIT, type CliIO } from '../io.ts';
@@ -42,6 +43,21 @@ export function registerTestCommand(program: Command, ctx: CommandContext): Comm
     });
 }
 
+/** Why a file cannot be written there, when that can be told without writing it. */
+async function unwritable(file: string): Promise<string | undefined> {
+  try {
+    if ((await stat(file)).isDirectory()) return 'it is a directory';
+  } catch {
+    // Absent: the directory decides.
+  }
+  try {
+    await access(path.dirname(file), constants.W_OK);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
 export async function runTestCommand(
   paths: readonly string[], opts: TestCommandOptions, io: CliIO, cwd: string, sources: VerdictSources,
 ): Promise<number> {
@@ -54,10 +70,20 @@ export async function runTestCommand(
     io.stderr.write(`error: ${err.message}\n`);
     return EXIT.badInput;
   }
+  // A JUnit path that cannot be written is found before the run, not after
+  // minutes of kernel probes; the write below is still what decides.
+  const junitProblem = opts.junit === undefined ? undefined : await unwritable(path.resolve(cwd, opts.junit));
+  if (opts.junit !== undefined && junitProblem !== undefined) {
+    io.stderr.write(`error: cannot write the JUnit report ${opts.junit}: ${junitProblem}\n`);
+    return EXIT.badInput;
+  }
   const collected = await collectPolicyTests(paths, cwd);
+  // JSON is written as the run goes, so memory stays flat however many cases
+  // it has; with --junit every case is kept for the XML, and written at the end.
+  const stream = opts.output === 'json' && opts.junit === undefined ? new JsonReportWriter(io.stdout, verdicts.name) : undefined;
   let outcome;
   try {
-    outcome = await runPolicyTests(collected, { verdicts, loader: new TestWorldLoader({ cwd }) });
+    outcome = await runPolicyTests(collected, { verdicts, loader: new TestWorldLoader({ cwd }), ...(stream && { onCase: (c: CaseResult) => stream.add(c) }) });
   } catch (err) {
     // The kernel dataplane finds out only when it starts: not root, nft or ip missing...
     if (!(err instanceof VerdictSourceUnavailableError)) throw err;
@@ -72,7 +98,9 @@ export async function runTestCommand(
   }
   const { run } = outcome;
   printProblems(run.problems, io, verbose);
-  io.stdout.write(opts.output === 'json' ? renderJsonReport(run) : renderTextReport(run, { verbose, style: styleFor(io.stdout) }));
+  // The JUnit file first: when it cannot be written the command fails as bad
+  // input, and bad input prints nothing on stdout (a CI step must not read a
+  // report whose run "failed" for another reason).
   if (opts.junit !== undefined) {
     try {
       // Relative to where the command runs, like the test paths.
@@ -82,5 +110,7 @@ export async function runTestCommand(
       return EXIT.badInput;
     }
   }
+  if (stream) await stream.end(run.summary);
+  else io.stdout.write(opts.output === 'json' ? renderJsonReport(run) : renderTextReport(run, { verbose, style: styleFor(io.stdout) }));
   return run.summary.failed > 0 ? EXIT.failure : EXIT.ok;
 }
