@@ -1,6 +1,7 @@
 // Many decoded objects -> ClusterObjects: normalize each, then settle what
 // only the whole set can tell.
-//  - Duplicates of one kind: the first definition wins. A Pod and a workload
+//  - Duplicates of one kind are an error that names both places (the input
+//    is refused; the first definition is what is assembled). A Pod and a workload
 //    (or two workloads of different kinds) may share a namespace/name, as in
 //    a cluster: both stay, the Pod (else the first) keeps the key
 //    "namespace/name", the others are keyed by kind too ("deploy/shop/api"),
@@ -107,7 +108,7 @@ function dropDuplicates(all: readonly Located[], problems: SourceProblem[]): Loc
       return true;
     }
     const p = new ProblemList(contextOf(l));
-    p.error(undefined, `duplicate ${kindOf(first.object)}: first defined at ${formatSourceRef(first.source)}; this one is ignored`);
+    p.error(undefined, `duplicate ${kindOf(first.object)}: also defined at ${formatSourceRef(first.source)}${first.line === undefined ? '' : ` (line ${first.line})`}; an object may be defined once, so the input is refused`);
     problems.push(...atLine(l, p.items));
     return false;
   });

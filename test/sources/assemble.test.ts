@@ -38,7 +38,7 @@ describe('assembleCluster', () => {
     ));
     expect(objects.pods.map((p) => [p.kind, p.labels])).toEqual([['Pod', { v: '1' }]]);
     expect(problems.filter((p) => p.severity !== 'debug').map((p) => [p.severity, p.kind, p.document, p.message])).toEqual([
-      ['error', 'Pod', 1, 'duplicate Pod: first defined at f.yaml doc 0; this one is ignored'],
+      ['error', 'Pod', 1, 'duplicate Pod: also defined at f.yaml doc 0; an object may be defined once, so the input is refused'],
     ]);
   });
 
