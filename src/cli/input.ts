@@ -3,9 +3,14 @@
 // --context). Produces the ClusterState; prints source problems to stderr
 // (errors and warnings; debug notes only with -v) and refuses to go on when
 // any is an error, so every command explains only input it fully understood.
+//
+// -n/--namespace works as in kubectl: names without a namespace are in it,
+// and so are manifests without metadata.namespace (kubectl apply -n). Without
+// -n, live mode uses the kubeconfig context's namespace, manifests "default".
 import type { Command } from 'commander';
 import { placePods } from '../sources/placement.ts';
-import { loadFromCluster } from '../k8s/live-objects.ts';
+import { loadFromCluster, NoKubeconfigError } from '../k8s/live-objects.ts';
+import { DEFAULT_NAMESPACE } from '../policy/find-pod.ts';
 import { ClusterState } from '../model/cluster-state.ts';
 import { formatProblem, type SourceProblem } from '../model/problems.ts';
 import type { ClusterObjects } from '../model/types.ts';
@@ -17,6 +22,8 @@ export interface InputOptions {
   readonly filename?: readonly string[];
   readonly kubeconfig?: string;
   readonly context?: string;
+  /** -n: the namespace of names and manifests without one. */
+  readonly namespace?: string;
   readonly verbose?: boolean;
 }
 
@@ -25,6 +32,8 @@ export interface LoadedInput {
   readonly objects: ClusterObjects;
   readonly state: ClusterState;
   readonly problems: readonly SourceProblem[];
+  /** Where names without a namespace are: -n, else the kubeconfig context's (live mode), else "default". */
+  readonly namespace: string;
 }
 
 /** Bad input found by the sources; the problems were already printed. */
@@ -47,6 +56,7 @@ export function addInputOptions(cmd: Command): Command {
     .option('-f, --filename <path>', 'manifest file, folder or glob; "-" reads stdin (repeatable)', collect, [])
     .option('--kubeconfig <file>', 'live mode: kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'live mode: kubeconfig context to use')
+    .option('-n, --namespace <namespace>', 'as kubectl -n: the namespace of names and manifests without one (default: the live context\'s, else "default"); matrix and lint show only it')
     .option('-v, --verbose', 'also print debug notes about the input');
 }
 
@@ -60,23 +70,49 @@ export function printProblems(problems: readonly SourceProblem[], io: CliIO, ver
   }
 }
 
-async function loadObjects(opts: InputOptions, io: CliIO): Promise<{ mode: LoadedInput['mode']; objects: ClusterObjects; problems: readonly SourceProblem[] }> {
+/** RFC 1123 label, as the API server requires of a namespace name. */
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function checkNamespace(namespace: string | undefined): void {
+  if (namespace !== undefined && !NAMESPACE_NAME.test(namespace)) {
+    throw new UsageError(`-n ${JSON.stringify(namespace)} is not a namespace name (lower-case letters, digits and "-", at most 63, starting and ending with a letter or digit)`);
+  }
+}
+
+interface Loaded {
+  readonly mode: LoadedInput['mode'];
+  readonly objects: ClusterObjects;
+  readonly problems: readonly SourceProblem[];
+  readonly namespace: string;
+}
+
+async function loadObjects(opts: InputOptions, io: CliIO): Promise<Loaded> {
   const files = opts.filename ?? [];
+  checkNamespace(opts.namespace);
   if (files.length > 0) {
     if (opts.kubeconfig !== undefined || opts.context !== undefined) {
       throw new UsageError('-f/--filename reads manifests; --kubeconfig and --context are for live mode: use one or the other');
     }
-    const loaded = await loadManifests(files, { readStdin: () => readAll(io.stdin) });
+    const loaded = await loadManifests(files, {
+      readStdin: () => readAll(io.stdin),
+      ...(opts.namespace !== undefined && { defaultNamespace: opts.namespace }),
+    });
     // Pods without spec.nodeName are spread over the known nodes before they get
     // addresses (from their node's pod CIDR), the same way `nftpol test` and the
     // kernel dataplane place them.
-    return { mode: 'manifests', objects: assignPodAddresses(placePods(loaded.objects)), problems: loaded.problems };
+    const objects = assignPodAddresses(placePods(loaded.objects));
+    return { mode: 'manifests', objects, problems: loaded.problems, namespace: opts.namespace ?? DEFAULT_NAMESPACE };
   }
-  const live = await loadFromCluster({
-    ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
-    ...(opts.context !== undefined && { context: opts.context }),
-  });
-  return { mode: 'cluster', objects: live.objects, problems: live.problems };
+  try {
+    const live = await loadFromCluster({
+      ...(opts.kubeconfig !== undefined && { kubeconfig: opts.kubeconfig }),
+      ...(opts.context !== undefined && { context: opts.context }),
+    });
+    return { mode: 'cluster', objects: live.objects, problems: live.problems, namespace: opts.namespace ?? live.namespace ?? DEFAULT_NAMESPACE };
+  } catch (err) {
+    if (err instanceof NoKubeconfigError) throw new UsageError(`no input: give -f, or a kubeconfig with --kubeconfig/--context (found none: ${err.message})`);
+    throw err;
+  }
 }
 
 /**
@@ -84,8 +120,8 @@ async function loadObjects(opts: InputOptions, io: CliIO): Promise<{ mode: Loade
  * state; throws InputProblemsError (exit 2) when any problem is an error.
  */
 export async function loadInput(opts: InputOptions, io: CliIO): Promise<LoadedInput> {
-  const { mode, objects, problems } = await loadObjects(opts, io);
+  const { mode, objects, problems, namespace } = await loadObjects(opts, io);
   printProblems(problems, io, opts.verbose === true);
   if (problems.some((p) => p.severity === 'error')) throw new InputProblemsError(problems);
-  return { mode, objects, state: new ClusterState(objects), problems };
+  return { mode, objects, state: new ClusterState(objects), problems, namespace };
 }

@@ -2,7 +2,6 @@
 // arguments (without the node and script names), runs the subcommand and
 // returns the exit code, writing only to io. Tests call it in-process;
 // nftpol-main.ts calls it with the process streams.
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerRenderCommand } from './commands/render-command.ts';
 import { createKernelVerdictSource } from '../policytest/kernel-verdicts.ts';
@@ -10,6 +9,7 @@ import { modelVerdicts, type VerdictSources } from '../policytest/verdict-source
 import { registerTestCommand } from './commands/test-command.ts';
 import { EXIT, type CliIO } from './io.ts';
 import { reportCliError } from './report-error.ts';
+import { packageVersion } from './version.ts';
 
 export interface MainOptions {
   /** Directory that relative paths start from; process.cwd() by default. */
@@ -19,16 +19,6 @@ export interface MainOptions {
 }
 
 const VERDICT_SOURCES: VerdictSources = { model: () => modelVerdicts, kernel: () => createKernelVerdictSource() };
-
-function packageVersion(): string {
-  try {
-    // src/cli/ and dist/cli/ are both two levels below the package root.
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 export async function main(argv: readonly string[], io: CliIO, opts: MainOptions = {}): Promise<number> {
   let exitCode: number = EXIT.ok;

@@ -49,11 +49,28 @@ export function whyNot(v: FlowVerdict): string | undefined {
   return undefined;
 }
 
+/**
+ * Why an allowing exception (self, node) decided the flow, in words; the
+ * flow's two ends are compared so that two host-network pods of one node
+ * (one address: the node's) are not called "a pod reaching itself".
+ */
+export function exceptionText(v: FlowVerdict): string | undefined {
+  if (v.decidedBy === 'node') return 'traffic between a pod and its own node is always allowed';
+  if (v.decidedBy !== 'self') return undefined;
+  const { from, to } = v.flow;
+  if (from.kind === 'pod' && to.kind === 'pod' && from.pod === to.pod) return 'a pod can always reach itself';
+  if (from.kind === 'node' || to.kind === 'node') {
+    const node = from.node ?? to.node ?? '?';
+    return `both ends use node ${node}'s address ${from.ip} (host network), so this is the node talking to itself; no policy applies to it`;
+  }
+  return `both ends are the address ${from.ip}: traffic that stays inside one host is never filtered`;
+}
+
 export function renderVerdictText(v: FlowVerdict, s: Style = plain): string {
   const verdict = v.allowed ? s.green(s.bold('ALLOWED')) : s.red(s.bold('DENIED'));
   const lines = [`${verdict}  ${flowLabel(v)}`];
-  if (v.decidedBy === 'self') lines.push('  a pod can always reach itself');
-  if (v.decidedBy === 'node') lines.push('  traffic between a pod and its own node is always allowed');
+  const exception = exceptionText(v);
+  if (exception !== undefined) lines.push(`  ${exception}`);
   if (v.decidedBy === 'unknown-pod') {
     const e = v.flow.from.unknownPodOn ? v.flow.from : v.flow.to;
     lines.push(`  ${e.ip} is in node ${e.unknownPodOn ?? '?'}'s pod CIDR but no known pod holds it: nftpol denies its traffic until the pod is known (fail closed)`);

@@ -4,8 +4,10 @@
 // field names, so they are the raw shape already; list items lack kind and
 // apiVersion, which we put back. Pods without addresses, and finished pods,
 // are kept: deciding what takes part in policy is the engine's job.
-// Failures (no kubeconfig, unreachable server, forbidden) come back as
-// problems of severity "error"; a partial view must not be trusted.
+// Failures (a bad kubeconfig, an unreachable server, forbidden) come back as
+// problems of severity "error"; a partial view must not be trusted. Only
+// having no kubeconfig at all is thrown (NoKubeconfigError): that is not a
+// cluster's problem but a command given no input.
 import { CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
 import { assembleCluster } from '../sources/assemble-cluster.ts';
 import type { RawObject } from '../sources/normalize-object.ts';
@@ -61,29 +63,64 @@ interface Page {
 
 const PAGE_SIZE = 500;
 
-export async function loadFromCluster(opts: ClusterOptions = {}): Promise<LoadResult> {
+/** The client found no kubeconfig at all: no $KUBECONFIG, no ~/.kube/config, not inside a cluster. */
+export class NoKubeconfigError extends Error {}
+
+export interface ClusterLoadResult extends LoadResult {
+  /** The current context's namespace: kubectl's namespace for names without one. */
+  readonly namespace?: string;
+}
+
+/**
+ * With nothing to load, client-node's loadFromDefault does not fail: it
+ * falls back to an unauthenticated http://localhost:8080, whose every request
+ * then fails with a TLS or connection message. That fallback is recognised by
+ * its shape (context "loaded-context", cluster "cluster" at localhost:8080).
+ */
+function isClientFallback(kc: KubeConfig): boolean {
+  const cluster = kc.getCurrentCluster();
+  return kc.getCurrentContext() === 'loaded-context' && cluster?.name === 'cluster' && cluster.server === 'http://localhost:8080';
+}
+
+/** Loads the kubeconfig the options name; throws NoKubeconfigError, or an Error whose message says what is wrong. */
+function loadKubeconfig(opts: ClusterOptions): KubeConfig {
+  const kc = new KubeConfig();
+  if (opts.kubeconfig !== undefined) kc.loadFromFile(opts.kubeconfig);
+  else {
+    kc.loadFromDefault();
+    if (isClientFallback(kc)) throw new NoKubeconfigError('no $KUBECONFIG, no ~/.kube/config, not in a pod');
+  }
+  const contexts = kc.getContexts().map((c) => c.name);
+  if (opts.context !== undefined) {
+    if (!kc.getContextObject(opts.context)) throw new Error(`no context named ${JSON.stringify(opts.context)} in the kubeconfig (contexts: ${contexts.join(', ') || 'none'})`);
+    kc.setCurrentContext(opts.context);
+  }
+  const current = kc.getCurrentContext();
+  const context = current ? kc.getContextObject(current) : null;
+  if (!context) throw new Error(`the kubeconfig has no current-context: give --context (contexts: ${contexts.join(', ') || 'none'})`);
+  if (!kc.getCurrentCluster()) throw new Error(`context ${JSON.stringify(current)} names cluster ${JSON.stringify(context.cluster)}, which the kubeconfig does not define`);
+  return kc;
+}
+
+export async function loadFromCluster(opts: ClusterOptions = {}): Promise<ClusterLoadResult> {
   const problems: SourceProblem[] = [];
   const empty = { namespaces: [], pods: [], policies: [], nodes: [] };
   let kc: KubeConfig;
   try {
-    kc = new KubeConfig();
-    if (opts.kubeconfig !== undefined) kc.loadFromFile(opts.kubeconfig);
-    else kc.loadFromDefault();
-    if (opts.context !== undefined) {
-      if (!kc.getContextObject(opts.context)) throw new Error(`no context named ${JSON.stringify(opts.context)} in the kubeconfig`);
-      kc.setCurrentContext(opts.context);
-    }
+    kc = loadKubeconfig(opts);
   } catch (err) {
+    if (err instanceof NoKubeconfigError) throw err;
     problems.push({ severity: 'error', file: CLUSTER_SOURCE, message: `cannot load kubeconfig: ${firstLine(err)}` });
     return { objects: normalizeLiveObjects(empty).objects, problems };
   }
   const core = kc.makeApiClient(CoreV1Api);
   const net = kc.makeApiClient(NetworkingV1Api);
+  const failures: { kind: string; reason: string }[] = [];
   const list = async (kind: string, page: (cont: string | undefined) => Promise<Page>): Promise<unknown[]> => {
     try {
       return await listAll(page);
     } catch (err) {
-      problems.push({ severity: 'error', file: CLUSTER_SOURCE, kind, message: `cannot list ${kind} objects: ${firstLine(err)}` });
+      failures.push({ kind, reason: firstLine(err) });
       return [];
     }
   };
@@ -94,8 +131,23 @@ export async function loadFromCluster(opts: ClusterOptions = {}): Promise<LoadRe
     list('NetworkPolicy', (c) => net.listNetworkPolicyForAllNamespaces(page(c))),
     list('Node', (c) => core.listNode(page(c))),
   ]);
+  problems.push(...listProblems(failures, kc.getCurrentCluster()?.server ?? '?'));
   const result = normalizeLiveObjects({ namespaces, pods, policies, nodes });
-  return { objects: result.objects, problems: [...problems, ...result.problems] };
+  const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
+  return { objects: result.objects, problems: [...problems, ...result.problems], ...(namespace ? { namespace } : {}) };
+}
+
+/**
+ * One problem a failed list; but when every list failed for the same reason
+ * (the server is unreachable, TLS fails, the token is refused), one problem
+ * that says so once.
+ */
+function listProblems(failures: readonly { kind: string; reason: string }[], server: string): SourceProblem[] {
+  const reasons = new Set(failures.map((f) => f.reason));
+  if (failures.length === LIST_TYPES.length && reasons.size === 1) {
+    return [{ severity: 'error', file: CLUSTER_SOURCE, message: `cannot list anything from ${server}: ${failures[0]?.reason ?? ''}` }];
+  }
+  return failures.map((f) => ({ severity: 'error', file: CLUSTER_SOURCE, kind: f.kind, message: `cannot list ${f.kind} objects: ${f.reason}` }));
 }
 
 /** Follows `continue` tokens until the list is complete. */
@@ -117,7 +169,10 @@ function firstLine(err: unknown): string {
     if (isRecord(body) && typeof body.message === 'string') return `HTTP ${err.code}: ${body.message}`;
   }
   const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n')[0] ?? text;
+  const line = text.split('\n')[0] ?? text;
+  // fetch says only "fetch failed"; the reason (ECONNREFUSED, a TLS error) is its cause.
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message.split('\n')[0] : undefined;
+  return cause ? `${line} (${cause})` : line;
 }
 
 function safeJson(text: string): unknown {

@@ -1,13 +1,15 @@
-// Turns what a user writes ("shop/api", "ip:203.0.113.9", "node:node-1",
-// "80", "http/UDP") into a Flow the engine evaluates. A named port is looked
-// up on the destination pod, for the flow's protocol.
+// Turns what a user writes ("shop/api", "deploy/api", "ip:203.0.113.9",
+// "node:node-1", "80", "http/UDP") into a Flow the engine evaluates. Pod and
+// workload names are read by find-pod.ts; a named port is looked up on the
+// destination pod, for the flow's protocol.
 import { familyOf, parseIp, type IPFamily } from '../model/addresses.ts';
 import type { ClusterState } from '../model/cluster-state.ts';
 import { participates } from '../model/cluster-state.ts';
-import type { Pod, PodOwnerKind } from '../model/types.ts';
-import { POD_KIND_PREFIX, podKey, PROTOCOLS } from '../model/types.ts';
+import type { Node, Pod } from '../model/types.ts';
+import { podKey, PROTOCOLS } from '../model/types.ts';
 import { addressEndpoint, podEndpoint, type Endpoint } from './endpoint.ts';
 import type { Flow } from './engine.ts';
+import { DEFAULT_NAMESPACE, findPod, PodNameError } from './find-pod.ts';
 import { resolveNamedPort } from './port-match.ts';
 
 /** Which part of a flow spec is wrong: one end, the port (or protocol), or the pair. */
@@ -28,30 +30,21 @@ export interface FlowSpec {
   /** A number, a container-port name, either optionally followed by /PROTOCOL. */
   readonly port?: string | number;
   readonly protocol?: string;
+  /** Where a pod name without a namespace is (kubectl's -n); "default" when absent. */
+  readonly namespace?: string;
 }
 
-type EndpointRef = { kind: 'pod'; pod: Pod } | { kind: 'address'; ip: string };
+type EndpointRef = { kind: 'pod'; pod: Pod } | { kind: 'node'; node: Node } | { kind: 'address'; ip: string };
 
 function stripPrefix(spec: string, prefix: string): string | undefined {
   return spec.startsWith(prefix) ? spec.slice(prefix.length) : undefined;
 }
 
-/** Kinds by the names an endpoint may give them: kubectl's short name or the kind in lower case. */
-const KIND_BY_PREFIX = new Map<string, PodOwnerKind>(
-  Object.entries(POD_KIND_PREFIX).flatMap(([kind, short]) => [[short, kind as PodOwnerKind], [kind.toLowerCase(), kind as PodOwnerKind]]),
-);
-
-/** "deploy/shop/api": the Deployment shop/api, whether or not it had to be keyed by kind. */
-function byKind(state: ClusterState, key: string): Pod | undefined {
-  const [prefix, namespace, name, ...rest] = key.split('/');
-  const kind = KIND_BY_PREFIX.get(prefix ?? '');
-  if (kind === undefined || namespace === undefined || name === undefined || rest.length > 0) return undefined;
-  const candidate = state.pods.get(podKey({ namespace, name, kind, keyedByKind: true })) ?? state.pods.get(`${namespace}/${name}`);
-  return candidate?.kind === kind ? candidate : undefined;
-}
-
-/** Finds what an endpoint string names, before an address family is chosen. */
-export function lookupEndpoint(state: ClusterState, spec: string, end: 'from' | 'to' = 'to'): EndpointRef {
+/**
+ * Finds what an endpoint string names, before an address family is chosen.
+ * `namespace` is where a pod name without one is (kubectl's -n; "default").
+ */
+export function lookupEndpoint(state: ClusterState, spec: string, end: 'from' | 'to' = 'to', namespace: string = DEFAULT_NAMESPACE): EndpointRef {
   // Addresses are compared as the model stores them: canonical text (RFC 5952 for IPv6).
   const explicit = stripPrefix(spec, 'ip:');
   const parsed = parseIp(explicit ?? spec);
@@ -60,34 +53,48 @@ export function lookupEndpoint(state: ClusterState, spec: string, end: 'from' | 
   const nodeName = stripPrefix(spec, 'node:');
   if (nodeName !== undefined) {
     const node = state.nodes.get(nodeName);
-    const addr = node?.addresses[0];
     if (!node) throw new FlowSpecError(end, `${spec}: no Node named ${nodeName}`);
-    if (!addr) throw new FlowSpecError(end, `${spec}: node ${nodeName} has no address`);
-    return { kind: 'address', ip: addr };
+    if (node.addresses.length === 0) throw new FlowSpecError(end, `${spec}: node ${nodeName} has no address`);
+    // The node itself, not a host-network pod that shares its address.
+    return { kind: 'node', node };
   }
-  const key = spec.includes('/') ? spec : `default/${spec}`;
-  const pod = state.pods.get(key) ?? byKind(state, key);
-  if (!pod) throw new FlowSpecError(end, `${spec}: no pod or workload ${key} (write namespace/name, KIND/namespace/name, ip:ADDRESS or node:NAME)`);
+  let pod: Pod;
+  try {
+    pod = findPod(state, spec, namespace);
+  } catch (err) {
+    if (err instanceof PodNameError) throw new FlowSpecError(end, err.message);
+    throw err;
+  }
+  const key = podKey(pod);
   if (pod.ips.length === 0) throw new FlowSpecError(end, `${spec}: ${pod.kind} ${key} has no IP address, so it takes no part in policy`);
   if (!pod.hostNetwork && !participates(pod)) throw new FlowSpecError(end, `${spec}: pod ${key} is ${pod.phase}, so it takes no part in policy`);
   return { kind: 'pod', pod };
 }
 
+function addressesOf(ref: EndpointRef): readonly string[] {
+  return ref.kind === 'address' ? [ref.ip] : ref.kind === 'node' ? ref.node.addresses : ref.pod.ips;
+}
+
 function families(ref: EndpointRef): IPFamily[] {
-  return ref.kind === 'address' ? [familyOf(ref.ip)] : [...new Set(ref.pod.ips.map(familyOf))];
+  return [...new Set(addressesOf(ref).map(familyOf))];
 }
 
 function toEndpoint(state: ClusterState, ref: EndpointRef, family: IPFamily): Endpoint {
   if (ref.kind === 'address') return addressEndpoint(state, ref.ip);
+  if (ref.kind === 'node') {
+    const ip = ref.node.addresses.find((a) => familyOf(a) === family);
+    if (ip === undefined) throw new FlowSpecError('pair', `node ${ref.node.name} has no IPv${family} address`);
+    return { kind: 'node', ip, node: ref.node };
+  }
   const e = podEndpoint(ref.pod, family);
   if (!e) throw new FlowSpecError('pair', `${ref.pod.namespace}/${ref.pod.name} has no IPv${family} address`);
   return e;
 }
 
 /** Both ends in one address family: IPv4 when both ends have it, else IPv6. */
-export function resolveEndpoints(state: ClusterState, from: string, to: string): [Endpoint, Endpoint] {
-  const a = lookupEndpoint(state, from, 'from');
-  const b = lookupEndpoint(state, to, 'to');
+export function resolveEndpoints(state: ClusterState, from: string, to: string, namespace: string = DEFAULT_NAMESPACE): [Endpoint, Endpoint] {
+  const a = lookupEndpoint(state, from, 'from', namespace);
+  const b = lookupEndpoint(state, to, 'to', namespace);
   const fb = families(b);
   const common = families(a).filter((f) => fb.includes(f)).sort();
   const family = common[0];
@@ -115,7 +122,7 @@ export function parsePortSpec(port: string | number | undefined, protocol?: stri
 }
 
 export function resolveFlow(state: ClusterState, spec: FlowSpec): Flow {
-  const [from, to] = resolveEndpoints(state, spec.from, spec.to);
+  const [from, to] = resolveEndpoints(state, spec.from, spec.to, spec.namespace);
   const { port, protocol } = parsePortSpec(spec.port, spec.protocol);
   if (typeof port === 'string') {
     if (to.kind !== 'pod') throw new FlowSpecError('port', `port name ${port} needs a pod destination; ${spec.to} is not a pod`);

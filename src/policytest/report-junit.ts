@@ -4,7 +4,7 @@
 // explanation as its text. No timings: the output is deterministic. On the kernel
 // dataplane, cases decided at rule level (SCTP) carry a checkedBy=rules property.
 import { plain } from '../explain/style.ts';
-import { renderVerdictText, whyNot } from '../explain/verdict-text.ts';
+import { exceptionText, renderVerdictText, whyNot } from '../explain/verdict-text.ts';
 import { decidedByText, disagreementText } from './report-text.ts';
 import type { CaseResult, TestRun } from './run-tests.ts';
 import { caseFlowLabel } from './run-tests.ts';
@@ -62,8 +62,8 @@ function failure(c: CaseResult): string {
 function allowedByText(c: CaseResult): string | undefined {
   const v = c.verdict;
   if (!v) return undefined;
-  if (v.decidedBy === 'self') return 'a pod can always reach itself';
-  if (v.decidedBy === 'node') return 'traffic between a pod and its own node is always allowed';
+  const exception = exceptionText(v);
+  if (exception !== undefined) return exception;
   const parts = [v.egress, v.ingress].map((d) => {
     const m = d.allowedBy[0];
     return m ? `${d.direction} allowed by ${m.policy} ${m.field}` : `${d.direction}: ${d.summary}`;

@@ -66,7 +66,7 @@ describe('policy-explain flow --output json', () => {
     const doc = JSON.parse(r.stdout) as FlowExplanation;
     expect(doc.apiVersion).toBe('nftpol.dev/v1alpha1');
     expect(doc.kind).toBe('FlowExplanation');
-    expect(doc.query).toEqual({ from: 'shop/web', to: 'shop/db', port: 'postgres', protocol: null });
+    expect(doc.query).toEqual({ from: 'shop/web', to: 'shop/db', port: 'postgres', protocol: null, namespace: 'default' });
     expect(doc.allowed).toBe(false);
     expect(doc.whyNot).toContain('shop/web-egress spec.egress[0].to[0].podSelector');
     expect(doc.flow.flow).toMatchObject({ from: { kind: 'pod', pod: 'shop/web' }, to: { kind: 'pod', pod: 'shop/db' }, protocol: 'TCP', port: 5432 });

@@ -60,6 +60,17 @@ describe('manifest input', () => {
     expect(verbose.stderr).toMatch(/^debug: <stdin>:\d+ doc \d+: ConfigMap shop\/c: v1 ConfigMap is not something nftpol models; ignored$/m);
   });
 
+  it('refuses an object defined twice, naming both places', async () => {
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x}\nspec: {containers: [{name: c}]}\n';
+    const r = await explain(['-f', '-', 'lint'], `${pod}---\n${pod}`);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'error: <stdin>:6 doc 1: Pod x/a: duplicate Pod: also defined at <stdin> doc 0 (line 1); an object may be defined once, so the input is refused\n' +
+      'error: 1 error in the input; nothing was explained\n',
+    );
+  });
+
   it('exits 2 for a missing file', async () => {
     const r = await explain(['-f', fixture('no-such-dir'), 'lint']);
     expect(r.code).toBe(2);
@@ -85,7 +96,7 @@ describe('live mode options', () => {
 
 describe('usage errors and exit codes', () => {
   it.each([
-    [['--from', 'shop/web', '--to', 'shop/nope', '--port', '80'], 'error: shop/nope: no pod or workload shop/nope (write namespace/name, KIND/namespace/name, ip:ADDRESS or node:NAME)\n'],
+    [['--from', 'shop/web', '--to', 'shop/nope', '--port', '80'], 'error: shop/nope: no pod or workload shop/nope (namespace shop has shop/api, shop/db, shop/web)\n'],
     [['--from', 'shop/web', '--to', 'shop/api', '--port', '99999'], 'error: port 99999 is out of range 1-65535\n'],
     [['--from', 'shop/web', '--to', 'shop/api', '--port', 'grpc'], 'error: shop/api has no TCP container port named grpc\n'],
     [['--from', 'shop/web', '--to', 'shop/api'], 'error: a TCP flow needs a port\n'],

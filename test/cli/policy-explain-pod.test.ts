@@ -93,6 +93,6 @@ describe('policy-explain pod errors', () => {
     const r = await explainShop('pod', 'shop/nope');
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('error: no pod or workload shop/nope in the input; namespace shop has shop/api, shop/db, shop/web\n');
+    expect(r.stderr).toBe('error: shop/nope: no pod or workload shop/nope (namespace shop has shop/api, shop/db, shop/web)\n');
   });
 });

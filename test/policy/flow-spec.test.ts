@@ -23,7 +23,8 @@ describe('endpoints', () => {
     ['203.0.113.9', { kind: 'address', ip: '203.0.113.9' }],
     // Written in another form, an address still names the pod that holds it.
     ['ip:2001:DB8:0::5', { kind: 'address', ip: '2001:db8::5' }],
-    ['node:n1', { kind: 'address', ip: '192.168.0.1' }],
+    // The node itself (not a host-network pod on its address).
+    ['node:n1', { kind: 'node', node: { name: 'n1' } }],
   ])('%s', (spec, expected) => {
     expect(lookupEndpoint(state, spec)).toMatchObject(expected);
   });
@@ -72,7 +73,7 @@ describe('a Pod and a workload of one namespace/name', () => {
   });
 
   it('a kind that does not match is refused, naming what to write', () => {
-    expect(() => lookupEndpoint(clash, 'deploy/shop/db', 'from')).toThrow(/no pod or workload deploy\/shop\/db \(write namespace\/name, KIND\/namespace\/name/);
+    expect(() => lookupEndpoint(clash, 'deploy/shop/db', 'from')).toThrow('deploy/shop/db: no Deployment shop/db (shop/db is a StatefulSet: write sts/shop/db)');
     expect(() => lookupEndpoint(clash, 'ds/shop/api', 'from')).toThrow(FlowSpecError);
   });
 });

@@ -8,12 +8,12 @@ import { requireFormat, toJson } from '../format/output.ts';
 import { styleFor } from '../../explain/style.ts';
 import { renderVerdictText } from '../../explain/verdict-text.ts';
 import { loadInput } from '../input.ts';
-import { EXIT, type CliIO } from '../io.ts';
+import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { GlobalOptions } from './common.ts';
 
 export interface FlowOptions extends GlobalOptions {
-  readonly from: string;
-  readonly to: string;
+  readonly from?: string;
+  readonly to?: string;
   readonly port?: string;
   readonly protocol?: string;
 }
@@ -21,16 +21,24 @@ export interface FlowOptions extends GlobalOptions {
 /** Prints the verdict, whatever it is: exit 0 for allowed and denied alike. */
 export async function runFlow(opts: FlowOptions, io: CliIO): Promise<number> {
   const format = requireFormat(opts.output, ['text', 'json', 'markdown'], 'flow');
-  const { state } = await loadInput(opts, io);
+  const { from, to } = opts;
+  if (from === undefined && to === undefined) {
+    throw new UsageError('nothing to explain: give --from and --to (and --port) for a flow, or a command: pod, matrix, lint (see policy-explain --help)');
+  }
+  if (from === undefined || to === undefined) {
+    throw new UsageError(`a flow needs ${from === undefined ? '--from (the source' : '--to (the destination'}: NAME, NAMESPACE/NAME, KIND/NAME, ip:ADDRESS or node:NAME)`);
+  }
+  const { state, namespace } = await loadInput(opts, io);
   const flow = resolveFlow(state, {
-    from: opts.from,
-    to: opts.to,
+    from,
+    to,
+    namespace,
     ...(opts.port !== undefined && { port: opts.port }),
     ...(opts.protocol !== undefined && { protocol: opts.protocol }),
   });
   const verdict = new PolicyEngine(state).evaluate(flow);
   if (format === 'json') {
-    const query = { from: opts.from, to: opts.to, port: opts.port ?? null, protocol: opts.protocol ?? null };
+    const query = { from, to, port: opts.port ?? null, protocol: opts.protocol ?? null, namespace };
     io.stdout.write(toJson(flowExplanation(query, verdict)));
   } else if (format === 'markdown') {
     io.stdout.write(renderFlowMarkdown(verdict));

@@ -16,21 +16,36 @@ import { runLint, type LintOptions } from './lint.ts';
 import { runMatrix, type MatrixOptions } from './matrix.ts';
 import { runPod } from './pod.ts';
 import type { GlobalOptions } from './common.ts';
+import { packageVersion } from '../version.ts';
 
 const EXAMPLES = `
 Examples:
   policy-explain -f manifests/ --from shop/web --to shop/db --port 5432
+  policy-explain -f manifests/ -n shop --from deploy/web --to db --port postgres
   policy-explain -f manifests/ --from ip:203.0.113.9 --to shop/api --port http -o json
   policy-explain -f manifests/ pod shop/db
-  policy-explain -f manifests/ matrix --port 80/TCP --namespace shop -o mermaid
+  policy-explain -f manifests/ matrix --port 80/TCP -n shop -o mermaid
   helm template chart/ | policy-explain -f - lint --strict
 
 Exit codes: 0 success (whatever the verdict), 1 lint --strict found warnings,
 2 bad input (unreadable or invalid manifests, unknown pod, bad port or option).`;
 
+const COMMANDS = ['flow', 'pod', 'matrix', 'lint', 'help'];
+
+/** The flow command's own flags, for the top-level help: flow is the default command. */
+function flowHelp(program: Command, flow: Command): string {
+  const help = program.createHelp();
+  const options = help.visibleOptions(flow).filter((o) => o.long !== '--help');
+  // Aligned with the program's own options and commands above it.
+  const width = Math.max(help.padWidth(program, help), ...options.map((o) => help.optionTerm(o).length));
+  const items = options.map((o) => help.formatItem(help.optionTerm(o), width, help.optionDescription(o), help));
+  return `\nFlow (the default command):\n  policy-explain [options] [flow] --from ENDPOINT --to ENDPOINT [--port PORT]\n${items.join('\n')}\n`;
+}
+
 function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const program = new Command('policy-explain')
     .description('Explain Kubernetes NetworkPolicy: why a flow is allowed or denied, what selects a pod, who can reach whom.')
+    .version(packageVersion())
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -40,39 +55,62 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .showSuggestionAfterError();
   addInputOptions(program)
     .addOption(new Option('-o, --output <format>', 'output format (dot and mermaid: matrix only)').choices(OUTPUT_FORMATS).default('text'))
-    .option('--debug', 'print stack traces of unexpected errors')
-    .addHelpText('after', EXAMPLES);
+    .option('--debug', 'print stack traces of unexpected errors');
 
-  program
-    .command('flow', { isDefault: true })
-    .description('the verdict of one flow, with the rules that decided it and, for a denial, why not (default command)')
-    .requiredOption('--from <endpoint>', 'source: NAMESPACE/NAME (pod or workload), ip:ADDRESS or ADDRESS, node:NAME')
-    .requiredOption('--to <endpoint>', 'destination, as --from')
+  // --from and --to are checked in the action, not by commander: its
+  // required-option check runs before its unknown-option check, and would
+  // answer a typo (--frm) with "required option '--from' not specified".
+  const flow = program
+    .command('flow')
+    .description('the verdict of one flow, with the rules that decided it and, for a denial, why not (the default command)')
+    .option('--from <endpoint>', 'source: NAME, NAMESPACE/NAME or KIND/[NAMESPACE/]NAME (pod or workload), ip:ADDRESS or ADDRESS, node:NAME')
+    .option('--to <endpoint>', 'destination, as --from')
     .option('--port <port>', 'destination port: number or container-port name, optionally /PROTOCOL (80, 80/UDP, http)')
     .option('--protocol <protocol>', 'TCP (default), UDP, SCTP, or a portless protocol such as ICMP')
     .action(async (_opts: unknown, cmd: Command) => setExit(await runFlow(cmd.optsWithGlobals<FlowOptions>(), io)));
+  program.addHelpText('after', () => `${flowHelp(program, flow)}${EXAMPLES}`);
 
   program
     .command('pod')
     .description('the policies selecting a pod or workload, who may reach it on which ports, and whom it may reach')
-    .argument('<pod>', 'NAMESPACE/NAME of a pod or workload')
+    .argument('<pod>', 'NAME, NAMESPACE/NAME or KIND/[NAMESPACE/]NAME of a pod or workload')
     .action(async (pod: string, _opts: unknown, cmd: Command) => setExit(await runPod(pod, cmd.optsWithGlobals<GlobalOptions>(), io)));
 
   program
     .command('matrix')
-    .description('connectivity matrix between pods and workloads (rows: from, columns: to)')
+    .description('connectivity matrix between pods and workloads (rows: from, columns: to); with -n, of that namespace only')
     .option('--port <port>', "port to check (80, 80/UDP, http); default: each destination's declared container ports")
     .option('--protocol <protocol>', 'protocol of --port (default TCP)')
-    .option('-n, --namespace <namespace>', 'only pods and workloads of this namespace')
     .action(async (_opts: unknown, cmd: Command) => setExit(await runMatrix(cmd.optsWithGlobals<MatrixOptions>(), io)));
 
   program
     .command('lint')
-    .description('findings about policies that are valid but probably not what was meant')
+    .description('findings about policies that are valid but probably not what was meant; with -n, of that namespace only')
     .option('--strict', 'exit 1 when there is any warning (info findings never fail)')
     .action(async (_opts: unknown, cmd: Command) => setExit(await runLint(cmd.optsWithGlobals<LintOptions>(), io)));
 
   return program;
+}
+
+/**
+ * flow is the default command, but only when no command word is given: the
+ * arguments are read once with the global options alone, and when the first
+ * word that is no option (or option value) is not a command, commander is
+ * left to say "unknown command", instead of handing the word to flow.
+ */
+function withDefaultCommand(argv: readonly string[], io: CliIO): string[] {
+  if (argv.some((a) => ['-h', '--help', '-V', '--version'].includes(a))) return [...argv];
+  const probe = buildProgram(io, () => undefined).configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+  let operands: string[];
+  try {
+    operands = probe.parseOptions([...argv]).operands;
+  } catch {
+    // A bad global option: the real parse reports it, flow or not.
+    return ['flow', ...argv];
+  }
+  const first = operands[0];
+  if (first !== undefined && COMMANDS.includes(first)) return [...argv];
+  return first === undefined ? ['flow', ...argv] : [...argv];
 }
 
 /** Runs policy-explain with `argv` (the arguments after the program name); returns the exit code. */
@@ -82,7 +120,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     code = c;
   });
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(withDefaultCommand(argv, io), { from: 'user' });
     return code;
   } catch (err) {
     return reportCliError(err, io, argv.includes('--debug'));

@@ -3,7 +3,7 @@
 import type { DirectionVerdict, FlowVerdict } from '../../policy/trace.ts';
 import { mdCode, mdTable } from './markdown.ts';
 import { envelope, type Envelope } from './output.ts';
-import { flowLabel, whyNot } from '../../explain/verdict-text.ts';
+import { exceptionText, flowLabel, whyNot } from '../../explain/verdict-text.ts';
 
 /** The flow as the user asked for it, before resolution. */
 export interface FlowQuery {
@@ -11,6 +11,8 @@ export interface FlowQuery {
   readonly to: string;
   readonly port: string | null;
   readonly protocol: string | null;
+  /** Where names without a namespace were looked up: -n, the kubeconfig context's, or "default". */
+  readonly namespace: string;
 }
 
 export interface FlowExplanation extends Envelope<'FlowExplanation'> {
@@ -43,8 +45,8 @@ function decidedBy(d: DirectionVerdict): string {
 
 export function renderFlowMarkdown(v: FlowVerdict): string {
   const lines = [`### ${v.allowed ? 'ALLOWED' : 'DENIED'}: ${flowLabel(v)}`, ''];
-  if (v.decidedBy === 'self') lines.push('A pod can always reach itself.', '');
-  if (v.decidedBy === 'node') lines.push('Traffic between a pod and its own node is always allowed.', '');
+  const exception = exceptionText(v);
+  if (exception !== undefined) lines.push(`${exception.charAt(0).toUpperCase()}${exception.slice(1)}.`, '');
   const rows = [v.egress, v.ingress].map((d) => [
     d.direction,
     d.pod ?? '(not a pod)',
