@@ -6,7 +6,7 @@ import type { FlowVerdict } from '../policy/trace.ts';
 import type { CheckedBy, VerdictSourceName } from './verdict-source.ts';
 import type { Expectation } from './parse-test-file.ts';
 import { POLICY_TEST_API_VERSION } from './parse-test-file.ts';
-import type { RunSummary, TestRun } from './run-tests.ts';
+import type { CaseResult, RunSummary, TestRun } from './run-tests.ts';
 
 export interface PolicyTestCaseResult {
   /** The test file, as shown in text output. */
@@ -44,34 +44,98 @@ export interface PolicyTestReport {
   readonly results: readonly PolicyTestCaseResult[];
 }
 
+/** One case's entry in `results`. */
+export function caseResultJson(c: CaseResult): PolicyTestCaseResult {
+  const line = c.test.lineOf(`cases[${c.case.index}]`);
+  return {
+    file: c.test.file,
+    document: c.test.document,
+    test: c.test.name,
+    case: c.case.index,
+    ...(c.case.name !== undefined && { name: c.case.name }),
+    ...(line !== undefined && { line }),
+    from: c.from,
+    to: c.to,
+    port: c.case.port,
+    protocol: c.case.protocol,
+    expect: c.case.expect,
+    actual: c.actual,
+    passed: c.passed,
+    checkedBy: c.checkedBy,
+    ...(c.detail !== undefined && { detail: c.detail }),
+    ...(c.verdict && { verdict: c.verdict }),
+  };
+}
+
+/** The whole report of a run that kept its cases. */
 export function buildJsonReport(run: TestRun): PolicyTestReport {
-  const results: PolicyTestCaseResult[] = [];
-  for (const t of run.tests) {
-    for (const c of t.cases) {
-      const line = t.test.lineOf(`cases[${c.case.index}]`);
-      results.push({
-        file: t.test.file,
-        document: t.test.document,
-        test: t.test.name,
-        case: c.case.index,
-        ...(c.case.name !== undefined && { name: c.case.name }),
-        ...(line !== undefined && { line }),
-        from: c.from,
-        to: c.to,
-        port: c.case.port,
-        protocol: c.case.protocol,
-        expect: c.case.expect,
-        actual: c.actual,
-        passed: c.passed,
-        checkedBy: c.checkedBy,
-        ...(c.detail !== undefined && { detail: c.detail }),
-        ...(c.verdict && { verdict: c.verdict }),
-      });
-    }
-  }
+  const results = run.tests.flatMap((t) => t.cases.map(caseResultJson));
   return { apiVersion: POLICY_TEST_API_VERSION, kind: 'PolicyTestReport', dataplane: run.dataplane, summary: run.summary, results };
 }
 
 export function renderJsonReport(run: TestRun): string {
   return `${JSON.stringify(buildJsonReport(run), null, 2)}\n`;
+}
+
+/** Where the streamed report goes: write() returns false when the reader is behind (a Node stream). */
+export interface JsonReportOutput {
+  write(chunk: string): unknown;
+  once?(event: 'drain', listener: () => void): unknown;
+}
+
+/** Text gathered before a write: a few hundred results a write, not one. */
+const WRITE_AT = 64 * 1024;
+
+/**
+ * The same PolicyTestReport document, written as the run goes: the envelope,
+ * then each result as it is decided (as runPolicyTests' onCase), then the
+ * summary, which is known only at the end and so comes after `results` (key
+ * order is not part of the schema). Nothing is written before the first
+ * result, so a run refused for bad input leaves stdout empty. Waits for the
+ * output to drain when it is behind, so memory stays flat however many
+ * cases a run has.
+ */
+export class JsonReportWriter {
+  private readonly out: JsonReportOutput;
+  private readonly dataplane: VerdictSourceName;
+  private pending = '';
+  private started = false;
+
+  constructor(out: JsonReportOutput, dataplane: VerdictSourceName) {
+    this.out = out;
+    this.dataplane = dataplane;
+  }
+
+  /** Adds one result; resolves once the output can take more. */
+  async add(c: CaseResult): Promise<void> {
+    this.pending += this.started ? ',\n' : this.head();
+    this.started = true;
+    this.pending += indent(JSON.stringify(caseResultJson(c), null, 2), '    ');
+    if (this.pending.length >= WRITE_AT) await this.flush();
+  }
+
+  /** Closes `results`, adds the summary and writes what is left. */
+  async end(summary: RunSummary): Promise<void> {
+    this.pending += this.started ? '\n  ],\n' : `${this.head().slice(0, -'\n'.length)}],\n`;
+    this.started = true;
+    this.pending += `  "summary": ${indent(JSON.stringify(summary, null, 2), '  ').trimStart()}\n}\n`;
+    await this.flush();
+  }
+
+  private head(): string {
+    return `{\n  "apiVersion": ${JSON.stringify(POLICY_TEST_API_VERSION)},\n  "kind": "PolicyTestReport",\n  "dataplane": ${JSON.stringify(this.dataplane)},\n  "results": [\n`;
+  }
+
+  private async flush(): Promise<void> {
+    const chunk = this.pending;
+    this.pending = '';
+    if (this.out.write(chunk) === false && this.out.once) {
+      const once = this.out.once.bind(this.out);
+      await new Promise<void>((resolve) => once('drain', resolve));
+    }
+  }
+}
+
+function indent(text: string, by: string): string {
+  return by + text.replaceAll('\n', `\n${by}`);
 }

@@ -69,7 +69,19 @@ export interface RunOptions {
   /** What decides each flow (the model, the kernel). */
   readonly verdicts: VerdictSource;
   readonly loader: TestWorldLoader;
+  /**
+   * Streaming: each case's result, in report order, as soon as it is
+   * decided (never for a run with bad input: those stop before any case is
+   * decided). The run then keeps only counts (TestResult.cases is empty), so
+   * its memory does not grow with the number of cases: a verdict source
+   * without prepare() (the model) is asked in batches; one with prepare()
+   * (the kernel) still sees every flow first.
+   */
+  readonly onCase?: (result: CaseResult) => void | Promise<void>;
 }
+
+/** Flows asked of a verdict source at once when streaming. */
+const STREAM_BATCH = 4096;
 
 /** Every from/to pair of a case, in from-major order. */
 export function expandCase(test: PolicyTest, c: PolicyTestCase): ExpandedCase[] {
@@ -138,8 +150,12 @@ function endpointChecker(world: TestWorld): EndpointCheck {
   };
 }
 
-/** Resolves one test's cases in its world; endpoint and port errors name the field. */
-function resolveCases(test: PolicyTest, world: TestWorld, check: EndpointCheck, problems: SourceProblem[]): Resolved[] {
+/**
+ * Resolves one test's cases in its world; endpoint and port errors name the
+ * field. With `keep` false the flows are only checked (streaming resolves
+ * them again, a batch at a time).
+ */
+function resolveCases(test: PolicyTest, world: TestWorld, check: EndpointCheck, problems: SourceProblem[], keep = true): Resolved[] {
   const out: Resolved[] = [];
   for (const c of test.cases) {
     const before = problems.length;
@@ -157,7 +173,8 @@ function resolveCases(test: PolicyTest, world: TestWorld, check: EndpointCheck, 
     if (problems.length > before) continue;
     for (const e of expanded) {
       try {
-        out.push({ expanded: e, flow: resolveFlow(world.state, { from: e.from, to: e.to, port: c.port, protocol: c.protocol }) });
+        const flow = resolveFlow(world.state, { from: e.from, to: e.to, port: c.port, protocol: c.protocol });
+        if (keep) out.push({ expanded: e, flow });
       } catch (err) {
         if (!(err instanceof FlowSpecError)) throw err;
         const field = { from: e.fromField, to: e.toField, port: `cases[${c.index}].port`, pair: `cases[${c.index}]` }[err.part];
@@ -189,6 +206,7 @@ export async function runPolicyTests(collected: CollectedTests, opts: RunOptions
     worlds.set(test, loaded.world);
   }
   const problems = dedupe(sourceProblems);
+  const streaming = opts.onCase !== undefined && opts.verdicts.prepare === undefined;
   const caseProblems: SourceProblem[] = [];
   const byWorld = new Map<TestWorld, Resolved[]>();
   const resolvedOf = new Map<PolicyTest, Resolved[]>();
@@ -197,7 +215,7 @@ export async function runPolicyTests(collected: CollectedTests, opts: RunOptions
     const world = worlds.get(test) as TestWorld;
     let check = checkers.get(world);
     if (!check) checkers.set(world, (check = endpointChecker(world)));
-    const resolved = resolveCases(test, world, check, caseProblems);
+    const resolved = resolveCases(test, world, check, caseProblems, !streaming);
     resolvedOf.set(test, resolved);
     const list = byWorld.get(world);
     if (list) list.push(...resolved);
@@ -208,6 +226,7 @@ export async function runPolicyTests(collected: CollectedTests, opts: RunOptions
     return { ok: false, problems: all.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]) };
   }
 
+  if (streaming) return { ok: true, run: await streamRun(collected, worlds, opts, problems) };
   const answers = new Map<Resolved, FlowAnswer>();
   const source = opts.verdicts;
   try {
@@ -222,30 +241,83 @@ export async function runPolicyTests(collected: CollectedTests, opts: RunOptions
   }
   const defaultCheck: CheckedBy = source.name === 'kernel' ? 'kernel' : 'model';
 
-  const tests: TestResult[] = collected.tests.map((test) => {
+  const tests: TestResult[] = [];
+  for (const test of collected.tests) {
     const world = worlds.get(test) as TestWorld;
-    const cases = (resolvedOf.get(test) ?? []).map((r): CaseResult => {
-      const answer = answers.get(r);
-      const actual: Expectation = answer?.allowed ? 'allow' : 'deny';
-      const passed = actual === r.expanded.case.expect;
-      return {
-        ...r.expanded,
-        actual,
-        passed,
-        checkedBy: answer?.checkedBy ?? defaultCheck,
-        ...(answer?.detail !== undefined && { detail: answer.detail }),
-        ...(!passed && { verdict: world.engine.evaluate(r.flow) }),
-      };
-    });
+    const cases = (resolvedOf.get(test) ?? []).map((r) => caseResult(r, answers.get(r), world, defaultCheck));
     const failed = cases.filter((c) => !c.passed).length;
-    return { test, cases, passed: cases.length - failed, failed };
-  });
-  const summary: RunSummary = {
+    if (opts.onCase) {
+      for (const c of cases) await opts.onCase(c);
+      tests.push({ test, cases: [], passed: cases.length - failed, failed });
+    } else {
+      tests.push({ test, cases, passed: cases.length - failed, failed });
+    }
+  }
+  return { ok: true, run: { dataplane: source.name, tests, summary: summarize(collected, tests), problems } };
+}
+
+function caseResult(r: Resolved, answer: FlowAnswer | undefined, world: TestWorld, defaultCheck: CheckedBy): CaseResult {
+  const actual: Expectation = answer?.allowed ? 'allow' : 'deny';
+  const passed = actual === r.expanded.case.expect;
+  return {
+    ...r.expanded,
+    actual,
+    passed,
+    checkedBy: answer?.checkedBy ?? defaultCheck,
+    ...(answer?.detail !== undefined && { detail: answer.detail }),
+    ...(!passed && { verdict: world.engine.evaluate(r.flow) }),
+  };
+}
+
+function summarize(collected: CollectedTests, tests: readonly TestResult[]): RunSummary {
+  return {
     files: collected.files.length,
     tests: tests.length,
-    cases: tests.reduce((n, t) => n + t.cases.length, 0),
+    cases: tests.reduce((n, t) => n + t.passed + t.failed, 0),
     passed: tests.reduce((n, t) => n + t.passed, 0),
     failed: tests.reduce((n, t) => n + t.failed, 0),
   };
-  return { ok: true, run: { dataplane: source.name, tests, summary, problems } };
 }
+
+/**
+ * A checked run, decided and handed to onCase a batch at a time: flows are
+ * resolved again per batch (the check kept none), and nothing of a batch is
+ * kept once its results are out.
+ */
+async function streamRun(collected: CollectedTests, worlds: ReadonlyMap<PolicyTest, TestWorld>, opts: RunOptions, problems: readonly SourceProblem[]): Promise<TestRun> {
+  const source = opts.verdicts;
+  const onCase = opts.onCase as (result: CaseResult) => void | Promise<void>;
+  const defaultCheck: CheckedBy = source.name === 'kernel' ? 'kernel' : 'model';
+  const tests: TestResult[] = [];
+  try {
+    for (const test of collected.tests) {
+      const world = worlds.get(test) as TestWorld;
+      let passed = 0;
+      let failed = 0;
+      let batch: Resolved[] = [];
+      const flush = async (): Promise<void> => {
+        const answers = await source.verdicts(world, batch);
+        if (answers.length !== batch.length) throw new Error(`verdict source ${source.name} answered ${answers.length} of ${batch.length} flows`);
+        for (let i = 0; i < batch.length; i++) {
+          const result = caseResult(batch[i] as Resolved, answers[i], world, defaultCheck);
+          if (result.passed) passed++;
+          else failed++;
+          await onCase(result);
+        }
+        batch = [];
+      };
+      for (const c of test.cases) {
+        for (const e of expandCase(test, c)) {
+          batch.push({ expanded: e, flow: resolveFlow(world.state, { from: e.from, to: e.to, port: c.port, protocol: c.protocol }) });
+          if (batch.length >= STREAM_BATCH) await flush();
+        }
+      }
+      if (batch.length > 0) await flush();
+      tests.push({ test, cases: [], passed, failed });
+    }
+  } finally {
+    await source.close?.();
+  }
+  return { dataplane: source.name, tests, summary: summarize(collected, tests), problems };
+}
+
