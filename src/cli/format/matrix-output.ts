@@ -62,16 +62,21 @@ export function renderMatrixText(m: MatrixResult, s: Style = plain): string {
   if (m.endpoints.length === 0) return `${title(m)}: no pods or workloads\n`;
   const header = ['', '', ...m.endpoints.map((_, j) => String(j + 1))];
   const rows = m.endpoints.map((e, i) => [String(i + 1), e.id, ...(m.cells[i] ?? []).map((c) => mark(c, s))]);
-  const sum = summarize(m);
   return [
     s.bold(title(m)),
     `(${legend(m)})`,
     '',
     ...alignColumns([header, ...rows]),
     '',
-    `${sum.allowed} allowed, ${sum.denied} denied${sum.notApplicable > 0 ? `, ${sum.notApplicable} not applicable` : ''}`,
+    summaryLine(m),
     '',
   ].join('\n');
+}
+
+/** "10 allowed, 2 denied" (and the n/a cells when there are any): the diagonal is left out. */
+function summaryLine(m: MatrixResult): string {
+  const sum = summarize(m);
+  return `${sum.allowed} allowed, ${sum.denied} denied${sum.notApplicable > 0 ? `, ${sum.notApplicable} not applicable` : ''}`;
 }
 
 export function renderMatrixMarkdown(m: MatrixResult): string {
@@ -79,6 +84,6 @@ export function renderMatrixMarkdown(m: MatrixResult): string {
   if (m.endpoints.length === 0) return `${[...lines, 'No pods or workloads.'].join('\n')}\n`;
   const header = ['from \\ to', ...m.endpoints.map((e) => e.id)];
   const rows = m.endpoints.map((e, i) => [e.id, ...(m.cells[i] ?? []).map((c) => MARKS[c])]);
-  lines.push(...mdTable(header, rows));
+  lines.push(...mdTable(header, rows), '', `${summaryLine(m)}.`);
   return `${lines.join('\n')}\n`;
 }
