@@ -4,7 +4,10 @@
 
 /** A place to write text: process.stdout/stderr, or a buffer in tests. */
 export interface OutputStream {
+  /** false: the reader is behind (or gone); wait for once('drain') when it matters. */
   write(chunk: string): unknown;
+  /** Present on process streams, for writers that wait for a slow reader. */
+  once?(event: 'drain', listener: () => void): unknown;
   /** Colour is used only when this is true (and NO_COLOR is unset). */
   readonly isTTY?: boolean;
 }
@@ -36,17 +39,34 @@ export class UsageError extends Error {}
  * listener that error would end the process with a stack trace. Instead the
  * rest of the output is dropped and the command ends with its own exit code
  * (so `nftpol test | head` under pipefail still fails when a case failed).
+ * `once('drain')` is passed on, so a writer that waits for a slow reader
+ * still can; once the stream is gone, nobody waits for it.
  */
-function closable(stream: NodeJS.WriteStream): OutputStream {
+export function quietWhenClosed(stream: NodeJS.WritableStream & { readonly isTTY?: boolean }): OutputStream {
   let closed = false;
+  const waiting = new Set<() => void>();
   stream.on('error', (err: NodeJS.ErrnoException) => {
     // Any write error means nothing more can be written there; only EPIPE is
     // the reader leaving, which is no one's mistake and needs no word.
     closed = true;
+    for (const resume of waiting) resume();
+    waiting.clear();
     if (err.code !== 'EPIPE' && stream !== process.stderr) process.stderr.write(`error: cannot write output: ${err.message}\n`);
   });
   return {
     write: (chunk: string) => (closed ? false : stream.write(chunk)),
+    once: (event: 'drain', listener: () => void) => {
+      if (closed) {
+        listener();
+        return;
+      }
+      const resume = (): void => {
+        if (!waiting.delete(resume)) return;
+        listener();
+      };
+      waiting.add(resume);
+      stream.once(event, resume);
+    },
     get isTTY() {
       return stream.isTTY;
     },
@@ -54,7 +74,7 @@ function closable(stream: NodeJS.WriteStream): OutputStream {
 }
 
 export function processIO(): CliIO {
-  return { stdout: closable(process.stdout), stderr: closable(process.stderr), stdin: process.stdin };
+  return { stdout: quietWhenClosed(process.stdout), stderr: quietWhenClosed(process.stderr), stdin: process.stdin };
 }
 
 // Reading stdin is the sources' job; the CLI hands them its (injectable) stream.

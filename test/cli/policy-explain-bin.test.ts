@@ -61,6 +61,7 @@ describe('stdout closed early (piped into head)', () => {
     ['policy-explain matrix', BIN, ['-f', SHOP, 'matrix', '--port', '8080'], 0],
     ['policy-explain --help', BIN, ['--help'], 0],
     ['nftpol test', NFTPOL, ['test', 'policies-examples'], 0],
+    ['nftpol test -o json (streamed)', NFTPOL, ['test', 'policies-examples', '-o', 'json'], 0],
   ])('%s exits quietly with its own exit code', async (_name, bin, args, code) => {
     const r = await runWithStdoutClosed(bin, args);
     expect(r.stderr).toBe('');

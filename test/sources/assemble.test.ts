@@ -8,6 +8,8 @@ import type { ClusterObjects, Pod } from '../../src/model/types.ts';
 import { podKey } from '../../src/model/types.ts';
 import { assignPodAddresses } from '../../src/sources/load-cluster.ts';
 
+/** An apps/v1 workload spec the API accepts: a selector that matches its template's labels. */
+const workloadSpec = { selector: { matchLabels: { app: 'w' } }, template: { metadata: { labels: { app: 'w' } } } };
 const raws = (...values: unknown[]): RawObject[] => values.map((value, document) => ({ source: { file: 'f.yaml', document }, value }));
 const podObj = (name: string, namespace: string, metadata: object = {}): unknown =>
   ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, ...metadata } });
@@ -44,8 +46,8 @@ describe('assembleCluster', () => {
 
   it('keeps a Pod and a workload of one namespace/name: the Pod holds the plain key, the workload is keyed by kind', () => {
     const deployment = (name: string): unknown =>
-      ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'a' }, spec: { template: {} } });
-    const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'p', namespace: 'a' }, spec: { template: {} } };
+      ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'a' }, spec: workloadSpec });
+    const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'p', namespace: 'a' }, spec: workloadSpec };
     // The Deployment comes first in the file; the Pod still holds a/p.
     const { objects, problems } = assembleCluster(raws(deployment('p'), podObj('p', 'a'), sts, deployment('q')));
     expect(objects.pods.map((p) => [p.kind, podKey(p)])).toEqual([
@@ -60,10 +62,10 @@ describe('assembleCluster', () => {
   it('drops workloads whose pods are in the input', () => {
     const owned = (kind: string, name: string): object => ({ ownerReferences: [{ apiVersion: 'apps/v1', kind, name, controller: true, uid: 'u' }] });
     const { objects } = assembleCluster(raws(
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'a' }, spec: { template: {} } },
-      { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-1', namespace: 'a', ...owned('Deployment', 'web') }, spec: { template: {} } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'a' }, spec: workloadSpec },
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-1', namespace: 'a', ...owned('Deployment', 'web') }, spec: workloadSpec },
       podObj('web-1-x', 'a', owned('ReplicaSet', 'web-1')),
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'a' }, spec: { template: {} } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'a' }, spec: workloadSpec },
     ));
     expect(objects.pods.map((p) => `${p.kind} ${p.name}`)).toEqual(['Pod web-1-x', 'Deployment api']);
   });
