@@ -2,6 +2,9 @@
 // come from containers and initContainers (sidecars are init containers and
 // serve ports); a port's protocol defaults to TCP. A pod with no phase is
 // taken as Running: a pod written in a manifest is meant to run.
+// Port names are unique within a container (the API server refuses a
+// duplicate); the same name in two containers is allowed but warned about, as
+// the API server does: a named port then stands for more than one port.
 import { childField, indexField } from './field-path.ts';
 import { parseIp } from '../model/addresses.ts';
 import { readLabels } from './normalize-labels.ts';
@@ -27,18 +30,22 @@ export function readPodTemplate(template: unknown, metaField: string, specField:
   const metadata = optRecord(rec.metadata, metaField, p) ?? {};
   const spec = optRecord(rec.spec, specField, p) ?? {};
   const nodeName = optString(spec.nodeName, childField(specField, 'nodeName'), p);
+  const names = new Map<string, string>();
   return {
     labels: readLabels(metadata.labels, childField(metaField, 'labels'), p),
     ...(nodeName !== undefined && nodeName !== '' && { nodeName }),
     hostNetwork: optBoolean(spec.hostNetwork, childField(specField, 'hostNetwork'), p) ?? false,
     ports: [
-      ...readContainerPorts(spec.containers, childField(specField, 'containers'), p),
-      ...readContainerPorts(spec.initContainers, childField(specField, 'initContainers'), p),
+      ...readContainerPorts(spec.containers, childField(specField, 'containers'), names, p),
+      ...readContainerPorts(spec.initContainers, childField(specField, 'initContainers'), names, p),
     ],
   };
 }
 
-function readContainerPorts(value: unknown, field: string, p: ProblemList): ContainerPort[] {
+/** Port name -> the field of its first use in the pod. */
+type PortNames = Map<string, string>;
+
+function readContainerPorts(value: unknown, field: string, podNames: PortNames, p: ProblemList): ContainerPort[] {
   const out: ContainerPort[] = [];
   (optArray(value, field, p) ?? []).forEach((container, c) => {
     const cField = indexField(field, c);
@@ -47,12 +54,23 @@ function readContainerPorts(value: unknown, field: string, p: ProblemList): Cont
       return;
     }
     const portsField = childField(cField, 'ports');
+    const containerNames: PortNames = new Map();
     (optArray(container.ports, portsField, p) ?? []).forEach((raw, i) => {
       const port = readContainerPort(raw, indexField(portsField, i), p);
+      if (port?.name !== undefined) checkUniqueName(port.name, childField(indexField(portsField, i), 'name'), containerNames, podNames, p);
       if (port) out.push(port);
     });
   });
   return out;
+}
+
+function checkUniqueName(name: string, field: string, containerNames: PortNames, podNames: PortNames, p: ProblemList): void {
+  const inContainer = containerNames.get(name);
+  const inPod = podNames.get(name);
+  if (inContainer !== undefined) p.error(field, `Duplicate value: ${JSON.stringify(name)} (first at ${inContainer})`);
+  else if (inPod !== undefined) p.warn(field, `duplicate port name ${JSON.stringify(name)} with ${inPod}: a policy port ${JSON.stringify(name)} stands for both`);
+  containerNames.set(name, containerNames.get(name) ?? field);
+  podNames.set(name, podNames.get(name) ?? field);
 }
 
 /** One containerPort; dropped (with an error) when invalid, as the API would refuse the pod. */
@@ -102,10 +120,28 @@ function readPhase(value: unknown, p: ProblemList): PodPhase {
   return 'Unknown';
 }
 
+/**
+ * metadata.creationTimestamp (RFC 3339, as the API server writes it), made
+ * comparable as ISO 8601 UTC. It decides which of two pods claiming one
+ * address holds it (ClusterState); an unreadable one is warned about and left
+ * out, as manifests usually have none.
+ */
+function readCreatedAt(metadata: unknown, p: ProblemList): string | undefined {
+  const value = isRecord(metadata) ? metadata.creationTimestamp : undefined;
+  if (value == null) return undefined;
+  const ms = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(ms)) {
+    p.warn('metadata.creationTimestamp', `${describe(value)} is not an RFC 3339 time (e.g. 2026-01-02T03:04:05Z); ignored`);
+    return undefined;
+  }
+  return new Date(ms).toISOString();
+}
+
 export function normalizePod(raw: unknown, meta: ObjectMeta, p: ProblemList): Pod {
   const rec = isRecord(raw) ? raw : {};
   const facts = readPodTemplate(rec, 'metadata', 'spec', p);
   const status = optRecord(rec.status, 'status', p) ?? {};
+  const createdAt = readCreatedAt(rec.metadata, p);
   return {
     namespace: meta.namespace,
     name: meta.name,
@@ -113,6 +149,7 @@ export function normalizePod(raw: unknown, meta: ObjectMeta, p: ProblemList): Po
     ...facts,
     ips: readPodIps(status, p),
     phase: readPhase(status.phase, p),
+    ...(createdAt !== undefined && { createdAt }),
     source: meta.source,
   };
 }

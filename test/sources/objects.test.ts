@@ -60,11 +60,12 @@ describe('Pod', () => {
 
 describe('workloads stand for one pod each', () => {
   const template = { metadata: { labels: { app: 'w' } }, spec: { ...podSpec, hostNetwork: true } };
+  const selector = { matchLabels: { app: 'w' } };
   it.each([
-    { kind: 'Deployment', apiVersion: 'apps/v1', spec: { template } },
-    { kind: 'StatefulSet', apiVersion: 'apps/v1', spec: { template } },
-    { kind: 'DaemonSet', apiVersion: 'apps/v1', spec: { template } },
-    { kind: 'ReplicaSet', apiVersion: 'apps/v1', spec: { template } },
+    { kind: 'Deployment', apiVersion: 'apps/v1', spec: { selector, template } },
+    { kind: 'StatefulSet', apiVersion: 'apps/v1', spec: { selector, template } },
+    { kind: 'DaemonSet', apiVersion: 'apps/v1', spec: { selector, template } },
+    { kind: 'ReplicaSet', apiVersion: 'apps/v1', spec: { selector, template } },
     { kind: 'Job', apiVersion: 'batch/v1', spec: { template } },
     { kind: 'CronJob', apiVersion: 'batch/v1', spec: { schedule: '* * * * *', jobTemplate: { spec: { template } } } },
   ])('$kind', ({ kind, apiVersion, spec }) => {

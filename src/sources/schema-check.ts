@@ -1,0 +1,111 @@
+// Strict field validation, as kubectl's --validate=strict asks of the API
+// server: every field of an object must be one its schema knows, with the
+// type the schema gives it. An unknown field is not harmless here: the
+// decoder drops it, so `egres:` drops every egress rule and
+// `podSelector: {matchLabel: ...}` selects every pod. The schema is the
+// Kubernetes OpenAPI one, as @kubernetes/client-node's models carry it (see
+// k8s-schema.generated.ts); only the check walks the whole object, the
+// normalizers still read only what nftpol needs.
+//
+// Duplicate keys are the YAML reader's to report (it refuses the document).
+import { childField, indexField } from './field-path.ts';
+import { K8S_TYPES } from './k8s-schema.generated.ts';
+import { ROOT_TYPES } from './k8s-schema-roots.ts';
+import { closestKey } from './near-miss.ts';
+import { describe, isRecord, type RawRecord } from './raw.ts';
+
+/** kubectl's --validate values: strict (unknown fields are errors), warn, ignore. */
+export const VALIDATION_MODES = ['strict', 'warn', 'ignore'] as const;
+export type ValidationMode = (typeof VALIDATION_MODES)[number];
+
+export interface SchemaFinding {
+  readonly field: string;
+  readonly message: string;
+  /** An unknown field (its severity follows the mode); otherwise a wrong type (always an error). */
+  readonly unknownField: boolean;
+  /** The known field an unknown one was probably meant to be: its "is required" is a follow-on. */
+  readonly meant?: string;
+}
+
+/** The schema type of a group/kind, when nftpol reads that kind. */
+export function schemaTypeOf(group: string, kind: string): string | undefined {
+  return ROOT_TYPES[`${group}/${kind}`];
+}
+
+/** Every unknown field and wrong type in `value`, an object of schema type `typeName`. */
+export function checkAgainstSchema(value: RawRecord, typeName: string): SchemaFinding[] {
+  const out: SchemaFinding[] = [];
+  checkObject(value, typeName, '', out);
+  return out;
+}
+
+function checkObject(value: RawRecord, typeName: string, field: string, out: SchemaFinding[]): void {
+  const fields = K8S_TYPES[typeName];
+  if (fields === undefined) return;
+  for (const [key, v] of Object.entries(value)) {
+    const path = childField(field, key);
+    const type = Object.hasOwn(fields, key) ? fields[key] : undefined;
+    if (type === undefined) {
+      out.push(unknownField(key, path, field, value, fields));
+      continue;
+    }
+    checkValue(v, type, path, out);
+  }
+}
+
+function unknownField(key: string, path: string, parent: string, value: RawRecord, fields: Readonly<Record<string, string>>): SchemaFinding {
+  const meant = closestKey(key, Object.keys(fields).filter((k) => !Object.hasOwn(value, k)));
+  const hint = meant === undefined ? '' : ` (did you mean ${JSON.stringify(meant)}?)`;
+  return {
+    field: path,
+    message: `unknown field ${JSON.stringify(key)}${hint}`,
+    unknownField: true,
+    ...(meant !== undefined && { meant: childField(parent, meant) }),
+  };
+}
+
+/** JSON null is absent to the API's decoder, for a field and for a list item alike. */
+function checkValue(v: unknown, type: string, field: string, out: SchemaFinding[]): void {
+  if (v === null || v === undefined) return;
+  const wrong = (want: string): void => {
+    out.push({ field, message: `must be ${want}, got ${describe(v)}`, unknownField: false });
+  };
+  if (type.startsWith('[]')) {
+    if (!Array.isArray(v)) return wrong('a list');
+    (v as readonly unknown[]).forEach((item, i) => {
+      checkValue(item, type.slice(2), indexField(field, i), out);
+    });
+    return;
+  }
+  switch (type) {
+    case 'string':
+    case 'date':
+      if (typeof v !== 'string') wrong('a string');
+      return;
+    case 'integer':
+      if (typeof v !== 'number' || !Number.isInteger(v)) wrong('an integer');
+      return;
+    case 'number':
+      if (typeof v !== 'number') wrong('a number');
+      return;
+    case 'boolean':
+      if (typeof v !== 'boolean') wrong('true or false');
+      return;
+    case 'int-or-string':
+      if (typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v))) wrong('an integer or a string');
+      return;
+    case 'any':
+      return;
+    case 'map':
+      if (!isRecord(v)) return wrong('a mapping');
+      for (const [k, item] of Object.entries(v)) {
+        if (item !== null && typeof item !== 'string') {
+          out.push({ field: childField(field, k), message: `must be a string, got ${describe(item)} (quote it in YAML)`, unknownField: false });
+        }
+      }
+      return;
+    default:
+      if (!isRecord(v)) return wrong('a mapping');
+      checkObject(v, type, field, out);
+  }
+}
