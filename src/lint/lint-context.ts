@@ -2,6 +2,7 @@
 // shape lint asks them ("which pods does this peer match?") rather than the
 // engine's ("does this peer match that endpoint?"). Nothing here decides
 // semantics; every answer comes from the engine's own functions.
+import { cidrOf } from '../model/addresses.ts';
 import { ClusterState } from '../model/cluster-state.ts';
 import type { ClusterObjects, Direction, LabelSelector, NetworkPolicy, Peer, Pod, PolicyRule } from '../model/types.ts';
 import { peersField } from '../policy/direction.ts';
@@ -25,15 +26,28 @@ export class LintContext {
   /** Namespace objects plus namespaces that only pods mention, sorted. */
   readonly namespaceNames: readonly string[];
 
+  /**
+   * `pods` by namespace. A policy selects, and a selector peer matches, only
+   * pods of namespaces it names (its own, or those its namespaceSelector
+   * matches): the engine's functions are asked about those alone, not about
+   * every pod of the cluster for every policy and peer.
+   */
+  private readonly podsByNamespace = new Map<string, Pod[]>();
+
   constructor(objects: ClusterObjects) {
     this.state = new ClusterState(objects);
     this.engine = new PolicyEngine(this.state);
     this.pods = objects.pods.filter((p) => !p.hostNetwork && p.phase !== 'Succeeded' && p.phase !== 'Failed');
     this.namespaceNames = [...new Set([...objects.namespaces.map((n) => n.name), ...objects.pods.map((p) => p.namespace)])].sort();
+    for (const pod of this.pods) {
+      const list = this.podsByNamespace.get(pod.namespace);
+      if (list) list.push(pod);
+      else this.podsByNamespace.set(pod.namespace, [pod]);
+    }
   }
 
   podsSelectedBy(policy: NetworkPolicy): Pod[] {
-    return this.pods.filter((p) => policySelects(policy, p));
+    return (this.podsByNamespace.get(policy.namespace) ?? []).filter((p) => policySelects(policy, p));
   }
 
   namespacesMatching(sel: LabelSelector): string[] {
@@ -53,12 +67,48 @@ export class LintContext {
   }
 
   private matchPeer(policy: NetworkPolicy, peer: Peer): Pod[] {
-    if (peer.kind === 'pods') return this.pods.filter((pod) => peerMatches(this.state, policy, peer, { kind: 'pod', ip: '', pod }));
+    if (peer.kind === 'pods') {
+      const namespaces = peer.namespaceSelector === null ? [policy.namespace] : this.namespacesMatching(peer.namespaceSelector);
+      const wanted = new Set(namespaces);
+      // In input order, as filtering every pod would give them.
+      const candidates = namespaces.length === 1 ? this.podsByNamespace.get(namespaces[0] as string) ?? [] : this.pods.filter((p) => wanted.has(p.namespace));
+      return candidates.filter((pod) => peerMatches(this.state, policy, peer, { kind: 'pod', ip: '', pod }));
+    }
     const inside: Pod[] = [];
-    for (const pod of this.state.participatingPods()) {
+    for (const pod of this.ipBlockCandidates(peer.ipBlock.cidr)) {
       if (pod.ips.some((ip) => peerMatches(this.state, policy, peer, { kind: 'pod', ip, pod }))) inside.push(pod);
     }
     return inside;
+  }
+
+  /** Participating pods' IPv4 addresses as numbers, sorted, with each pod's place in participatingPods(). */
+  private ipv4Index: { readonly keys: Float64Array; readonly at: Int32Array; readonly pods: readonly Pod[] } | undefined;
+
+  /**
+   * The pods that may hold an address of an ipBlock's cidr, in
+   * participatingPods() order: for an IPv4 cidr only those whose address
+   * falls in its range (found by binary search), else all of them. The
+   * engine still decides each one (except included).
+   */
+  private ipBlockCandidates(cidr: string): readonly Pod[] {
+    const range = ipv4Range(cidr);
+    if (!range) return [...this.state.participatingPods()];
+    if (!this.ipv4Index) {
+      const pods = [...this.state.participatingPods()];
+      const entries: { key: number; at: number }[] = [];
+      pods.forEach((pod, at) => {
+        for (const ip of pod.ips) {
+          const key = ipv4Number(ip);
+          if (key !== undefined) entries.push({ key, at });
+        }
+      });
+      entries.sort((a, b) => a.key - b.key);
+      this.ipv4Index = { keys: Float64Array.from(entries, (e) => e.key), at: Int32Array.from(entries, (e) => e.at), pods };
+    }
+    const { keys, at, pods } = this.ipv4Index;
+    const found = new Set<number>();
+    for (let i = lowerBound(keys, range[0]); i < keys.length && (keys[i] as number) <= range[1]; i++) found.add(at[i] as number);
+    return [...found].sort((a, b) => a - b).map((i) => pods[i] as Pod);
   }
 
   /** Pods any peer of the rule matches; a rule without peers matches every pod. */
@@ -68,6 +118,31 @@ export class LintContext {
     for (const peer of rule.peers) for (const pod of this.peerPods(policy, peer)) seen.add(pod);
     return [...seen];
   }
+}
+
+/** An IPv4 address (canonical dotted quad) as a number; undefined for anything else. */
+function ipv4Number(ip: string): number | undefined {
+  const parts = ip.split('.');
+  if (parts.length !== 4) return undefined;
+  return parts.reduce((n, p) => n * 256 + Number(p), 0);
+}
+
+/** First and last address of an IPv4 cidr, as numbers; undefined for IPv6. */
+function ipv4Range(cidr: string): [number, number] | undefined {
+  const { family, network, prefix } = cidrOf(cidr);
+  const start = family === 4 ? ipv4Number(network) : undefined;
+  return start === undefined ? undefined : [start, start + 2 ** (32 - prefix) - 1];
+}
+
+function lowerBound(keys: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((keys[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export interface RuleAt {
