@@ -17,13 +17,18 @@ export function candidatePods(state: ClusterState, policy: NetworkPolicy, peer: 
   return namespaces.flatMap((ns) => state.podsIn(ns));
 }
 
-/** Each (pod, address of the family) that the peer matches; every pod when peer is undefined. */
+/**
+ * Each (pod, address of the family) that the peer matches; every pod when
+ * peer is undefined. Only addresses the pod holds (ClusterState.podAt): an
+ * address two pods claim stands for its holder alone, so a matching pod
+ * cannot let in the holder's traffic under its own labels.
+ */
 export function* matchedPodAddresses(
   state: ClusterState, policy: NetworkPolicy, peer: Peer | undefined, family: IPFamily,
 ): Generator<[Pod, string]> {
   for (const pod of candidatePods(state, policy, peer)) {
     for (const ip of pod.ips) {
-      if (familyOf(ip) !== family) continue;
+      if (familyOf(ip) !== family || state.podAt(ip) !== pod) continue;
       if (peer === undefined || peerMatches(state, policy, peer, { kind: 'pod', ip, pod })) yield [pod, ip];
     }
   }

@@ -146,8 +146,9 @@ function peerAlternatives(ctx: Ctx, peers: readonly Peer[]): PeerAlternative[] {
   });
 }
 
-function localAddresses(pods: readonly Pod[], family: IPFamily): [Pod, string][] {
-  return pods.flatMap((p) => p.ips.filter((ip) => familyOf(ip) === family).map((ip): [Pod, string] => [p, ip]));
+/** The addresses of the family the local pods hold (an address two pods claim is its holder's). */
+function localAddresses(state: ClusterState, pods: readonly Pod[], family: IPFamily): [Pod, string][] {
+  return pods.flatMap((p) => p.ips.filter((ip) => familyOf(ip) === family && state.podAt(ip) === p).map((ip): [Pod, string] => [p, ip]));
 }
 
 function compileRule(ctx: Ctx, ruleIndex: number, peers: readonly Peer[], ports: readonly PolicyPort[]): AllowRule[] {
@@ -173,7 +174,7 @@ function compileRule(ctx: Ctx, ruleIndex: number, peers: readonly Peer[], ports:
         const selection = namedPortSelection(ctx.policy, ctx.direction, peerObj, port);
         const who = egress ? describePeer(ctx.policy, peerObj) : `local pods ${formatSelector(ctx.policy.podSelector)} in namespace ${ctx.policy.namespace}`;
         const set = ctx.sets.name('port', selection, family, () => {
-          const owners = egress ? matchedPodAddresses(ctx.state, ctx.policy, peerObj, family) : localAddresses(ctx.localPods, family);
+          const owners = egress ? matchedPodAddresses(ctx.state, ctx.policy, peerObj, family) : localAddresses(ctx.state, ctx.localPods, family);
           return { type: 'address-port', elements: namedElements(owners, port), comment: `${who}: port ${port.port}/${port.protocol}` };
         });
         // Egress: the named-port set holds only peer pods, so it is the peer condition too.

@@ -1,6 +1,6 @@
 // Text form of a flow verdict: the verdict line, then each direction with the
 // policy and rule that decided it, and for a denial the "why not".
-import type { DirectionVerdict, EndpointSummary, FlowVerdict } from '../policy/trace.ts';
+import type { DirectionVerdict, EndpointSummary, FlowNote, FlowVerdict } from '../policy/trace.ts';
 import { closestMiss } from '../policy/trace.ts';
 import { plain, type Style } from './style.ts';
 
@@ -66,9 +66,22 @@ export function exceptionText(v: FlowVerdict): string | undefined {
   return `both ends are the address ${from.ip}: traffic that stays inside one host is never filtered`;
 }
 
+/** A note the verdict rests on (a shared address, a policy failing closed), in words. */
+export function noteText(n: FlowNote): string {
+  if (n.kind === 'sharedAddress') {
+    const whose = n.pod === n.holder ? `${n.holder}'s` : `${n.holder}'s, not ${n.pod}'s`;
+    return `${n.ip} is claimed by ${n.claimants.length} running pods (${n.claimants.join(', ')}); ${n.holder} holds it ` +
+      `(created last, else greatest namespace/name), so this verdict is ${whose}, as in the kernel`;
+  }
+  return `${n.policy} has errors in the input: failing closed, it isolates ${n.pod} for ${n.direction} and allows nothing`;
+}
+
+const NOTE_LABEL: Readonly<Record<FlowNote['kind'], string>> = { sharedAddress: 'warning:', failClosed: 'fail closed:' };
+
 export function renderVerdictText(v: FlowVerdict, s: Style = plain): string {
   const verdict = v.allowed ? s.green(s.bold('ALLOWED')) : s.red(s.bold('DENIED'));
   const lines = [`${verdict}  ${flowLabel(v)}`];
+  for (const n of v.notes ?? []) lines.push(`  ${s.bold(NOTE_LABEL[n.kind])} ${noteText(n)}`);
   const exception = exceptionText(v);
   if (exception !== undefined) lines.push(`  ${exception}`);
   if (v.decidedBy === 'unknown-pod') {

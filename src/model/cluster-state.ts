@@ -13,6 +13,29 @@ export function participates(pod: Pod): boolean {
   return pod.ips.length > 0 && pod.phase !== 'Succeeded' && pod.phase !== 'Failed' && !pod.hostNetwork;
 }
 
+/**
+ * Of two participating pods claiming one address, the one that holds it: the
+ * one created last (newest metadata.creationTimestamp; a pod with one is newer
+ * than a pod without), since the older must be gone or going and the address
+ * was handed to the newer. Equal (or no) timestamps, as in manifests: the
+ * greater namespace/name. The agent, the engine, the compiled rules and
+ * explain all follow this one rule (through ClusterState.podAt).
+ */
+export function holdsAddressOver(a: Pod, b: Pod): boolean {
+  const ta = a.createdAt ?? '';
+  const tb = b.createdAt ?? '';
+  if (ta !== tb) return ta > tb;
+  return podKey(a) > podKey(b);
+}
+
+/** Two or more participating pods claiming one address, and the one that holds it. */
+export interface SharedAddress {
+  readonly ip: string;
+  readonly holder: Pod;
+  /** Every claimant, the holder included, by key. */
+  readonly claimants: readonly Pod[];
+}
+
 export class ClusterState {
   readonly namespaces: ReadonlyMap<string, Namespace>;
   readonly nodes: ReadonlyMap<string, Node>;
@@ -24,6 +47,8 @@ export class ClusterState {
   private readonly podsByNode = new Map<string, Pod[]>();
   /** Participating pods by address; host-network pods by address separately. */
   private readonly podByIp = new Map<string, Pod>();
+  /** Addresses more than one participating pod claims: every claimant. */
+  private readonly claimantsByIp = new Map<string, Pod[]>();
   private readonly hostPodByIp = new Map<string, Pod>();
   private readonly nodeByIp = new Map<string, Node>();
 
@@ -37,11 +62,12 @@ export class ClusterState {
       if (participates(pod)) {
         push(this.podsByNs, pod.namespace, pod);
         if (pod.nodeName !== undefined) push(this.podsByNode, pod.nodeName, pod);
-        // Two running pods should never share an address; if they do, the first
-        // by key holds it, for the engine and the compiled rules alike.
+        // Two running pods should never share an address; if they do, one
+        // holds it (holdsAddressOver), for the engine and the compiled rules alike.
         for (const ip of pod.ips) {
           const held = this.podByIp.get(ip);
-          if (!held || podKey(pod) < podKey(held)) this.podByIp.set(ip, pod);
+          if (held) push(this.claimantsByIp, ip, ...(this.claimantsByIp.has(ip) ? [] : [held]), pod);
+          if (!held || holdsAddressOver(pod, held)) this.podByIp.set(ip, pod);
         }
       } else if (pod.hostNetwork) {
         for (const ip of pod.ips) this.hostPodByIp.set(ip, pod);
@@ -84,8 +110,23 @@ export class ClusterState {
     return this.podsByNode.get(node) ?? [];
   }
 
+  /** The participating pod that holds an address (see holdsAddressOver). */
   podAt(ip: string): Pod | undefined {
     return this.podByIp.get(ip);
+  }
+
+  /** Addresses two or more participating pods claim, sorted by address text. */
+  sharedAddresses(): SharedAddress[] {
+    return [...this.claimantsByIp].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([ip, pods]) => ({
+      ip, holder: this.podByIp.get(ip) as Pod, claimants: [...pods].sort((x, y) => (podKey(x) < podKey(y) ? -1 : 1)),
+    }));
+  }
+
+  /** The shared addresses a pod claims (empty for almost every pod). */
+  sharedAddressesOf(pod: Pod): SharedAddress[] {
+    return pod.ips.filter((ip) => this.claimantsByIp.get(ip)?.includes(pod)).map((ip) => ({
+      ip, holder: this.podByIp.get(ip) as Pod, claimants: [...(this.claimantsByIp.get(ip) as Pod[])].sort((x, y) => (podKey(x) < podKey(y) ? -1 : 1)),
+    }));
   }
 
   /** The node an address belongs to: a node address, or a host-network pod's address. */
@@ -98,8 +139,8 @@ export class ClusterState {
   }
 }
 
-function push<V>(m: Map<string, V[]>, k: string, v: V): void {
+function push<V>(m: Map<string, V[]>, k: string, ...vs: V[]): void {
   const list = m.get(k);
-  if (list) list.push(v);
-  else m.set(k, [v]);
+  if (list) list.push(...vs);
+  else m.set(k, [...vs]);
 }

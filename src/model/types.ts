@@ -64,6 +64,8 @@ export interface Pod {
   readonly hostNetwork: boolean;
   readonly phase: PodPhase;
   readonly ports: readonly ContainerPort[];
+  /** metadata.creationTimestamp as ISO 8601 UTC ("2026-01-02T03:04:05.000Z"): of two pods claiming one address, the newer holds it. */
+  readonly createdAt?: string;
   readonly source?: SourceRef;
   /**
    * Set on a workload that shares its namespace/name with a Pod (or an
@@ -127,6 +129,12 @@ export interface NetworkPolicy {
   readonly policyTypesDefaulted: boolean;
   readonly ingress: readonly PolicyRule[];
   readonly egress: readonly PolicyRule[];
+  /**
+   * The input had errors in this policy: it is kept failing closed, isolating
+   * the pods it selects (every pod of its namespace when its podSelector is
+   * unreadable) in its policyTypes, with no rules, so it allows nothing.
+   */
+  readonly failClosed?: true;
   readonly source?: SourceRef;
 }
 

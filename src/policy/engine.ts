@@ -12,11 +12,11 @@
 // never open before its policy is in (fail closed).
 import type { ClusterState } from '../model/cluster-state.ts';
 import type { Direction, NetworkPolicy, Pod } from '../model/types.ts';
-import { podKey } from '../model/types.ts';
+import { podKey, policyKey } from '../model/types.ts';
 import { directionAllows, traceDirection, type DirectionInput } from './direction.ts';
 import { endpointNodeName, type Endpoint } from './endpoint.ts';
 import { isolatingPolicies } from './isolation.ts';
-import type { Decider, EndpointSummary, FlowVerdict } from './trace.ts';
+import type { Decider, EndpointSummary, FlowNote, FlowVerdict } from './trace.ts';
 
 export interface Flow {
   readonly from: Endpoint;
@@ -58,6 +58,44 @@ export class PolicyEngine {
     return this.isolatingPolicies(pod, direction).length > 0;
   }
 
+  /**
+   * A pod end at an address another pod holds (two pods claim it) is the
+   * holder, as it is for the kernel, which sees only the address.
+   */
+  private holderOf(e: Endpoint): Endpoint {
+    if (e.kind !== 'pod') return e;
+    const holder = this.state.podAt(e.ip);
+    return holder === undefined || holder === e.pod ? e : { ...e, pod: holder };
+  }
+
+  private resolved(flow: Flow): Flow {
+    const from = this.holderOf(flow.from);
+    const to = this.holderOf(flow.to);
+    return from === flow.from && to === flow.to ? flow : { ...flow, from, to };
+  }
+
+  /** Shared addresses of the ends as asked for, and the fail-closed policies that isolate them. */
+  private notes(asked: Flow, flow: Flow): FlowNote[] {
+    const notes: FlowNote[] = [];
+    for (const e of [asked.from, asked.to]) {
+      if (e.kind !== 'pod') continue;
+      for (const s of this.state.sharedAddressesOf(e.pod)) {
+        if (s.ip !== e.ip) continue;
+        notes.push({ kind: 'sharedAddress', ip: s.ip, pod: podKey(e.pod), holder: podKey(s.holder), claimants: s.claimants.map(podKey) });
+      }
+    }
+    for (const input of this.inputs(flow)) {
+      for (const policy of this.policiesOf(input)) {
+        if (policy.failClosed !== true || input.subject.kind !== 'pod') continue;
+        notes.push({
+          kind: 'failClosed', policy: policyKey(policy), direction: input.direction, pod: podKey(input.subject.pod),
+          ...(policy.source !== undefined && { source: policy.source }),
+        });
+      }
+    }
+    return notes;
+  }
+
   /** The exceptions that decide a flow regardless of policy, if one applies. */
   private exception(flow: Flow): Decider | undefined {
     const { from, to } = flow;
@@ -93,7 +131,8 @@ export class PolicyEngine {
   }
 
   /** The verdict alone: the same evaluation as evaluate(), without a tracer. For matrices and benchmarks. */
-  allows(flow: Flow): boolean {
+  allows(asked: Flow): boolean {
+    const flow = this.resolved(asked);
     const exception = this.exception(flow);
     if (exception) return PolicyEngine.exceptionAllows(exception);
     const [egress, ingress] = this.inputs(flow);
@@ -101,7 +140,9 @@ export class PolicyEngine {
   }
 
   /** The verdict with its trace: both directions, what allowed, and why not. */
-  evaluate(flow: Flow): FlowVerdict {
+  evaluate(asked: Flow): FlowVerdict {
+    const flow = this.resolved(asked);
+    const notes = this.notes(asked, flow);
     const [eIn, iIn] = this.inputs(flow);
     const egress = traceDirection(this.state, this.policiesOf(eIn), eIn);
     const ingress = traceDirection(this.state, this.policiesOf(iIn), iIn);
@@ -113,6 +154,7 @@ export class PolicyEngine {
         protocol: flow.protocol,
         ...(flow.port !== undefined ? { port: flow.port } : {}),
       },
+      ...(notes.length > 0 && { notes }),
       allowed: exception !== undefined ? PolicyEngine.exceptionAllows(exception) : egress.allowed && ingress.allowed,
       decidedBy: exception ?? 'policy',
       egress,

@@ -72,8 +72,22 @@ export interface DirectionVerdict {
  */
 export type Decider = 'self' | 'node' | 'unknown-pod' | 'policy';
 
+/**
+ * Something the verdict rests on that the reader must know:
+ *  - sharedAddress: two or more running pods claim the flow end's address;
+ *    `holder` holds it (the newest, see ClusterState) and is the pod the
+ *    verdict is about, as it is for the kernel;
+ *  - failClosed: a policy with errors in the input isolates an end in this
+ *    direction and allows nothing (what the agent enforces for it).
+ */
+export type FlowNote =
+  | { readonly kind: 'sharedAddress'; readonly ip: string; readonly pod: string; readonly holder: string; readonly claimants: readonly string[] }
+  | { readonly kind: 'failClosed'; readonly policy: string; readonly direction: Direction; readonly pod: string; readonly source?: SourceRef };
+
 export interface FlowVerdict {
   readonly flow: FlowSummary;
+  /** Absent when there is nothing to note. */
+  readonly notes?: readonly FlowNote[];
   readonly allowed: boolean;
   readonly decidedBy: Decider;
   /** Egress of the source. */

@@ -19,7 +19,13 @@
 //    two owners. In input order, a pod CIDR that overlaps an earlier one is
 //    an error naming both nodes and both CIDRs, and is dropped from its node
 //    (the first keeps it, as with duplicates).
+//  - Two running pods claiming one address (a stale Pod in a snapshot, a
+//    hand-written manifest) is a warning on each pod that does not hold it,
+//    naming the address and both pods: ClusterState gives the address to one
+//    (holdsAddressOver: the newest, else the greater namespace/name) and
+//    everything (rules, explain, test) follows that one.
 import { overlapsWithEarlier } from '../model/addresses.ts';
+import { holdsAddressOver, participates } from '../model/cluster-state.ts';
 import { namespaceLabels } from './normalize-namespace.ts';
 import type { ModelObject, NormalizeOptions, RawObject } from './normalize-object.ts';
 import { normalizeObject } from './normalize-object.ts';
@@ -56,6 +62,7 @@ export function assembleCluster(raws: readonly RawObject[], opts: NormalizeOptio
     else nodes.push(object.value);
   }
   addImplicitNamespaces(namespaces, [...pods, ...policies], problems);
+  warnSharedAddresses(kept, problems);
   return { objects: { namespaces, pods, policies, nodes }, problems };
 }
 
@@ -165,6 +172,28 @@ function dropOverlappingPodCidrs(all: readonly Located[], problems: SourceProble
     const node = l.object.value;
     return { ...l, object: { type: 'node', value: { ...node, podCIDRs: node.podCIDRs.filter((c) => !gone.has(c)) } } };
   });
+}
+
+function warnSharedAddresses(all: readonly Located[], problems: SourceProblem[]): void {
+  const claims = new Map<string, Located[]>();
+  for (const l of all) {
+    if (l.object.type !== 'pod' || !participates(l.object.value)) continue;
+    for (const ip of l.object.value.ips) claims.set(ip, [...(claims.get(ip) ?? []), l]);
+  }
+  for (const [ip, claimants] of claims) {
+    if (claimants.length < 2) continue;
+    const podOf = (l: Located): Pod => l.object.value as Pod;
+    const holder = claimants.reduce((a, b) => (holdsAddressOver(podOf(b), podOf(a)) ? b : a));
+    const h = podOf(holder);
+    const why = h.createdAt !== undefined ? `created last (${h.createdAt})` : 'no newer creationTimestamp, greatest namespace/name';
+    for (const l of claimants) {
+      if (l === holder) continue;
+      const p = new ProblemList(contextOf(l));
+      p.warn(undefined, `address ${ip} is also claimed by ${h.kind} ${podKey(h)} (${formatSourceRef(holder.source)}), which holds it (${why}): ` +
+        `traffic of ${ip} is ${podKey(h)}'s, this pod's policies do not apply to it; two running pods never share an address in a healthy cluster`);
+      problems.push(...atLine(l, p.items));
+    }
+  }
 }
 
 function addImplicitNamespaces(namespaces: Namespace[], users: readonly (Pod | NetworkPolicy)[], problems: SourceProblem[]): void {

@@ -3,7 +3,7 @@
 import type { DirectionVerdict, FlowVerdict } from '../../policy/trace.ts';
 import { mdCode, mdTable } from './markdown.ts';
 import { envelope, type Envelope } from './output.ts';
-import { exceptionText, flowLabel, whyNot } from '../../explain/verdict-text.ts';
+import { exceptionText, flowLabel, noteText, whyNot } from '../../explain/verdict-text.ts';
 
 /** The flow as the user asked for it, before resolution. */
 export interface FlowQuery {
@@ -47,6 +47,7 @@ export function renderFlowMarkdown(v: FlowVerdict): string {
   const lines = [`### ${v.allowed ? 'ALLOWED' : 'DENIED'}: ${flowLabel(v)}`, ''];
   const exception = exceptionText(v);
   if (exception !== undefined) lines.push(`${exception.charAt(0).toUpperCase()}${exception.slice(1)}.`, '');
+  for (const n of v.notes ?? []) lines.push(`> **${n.kind === 'failClosed' ? 'Fail closed' : 'Warning'}:** ${noteText(n)}`, '');
   const rows = [v.egress, v.ingress].map((d) => [
     d.direction,
     d.pod ?? '(not a pod)',
