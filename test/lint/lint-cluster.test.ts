@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LINT_CHECK_IDS, lintCluster } from '../../src/lint/lint-cluster.ts';
@@ -87,6 +88,14 @@ describe('LINT_CHECK_IDS', () => {
       for (const other of ids) emitted.add(other);
     }
     expect([...emitted].sort()).toEqual([...LINT_CHECK_IDS].sort());
+  });
+
+  it('is the table of check ids in docs/output-schema.md', () => {
+    const doc = readFileSync(new URL('../../docs/output-schema.md', import.meta.url), 'utf8');
+    const start = doc.indexOf('| id | finding |');
+    const table = doc.slice(start, doc.indexOf('\n\n', start));
+    const documented = [...table.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual([...LINT_CHECK_IDS].sort());
   });
 
   it('holds every id lint reports on random clusters (a check whose id is not listed fails here)', () => {
