@@ -14,6 +14,7 @@ import { placePods } from '../sources/placement.ts';
 import { ClusterState } from '../model/cluster-state.ts';
 import type { RawObject } from '../sources/normalize-object.ts';
 import type { SourceProblem } from '../model/problems.ts';
+import type { ValidationMode } from '../sources/schema-check.ts';
 import { isRecord } from '../sources/raw.ts';
 import type { ClusterObjects } from '../model/types.ts';
 import { PolicyEngine } from '../policy/engine.ts';
@@ -84,15 +85,19 @@ export function mergeDocuments(resources: readonly RawObject[], inline: readonly
 export interface WorldLoaderOptions {
   /** Directory that relative test-file paths start from. */
   readonly cwd: string;
+  /** --validate for resources and inline objects alike (default strict). */
+  readonly validate?: ValidationMode;
 }
 
 export class TestWorldLoader {
   private readonly cwd: string;
+  private readonly validate: ValidationMode;
   private readonly resourceCache = new Map<string, Promise<ManifestDocuments>>();
   private readonly worldCache = new Map<string, Promise<LoadedWorld>>();
 
   constructor(opts: WorldLoaderOptions) {
     this.cwd = opts.cwd;
+    this.validate = opts.validate ?? 'strict';
   }
 
   /** The resource paths of a test as the sources should read them: relative to the working directory. */
@@ -131,7 +136,7 @@ export class TestWorldLoader {
   private async build(key: string, resourceKey: string, paths: readonly string[], test: PolicyTest): Promise<LoadedWorld> {
     const read = await this.resources(resourceKey, paths);
     const inline = test.objects.length === 0 ? [] : inlineDocuments(test);
-    const assembled = assembleCluster(mergeDocuments(read.documents, inline));
+    const assembled = assembleCluster(mergeDocuments(read.documents, inline), { validate: this.validate });
     // Placed before addresses are given, as in a cluster: a pod's address then
     // comes from its node's pod CIDR, and model and kernel see the same nodes.
     const objects = assignPodAddresses(placePods(assembled.objects));

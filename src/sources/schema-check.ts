@@ -109,3 +109,10 @@ function checkValue(v: unknown, type: string, field: string, out: SchemaFinding[
       checkObject(v, type, field, out);
   }
 }
+
+/** A --validate value as kubectl takes it: strict (or true), warn, ignore (or false); undefined when it is none. */
+export function parseValidationMode(text: string): ValidationMode | undefined {
+  if (text === 'true') return 'strict';
+  if (text === 'false') return 'ignore';
+  return (VALIDATION_MODES as readonly string[]).includes(text) ? (text as ValidationMode) : undefined;
+}

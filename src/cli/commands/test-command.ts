@@ -11,6 +11,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { collectPolicyTests } from '../../policytest/collect-tests.ts';
 import { chooseVerdictSource, VerdictSourceUnavailableError, type VerdictSource, type VerdictSources } from '../../policytest/verdict-source.ts';
+import type { ValidationMode } from '../../sources/schema-check.ts';
+import { validateOption } from '../validate-option.ts';
 import { TestWorldLoader } from '../../policytest/load-test-world.ts';
 import { JsonReportWriter, renderJsonReport } from '../../policytest/report-json.ts';
 import { renderJunitReport } from '../../policytest/report-junit.ts';
@@ -26,6 +28,7 @@ export interface TestCommandOptions {
   readonly junit?: string;
   readonly verbose?: boolean;
   readonly dataplane: string;
+  readonly validate?: ValidationMode;
 }
 
 export function registerTestCommand(program: Command, ctx: CommandContext): Command {
@@ -37,6 +40,7 @@ export function registerTestCommand(program: Command, ctx: CommandContext): Comm
     .option('--junit <file>', 'also write a JUnit XML report to FILE')
     .option('-v, --verbose', 'also list passing cases, and debug notes about the manifests')
     .addOption(new Option('--dataplane <name>', 'what decides each flow: model (the policy engine) or kernel (real packets through the compiled nftables rules, in network namespaces; needs root)').choices(['model', 'kernel']).default('model'))
+    .addOption(validateOption())
     .addHelpText('after', '\nExit status: 0 every case passed, 1 a case failed, 2 bad input.')
     .action(async (paths: string[], opts: TestCommandOptions) => {
       ctx.setExitCode(await runTestCommand(paths, opts, ctx.io, ctx.cwd ?? process.cwd(), ctx.verdictSources));
@@ -83,7 +87,7 @@ export async function runTestCommand(
   const stream = opts.output === 'json' && opts.junit === undefined ? new JsonReportWriter(io.stdout, verdicts.name) : undefined;
   let outcome;
   try {
-    outcome = await runPolicyTests(collected, { verdicts, loader: new TestWorldLoader({ cwd }), ...(stream && { onCase: (c: CaseResult) => stream.add(c) }) });
+    outcome = await runPolicyTests(collected, { verdicts, loader: new TestWorldLoader({ cwd, validate: opts.validate ?? 'strict' }), ...(stream && { onCase: (c: CaseResult) => stream.add(c) }) });
   } catch (err) {
     // The kernel dataplane finds out only when it starts: not root, nft or ip missing...
     if (!(err instanceof VerdictSourceUnavailableError)) throw err;
