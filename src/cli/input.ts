@@ -2,7 +2,13 @@
 // files, folders, globs, "-" for stdin) or a live cluster (--kubeconfig,
 // --context). Produces the ClusterState; prints source problems to stderr
 // (errors and warnings; debug notes only with -v) and refuses to go on when
-// any is an error, so every command explains only input it fully understood.
+// any is an error, so every command explains only input it fully understood,
+// with one exception: errors in NetworkPolicies, which the sources keep
+// failing closed (they isolate what they select and allow nothing). The
+// command then answers with that treatment, the one the agent enforces,
+// marked in its output, and still exits 2 (inputExit) so CI fails.
+// Input without a single object is an error too: `helm template … | policy-explain
+// -f - lint --strict` must not pass when helm printed nothing.
 //
 // -n/--namespace works as in kubectl: names without a namespace are in it,
 // and so are manifests without metadata.namespace (kubectl apply -n). Without
@@ -12,10 +18,13 @@ import { placePods } from '../sources/placement.ts';
 import { DEFAULT_NAMESPACE } from '../policy/find-pod.ts';
 import { ClusterState } from '../model/cluster-state.ts';
 import { formatProblem, type SourceProblem } from '../model/problems.ts';
-import type { ClusterObjects } from '../model/types.ts';
+import type { ClusterObjects, NetworkPolicy } from '../model/types.ts';
+import { policyKey } from '../model/types.ts';
 import { assignPodAddresses, loadManifests } from '../sources/load-cluster.ts';
 import { styleFor } from '../explain/style.ts';
-import { readAll, UsageError, type CliIO } from './io.ts';
+import { EXIT, readAll, UsageError, type CliIO } from './io.ts';
+import { validateOption } from './validate-option.ts';
+import type { ValidationMode } from '../sources/schema-check.ts';
 
 export interface InputOptions {
   readonly filename?: readonly string[];
@@ -24,6 +33,8 @@ export interface InputOptions {
   /** -n: the namespace of names and manifests without one. */
   readonly namespace?: string;
   readonly verbose?: boolean;
+  /** --validate: what an unknown field in a manifest is (kubectl's modes; default strict). */
+  readonly validate?: ValidationMode;
 }
 
 export interface LoadedInput {
@@ -33,6 +44,8 @@ export interface LoadedInput {
   readonly problems: readonly SourceProblem[];
   /** Where names without a namespace are: -n, else the kubeconfig context's (live mode), else "default". */
   readonly namespace: string;
+  /** Policies with errors, answered failing closed: the command must exit 2 (inputExit). */
+  readonly failClosed: readonly NetworkPolicy[];
 }
 
 /** Bad input found by the sources; the problems were already printed. */
@@ -56,7 +69,8 @@ export function addInputOptions(cmd: Command): Command {
     .option('--kubeconfig <file>', 'live mode: kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'live mode: kubeconfig context to use')
     .option('-n, --namespace <namespace>', 'as kubectl -n: the namespace of names and manifests without one (default: the live context\'s, else "default"); matrix and lint show only it')
-    .option('-v, --verbose', 'also print debug notes about the input');
+    .option('-v, --verbose', 'also print debug notes about the input')
+    .addOption(validateOption());
 }
 
 /** Prints problems to stderr: errors and warnings always, debug notes with verbose. */
@@ -95,6 +109,7 @@ async function loadObjects(opts: InputOptions, io: CliIO): Promise<Loaded> {
     const loaded = await loadManifests(files, {
       readStdin: () => readAll(io.stdin),
       ...(opts.namespace !== undefined && { defaultNamespace: opts.namespace }),
+      ...(opts.validate !== undefined && { validate: opts.validate }),
     });
     // Pods without spec.nodeName are spread over the known nodes before they get
     // addresses (from their node's pod CIDR), the same way `nftpol test` and the
@@ -116,13 +131,41 @@ async function loadObjects(opts: InputOptions, io: CliIO): Promise<Loaded> {
   }
 }
 
+/** An error about a policy the sources kept failing closed (same object, same place). */
+function answeredByFailingClosed(p: SourceProblem, failClosed: readonly NetworkPolicy[]): boolean {
+  return p.kind === 'NetworkPolicy' && failClosed.some((pol) =>
+    pol.name === p.name && pol.namespace === (p.namespace ?? pol.namespace)
+    && pol.source?.file === p.file && pol.source.document === p.document);
+}
+
+function isEmpty(o: ClusterObjects): boolean {
+  return o.namespaces.length + o.pods.length + o.policies.length + o.nodes.length === 0;
+}
+
 /**
  * Loads the input the options name, prints its problems, and returns the
- * state; throws InputProblemsError (exit 2) when any problem is an error.
+ * state. Throws InputProblemsError (exit 2) when a problem is an error that
+ * failing closed does not answer, and UsageError (exit 2) when the input
+ * holds no object nftpol reads.
  */
 export async function loadInput(opts: InputOptions, io: CliIO): Promise<LoadedInput> {
   const { mode, objects, problems, namespace } = await loadObjects(opts, io);
   printProblems(problems, io, opts.verbose === true);
-  if (problems.some((p) => p.severity === 'error')) throw new InputProblemsError(problems);
-  return { mode, objects, state: new ClusterState(objects), problems, namespace };
+  const failClosed = objects.policies.filter((p) => p.failClosed === true);
+  if (problems.some((p) => p.severity === 'error' && !answeredByFailingClosed(p, failClosed))) throw new InputProblemsError(problems);
+  if (isEmpty(objects)) {
+    const where = mode === 'cluster' ? 'the cluster' : (opts.filename ?? []).map((f) => (f === '-' ? 'stdin' : f)).join(', ');
+    throw new UsageError(`no objects in ${where}: nothing nftpol reads (Namespace, Pod, workload, NetworkPolicy, Node), so nothing was explained`);
+  }
+  if (failClosed.length > 0) {
+    const names = failClosed.map(policyKey).join(', ');
+    io.stderr.write(`${styleFor(io.stderr).red('error:')} ${failClosed.length === 1 ? 'a NetworkPolicy has' : `${failClosed.length} NetworkPolicies have`} errors (${names}): ` +
+      'answering with them failing closed (isolating the pods they select, allowing nothing), as the agent would enforce them; exit status 2\n');
+  }
+  return { mode, objects, state: new ClusterState(objects), problems, namespace, failClosed };
+}
+
+/** A command's exit status, made 2 (bad input) when the answer rests on policies failing closed. */
+export function inputExit(loaded: Pick<LoadedInput, 'failClosed'>, code: number): number {
+  return loaded.failClosed.length > 0 ? Math.max(code, EXIT.badInput) : code;
 }
