@@ -175,9 +175,15 @@ export function directionAllows(
 }
 
 function notAPod(input: DirectionInput): DirectionVerdict {
+  // A host-network pod is a pod, but one that shares its node's address and
+  // network: policies never select it (upstream leaves it out of NetworkPolicy).
+  const subject = input.subject;
+  const why = subject.kind === 'node' && subject.hostPod !== undefined
+    ? `uses its node's network: no ${input.direction} policy applies to host-network pods`
+    : `is not a pod: no ${input.direction} policy applies`;
   return {
     direction: input.direction, isolated: false, policies: [], allowed: true, allowedBy: [], misses: [],
-    summary: `${describeEndpoint(input.subject)} is not a pod: no ${input.direction} policy applies`,
+    summary: `${describeEndpoint(subject)} ${why}`,
   };
 }
 

@@ -38,6 +38,7 @@ describe('two host-network pods on one node', () => {
       `  ${SAME_NODE}`,
     ]);
     expect(text.stdout).not.toContain('itself\n');
+    expect(text.stdout).toContain("  ingress of peer: allowed (host-network pod kube-system/agent on node n1 (192.168.1.10) uses its node's network: no ingress policy applies to host-network pods)");
     const md = await explain(['-f', '-', '-n', 'kube-system', '--from', 'proxy', '--to', 'agent', '--port', '9100', '-o', 'markdown'], YAML);
     expect(md.stdout).toContain(`\n\nB${SAME_NODE.slice(1)}.\n\n`);
   });
