@@ -19,7 +19,7 @@ const NAMESPACES = 20;
 const APPS = 10;
 const TIERS = ['front', 'back', 'db'] as const;
 
-function manifests(): string {
+export function manifests(): string {
   const docs: string[] = [];
   for (let n = 0; n < NAMESPACES; n++) {
     const ns = `ns-${n}`;

@@ -8,10 +8,12 @@
 import type { Bench, BenchOptions } from './bench.ts';
 import { compileRender } from './compile-render.ts';
 import { engineVerdicts } from './engine-verdicts.ts';
+import { largeInputs } from './large-inputs.ts';
 import { packetPath } from './packet-path.ts';
 import { policyTestBench } from './policytest-bench.ts';
+import { policyTestJsonMemory } from './policytest-json-memory.ts';
 
-const BENCHES: readonly Bench[] = [engineVerdicts, policyTestBench, compileRender, packetPath];
+const BENCHES: readonly Bench[] = [engineVerdicts, policyTestBench, compileRender, packetPath, largeInputs, policyTestJsonMemory];
 
 /** Bench names and options; undefined after printing what is wrong. */
 function parseArgs(argv: readonly string[]): { names: string[]; options: BenchOptions; list: boolean } | undefined {

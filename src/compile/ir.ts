@@ -53,6 +53,8 @@ export interface PolicyChain {
   readonly policy: string;
   readonly direction: Direction;
   readonly rules: readonly AllowRule[];
+  /** The policy had errors in the input: it keeps no rules, so the pods it isolates get nothing from it. */
+  readonly failClosed?: true;
 }
 
 export type PodDirection =

@@ -196,5 +196,5 @@ export function compilePolicyChain(
   const key = policyKey(policy);
   const ctx: Ctx = { state, policy, key, direction, localPods, families, sets };
   const rules = policy[direction].flatMap((r, i) => compileRule(ctx, i, r.peers, r.ports));
-  return { name: policyChainName(key, direction), policy: key, direction, rules };
+  return { name: policyChainName(key, direction), policy: key, direction, rules, ...(policy.failClosed === true && { failClosed: true }) };
 }

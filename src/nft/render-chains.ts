@@ -30,8 +30,15 @@ export function renderAllowRule(rule: AllowRule, direction: Direction): string {
   return parts.join(' ');
 }
 
+/**
+ *   chain pol-in/x/allow-web {
+ *     comment "x/allow-web has errors: failing closed, allows nothing"    only for a policy with errors (it has no rules)
+ *     ip saddr @pods/... counter accept comment "..."                     one per (peer, port) of each rule
+ *   }
+ */
 export function renderPolicyChain(chain: PolicyChain): string[] {
-  return [`\tchain ${nftName(chain.name)} {`, ...chain.rules.map((r) => `${I}${renderAllowRule(r, chain.direction)}`), '\t}'];
+  const failClosed = chain.failClosed === true ? [`${I}${comment(`${chain.policy} has errors: failing closed, allows nothing`)}`] : [];
+  return [`\tchain ${nftName(chain.name)} {`, ...failClosed, ...chain.rules.map((r) => `${I}${renderAllowRule(r, chain.direction)}`), '\t}'];
 }
 
 /**

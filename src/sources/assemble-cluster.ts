@@ -24,10 +24,19 @@
 //    naming the address and both pods: ClusterState gives the address to one
 //    (holdsAddressOver: the newest, else the greater namespace/name) and
 //    everything (rules, explain, test) follows that one.
+//  - A NetworkPolicy with errors stays, failing closed (DESIGN invariant 4):
+//    marked failClosed and stripped of its rules, it isolates the pods it
+//    selects (every pod of its namespace when its podSelector is unreadable,
+//    see normalize-policy.ts) in its policyTypes and allows nothing: the
+//    author's intent is unknown, so no rule of it may open anything.
+//  - Objects of kinds nftpol knows but does not enforce (Calico, Cilium and
+//    admin network policies) get one warning per kind with a count: their
+//    rules have no effect here, which a reader must not miss.
 import { overlapsWithEarlier } from '../model/addresses.ts';
 import { holdsAddressOver, participates } from '../model/cluster-state.ts';
 import { namespaceLabels } from './normalize-namespace.ts';
 import type { ModelObject, NormalizeOptions, RawObject } from './normalize-object.ts';
+import { unenforcedKind } from './unenforced-kinds.ts';
 import { normalizeObject } from './normalize-object.ts';
 import { formatSourceRef, ProblemList } from '../model/problems.ts';
 import type { SourceProblem } from '../model/problems.ts';
@@ -47,8 +56,10 @@ export function assembleCluster(raws: readonly RawObject[], opts: NormalizeOptio
   for (const raw of raws) {
     const r = normalizeObject(raw, opts);
     problems.push(...r.problems);
-    if (r.object) normalized.push({ object: r.object, source: raw.source, ...(raw.line !== undefined && { line: raw.line }) });
+    const object = r.object && r.problems.some((pr) => pr.severity === 'error') ? failingClosed(r.object, raw, problems) : r.object;
+    if (object) normalized.push({ object, source: raw.source, ...(raw.line !== undefined && { line: raw.line }) });
   }
+  problems.push(...unenforcedKindWarnings(raws));
   const kept = dropOverlappingPodCidrs(
     keyClashingPodsByKind(dropDuplicates(dropControlledWorkloads(normalized, problems), problems), problems), problems);
   const namespaces: Namespace[] = [];
@@ -64,6 +75,33 @@ export function assembleCluster(raws: readonly RawObject[], opts: NormalizeOptio
   addImplicitNamespaces(namespaces, [...pods, ...policies], problems);
   warnSharedAddresses(kept, problems);
   return { objects: { namespaces, pods, policies, nodes }, problems };
+}
+
+/** A policy with errors: no rules, marked failClosed, with a warning saying what it does now. */
+function failingClosed(object: ModelObject, raw: RawObject, problems: SourceProblem[]): ModelObject {
+  if (object.type !== 'policy') return object;
+  const policy = object.value;
+  const p = new ProblemList({ source: raw.source, kind: 'NetworkPolicy', name: policy.name, namespace: policy.namespace });
+  p.warn(undefined, `has errors: failing closed, it isolates the pods it selects for ${policy.policyTypes.join(' and ')} and allows nothing`);
+  problems.push(...p.items.map((pr) => (raw.line === undefined ? pr : { ...pr, line: raw.line })));
+  return { type: 'policy', value: { ...policy, ingress: [], egress: [], failClosed: true } };
+}
+
+function unenforcedKindWarnings(raws: readonly RawObject[]): SourceProblem[] {
+  const byKind = new Map<string, RawObject[]>();
+  for (const raw of raws) {
+    const kind = unenforcedKind(raw.value);
+    if (kind !== undefined) byKind.set(kind, [...(byKind.get(kind) ?? []), raw]);
+  }
+  return [...byKind].map(([kind, found]): SourceProblem => {
+    const first = found[0] as RawObject;
+    const n = found.length;
+    return {
+      severity: 'warning', file: first.source.file, document: first.source.document, ...(first.line !== undefined && { line: first.line }),
+      message: `${n} ${kind} object${n === 1 ? '' : 's'} (first here) ${n === 1 ? 'is' : 'are'} not enforced by nftpol: ` +
+        `${n === 1 ? 'its' : 'their'} rules have no effect on its verdicts, rulesets or tests`,
+    };
+  });
 }
 
 function kindOf(o: ModelObject): string {

@@ -112,11 +112,17 @@ describe('nftpol render', () => {
   });
 
   it('exit 2 on bad input: manifest errors, a bad table name, no --node, an empty node name', async () => {
-    const bad = await nftpol(['render', '-f', fixture('bad-cidr'), '--node', 'node-1']);
+    const bad = await nftpol(['render', '-f', '-', '--node', 'node-1'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x}\nstatus: {podIP: 10.0.0.300}\n');
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
-    expect(bad.stderr).toMatch(/10\.0\.0\.0\/33/);
+    expect(bad.stderr).toMatch(/10\.0\.0\.300/);
     expect(bad.stderr).toMatch(/error: \d+ errors? in the input; nothing was rendered\n$/);
+    // Errors only in NetworkPolicies: rendered failing closed (as the agent enforces them), still exit 2.
+    const policies = await nftpol(['render', '-f', fixture('bad-cidr'), '--node', 'node-1']);
+    expect(policies.code).toBe(2);
+    expect(policies.stdout).toContain('table inet nftpol {');
+    expect(policies.stderr).toMatch(/10\.0\.0\.0\/33/);
+    expect(policies.stderr).toContain('answering with them failing closed');
     const table = await nftpol(['render', '-f', 'policies-examples/default-deny/manifests', '--node', 'node-1', '--table', 'bad name']);
     expect(table.code).toBe(2);
     expect(table.stderr).toMatch(/--table "bad name" is not an nftables table name/);

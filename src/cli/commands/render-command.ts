@@ -10,7 +10,10 @@
 // --check pipes the script through `nft -c -f -` (nothing is applied; nft
 // still needs CAP_NET_ADMIN to read the kernel's cache, so usually root).
 // Exit 0 rendered (and checked), 1 nft rejected the script, 2 bad input
-// (manifest errors, unknown node, bad table name, nft not usable for --check).
+// (manifest errors, no objects, unknown node, bad table name, nft not usable
+// for --check). A NetworkPolicy with errors is rendered failing closed (no
+// rules: the pods it selects are isolated, it allows nothing), as the agent
+// enforces it, and the exit status is 2.
 import path from 'node:path';
 import type { Command } from 'commander';
 import { compileNode } from '../../compile/compile-node.ts';
@@ -19,7 +22,7 @@ import { execNftRunner, NftError, type NftRunner } from '../../dataplane/nft-run
 import { ClusterState } from '../../model/cluster-state.ts';
 import { renderReplaceScript, DEFAULT_TABLE } from '../../nft/render-table.ts';
 import { PolicyEngine } from '../../policy/engine.ts';
-import { addInputOptions, InputProblemsError, loadInput, type InputOptions, type LoadedInput } from '../input.ts';
+import { addInputOptions, InputProblemsError, inputExit, loadInput, type InputOptions, type LoadedInput } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { CommandContext } from './command-context.ts';
 
@@ -104,8 +107,8 @@ export async function runRenderCommand(opts: RenderCommandOptions, io: CliIO, de
   const engine = new PolicyEngine(new ClusterState(objects));
   const script = renderReplaceScript(compileNode(engine, opts.node), { family: 'inet', name: opts.table });
   io.stdout.write(script);
-  if (opts.check !== true) return EXIT.ok;
-  return checkScript(script, deps.nft ?? execNftRunner(), io);
+  if (opts.check !== true) return inputExit(loaded, EXIT.ok);
+  return inputExit(loaded, await checkScript(script, deps.nft ?? execNftRunner(), io));
 }
 
 /** nft -c: 0 valid, 1 rejected (a bug: report it), 2 nft could not be used here. */

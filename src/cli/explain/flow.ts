@@ -7,7 +7,7 @@ import { flowExplanation, renderFlowMarkdown } from '../format/flow-output.ts';
 import { requireFormat, toJson } from '../format/output.ts';
 import { styleFor } from '../../explain/style.ts';
 import { renderVerdictText } from '../../explain/verdict-text.ts';
-import { loadInput } from '../input.ts';
+import { inputExit, loadInput } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { GlobalOptions } from './common.ts';
 
@@ -28,7 +28,8 @@ export async function runFlow(opts: FlowOptions, io: CliIO): Promise<number> {
   if (from === undefined || to === undefined) {
     throw new UsageError(`a flow needs ${from === undefined ? '--from (the source' : '--to (the destination'}: NAME, NAMESPACE/NAME, KIND/NAME, ip:ADDRESS or node:NAME)`);
   }
-  const { state, namespace } = await loadInput(opts, io);
+  const loaded = await loadInput(opts, io);
+  const { state, namespace } = loaded;
   const flow = resolveFlow(state, {
     from,
     to,
@@ -45,5 +46,5 @@ export async function runFlow(opts: FlowOptions, io: CliIO): Promise<number> {
   } else {
     io.stdout.write(`${renderVerdictText(verdict, styleFor(io.stdout))}\n`);
   }
-  return EXIT.ok;
+  return inputExit(loaded, EXIT.ok);
 }

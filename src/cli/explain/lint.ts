@@ -8,7 +8,7 @@ import type { ClusterObjects } from '../../model/types.ts';
 import { lintReport, renderLintMarkdown, renderLintText } from '../format/lint-output.ts';
 import { requireFormat, toJson } from '../format/output.ts';
 import { styleFor } from '../../explain/style.ts';
-import { loadInput } from '../input.ts';
+import { inputExit, loadInput } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { GlobalOptions } from './common.ts';
 
@@ -24,7 +24,8 @@ function hasNamespace(objects: ClusterObjects, namespace: string): boolean {
 
 export async function runLint(opts: LintOptions, io: CliIO): Promise<number> {
   const format = requireFormat(opts.output, ['text', 'json', 'markdown'], 'lint');
-  const { objects } = await loadInput(opts, io);
+  const loaded = await loadInput(opts, io);
+  const { objects } = loaded;
   const only = opts.namespace;
   if (only !== undefined && !hasNamespace(objects, only)) {
     throw new UsageError(`--namespace ${only}: no namespace, pod, workload or policy of that namespace in the input`);
@@ -34,5 +35,5 @@ export async function runLint(opts: LintOptions, io: CliIO): Promise<number> {
   if (format === 'json') io.stdout.write(toJson(report));
   else if (format === 'markdown') io.stdout.write(renderLintMarkdown(report));
   else io.stdout.write(renderLintText(report, styleFor(io.stdout)));
-  return report.passed ? EXIT.ok : EXIT.findings;
+  return inputExit(loaded, report.passed ? EXIT.ok : EXIT.findings);
 }

@@ -8,7 +8,7 @@ import { resolveNamedPort } from '../../policy/port-match.ts';
 import { renderMatrixDot, renderMatrixMermaid } from '../format/matrix-graph.ts';
 import { connectivityMatrix, renderMatrixMarkdown, renderMatrixText } from '../format/matrix-output.ts';
 import { requireFormat, toJson } from '../format/output.ts';
-import { loadInput } from '../input.ts';
+import { inputExit, loadInput } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { GlobalOptions } from './common.ts';
 
@@ -46,7 +46,8 @@ function checkPortName(state: ClusterState, port: MatrixPort | null, namespace: 
 export async function runMatrix(opts: MatrixOptions, io: CliIO): Promise<number> {
   const format = requireFormat(opts.output, ['text', 'json', 'markdown', 'dot', 'mermaid'], 'matrix');
   const port = matrixPort(opts.port, opts.protocol);
-  const { state } = await loadInput(opts, io);
+  const loaded = await loadInput(opts, io);
+  const { state } = loaded;
   // Only -n narrows the matrix, as `kubectl get -n`; a live context's namespace
   // is where names are looked up, but the matrix still shows every namespace.
   if (opts.namespace !== undefined && ![...state.pods.values()].some((p) => p.namespace === opts.namespace)) {
@@ -64,5 +65,5 @@ export async function runMatrix(opts: MatrixOptions, io: CliIO): Promise<number>
     case 'mermaid': io.stdout.write(renderMatrixMermaid(m)); break;
     default: io.stdout.write(renderMatrixText(m, styleFor(io.stdout)));
   }
-  return EXIT.ok;
+  return inputExit(loaded, EXIT.ok);
 }

@@ -7,7 +7,7 @@ import { findPod, PodNameError } from '../../policy/find-pod.ts';
 import { requireFormat, toJson } from '../format/output.ts';
 import { podExplanation, renderPodMarkdown, renderPodText } from '../format/pod-output.ts';
 import { styleFor } from '../../explain/style.ts';
-import { loadInput } from '../input.ts';
+import { inputExit, loadInput } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { GlobalOptions } from './common.ts';
 import { podReach } from '../../explain/pod-reach.ts';
@@ -24,10 +24,11 @@ function podNamed(state: ClusterState, spec: string, namespace: string): Pod {
 
 export async function runPod(podSpec: string, opts: GlobalOptions, io: CliIO): Promise<number> {
   const format = requireFormat(opts.output, ['text', 'json', 'markdown'], 'pod');
-  const { state, namespace } = await loadInput(opts, io);
+  const loaded = await loadInput(opts, io);
+  const { state, namespace } = loaded;
   const reach = podReach(new PolicyEngine(state), podNamed(state, podSpec, namespace));
   if (format === 'json') io.stdout.write(toJson(podExplanation(reach)));
   else if (format === 'markdown') io.stdout.write(renderPodMarkdown(reach));
   else io.stdout.write(renderPodText(reach, styleFor(io.stdout)));
-  return EXIT.ok;
+  return inputExit(loaded, EXIT.ok);
 }

@@ -1,0 +1,154 @@
+// Issue 7, "sloppy and hostile input", as CI meets it:
+//  - no objects at all (helm printed nothing) is an error, exit 2, for every
+//    command, not "no findings";
+//  - policies of kinds nftpol does not enforce are said at warning level,
+//    once per kind with a count;
+//  - a NetworkPolicy with errors is answered failing closed, marked, and the
+//    exit status is still 2.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main as nftpolMain } from '../../src/cli/nftpol-program.ts';
+import { explain } from './helpers.ts';
+
+async function nftpol(args: readonly string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, stdin };
+  const code = await nftpolMain(args, io);
+  return { code, stdout, stderr };
+}
+
+const SHOP = `
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: shop, labels: {app: api}}
+spec: {nodeName: node-1}
+status: {podIP: 10.244.1.5}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: shop, labels: {app: db}}
+spec: {nodeName: node-1}
+status: {podIP: 10.244.1.6}
+`;
+
+describe('no objects in the input', () => {
+  const emptyDir = mkdtempSync(path.join(tmpdir(), 'nftpol-empty-'));
+  const COMMANDS: readonly (readonly string[])[] = [['lint', '--strict'], ['matrix'], ['pod', 'shop/api'], ['--from', 'shop/api', '--to', 'shop/db', '--port', '80']];
+
+  it.each(COMMANDS)('policy-explain %s: empty stdin, a comment-only stdin and an empty folder are exit 2', async (...command) => {
+    for (const [args, stdin] of [[['-f', '-'], ''], [['-f', '-'], '# nothing\n---\n'], [['-f', emptyDir], '']] as const) {
+      const r = await explain([...args, ...command], stdin);
+      expect(r.code, `${args.join(' ')} ${command.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(/no objects in (stdin|.*nftpol-empty-)/);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('only kinds nftpol does not read (a Service) is no objects either', async () => {
+    const r = await explain(['-f', '-', 'lint', '--strict'], 'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: x}\n');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no objects in stdin');
+  });
+
+  it('nftpol render: exit 2', async () => {
+    const r = await nftpol(['render', '-f', '-', '--node', 'node-1'], '');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no objects in stdin');
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('policies nftpol does not enforce', () => {
+  const CALICO = `
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: a, namespace: shop}
+spec: {selector: all()}
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: b, namespace: shop}
+spec: {selector: all()}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: g}
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: c, namespace: shop}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: anp}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm, namespace: shop}
+`;
+
+  it('one warning per kind, with a count; other unknown kinds stay debug', async () => {
+    const r = await explain(['-f', '-', 'lint'], `${SHOP}---${CALICO}`);
+    expect(r.code).toBe(0);
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning:') && l.includes('not enforced'));
+    expect(warnings).toHaveLength(4);
+    expect(r.stderr).toMatch(/warning: <stdin>:\d+ doc 2: 2 projectcalico\.org NetworkPolicy objects \(first here\) are not enforced by nftpol/);
+    expect(r.stderr).toContain('1 projectcalico.org GlobalNetworkPolicy object (first here) is not enforced');
+    expect(r.stderr).toContain('1 cilium.io CiliumNetworkPolicy object');
+    expect(r.stderr).toContain('1 policy.networking.k8s.io AdminNetworkPolicy object');
+    expect(r.stderr).not.toContain('ConfigMap');
+  });
+});
+
+describe('a NetworkPolicy with errors', () => {
+  // The ipBlock is malformed: the policy cannot be read as written. Without it
+  // db would be open; failing closed isolates db for ingress and allows nothing.
+  const BROKEN = `${SHOP}---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-broken, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: api}}}]
+  - from: [{ipBlock: {cidr: 10.0.0.0/33}}]
+`;
+
+  it('explain reports the error, answers failing closed, marks it, and exits 2', async () => {
+    const r = await explain(['-f', '-', '--from', 'shop/api', '--to', 'shop/db', '--port', '80'], BROKEN);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error: .*NetworkPolicy shop\/db-broken: spec\.ingress\[1\]\.from\[0\]\.ipBlock\.cidr/);
+    expect(r.stderr).toContain('warning: <stdin>:14 doc 2: NetworkPolicy shop/db-broken: has errors: failing closed, it isolates the pods it selects for Ingress and allows nothing');
+    expect(r.stderr).toContain('error: a NetworkPolicy has errors (shop/db-broken): answering with them failing closed');
+    expect(r.stdout).toMatch(/^DENIED {2}shop\/api/);
+    expect(r.stdout).toContain('fail closed: shop/db-broken has errors in the input: failing closed, it isolates shop/db for ingress and allows nothing');
+    const json = JSON.parse((await explain(['-f', '-', '-o', 'json', '--from', 'shop/api', '--to', 'shop/db', '--port', '80'], BROKEN)).stdout) as { flow: { notes: unknown } };
+    expect(json.flow.notes).toEqual([{ kind: 'failClosed', policy: 'shop/db-broken', direction: 'ingress', pod: 'shop/db', source: { file: '<stdin>', document: 2 } }]);
+  });
+
+  it('every policy-explain command answers and exits 2', async () => {
+    for (const command of [['lint'], ['matrix', '--port', '80'], ['pod', 'shop/db']]) {
+      const r = await explain(['-f', '-', ...command], BROKEN);
+      expect(r.code, command.join(' ')).toBe(2);
+      expect(r.stdout, command.join(' ')).not.toBe('');
+    }
+    expect((await explain(['-f', '-', 'matrix', '--port', '80'], BROKEN)).stdout).toMatch(/shop\/api +\. +✗/);
+  });
+
+  it('nftpol render writes what the agent enforces: the policy chain without rules, marked, and exits 2', async () => {
+    const r = await nftpol(['render', '-f', '-', '--node', 'node-1'], BROKEN);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('\tchain pol-in/shop/db-broken {\n\t\tcomment "shop/db-broken has errors: failing closed, allows nothing"\n\t}\n');
+    expect(r.stdout).toContain('jump pol-in/shop/db-broken');
+  });
+
+  it('errors elsewhere (a Pod) still refuse: nothing is explained', async () => {
+    const r = await explain(['-f', '-', 'lint'], `${BROKEN}---\napiVersion: v1\nkind: Pod\nmetadata: {name: bad, namespace: shop}\nstatus: {podIP: 999.1.1.1}\n`);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('nothing was explained');
+  });
+});
