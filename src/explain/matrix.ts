@@ -85,7 +85,8 @@ export function matrixTooLarge(pods: readonly Pod[], namespace: string | null, m
   const ranked = [...sizes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const shown = ranked.slice(0, 5).map(([ns, n]) => `${ns} (${fmt(n)})`).join(', ');
   const fitting = ranked.filter(([, n]) => n <= fits).length;
-  return `${head}. Narrow it to one namespace with -n NAMESPACE (${fmt(fitting)} of ${fmt(ranked.length)} namespaces have at most ${fmt(fits)} and fit; ` +
+  const which = fitting === ranked.length ? `each of the ${fmt(ranked.length)} namespaces fits` : `${fmt(fitting)} of ${fmt(ranked.length)} namespaces have at most ${fmt(fits)} and fit`;
+  return `${head}. Narrow it to one namespace with -n NAMESPACE (${which}; ` +
     `the largest: ${shown}${ranked.length > 5 ? ', …' : ''}), or ${onePod}`;
 }
 
