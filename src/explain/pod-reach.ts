@@ -13,6 +13,7 @@ import { podEndpoint, type Endpoint } from '../policy/endpoint.ts';
 import { policySelects, policyTypeOf } from '../policy/isolation.ts';
 import { resolveNamedPort } from '../policy/port-match.ts';
 import { describePeers, describePorts, describeRule } from './describe-rule.ts';
+import type { FlowNote } from '../policy/trace.ts';
 import { whyNot } from './verdict-text.ts';
 
 export interface PodSummary {
@@ -32,6 +33,8 @@ export interface SelectingPolicy {
   readonly isolates: boolean;
   /** How many rules it has in this direction. */
   readonly rules: number;
+  /** The policy had errors in the input: kept failing closed, without rules (it allows nothing). */
+  readonly failClosed?: true;
   readonly source?: SourceRef;
 }
 
@@ -67,6 +70,8 @@ export interface DirectionReach {
 
 export interface PodReach {
   readonly pod: PodSummary;
+  /** Addresses of this pod that other running pods claim too, and who holds each; absent when none. */
+  readonly sharedAddresses?: readonly (FlowNote & { kind: 'sharedAddress' })[];
   readonly ingress: DirectionReach;
   readonly egress: DirectionReach;
 }
@@ -144,7 +149,7 @@ function directionReach(engine: PolicyEngine, pod: Pod, direction: Direction): D
   const selecting = engine.state.policiesIn(pod.namespace).filter((p) => policySelects(p, pod));
   const selectedBy = selecting.map((p): SelectingPolicy => ({
     policy: policyKey(p), policyTypes: p.policyTypes, isolates: !pod.hostNetwork && p.policyTypes.includes(type),
-    rules: p[direction].length, ...(p.source && { source: p.source }),
+    rules: p[direction].length, ...(p.failClosed === true && { failClosed: true }), ...(p.source && { source: p.source }),
   }));
   const isolating = engine.isolatingPolicies(pod, direction);
   const isolatedBy = isolating.map(policyKey);
@@ -162,11 +167,15 @@ function directionReach(engine: PolicyEngine, pod: Pod, direction: Direction): D
 }
 
 export function podReach(engine: PolicyEngine, pod: Pod): PodReach {
+  const shared = engine.state.sharedAddressesOf(pod).map((s) => ({
+    kind: 'sharedAddress' as const, ip: s.ip, pod: podKey(pod), holder: podKey(s.holder), claimants: s.claimants.map(podKey),
+  }));
   return {
     pod: {
       namespace: pod.namespace, name: pod.name, kind: pod.kind, labels: pod.labels, ips: pod.ips,
       nodeName: pod.nodeName ?? null, hostNetwork: pod.hostNetwork,
     },
+    ...(shared.length > 0 && { sharedAddresses: shared }),
     ingress: directionReach(engine, pod, 'ingress'),
     egress: directionReach(engine, pod, 'egress'),
   };

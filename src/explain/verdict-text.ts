@@ -71,7 +71,7 @@ export function noteText(n: FlowNote): string {
   if (n.kind === 'sharedAddress') {
     const whose = n.pod === n.holder ? `${n.holder}'s` : `${n.holder}'s, not ${n.pod}'s`;
     return `${n.ip} is claimed by ${n.claimants.length} running pods (${n.claimants.join(', ')}); ${n.holder} holds it ` +
-      `(created last, else greatest namespace/name), so this verdict is ${whose}, as in the kernel`;
+      `(created last, else greatest namespace/name), so the traffic of ${n.ip} is ${whose}, as in the kernel`;
   }
   return `${n.policy} has errors in the input: failing closed, it isolates ${n.pod} for ${n.direction} and allows nothing`;
 }

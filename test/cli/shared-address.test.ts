@@ -41,7 +41,11 @@ describe('two running pods claiming one address', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^DENIED {2}shop\/new \(10\.244\.1\.7\) -> shop\/db/);
     expect(r.stdout).toContain('warning: 10.244.1.7 is claimed by 2 running pods (shop/new, shop/old); shop/new holds it');
-    expect(r.stdout).toContain("this verdict is shop/new's, not shop/old's");
+    expect(r.stdout).toContain("so the traffic of 10.244.1.7 is shop/new's, not shop/old's");
+    const pod = await explain(['-f', '-', 'pod', 'shop/old'], PODS);
+    expect(pod.stdout.split('\n')[2]).toBe("warning: 10.244.1.7 is claimed by 2 running pods (shop/new, shop/old); shop/new holds it (created last, else greatest namespace/name), so the traffic of 10.244.1.7 is shop/new's, not shop/old's, as in the kernel");
+    const podJson = JSON.parse((await explain(['-f', '-', '-o', 'json', 'pod', 'shop/old'], PODS)).stdout) as { sharedAddresses: unknown };
+    expect(podJson.sharedAddresses).toEqual([{ kind: 'sharedAddress', ip: '10.244.1.7', pod: 'shop/old', holder: 'shop/new', claimants: ['shop/new', 'shop/old'] }]);
     const json = JSON.parse((await explain(['-f', '-', '-o', 'json', '--from', 'shop/old', '--to', 'shop/db', '--port', '80'], PODS)).stdout) as { flow: { notes: unknown } };
     expect(json.flow.notes).toEqual([{ kind: 'sharedAddress', ip: '10.244.1.7', pod: 'shop/old', holder: 'shop/new', claimants: ['shop/new', 'shop/old'] }]);
   });

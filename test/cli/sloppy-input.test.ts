@@ -136,6 +136,9 @@ spec:
       expect(r.stdout, command.join(' ')).not.toBe('');
     }
     expect((await explain(['-f', '-', 'matrix', '--port', '80'], BROKEN)).stdout).toMatch(/shop\/api +\. +✗/);
+    expect((await explain(['-f', '-', 'pod', 'shop/db'], BROKEN)).stdout).toMatch(/shop\/db-broken +Ingress +isolates ingress, has errors: failing closed, allows nothing/);
+    const json = JSON.parse((await explain(['-f', '-', '-o', 'json', 'pod', 'shop/db'], BROKEN)).stdout) as { ingress: { selectedBy: unknown[] } };
+    expect(json.ingress.selectedBy[0]).toMatchObject({ policy: 'shop/db-broken', isolates: true, rules: 0, failClosed: true });
   });
 
   it('nftpol render writes what the agent enforces: the policy chain without rules, marked, and exits 2', async () => {

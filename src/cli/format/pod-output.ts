@@ -5,6 +5,7 @@ import { alignColumns } from './columns.ts';
 import { mdCode, mdTable } from './markdown.ts';
 import { envelope, type Envelope } from './output.ts';
 import { plain, type Style } from '../../explain/style.ts';
+import { noteText } from '../../explain/verdict-text.ts';
 
 export interface PodExplanation extends Envelope<'PodExplanation'>, PodReach {}
 
@@ -33,7 +34,7 @@ function selectingText(d: DirectionReach): string[][] {
     p.policy,
     p.policyTypes.join(','),
     p.isolates
-      ? `isolates ${d.direction}, ${p.rules === 0 ? `no ${d.direction} rules (allows nothing by itself)` : `${p.rules} ${d.direction} rule${p.rules === 1 ? '' : 's'}`}`
+      ? `isolates ${d.direction}, ${p.failClosed === true ? 'has errors: failing closed, allows nothing' : p.rules === 0 ? `no ${d.direction} rules (allows nothing by itself)` : `${p.rules} ${d.direction} rule${p.rules === 1 ? '' : 's'}`}`
       : `does not isolate ${d.direction}`,
   ]);
 }
@@ -63,8 +64,9 @@ function directionText(d: DirectionReach, s: Style): string[] {
 }
 
 export function renderPodText(reach: PodReach, s: Style = plain): string {
-  const lines = [s.bold(podHeading(reach.pod)), `labels: ${labelText(reach.pod)}`, ''];
-  lines.push(...directionText(reach.ingress, s), '', ...directionText(reach.egress, s));
+  const lines = [s.bold(podHeading(reach.pod)), `labels: ${labelText(reach.pod)}`];
+  for (const n of reach.sharedAddresses ?? []) lines.push(`${s.bold('warning:')} ${noteText(n)}`);
+  lines.push('', ...directionText(reach.ingress, s), '', ...directionText(reach.egress, s));
   return `${lines.join('\n')}\n`;
 }
 
@@ -73,7 +75,7 @@ function directionMarkdown(d: DirectionReach): string[] {
   const lines = [`### ${title}`, '', `${d.summary.charAt(0).toUpperCase()}${d.summary.slice(1)}.`];
   if (d.selectedBy.length > 0) {
     lines.push('', ...mdTable(['selected by', 'policyTypes', `isolates ${d.direction}`, `${d.direction} rules`],
-      d.selectedBy.map((p) => [p.policy, p.policyTypes.join(', '), p.isolates ? 'yes' : 'no', String(p.rules)])));
+      d.selectedBy.map((p) => [p.policy, p.policyTypes.join(', '), p.isolates ? 'yes' : 'no', p.failClosed === true ? '0 (has errors: failing closed)' : String(p.rules)])));
   }
   if (d.rules.length > 0) {
     const peerHead = d.direction === 'ingress' ? 'from' : 'to';
@@ -91,6 +93,7 @@ function directionMarkdown(d: DirectionReach): string[] {
 
 export function renderPodMarkdown(reach: PodReach): string {
   const lines = [`## ${podHeading(reach.pod)}`, '', `Labels: ${mdCode(labelText(reach.pod))}`, ''];
+  for (const n of reach.sharedAddresses ?? []) lines.push(`> **Warning:** ${noteText(n)}`, '');
   lines.push(...directionMarkdown(reach.ingress), '', ...directionMarkdown(reach.egress));
   return `${lines.join('\n')}\n`;
 }
