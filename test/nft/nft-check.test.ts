@@ -80,9 +80,8 @@ await describeNft('rendered scripts pass nft -c', () => {
     await check(script);
   });
 
-  // KNOWN BUG (reported to the lead): names.ts caps long names with a "~",
-  // which nft's scanner does not accept in a name ("syntax error, unexpected
-  // junk"). Remove `.fails` when the cap uses a name character.
+  // names.ts shortens long names with "-" and a hash; nftName (syntax.ts) keeps
+  // every name one token of at most 255 bytes.
   it('long Kubernetes names (63-byte namespace, 253-byte pod and policy names)', async () => {
     const longNs = 'n'.repeat(63);
     const { script } = compile({
@@ -101,14 +100,25 @@ await describeNft('rendered scripts pass nft -c', () => {
     await check(`table inet nftpol_names {\n\tset ${name} {\n\t\ttype ipv4_addr\n\t}\n\tchain c {\n\t\tip saddr @${name} accept\n\t}\n}\n`);
   });
 
-  // KNOWN BUG (reported to the lead): two local pods holding the same address
-  // (the sources accept it) put one key twice in a dispatch map; with
-  // different verdicts nft refuses the whole table ("File exists").
+  // Two local pods claiming one address (the sources warn): only the holder
+  // (ClusterState.podAt) is dispatched, so the map has the key once.
   it('two local pods with the same address, one isolated and one open', async () => {
     const { script } = compile({
       pods: [pod('x/a', { app: 'a' }, { node: NODE, ips: ['10.244.1.2'] }), pod('x/b', {}, { node: NODE, ips: ['10.244.1.2'] })],
       policies: [denyAll('x/deny-a', ['Ingress'], sel({ app: 'a' }))],
     });
+    await check(script);
+  });
+
+  it('hostile namespace, pod, policy and node names, and a policy with errors (failing closed: a chain without rules)', async () => {
+    const evil = 'evil" } ; flush ruleset ; #\nx';
+    const broken = { ...denyAll(`${evil}/broken`, ['Ingress', 'Egress']), failClosed: true as const };
+    const { script } = compile({
+      pods: [pod(`${evil}/a`, { app: 'a' }, { node: evil, ips: ['10.244.1.2'] }), pod(`${evil}/b`, {}, { node: evil, ips: ['10.244.1.3'] })],
+      policies: [broken, policy(`${evil}/${evil}`, { ingress: [rule([podPeer(sel({ app: 'a' }))], [tcp(80)])] })],
+      nodes: [node(evil, ['192.168.0.1'], ['10.244.1.0/24'])],
+    }, evil);
+    expect(script).toContain('comment "evil\\q } ; flush ruleset ; #\\nx/broken has errors: failing closed, allows nothing"');
     await check(script);
   });
 });
