@@ -5,7 +5,7 @@
 // so reporting it beats silently selecting nothing.
 import { childField } from './field-path.ts';
 import type { ProblemList } from '../model/problems.ts';
-import { readStringMap } from './raw.ts';
+import { quote, readStringMap } from './raw.ts';
 import type { Labels } from '../model/types.ts';
 
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -17,10 +17,10 @@ export function labelKeyProblem(key: string): string | undefined {
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
-    return `bad label key ${JSON.stringify(key)}: prefix must be a lowercase DNS subdomain`;
+    return `bad label key ${quote(key)}: prefix must be a lowercase DNS subdomain`;
   }
   if (name.length === 0 || name.length > 63 || !NAME.test(name)) {
-    return `bad label key ${JSON.stringify(key)}: name must be 1-63 characters, alphanumeric at both ends, with '-', '_' or '.' inside`;
+    return `bad label key ${quote(key)}: name must be 1-63 characters, alphanumeric at both ends, with '-', '_' or '.' inside`;
   }
   return undefined;
 }
@@ -29,7 +29,7 @@ export function labelKeyProblem(key: string): string | undefined {
 export function labelValueProblem(value: string): string | undefined {
   if (value === '') return undefined;
   if (value.length > 63 || !NAME.test(value)) {
-    return `bad label value ${JSON.stringify(value)}: must be empty or 1-63 characters, alphanumeric at both ends, with '-', '_' or '.' inside`;
+    return `bad label value ${quote(value)}: must be empty or 1-63 characters, alphanumeric at both ends, with '-', '_' or '.' inside`;
   }
   return undefined;
 }

@@ -4,7 +4,7 @@
 import { childField } from './field-path.ts';
 import { readLabels } from './normalize-labels.ts';
 import type { ProblemList } from '../model/problems.ts';
-import { isRecord, optRecord } from './raw.ts';
+import { isRecord, optRecord, quote } from './raw.ts';
 import type { Labels, Namespace, SourceRef } from '../model/types.ts';
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -19,7 +19,7 @@ export function normalizeNamespace(raw: unknown, name: string, source: SourceRef
   const labels = readLabels(metadata.labels, 'metadata.labels', p);
   const given = labels[NAMESPACE_NAME_LABEL];
   if (given !== undefined && given !== name) {
-    p.warn(childField('metadata.labels', NAMESPACE_NAME_LABEL), `is ${JSON.stringify(given)}; the API server sets it to the namespace name ${JSON.stringify(name)}`);
+    p.warn(childField('metadata.labels', NAMESPACE_NAME_LABEL), `is ${quote(given)}; the API server sets it to the namespace name ${quote(name)}`);
   }
   return { name, labels: namespaceLabels(name, labels), source };
 }

@@ -19,7 +19,7 @@ import type { SourceProblem } from '../model/problems.ts';
 import { ProblemList } from '../model/problems.ts';
 import { closestKey } from './near-miss.ts';
 import { objectNameProblem, dnsLabelProblem } from './object-names.ts';
-import { describe, isRecord, optArray, optRecord, type RawRecord } from './raw.ts';
+import { describe, isRecord, optArray, optRecord, quote, type RawRecord } from './raw.ts';
 import { checkAgainstSchema, schemaTypeOf, type ValidationMode } from './schema-check.ts';
 import type { Namespace, NetworkPolicy, Node, Pod, SourceRef } from '../model/types.ts';
 
@@ -106,7 +106,7 @@ function missingTypeMeta(v: RawRecord, apiVersion: string | undefined, kind: str
     const meant = closestKey(key, missing);
     if (meant === undefined || blamed.has(meant)) continue;
     blamed.add(meant);
-    p.error(key, `unknown field ${JSON.stringify(key)} (did you mean ${JSON.stringify(meant)}?)`);
+    p.error(key, `unknown field ${quote(key)} (did you mean ${JSON.stringify(meant)}?)`);
   }
   if (apiVersion === undefined && !blamed.has('apiVersion')) p.error('apiVersion', 'apiVersion is required');
   if (kind === undefined && !blamed.has('kind')) p.error('kind', 'kind is required');
@@ -167,7 +167,7 @@ function dispatch(
   if (nsProblem !== undefined) p.error('metadata.namespace', nsProblem);
   if (namespace === undefined) {
     namespace = opts.defaultNamespace ?? 'default';
-    p.warn('metadata.namespace', `no namespace given; assuming ${JSON.stringify(namespace)}`);
+    p.warn('metadata.namespace', `no namespace given; assuming ${quote(namespace)}`);
   }
   const meta = { namespace, name, source };
   if (kind === 'NetworkPolicy') return { type: 'policy', value: normalizePolicy(v, meta, p) };

@@ -3,7 +3,8 @@
 // ipBlock beside a selector, is invalid. An ipBlock's cidr is required; every
 // except must be a strict subset of the cidr (same family, longer prefix).
 import { childField, indexField } from './field-path.ts';
-import { cidrStrictlyInside, parseCidr, type Cidr } from '../model/addresses.ts';
+import { cidrStrictlyInside, type Cidr } from '../model/addresses.ts';
+import { readCidr as parseCidrText } from './bounded-address.ts';
 import { normalizeSelector } from './normalize-selector.ts';
 import type { ProblemList } from '../model/problems.ts';
 import { describe, isRecord, optArray, optRecord } from './raw.ts';
@@ -42,7 +43,7 @@ function readCidr(value: unknown, field: string, p: ProblemList): Cidr | undefin
     p.error(field, value == null ? 'cidr is required' : `must be a CIDR string, got ${describe(value)}`);
     return undefined;
   }
-  const parsed = parseCidr(value);
+  const parsed = parseCidrText(value);
   if (!parsed.ok) {
     p.error(field, parsed.message);
     return undefined;

@@ -6,12 +6,12 @@
 // duplicate); the same name in two containers is allowed but warned about, as
 // the API server does: a named port then stands for more than one port.
 import { childField, indexField } from './field-path.ts';
-import { parseIp } from '../model/addresses.ts';
+import { readIp } from './bounded-address.ts';
 import { readLabels } from './normalize-labels.ts';
 import type { ObjectMeta } from './normalize-policy.ts';
 import { portNameProblem, portNumberProblem, readProtocol } from './normalize-ports.ts';
 import type { ProblemList } from '../model/problems.ts';
-import { describe, isRecord, optArray, optBoolean, optRecord, optString } from './raw.ts';
+import { describe, isRecord, optArray, optBoolean, optRecord, optString, quote } from './raw.ts';
 import type { ContainerPort, Labels, Pod, PodPhase } from '../model/types.ts';
 
 const PHASES: readonly PodPhase[] = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
@@ -67,8 +67,8 @@ function readContainerPorts(value: unknown, field: string, podNames: PortNames, 
 function checkUniqueName(name: string, field: string, containerNames: PortNames, podNames: PortNames, p: ProblemList): void {
   const inContainer = containerNames.get(name);
   const inPod = podNames.get(name);
-  if (inContainer !== undefined) p.error(field, `Duplicate value: ${JSON.stringify(name)} (first at ${inContainer})`);
-  else if (inPod !== undefined) p.warn(field, `duplicate port name ${JSON.stringify(name)} with ${inPod}: a policy port ${JSON.stringify(name)} stands for both`);
+  if (inContainer !== undefined) p.error(field, `Duplicate value: ${quote(name)} (first at ${inContainer})`);
+  else if (inPod !== undefined) p.warn(field, `duplicate port name ${quote(name)} with ${inPod}: a policy port ${quote(name)} stands for both`);
   containerNames.set(name, containerNames.get(name) ?? field);
   podNames.set(name, podNames.get(name) ?? field);
 }
@@ -102,7 +102,7 @@ function readPodIps(status: Readonly<Record<string, unknown>>, p: ProblemList): 
       p.error(field, `must be an IP address string, got ${describe(value)}`);
       continue;
     }
-    const parsed = parseIp(value);
+    const parsed = readIp(value);
     if (!parsed.ok) p.error(field, parsed.message);
     else {
       for (const w of parsed.warnings) p.warn(field, w);
@@ -116,7 +116,7 @@ function readPhase(value: unknown, p: ProblemList): PodPhase {
   const phase = optString(value, 'status.phase', p);
   if (phase === undefined) return 'Running';
   if ((PHASES as readonly string[]).includes(phase)) return phase as PodPhase;
-  p.warn('status.phase', `unknown phase ${JSON.stringify(phase)}; taken as Unknown`);
+  p.warn('status.phase', `unknown phase ${quote(phase)}; taken as Unknown`);
   return 'Unknown';
 }
 

@@ -4,13 +4,13 @@
 // optional endPort that needs a numeric port and must be >= it.
 import { childField } from './field-path.ts';
 import type { ProblemList } from '../model/problems.ts';
-import { describe, isRecord } from './raw.ts';
+import { describe, isRecord, quote } from './raw.ts';
 import type { PolicyPort, Protocol } from '../model/types.ts';
 import { PROTOCOLS } from '../model/types.ts';
 
 /** Why `name` is not an IANA_SVC_NAME, or undefined when it is. */
 export function portNameProblem(name: string): string | undefined {
-  const quoted = JSON.stringify(name);
+  const quoted = quote(name);
   if (name.length === 0 || name.length > 15) return `bad port name ${quoted}: must be 1-15 characters`;
   if (!/^[-a-z0-9]+$/.test(name)) return `bad port name ${quoted}: only lowercase letters, digits and '-' are allowed`;
   if (!/[a-z]/.test(name)) {
@@ -47,7 +47,7 @@ export function parseProtocol(value: unknown): ProtocolReading {
   }
   const upper = typeof value === 'string' ? value.toUpperCase() : '';
   const hint = (PROTOCOLS as readonly string[]).includes(upper) ? `; protocols are case-sensitive: write ${upper}` : '';
-  const shown = typeof value === 'string' ? JSON.stringify(value) : describe(value);
+  const shown = typeof value === 'string' ? quote(value) : describe(value);
   return { ok: false, message: `unknown protocol ${shown} (want TCP, UDP or SCTP)${hint}` };
 }
 
@@ -81,7 +81,7 @@ export function normalizePolicyPort(raw: unknown, field: string, p: ProblemList)
   if (endPort !== undefined) {
     const problem = portNumberProblem(endPort);
     if (port === undefined) p.error(endField, 'endPort without a port: endPort needs a numeric port');
-    else if (typeof port === 'string') p.error(endField, `endPort with a named port (${JSON.stringify(port)}): ranges need a numeric port`);
+    else if (typeof port === 'string') p.error(endField, `endPort with a named port (${quote(port)}): ranges need a numeric port`);
     else if (problem) p.error(endField, problem);
     else if (typeof port === 'number' && (endPort as number) < port) p.error(endField, `endPort < port (${String(endPort)} < ${port})`);
   }

@@ -6,7 +6,7 @@
 import { childField, indexField } from './field-path.ts';
 import { labelKeyProblem, labelValueProblem, readLabels } from './normalize-labels.ts';
 import type { ProblemList } from '../model/problems.ts';
-import { describe, isRecord, optArray, optRecord, optString } from './raw.ts';
+import { describe, isRecord, optArray, optRecord, optString, quote } from './raw.ts';
 import type { LabelSelector, SelectorOperator, SelectorRequirement } from '../model/types.ts';
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
@@ -62,7 +62,7 @@ function normalizeRequirement(raw: unknown, field: string, p: ProblemList): Sele
   if (op === undefined) {
     p.error(opField, 'operator is required (In, NotIn, Exists or DoesNotExist)');
   } else if (!isOperator(op)) {
-    p.error(opField, `bad selector operator ${JSON.stringify(op)} (want In, NotIn, Exists or DoesNotExist)`);
+    p.error(opField, `bad selector operator ${quote(op)} (want In, NotIn, Exists or DoesNotExist)`);
   } else if ((op === 'In' || op === 'NotIn') && rawValues.length === 0) {
     p.error(valuesField, `values must be non-empty for operator ${op}`);
   } else if ((op === 'Exists' || op === 'DoesNotExist') && rawValues.length > 0) {

@@ -67,6 +67,12 @@ function checkSelector(raw: unknown, kind: WorkloadKind, templateField: string, 
   if (SELECTOR_REQUIRED.has(kind) && isEmptySelector(selector)) {
     p.error(selectorField, `Invalid value: empty selector is invalid for ${kind.toLowerCase()}`);
   } else if (!selectorMatches(selector, labels)) {
-    p.error(`${templateField}.metadata.labels`, `Invalid value: ${JSON.stringify(labels)}: \`selector\` does not match template \`labels\``);
+    p.error(`${templateField}.metadata.labels`, `Invalid value: ${describeLabels(labels)}: \`selector\` does not match template \`labels\``);
   }
+}
+
+/** Template labels as the message shows them: JSON, cut short when hostile input makes it long. */
+function describeLabels(labels: Labels): string {
+  const text = JSON.stringify(labels);
+  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
 }

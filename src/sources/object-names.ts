@@ -6,6 +6,8 @@
 // namespaced object's metadata.namespace must be a Namespace name.
 // Wording follows apimachinery's messages.
 
+import { quote } from './raw.ts';
+
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -34,9 +36,4 @@ export function objectNameProblem(kind: string, name: string): string | undefine
   if (kind === 'Namespace') return dnsLabelProblem(name);
   if (kind === 'CronJob' && name.length > CRONJOB_NAME_MAX) return `Invalid value: ${quote(name)}: must be no more than ${CRONJOB_NAME_MAX} characters`;
   return dnsSubdomainProblem(name);
-}
-
-/** Hostile names can be huge or hold control characters: show a bounded, escaped form. */
-function quote(name: string): string {
-  return JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}...` : name);
 }

@@ -9,10 +9,19 @@ export function isRecord(value: unknown): value is RawRecord {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Longest string shown whole in a message: hostile input can be megabytes. */
+const SHOWN_CHARS = 80;
+
+/** A string as messages show it: JSON-quoted, cut after SHOWN_CHARS characters. */
+export function quote(text: string): string {
+  return text.length > SHOWN_CHARS ? `${JSON.stringify(text.slice(0, SHOWN_CHARS))}... (${text.length} characters)` : JSON.stringify(text);
+}
+
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `string ${quote(value)}`;
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 

@@ -12,7 +12,7 @@ import { childField, indexField } from './field-path.ts';
 import { K8S_TYPES } from './k8s-schema.generated.ts';
 import { ROOT_TYPES } from './k8s-schema-roots.ts';
 import { closestKey } from './near-miss.ts';
-import { describe, isRecord, type RawRecord } from './raw.ts';
+import { describe, isRecord, quote, type RawRecord } from './raw.ts';
 
 /** kubectl's --validate values: strict (unknown fields are errors), warn, ignore. */
 export const VALIDATION_MODES = ['strict', 'warn', 'ignore'] as const;
@@ -58,7 +58,7 @@ function unknownField(key: string, path: string, parent: string, value: RawRecor
   const hint = meant === undefined ? '' : ` (did you mean ${JSON.stringify(meant)}?)`;
   return {
     field: path,
-    message: `unknown field ${JSON.stringify(key)}${hint}`,
+    message: `unknown field ${quote(key)}${hint}`,
     unknownField: true,
     ...(meant !== undefined && { meant: childField(parent, meant) }),
   };
