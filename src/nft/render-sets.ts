@@ -37,10 +37,11 @@ export const dispatchMapName = (direction: Direction, family: IPFamily): string 
 
 /**
  * Verdict for a pod address: jump to its chain when isolated, accept when
- * open. One element per address (nft refuses two): should two local pods
- * claim one address, an isolated pod's chain wins over an open verdict, and
- * the first pod (by key) among isolated ones, so a bad pod cannot open
- * traffic or block the node's whole table.
+ * open. One element per address (nft refuses two). The compiler gives an
+ * address two pods claim to its holder only (ClusterState.podAt), so a key
+ * comes once; should an IR still list one twice, an isolated pod's chain wins
+ * over an open verdict, and the first pod (by key) among isolated ones, so a
+ * bad IR can neither open traffic nor block the node's whole table.
  */
 export function dispatchElements(pods: readonly LocalPod[], direction: Direction, family: IPFamily): string[] {
   const verdicts = new Map<string, string>();
