@@ -66,13 +66,28 @@ export class LintContext {
     return pods;
   }
 
+  /**
+   * Selector peers written alike match alike: a peer's pods depend only on
+   * its selectors and, without a namespaceSelector, on the policy's
+   * namespace. Thousands of policies repeat a few peers.
+   */
+  private readonly selectorPeerMemo = new Map<string, Pod[]>();
+
+  /** Each pod's place in `pods`, to give matches in input order. */
+  private podOrder: Map<Pod, number> | undefined;
+
   private matchPeer(policy: NetworkPolicy, peer: Peer): Pod[] {
     if (peer.kind === 'pods') {
-      const namespaces = peer.namespaceSelector === null ? [policy.namespace] : this.namespacesMatching(peer.namespaceSelector);
-      const wanted = new Set(namespaces);
-      // In input order, as filtering every pod would give them.
-      const candidates = namespaces.length === 1 ? this.podsByNamespace.get(namespaces[0] as string) ?? [] : this.pods.filter((p) => wanted.has(p.namespace));
-      return candidates.filter((pod) => peerMatches(this.state, policy, peer, { kind: 'pod', ip: '', pod }));
+      const key = peer.namespaceSelector === null
+        ? `ns ${policy.namespace} ${JSON.stringify(peer.podSelector)}`
+        : `sel ${JSON.stringify(peer.namespaceSelector)} ${JSON.stringify(peer.podSelector)}`;
+      let pods = this.selectorPeerMemo.get(key);
+      if (!pods) {
+        const namespaces = peer.namespaceSelector === null ? [policy.namespace] : this.namespacesMatching(peer.namespaceSelector);
+        pods = this.podsOf(namespaces).filter((pod) => peerMatches(this.state, policy, peer, { kind: 'pod', ip: '', pod }));
+        this.selectorPeerMemo.set(key, pods);
+      }
+      return pods;
     }
     const inside: Pod[] = [];
     for (const pod of this.ipBlockCandidates(peer.ipBlock.cidr)) {
@@ -109,6 +124,14 @@ export class LintContext {
     const found = new Set<number>();
     for (let i = lowerBound(keys, range[0]); i < keys.length && (keys[i] as number) <= range[1]; i++) found.add(at[i] as number);
     return [...found].sort((a, b) => a - b).map((i) => pods[i] as Pod);
+  }
+
+  /** The pods of these namespaces, in input order. */
+  private podsOf(namespaces: readonly string[]): Pod[] {
+    if (namespaces.length === 1) return this.podsByNamespace.get(namespaces[0] as string) ?? [];
+    this.podOrder ??= new Map(this.pods.map((p, i) => [p, i]));
+    const order = this.podOrder;
+    return namespaces.flatMap((n) => this.podsByNamespace.get(n) ?? []).sort((a, b) => (order.get(a) as number) - (order.get(b) as number));
   }
 
   /** Pods any peer of the rule matches; a rule without peers matches every pod. */
