@@ -64,7 +64,7 @@ export function normalizeObject(raw: RawObject, opts: NormalizeOptions = {}): No
   const name = typeof metadata.name === 'string' && metadata.name !== '' ? metadata.name : undefined;
   const declaredNs = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : undefined;
   const p = new ProblemList({ source: raw.source, ...(kind && { kind }), ...(name && { name }), ...(declaredNs && { namespace: declaredNs }) });
-  const covered: Covered = { bases: new Set(), from: 0 };
+  const covered: Covered = { bases: new Set(), from: 0, refusedSpec: false };
   const object = isRecord(v) ? dispatch(v, kind, name, declaredNs, raw.source, opts, p, covered) : undefined;
   if (!isRecord(v)) p.error(undefined, `not a Kubernetes object (a mapping with apiVersion and kind), got ${describe(v)}`);
   const problems = withoutFollowOns(p.items, covered).map((pr) => {
@@ -87,6 +87,8 @@ function within(field: string, bases: ReadonlySet<string>): boolean {
 interface Covered {
   readonly bases: Set<string>;
   from: number;
+  /** An error (not a warning) at or under spec. */
+  refusedSpec: boolean;
 }
 
 function withoutFollowOns(items: readonly SourceProblem[], covered: Covered): readonly SourceProblem[] {
@@ -121,10 +123,20 @@ function checkSchema(v: RawRecord, typeName: string, mode: ValidationMode, p: Pr
       continue;
     }
     p.error(f.field, f.message);
+    if (f.field === 'spec' || f.field.startsWith('spec.')) covered.refusedSpec = true;
     if (!f.unknownField) covered.bases.add(f.field);
     if (f.meant !== undefined) covered.bases.add(f.meant);
   }
   covered.from = p.items.length;
+}
+
+/**
+ * A policy whose spec the schema check refused: what the misspelled or
+ * mistyped field meant is unknown (policyType: [Egress] may have meant to
+ * isolate egress), so it isolates both directions, as bad policyTypes do.
+ */
+function isolateBoth(policy: NetworkPolicy): NetworkPolicy {
+  return { ...policy, policyTypes: ['Ingress', 'Egress'], policyTypesDefaulted: false };
 }
 
 function dispatch(
@@ -170,7 +182,10 @@ function dispatch(
     p.warn('metadata.namespace', `no namespace given; assuming ${quote(namespace)}`);
   }
   const meta = { namespace, name, source };
-  if (kind === 'NetworkPolicy') return { type: 'policy', value: normalizePolicy(v, meta, p) };
+  if (kind === 'NetworkPolicy') {
+    const policy = normalizePolicy(v, meta, p);
+    return { type: 'policy', value: covered.refusedSpec ? isolateBoth(policy) : policy };
+  }
   const owner = controllerOf(v.metadata, p);
   const pod = kind === 'Pod' ? normalizePod(v, meta, p) : isWorkloadKind(kind) ? normalizeWorkload(v, kind, meta, p) : undefined;
   return pod && { type: 'pod', value: pod, ...(owner && { owner }) };

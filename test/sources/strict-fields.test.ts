@@ -24,6 +24,14 @@ describe('unknown fields', () => {
     expect(shown(r)).toEqual([['error', 'spec.egres', 'unknown field "egres" (did you mean "egress"?)']]);
   });
 
+  it('a policy with a refused spec isolates both directions (what policyType: meant is unknown)', () => {
+    const r = normalize(policyObject({ podSelector: {}, policyType: ['Egress'] }));
+    expect(shown(r)).toEqual([['error', 'spec.policyType', 'unknown field "policyType" (did you mean "policyTypes"?)']]);
+    expect(r.object?.type === 'policy' && r.object.value.policyTypes).toEqual(['Ingress', 'Egress']);
+    const warned = normalizeObject({ source: { file: 't.yaml', document: 0 }, value: policyObject({ podSelector: {}, policyType: ['Egress'] }) }, { validate: 'warn' });
+    expect(warned.object?.type === 'policy' && warned.object.value.policyTypes).toEqual(['Ingress']);
+  });
+
   it('names an unknown field deep in a rule, with no guess when nothing is close', () => {
     const r = normalize(policyObject({ ingress: [{ from: [{ podSelector: {}, colour: 'blue' }] }] }));
     expect(shown(r)).toEqual([['error', 'spec.ingress[0].from[0].colour', 'unknown field "colour"']]);
