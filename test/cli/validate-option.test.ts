@@ -2,6 +2,7 @@
 // nftpol render -f, nftpol test (resources and inline objects). strict is the
 // default: an unknown field stops the command (exit 2); warn reports it and
 // goes on; ignore says nothing.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nftpol, policyTest, Scratch } from '../policytest/helpers.ts';
 import { explain } from './helpers.ts';
@@ -54,6 +55,17 @@ describe('policy-explain -f --validate', () => {
     const r = await explain(['-f', `${s.root}/typo`, '--validate=lax', 'lint']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--validate.*must be one of: strict \(or true\), warn, ignore \(or false\)/);
+  });
+});
+
+describe('the README example', () => {
+  it('shows what policy-explain prints for test/cli/fixtures/unknown-field', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const command = '$ ./bin/policy-explain -f test/cli/fixtures/unknown-field lint --strict\n';
+    const shown = readme.slice(readme.indexOf(command) + command.length).split('\n```')[0];
+    const r = await explain(['-f', 'test/cli/fixtures/unknown-field', 'lint', '--strict']);
+    expect(r.code).toBe(2);
+    expect(`${r.stderr}${r.stdout}`.trimEnd()).toBe(shown);
   });
 });
 
