@@ -138,7 +138,9 @@ class DirectionTrace extends Tracer implements RuleTrace {
       policy: policyKey(policy),
       rules,
       ...(policy.source ? { source: policy.source } : {}),
-      ...(policy[this.direction].length === 0 ? { reason: `it has no ${this.direction} rules: it isolates ${this.pod} and allows nothing` } : {}),
+      ...(policy.failClosed === true
+        ? { reason: `it has errors in the input: failing closed, it isolates ${this.pod} and allows nothing` }
+        : policy[this.direction].length === 0 ? { reason: `it has no ${this.direction} rules: it isolates ${this.pod} and allows nothing` } : {}),
     });
   }
 }

@@ -125,6 +125,7 @@ spec:
     expect(r.stderr).toContain('error: a NetworkPolicy has errors (shop/db-broken): answering with them failing closed');
     expect(r.stdout).toMatch(/^DENIED {2}shop\/api/);
     expect(r.stdout).toContain('fail closed: shop/db-broken has errors in the input: failing closed, it isolates shop/db for ingress and allows nothing');
+    expect(r.stdout).toContain('why not: shop/db-broken: it has errors in the input: failing closed, it isolates shop/db and allows nothing');
     const json = JSON.parse((await explain(['-f', '-', '-o', 'json', '--from', 'shop/api', '--to', 'shop/db', '--port', '80'], BROKEN)).stdout) as { flow: { notes: unknown } };
     expect(json.flow.notes).toEqual([{ kind: 'failClosed', policy: 'shop/db-broken', direction: 'ingress', pod: 'shop/db', source: { file: '<stdin>', document: 2 } }]);
   });
