@@ -136,7 +136,14 @@ spec:
       expect(r.code, command.join(' ')).toBe(2);
       expect(r.stdout, command.join(' ')).not.toBe('');
     }
-    expect((await explain(['-f', '-', 'matrix', '--port', '80'], BROKEN)).stdout).toMatch(/shop\/api +\. +✗/);
+    const matrix = await explain(['-f', '-', 'matrix', '--port', '80'], BROKEN);
+    expect(matrix.stdout).toMatch(/shop\/api +\. +✗/);
+    expect(matrix.stdout).toMatch(/\nfail closed: shop\/db-broken \(<stdin> doc 2\) has errors in the input: it isolates the pods it selects and allows nothing\n$/);
+    for (const command of [['matrix', '--port', '80'], ['lint']]) {
+      const out = JSON.parse((await explain(['-f', '-', '-o', 'json', ...command], BROKEN)).stdout) as { failClosed: unknown };
+      expect(out.failClosed, command[0]).toEqual([{ policy: 'shop/db-broken', source: { file: '<stdin>', document: 2 } }]);
+    }
+    expect((await explain(['-f', '-', 'lint'], BROKEN)).stdout).toContain('fail closed: shop/db-broken');
     expect((await explain(['-f', '-', 'pod', 'shop/db'], BROKEN)).stdout).toMatch(/shop\/db-broken +Ingress +isolates ingress, has errors: failing closed, allows nothing/);
     const json = JSON.parse((await explain(['-f', '-', '-o', 'json', 'pod', 'shop/db'], BROKEN)).stdout) as { ingress: { selectedBy: unknown[] } };
     expect(json.ingress.selectedBy[0]).toMatchObject({ policy: 'shop/db-broken', isolates: true, rules: 0, failClosed: true });

@@ -6,7 +6,7 @@
 import { lintCluster } from '../../lint/lint-cluster.ts';
 import type { ClusterObjects } from '../../model/types.ts';
 import { lintReport, renderLintMarkdown, renderLintText } from '../format/lint-output.ts';
-import { requireFormat, toJson } from '../format/output.ts';
+import { failClosedField, failClosedText, requireFormat, toJson } from '../format/output.ts';
 import { styleFor } from '../../explain/style.ts';
 import { inputExit, loadInput } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
@@ -32,8 +32,8 @@ export async function runLint(opts: LintOptions, io: CliIO): Promise<number> {
   }
   const findings = lintCluster(objects).filter((f) => only === undefined || f.object.namespace === only);
   const report = lintReport(findings, opts.strict === true);
-  if (format === 'json') io.stdout.write(toJson(report));
-  else if (format === 'markdown') io.stdout.write(renderLintMarkdown(report));
-  else io.stdout.write(renderLintText(report, styleFor(io.stdout)));
+  if (format === 'json') io.stdout.write(toJson({ ...report, ...failClosedField(loaded.failClosed) }));
+  else if (format === 'markdown') io.stdout.write(`${renderLintMarkdown(report)}${failClosedText(loaded.failClosed)}`);
+  else io.stdout.write(`${renderLintText(report, styleFor(io.stdout))}${failClosedText(loaded.failClosed)}`);
   return inputExit(loaded, report.passed ? EXIT.ok : EXIT.findings);
 }

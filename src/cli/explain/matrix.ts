@@ -7,7 +7,7 @@ import { parsePortSpec } from '../../policy/flow-spec.ts';
 import { resolveNamedPort } from '../../policy/port-match.ts';
 import { renderMatrixDot, renderMatrixMermaid } from '../format/matrix-graph.ts';
 import { connectivityMatrix, renderMatrixMarkdown, renderMatrixText } from '../format/matrix-output.ts';
-import { requireFormat, toJson } from '../format/output.ts';
+import { failClosedField, failClosedText, requireFormat, toJson } from '../format/output.ts';
 import { inputExit, loadInput } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { GlobalOptions } from './common.ts';
@@ -59,11 +59,11 @@ export async function runMatrix(opts: MatrixOptions, io: CliIO): Promise<number>
   if (tooLarge !== undefined) throw new UsageError(tooLarge);
   const m = computeMatrix(state, port, opts.namespace ?? null);
   switch (format) {
-    case 'json': io.stdout.write(toJson(connectivityMatrix(m))); break;
-    case 'markdown': io.stdout.write(renderMatrixMarkdown(m)); break;
+    case 'json': io.stdout.write(toJson({ ...connectivityMatrix(m), ...failClosedField(loaded.failClosed) })); break;
+    case 'markdown': io.stdout.write(`${renderMatrixMarkdown(m)}${failClosedText(loaded.failClosed)}`); break;
     case 'dot': io.stdout.write(renderMatrixDot(m)); break;
     case 'mermaid': io.stdout.write(renderMatrixMermaid(m)); break;
-    default: io.stdout.write(renderMatrixText(m, styleFor(io.stdout)));
+    default: io.stdout.write(`${renderMatrixText(m, styleFor(io.stdout))}${failClosedText(loaded.failClosed)}`);
   }
   return inputExit(loaded, EXIT.ok);
 }
