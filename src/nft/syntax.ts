@@ -40,7 +40,11 @@ function escapeChar(ch: string): string {
  * bytes keeps its first 238 bytes and ends in "-" and 16 hex digits of the
  * SHA-256 of the whole text (this alone is not reversible).
  */
+/** A name that is already one token and no bare word (every name a valid Kubernetes object gives): kept without a look at each character. */
+const PLAIN_NAME = /^[A-Za-z][A-Za-z0-9/.-]*[/.-][A-Za-z0-9/.-]*$/;
+
 export function nftName(text: string): string {
+  if (text.length <= NAME_MAX_BYTES && PLAIN_NAME.test(text)) return text;
   const pieces = [...text].map((ch, i) => (NAME_CHAR.test(ch) && (i > 0 || LETTER.test(ch)) ? ch : escapeChar(ch)));
   if (pieces.length === 0) return '_'; // "" (a lone "_" is never written for "_", which is "_5f")
   // A bare word may be a keyword: escaping its first letter makes it a name.
@@ -89,7 +93,11 @@ function escapeCommentChar(ch: string): string {
 }
 
 /** The text of a comment as nft's quoted string, without the quotes. */
+/** Printable ASCII without '"' and '\\': needs no escape. */
+const PLAIN_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 export function quotedText(text: string): string {
+  if (text.length <= COMMENT_MAX_BYTES && PLAIN_TEXT.test(text)) return text;
   const pieces = [...text].map(escapeCommentChar);
   const whole = pieces.join('');
   if (whole.length <= COMMENT_MAX_BYTES) return whole;
