@@ -85,6 +85,10 @@ export function matrixTooLarge(pods: readonly Pod[], namespace: string | null, m
   const ranked = [...sizes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const shown = ranked.slice(0, 5).map(([ns, n]) => `${ns} (${fmt(n)})`).join(', ');
   const fitting = ranked.filter(([, n]) => n <= fits).length;
+  if (fitting === 0) {
+    const smallest = ranked[ranked.length - 1] as [string, number];
+    return `${head}, and no single namespace is small enough (the smallest, ${smallest[0]}, has ${fmt(smallest[1])}): ${onePod}, and policy-explain flow --from --to answers for one pair`;
+  }
   const which = fitting === ranked.length ? `each of the ${fmt(ranked.length)} namespaces fits` : `${fmt(fitting)} of ${fmt(ranked.length)} namespaces have at most ${fmt(fits)} and fit`;
   return `${head}. Narrow it to one namespace with -n NAMESPACE (${which}; ` +
     `the largest: ${shown}${ranked.length > 5 ? ', …' : ''}), or ${onePod}`;

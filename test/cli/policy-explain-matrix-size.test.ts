@@ -39,6 +39,13 @@ describe('policy-explain matrix size', () => {
     expect(r.stderr).toContain('policy-explain flow --from --to');
   });
 
+  it('does not suggest -n when no namespace would fit', async () => {
+    const r = await explain(['-f', '-', 'matrix'], pods({ a: 510, b: 505 }));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('a matrix of 1,015 pods and workloads has 1,030,225 cells, more than the 250,000 it is limited to, and no single namespace is small enough (the smallest, b, has 505): policy-explain pod NAMESPACE/NAME');
+    expect(r.stderr).not.toContain('-n NAMESPACE');
+  });
+
   it('still draws a matrix of 500 pods', async () => {
     const r = await explain(['-f', '-', 'matrix', '--port', '80', '-o', 'json'], pods({ a: 250, b: 250 }));
     expect(r.code).toBe(0);
