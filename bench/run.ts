@@ -12,8 +12,9 @@ import { largeInputs } from './large-inputs.ts';
 import { packetPath } from './packet-path.ts';
 import { policyTestBench } from './policytest-bench.ts';
 import { policyTestJsonMemory } from './policytest-json-memory.ts';
+import { schemaCheck } from './schema-check.ts';
 
-const BENCHES: readonly Bench[] = [engineVerdicts, policyTestBench, compileRender, packetPath, largeInputs, policyTestJsonMemory];
+const BENCHES: readonly Bench[] = [engineVerdicts, policyTestBench, compileRender, packetPath, largeInputs, policyTestJsonMemory, schemaCheck];
 
 /** Bench names and options; undefined after printing what is wrong. */
 function parseArgs(argv: readonly string[]): { names: string[]; options: BenchOptions; list: boolean } | undefined {

@@ -32,48 +32,58 @@ export function schemaTypeOf(group: string, kind: string): string | undefined {
   return ROOT_TYPES[`${group}/${kind}`];
 }
 
+/**
+ * Where a value is, as a chain up to the object; written out as a field path
+ * only for a finding (most fields have none, and the walk visits every one).
+ */
+type Loc = { readonly up: Loc; readonly key: string | number } | undefined;
+
+function fieldOf(loc: Loc): string {
+  if (loc === undefined) return '';
+  const base = fieldOf(loc.up);
+  return typeof loc.key === 'number' ? indexField(base, loc.key) : childField(base, loc.key);
+}
+
 /** Every unknown field and wrong type in `value`, an object of schema type `typeName`. */
 export function checkAgainstSchema(value: RawRecord, typeName: string): SchemaFinding[] {
   const out: SchemaFinding[] = [];
-  checkObject(value, typeName, '', out);
+  checkObject(value, typeName, undefined, out);
   return out;
 }
 
-function checkObject(value: RawRecord, typeName: string, field: string, out: SchemaFinding[]): void {
+function checkObject(value: RawRecord, typeName: string, loc: Loc, out: SchemaFinding[]): void {
   const fields = K8S_TYPES[typeName];
   if (fields === undefined) return;
-  for (const [key, v] of Object.entries(value)) {
-    const path = childField(field, key);
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     const type = Object.hasOwn(fields, key) ? fields[key] : undefined;
-    if (type === undefined) {
-      out.push(unknownField(key, path, field, value, fields));
-      continue;
-    }
-    checkValue(v, type, path, out);
+    if (type === undefined) out.push(unknownField(key, loc, value, fields));
+    else checkValue(value[key], type, { up: loc, key }, out);
   }
 }
 
-function unknownField(key: string, path: string, parent: string, value: RawRecord, fields: Readonly<Record<string, string>>): SchemaFinding {
+function unknownField(key: string, parent: Loc, value: RawRecord, fields: Readonly<Record<string, string>>): SchemaFinding {
   const meant = closestKey(key, Object.keys(fields).filter((k) => !Object.hasOwn(value, k)));
   const hint = meant === undefined ? '' : ` (did you mean ${JSON.stringify(meant)}?)`;
   return {
-    field: path,
+    field: fieldOf({ up: parent, key }),
     message: `unknown field ${quote(key)}${hint}`,
     unknownField: true,
-    ...(meant !== undefined && { meant: childField(parent, meant) }),
+    ...(meant !== undefined && { meant: fieldOf({ up: parent, key: meant }) }),
   };
 }
 
 /** JSON null is absent to the API's decoder, for a field and for a list item alike. */
-function checkValue(v: unknown, type: string, field: string, out: SchemaFinding[]): void {
+function checkValue(v: unknown, type: string, loc: Loc, out: SchemaFinding[]): void {
   if (v === null || v === undefined) return;
   const wrong = (want: string): void => {
-    out.push({ field, message: `must be ${want}, got ${describe(v)}`, unknownField: false });
+    out.push({ field: fieldOf(loc), message: `must be ${want}, got ${describe(v)}`, unknownField: false });
   };
   if (type.startsWith('[]')) {
     if (!Array.isArray(v)) return wrong('a list');
+    const itemType = type.slice(2);
     (v as readonly unknown[]).forEach((item, i) => {
-      checkValue(item, type.slice(2), indexField(field, i), out);
+      checkValue(item, itemType, { up: loc, key: i }, out);
     });
     return;
   }
@@ -100,13 +110,13 @@ function checkValue(v: unknown, type: string, field: string, out: SchemaFinding[
       if (!isRecord(v)) return wrong('a mapping');
       for (const [k, item] of Object.entries(v)) {
         if (item !== null && typeof item !== 'string') {
-          out.push({ field: childField(field, k), message: `must be a string, got ${describe(item)} (quote it in YAML)`, unknownField: false });
+          out.push({ field: fieldOf({ up: loc, key: k }), message: `must be a string, got ${describe(item)} (quote it in YAML)`, unknownField: false });
         }
       }
       return;
     default:
       if (!isRecord(v)) return wrong('a mapping');
-      checkObject(v, type, field, out);
+      checkObject(v, type, loc, out);
   }
 }
 
