@@ -3,6 +3,9 @@
 // class lists its fields (wire name and type) in attributeTypeMap. We walk
 // that map from the kinds nftpol reads down to every type they reach, so the
 // strict field check knows every field the API knows, not a hand-made list.
+// (The kubernetes-models package was the other candidate: it ships one ajv
+// validator per type, but compiled to code and without additionalProperties:
+// false, so it accepts unknown fields and has no schema left to walk.)
 import * as k8s from '@kubernetes/client-node';
 import { ROOT_TYPES } from '../../src/sources/k8s-schema-roots.ts';
 
