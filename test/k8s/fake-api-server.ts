@@ -1,0 +1,384 @@
+// A fake Kubernetes API server for tests of anything that lists and watches:
+// node:http on 127.0.0.1, an ephemeral port, speaking the wire protocol the
+// real one speaks for Namespaces, Pods, NetworkPolicies and Nodes.
+//
+// What it implements, as the API documents it:
+//  - One resourceVersion counter for every kind (etcd's revision): every
+//    write gets the next one, in the object's metadata.resourceVersion.
+//  - list: `{kind: PodList, metadata: {resourceVersion, continue?}, items}`,
+//    items in key order without kind/apiVersion; `limit` cuts it into pages
+//    and `continue` resumes at the snapshot the first page was read at (a
+//    continue token older than the history is 410 Gone, "Expired").
+//  - watch (`?watch=true`): JSON lines `{type, object}`. From resourceVersion
+//    "" or "0", every current object as ADDED first; from N, every change
+//    after N, then live ones. N older than the retained history: one ERROR
+//    event with a Status of code 410 ("too old resource version"), and the
+//    stream ends. allowWatchBookmarks=true lets bookmark() reach the watch;
+//    timeoutSeconds ends it cleanly.
+//  - DELETED carries the object with the deletion's resourceVersion.
+// It validates nothing: a malformed object is served as applied, which is
+// how tests feed the client what a buggy server, an old one, or a field the
+// engine refuses would give it.
+//
+// Fault injection: dropWatches() (connections cut), expireHistory() (every
+// resume is 410), restart() (both), goDown()/comeBack() (nothing listens on
+// the port for a while), latencyMs (every response late), holdLists() (one
+// resource's lists wait until released), injectLine() (a raw line into watches).
+import { once } from 'node:events';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+
+export type FakeResource = 'namespaces' | 'pods' | 'networkpolicies' | 'nodes';
+
+interface ResourceInfo {
+  readonly kind: string;
+  readonly apiVersion: string;
+  readonly namespaced: boolean;
+}
+
+const RESOURCES: Readonly<Record<FakeResource, ResourceInfo>> = {
+  namespaces: { kind: 'Namespace', apiVersion: 'v1', namespaced: false },
+  pods: { kind: 'Pod', apiVersion: 'v1', namespaced: true },
+  networkpolicies: { kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1', namespaced: true },
+  nodes: { kind: 'Node', apiVersion: 'v1', namespaced: false },
+};
+
+const KIND_TO_RESOURCE: Readonly<Record<string, FakeResource>> = {
+  Namespace: 'namespaces', Pod: 'pods', NetworkPolicy: 'networkpolicies', Node: 'nodes',
+};
+
+/** A Kubernetes object as JSON. */
+export type KubeObject = Record<string, unknown> & { metadata?: Record<string, unknown> };
+
+interface HistoryEvent {
+  readonly rv: number;
+  readonly resource: FakeResource;
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  readonly object: KubeObject;
+}
+
+interface Watcher {
+  readonly resource: FakeResource;
+  readonly namespace?: string;
+  readonly bookmarks: boolean;
+  readonly res: ServerResponse;
+}
+
+interface Snapshot {
+  readonly rv: number;
+  readonly items: readonly KubeObject[];
+}
+
+/** What the path names: a resource, and a namespace for namespaced list/watch paths. */
+function route(pathname: string): { resource: FakeResource; namespace?: string } | undefined {
+  const m = /^\/(?:api\/v1|apis\/networking\.k8s\.io\/v1)(?:\/namespaces\/([^/]+))?\/(namespaces|pods|networkpolicies|nodes)$/.exec(pathname);
+  if (!m) return undefined;
+  const resource = m[2] as FakeResource;
+  const group = pathname.startsWith('/apis/') ? 'networking.k8s.io/v1' : 'v1';
+  if (RESOURCES[resource].apiVersion !== group) return undefined;
+  if (m[1] !== undefined && !RESOURCES[resource].namespaced) return undefined;
+  return { resource, ...(m[1] !== undefined && { namespace: decodeURIComponent(m[1]) }) };
+}
+
+function keyOf(obj: KubeObject): string {
+  const ns = obj.metadata?.namespace;
+  return typeof ns === 'string' && ns !== '' ? `${ns}/${String(obj.metadata?.name)}` : String(obj.metadata?.name);
+}
+
+function status(code: number, reason: string, message: string): KubeObject {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+}
+
+export class FakeApiServer {
+  /** Every request, as "GET /api/v1/pods?limit=500", in arrival order. */
+  readonly requests: string[] = [];
+  /** Milliseconds every response waits before it is answered. */
+  latencyMs = 0;
+  private rv = 100;
+  /** Events after this resourceVersion are all in `history`; older ones are gone. */
+  private compactedRv = 100;
+  private history: HistoryEvent[] = [];
+  private readonly objects = new Map<FakeResource, Map<string, KubeObject>>(
+    (Object.keys(RESOURCES) as FakeResource[]).map((r) => [r, new Map()]),
+  );
+  private readonly watchers = new Set<Watcher>();
+  private readonly sockets = new Set<Socket>();
+  private readonly snapshots = new Map<string, Snapshot>();
+  private readonly holds = new Map<FakeResource, Promise<void>>();
+  private nextUid = 1;
+  private nextToken = 1;
+  private server: Server;
+  private port = 0;
+
+  private constructor() {
+    this.server = this.makeServer();
+  }
+
+  /** A server listening on 127.0.0.1, on a port the system picks. */
+  static async start(): Promise<FakeApiServer> {
+    const s = new FakeApiServer();
+    await s.listen(0);
+    return s;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The latest resourceVersion, as a list would answer now. */
+  get resourceVersion(): string {
+    return String(this.rv);
+  }
+
+  /** Creates or replaces an object (by kind, namespace, name); returns it as stored. */
+  apply(input: KubeObject): KubeObject {
+    const resource = typeof input.kind === 'string' ? KIND_TO_RESOURCE[input.kind] : undefined;
+    if (!resource) throw new Error(`fake API server: cannot store kind ${JSON.stringify(input.kind)}`);
+    const obj = structuredClone(input);
+    const meta: Record<string, unknown> = { ...(obj.metadata ?? {}) };
+    const store = this.objects.get(resource) as Map<string, KubeObject>;
+    const old = store.get(keyOf({ metadata: meta }));
+    meta.uid ??= old?.metadata?.uid ?? `uid-${this.nextUid++}`;
+    meta.creationTimestamp ??= old?.metadata?.creationTimestamp ?? '2026-01-01T00:00:00Z';
+    meta.resourceVersion = String(++this.rv);
+    const stored: KubeObject = { ...obj, apiVersion: RESOURCES[resource].apiVersion, kind: RESOURCES[resource].kind, metadata: meta };
+    store.set(keyOf(stored), stored);
+    this.record({ rv: this.rv, resource, type: old ? 'MODIFIED' : 'ADDED', object: stored });
+    return stored;
+  }
+
+  /** Deletes an object; true when there was one. */
+  delete(kind: string, namespace: string | undefined, name: string): boolean {
+    const resource = KIND_TO_RESOURCE[kind];
+    if (!resource) throw new Error(`fake API server: no kind ${JSON.stringify(kind)}`);
+    const store = this.objects.get(resource) as Map<string, KubeObject>;
+    const key = namespace ? `${namespace}/${name}` : name;
+    const old = store.get(key);
+    if (!old) return false;
+    store.delete(key);
+    const object = { ...old, metadata: { ...old.metadata, resourceVersion: String(++this.rv) } };
+    this.record({ rv: this.rv, resource, type: 'DELETED', object });
+    return true;
+  }
+
+  /** The stored object, if any. */
+  get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    const resource = KIND_TO_RESOURCE[kind];
+    return resource && this.objects.get(resource)?.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  /** A BOOKMARK with the current resourceVersion to every watch that allowed bookmarks; how many got one. */
+  bookmark(): number {
+    let sent = 0;
+    for (const w of this.watchers) {
+      if (!w.bookmarks) continue;
+      const { kind, apiVersion } = RESOURCES[w.resource];
+      this.send(w.res, { type: 'BOOKMARK', object: { kind, apiVersion, metadata: { resourceVersion: this.resourceVersion } } });
+      sent++;
+    }
+    return sent;
+  }
+
+  /** Writes `line` as it is into every open watch of `resource` (malformed JSON, say). */
+  injectLine(resource: FakeResource, line: string): void {
+    for (const w of this.watchers) if (w.resource === resource) w.res.write(`${line}\n`);
+  }
+
+  /** Open watch connections, per resource. */
+  watchCount(resource?: FakeResource): number {
+    return [...this.watchers].filter((w) => resource === undefined || w.resource === resource).length;
+  }
+
+  /** Cuts every watch connection, as a load balancer or a crashing server would. */
+  dropWatches(): void {
+    for (const w of this.watchers) w.res.socket?.destroy();
+    this.watchers.clear();
+  }
+
+  /** Forgets the change history: every resume from an earlier resourceVersion, and every continue token, is 410 Gone. */
+  expireHistory(): void {
+    this.history = [];
+    this.compactedRv = this.rv;
+    this.snapshots.clear();
+  }
+
+  /** A restarted API server: watches cut, and none can resume (its watch cache starts at the current revision). */
+  restart(): void {
+    this.dropWatches();
+    this.expireHistory();
+  }
+
+  /** Nothing listens on the port until comeBack(); every connection is cut. */
+  async goDown(): Promise<void> {
+    this.dropWatches();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+
+  /** Listens again, on the same port. */
+  async comeBack(): Promise<void> {
+    this.server = this.makeServer();
+    await this.listen(this.port);
+  }
+
+  /** Lists of `resource` wait until the returned function is called. */
+  holdLists(resource: FakeResource): () => void {
+    let release = (): void => undefined;
+    this.holds.set(resource, new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      this.holds.delete(resource);
+      release();
+    };
+  }
+
+  async close(): Promise<void> {
+    if (!this.server.listening) return;
+    await this.goDown();
+  }
+
+  private async listen(port: number): Promise<void> {
+    this.server.listen(port, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  private makeServer(): Server {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) this.json(res, 500, status(500, 'InternalError', String(err)));
+        else res.destroy();
+      });
+    });
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    return server;
+  }
+
+  private record(event: HistoryEvent): void {
+    this.history.push(event);
+    for (const w of this.watchers) {
+      if (w.resource === event.resource && (w.namespace === undefined || w.namespace === event.object.metadata?.namespace)) {
+        this.send(w.res, { type: event.type, object: event.object });
+      }
+    }
+  }
+
+  private send(res: ServerResponse, event: unknown): void {
+    res.write(`${JSON.stringify(event)}\n`);
+  }
+
+  private json(res: ServerResponse, code: number, body: unknown): void {
+    res.writeHead(code, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    this.requests.push(`${req.method} ${url.pathname}${url.search}`);
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const target = route(url.pathname);
+    if (req.method !== 'GET' || !target) {
+      this.json(res, 404, status(404, 'NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`));
+      return;
+    }
+    const q = url.searchParams;
+    if (q.get('watch') === 'true' || q.get('watch') === '1') this.watch(target.resource, target.namespace, q, res);
+    else await this.list(target.resource, target.namespace, q, res);
+  }
+
+  private current(resource: FakeResource, namespace: string | undefined): KubeObject[] {
+    const store = this.objects.get(resource) as Map<string, KubeObject>;
+    return [...store.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, o]) => o)
+      .filter((o) => namespace === undefined || o.metadata?.namespace === namespace);
+  }
+
+  private async list(resource: FakeResource, namespace: string | undefined, q: URLSearchParams, res: ServerResponse): Promise<void> {
+    await this.holds.get(resource);
+    const token = q.get('continue');
+    let snap: Snapshot;
+    if (token) {
+      const found = this.snapshots.get(token);
+      if (!found) {
+        this.json(res, 410, status(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'));
+        return;
+      }
+      snap = found;
+    } else {
+      snap = { rv: this.rv, items: this.current(resource, namespace) };
+    }
+    const limit = Number(q.get('limit') ?? 0);
+    const page = limit > 0 ? snap.items.slice(0, limit) : snap.items;
+    const rest = snap.items.slice(page.length);
+    const metadata: Record<string, unknown> = { resourceVersion: String(snap.rv) };
+    if (rest.length > 0) {
+      const next = `token-${this.nextToken++}`;
+      this.snapshots.set(next, { rv: snap.rv, items: rest });
+      metadata.continue = next;
+      metadata.remainingItemCount = rest.length;
+    }
+    const { kind, apiVersion } = RESOURCES[resource];
+    // List items carry neither kind nor apiVersion: the list's kind says it.
+    const items = page.map(({ kind: _k, apiVersion: _a, ...rest }) => rest);
+    this.json(res, 200, { kind: `${kind}List`, apiVersion, metadata, items });
+  }
+
+  private watch(resource: FakeResource, namespace: string | undefined, q: URLSearchParams, res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    const from = q.get('resourceVersion') ?? '';
+    const inNamespace = (o: KubeObject): boolean => namespace === undefined || o.metadata?.namespace === namespace;
+    if (from === '' || from === '0') {
+      for (const object of this.current(resource, namespace)) this.send(res, { type: 'ADDED', object });
+    } else {
+      const n = Number(from);
+      if (!Number.isInteger(n) || n < this.compactedRv) {
+        this.send(res, { type: 'ERROR', object: status(410, 'Expired', `too old resource version: ${from} (${this.compactedRv})`) });
+        res.end();
+        return;
+      }
+      for (const e of this.history) if (e.rv > n && e.resource === resource && inNamespace(e.object)) this.send(res, { type: e.type, object: e.object });
+    }
+    const watcher: Watcher = { resource, ...(namespace !== undefined && { namespace }), bookmarks: q.get('allowWatchBookmarks') === 'true', res };
+    this.watchers.add(watcher);
+    const timeout = Number(q.get('timeoutSeconds') ?? 0);
+    const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
+    res.on('close', () => {
+      clearTimeout(timer);
+      this.watchers.delete(watcher);
+    });
+  }
+}
+
+/** A KubeConfig whose current context is the fake server (plain http, a dummy token). */
+export function fakeKubeConfig(server: { readonly url: string }): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    // client-node refuses plain http unless TLS verification is off, as for any local test cluster.
+    clusters: [{ name: 'fake', server: server.url, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'fake', cluster: 'fake', user: 'u' }],
+    currentContext: 'fake',
+  });
+  return kc;
+}
+
+/** The same as a kubeconfig file, for commands given --kubeconfig; returns its path. */
+export async function writeFakeKubeconfig(server: { readonly url: string }): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'nftpol-fake-api-'));
+  const file = path.join(dir, 'config');
+  await writeFile(file, [
+    'apiVersion: v1', 'kind: Config', 'current-context: fake',
+    `clusters: [{name: fake, cluster: {server: "${server.url}", insecure-skip-tls-verify: true}}]`,
+    'users: [{name: u, user: {token: t}}]',
+    'contexts: [{name: fake, context: {cluster: fake, user: u}}]',
+  ].join('\n'));
+  return file;
+}
