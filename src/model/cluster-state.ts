@@ -124,6 +124,7 @@ export class ClusterState {
 
   /** The shared addresses a pod claims (empty for almost every pod). */
   sharedAddressesOf(pod: Pod): SharedAddress[] {
+    if (this.claimantsByIp.size === 0) return [];
     return pod.ips.filter((ip) => this.claimantsByIp.get(ip)?.includes(pod)).map((ip) => ({
       ip, holder: this.podByIp.get(ip) as Pod, claimants: [...(this.claimantsByIp.get(ip) as Pod[])].sort((x, y) => (podKey(x) < podKey(y) ? -1 : 1)),
     }));

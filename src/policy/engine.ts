@@ -75,7 +75,7 @@ export class PolicyEngine {
   }
 
   /** Shared addresses of the ends as asked for, and the fail-closed policies that isolate them. */
-  private notes(asked: Flow, flow: Flow): FlowNote[] {
+  private notes(asked: Flow, inputs: readonly DirectionInput[]): FlowNote[] {
     const notes: FlowNote[] = [];
     for (const e of [asked.from, asked.to]) {
       if (e.kind !== 'pod') continue;
@@ -84,7 +84,7 @@ export class PolicyEngine {
         notes.push({ kind: 'sharedAddress', ip: s.ip, pod: podKey(e.pod), holder: podKey(s.holder), claimants: s.claimants.map(podKey) });
       }
     }
-    for (const input of this.inputs(flow)) {
+    for (const input of inputs) {
       for (const policy of this.policiesOf(input)) {
         if (policy.failClosed !== true || input.subject.kind !== 'pod') continue;
         notes.push({
@@ -142,8 +142,8 @@ export class PolicyEngine {
   /** The verdict with its trace: both directions, what allowed, and why not. */
   evaluate(asked: Flow): FlowVerdict {
     const flow = this.resolved(asked);
-    const notes = this.notes(asked, flow);
     const [eIn, iIn] = this.inputs(flow);
+    const notes = this.notes(asked, [eIn, iIn]);
     const egress = traceDirection(this.state, this.policiesOf(eIn), eIn);
     const ingress = traceDirection(this.state, this.policiesOf(iIn), iIn);
     const exception = this.exception(flow);
