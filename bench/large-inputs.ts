@@ -37,6 +37,7 @@ function parseFigures(name: string, text: string, report: (line: string) => void
   const figures: [string, () => unknown][] = [
     ['yaml parseAllDocuments + LineCounter (before)', () => parseAllDocuments(text, { lineCounter: new LineCounter(), merge: true }).length],
     ['yaml parseAllDocuments, no LineCounter', () => parseAllDocuments(text).length],
+    ['yaml parseAllDocuments, keepSourceTokens', () => parseAllDocuments(text, { keepSourceTokens: true }).length],
     ['js-yaml loadAll, whole text', () => jsyaml.loadAll(text).length],
     ['js-yaml load, document by document', () => docs.map((d) => jsyaml.load(d)).length],
     ['nftpol readYamlDocuments (after)', () => readYamlDocuments(text).length],
