@@ -108,6 +108,8 @@ export class Reflector<T> {
   private failures = 0;
   private stopped = false;
   private cancelWait: (() => void) | undefined;
+  /** A list request is out; the client gives no way to abort it. */
+  private listing = false;
   private readonly watcher: Watch;
   private readonly loop: Promise<void>;
   private readonly opts: ReflectorOptions<T>;
@@ -131,11 +133,15 @@ export class Reflector<T> {
     return this.store.values();
   }
 
-  /** Ends the watch; no event is emitted after the returned promise resolves. */
+  /**
+   * Ends the watch; no event is emitted after the returned promise resolves.
+   * A list in flight is not waited for (a slow server must not hold up a
+   * shutdown): its answer is dropped when it comes.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.cancelWait?.();
-    await this.loop;
+    if (!this.listing) await this.loop;
   }
 
   private emit(event: ReflectorEvent<T>): void {
@@ -148,10 +154,13 @@ export class Reflector<T> {
         let items: unknown[];
         let rv: string;
         try {
+          this.listing = true;
           ({ items, rv } = await this.listAll());
         } catch (err) {
           await this.retryAfter(`cannot list ${this.opts.path}: ${reason(err)}`);
           continue;
+        } finally {
+          this.listing = false;
         }
         if (this.stopped) return;
         this.replace(items, rv);

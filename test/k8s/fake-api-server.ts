@@ -108,7 +108,7 @@ export class FakeApiServer {
   private readonly watchers = new Set<Watcher>();
   private readonly sockets = new Set<Socket>();
   private readonly snapshots = new Map<string, Snapshot>();
-  private readonly holds = new Map<FakeResource, Promise<void>>();
+  private readonly holds = new Map<FakeResource, { readonly held: Promise<void>; readonly release: () => void }>();
   private nextUid = 1;
   private nextToken = 1;
   private server: Server;
@@ -228,15 +228,19 @@ export class FakeApiServer {
 
   /** Lists of `resource` wait until the returned function is called. */
   holdLists(resource: FakeResource): () => void {
-    let release = (): void => undefined;
-    this.holds.set(resource, new Promise<void>((resolve) => (release = resolve)));
-    return () => {
-      this.holds.delete(resource);
-      release();
+    let resolve = (): void => undefined;
+    const held = new Promise<void>((r) => (resolve = r));
+    const release = (): void => {
+      if (this.holds.get(resource)?.held === held) this.holds.delete(resource);
+      resolve();
     };
+    this.holds.set(resource, { held, release });
+    return release;
   }
 
+  /** Stops listening and cuts every connection; held lists are let go. */
   async close(): Promise<void> {
+    for (const { release } of [...this.holds.values()]) release();
     if (!this.server.listening) return;
     await this.goDown();
   }
@@ -302,7 +306,7 @@ export class FakeApiServer {
   }
 
   private async list(resource: FakeResource, namespace: string | undefined, q: URLSearchParams, res: ServerResponse): Promise<void> {
-    await this.holds.get(resource);
+    await this.holds.get(resource)?.held;
     const token = q.get('continue');
     let snap: Snapshot;
     if (token) {
@@ -333,6 +337,8 @@ export class FakeApiServer {
 
   private watch(resource: FakeResource, namespace: string | undefined, q: URLSearchParams, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    // As the real server does: headers at once, so the client knows the watch is open before any event.
+    res.flushHeaders();
     const from = q.get('resourceVersion') ?? '';
     const inNamespace = (o: KubeObject): boolean => namespace === undefined || o.metadata?.namespace === namespace;
     if (from === '' || from === '0') {

@@ -73,10 +73,13 @@ describe('initial sync', () => {
     seed();
     const release = server.holdLists('nodes');
     const w = start();
-    for (const r of ['namespaces', 'pods', 'networkpolicies'] as const) await rec.waitForEvent('listed', r);
-    expect(w.isSynced()).toBe(false);
-    expect(rec.events.some((e) => e.type === 'synced')).toBe(false);
-    release();
+    try {
+      for (const r of ['namespaces', 'pods', 'networkpolicies'] as const) await rec.waitForEvent('listed', r);
+      expect(w.isSynced()).toBe(false);
+      expect(rec.events.some((e) => e.type === 'synced')).toBe(false);
+    } finally {
+      release();
+    }
     await w.synced;
     expect(rec.events.at(-1)?.type).toBe('synced');
     expect(rec.events.at(-2)).toMatchObject({ type: 'listed', resource: 'nodes', initial: true, count: 1 });
@@ -114,5 +117,184 @@ describe('changes', () => {
     // A delete names the object as it was last seen.
     expect(d?.object).toMatchObject({ type: 'pod', value: { name: 'web', labels: { tier: 'front' } } });
     expect(w.resourceVersions().pods).toBe(server.resourceVersion);
+  });
+});
+
+describe('faults', () => {
+  it('resumes a dropped watch from its resourceVersion: nothing lost, nothing twice, no relist', async () => {
+    seed();
+    const w = start();
+    await w.synced;
+    await watchesOpen();
+    const before = w.resourceVersions().pods;
+    const mark = rec.mark;
+    server.dropWatches();
+    // In the same tick as the drop: the client cannot have reconnected yet, so these happen in the gap.
+    server.apply(pod('shop', 'web', '10.244.1.9'));
+    server.apply(pod('shop', 'api', '10.244.1.2', { app: 'api', v: '2' }));
+    server.delete('Pod', 'shop', 'db');
+    await rec.waitForEvent('deleted', 'pods', 'shop/db', mark);
+    await watchesOpen();
+    server.apply(pod('shop', 'late', '10.244.1.10'));
+    await rec.waitForEvent('added', 'pods', 'shop/late', mark);
+    expect(rec.changesSince(mark)).toEqual(['added pods shop/web', 'modified pods shop/api', 'deleted pods shop/db', 'added pods shop/late']);
+    expect(rec.since(mark).filter((e) => e.type === 'listed' || e.type === 'expired')).toEqual([]);
+    expect(server.requests.some((r) => r.startsWith(`GET /api/v1/pods?watch=true&resourceVersion=${before}&allowWatchBookmarks=true`))).toBe(true);
+  });
+
+  it('relists after 410 Gone and emits exactly the differences', async () => {
+    seed();
+    server.apply(pod('shop', 'same', '10.244.1.20'));
+    server.apply(pod('shop', 'reborn', '10.244.1.21'));
+    const w = start();
+    await w.synced;
+    await watchesOpen();
+    const oldUid = server.get('Pod', 'shop', 'reborn')?.metadata?.uid;
+    const mark = rec.mark;
+    server.dropWatches();
+    server.delete('Pod', 'shop', 'db');
+    server.apply(pod('shop', 'api', '10.244.1.2', { app: 'api', v: '2' }));
+    server.apply(pod('shop', 'web', '10.244.1.9'));
+    // Deleted and created again under the same name: a new object (new uid), not an update.
+    server.delete('Pod', 'shop', 'reborn');
+    server.apply(pod('shop', 'reborn', '10.244.1.22'));
+    server.expireHistory();
+    const relisted = await rec.waitFor((e) => e.type === 'listed' && e.resource === 'pods' && !e.initial, mark);
+    const expired = rec.since(mark).findIndex((e) => e.type === 'expired' && e.resource === 'pods');
+    expect(expired).toBeGreaterThanOrEqual(0);
+    expect(rec.since(mark + expired, relisted).filter((e) => isChange(e) && e.resource === 'pods').map((e) => `${e.type} ${isChange(e) ? e.key : ''}`)).toEqual([
+      'deleted shop/db', 'deleted shop/reborn', 'modified shop/api', 'added shop/reborn', 'added shop/web',
+    ]);
+    const reborn = rec.since(mark).filter(isChange).find((e) => e.type === 'added' && e.key === 'shop/reborn');
+    expect(reborn?.object).toMatchObject({ value: { ips: ['10.244.1.22'] } });
+    expect(server.get('Pod', 'shop', 'reborn')?.metadata?.uid).not.toBe(oldUid);
+    // The relist's resourceVersion is where the watch goes on from.
+    await watchesOpen();
+    server.apply(pod('shop', 'after', '10.244.1.30'));
+    await rec.waitForEvent('added', 'pods', 'shop/after', mark);
+    expect(w.resourceVersions().pods).toBe(server.resourceVersion);
+  });
+
+  it('backs off while the API server is down, then resyncs when it is back', async () => {
+    seed();
+    const w = start();
+    await w.synced;
+    await watchesOpen();
+    const mark = rec.mark;
+    await server.goDown();
+    // Four failures in a row: each delay twice the one before, up to the maximum.
+    for (let n = 0; n < 5; n++) await rec.waitFor((e) => e.type === 'trouble' && e.resource === 'pods' && rec.since(mark).filter((x) => x.type === 'trouble' && x.resource === 'pods').length > n, mark);
+    const delays = rec.since(mark).flatMap((e) => (e.type === 'trouble' && e.resource === 'pods' ? [e.retryInMs] : []));
+    expect(delays.slice(0, 5)).toEqual([20, 40, 80, 160, 160]);
+    expect(rec.since(mark).find((e) => e.type === 'trouble' && e.resource === 'pods' && /ECONNREFUSED/.test(e.message))).toBeDefined();
+    // While it was down: changes, and a restart that lost the watch history.
+    server.delete('Pod', 'shop', 'db');
+    server.apply(pod('shop', 'web', '10.244.1.9'));
+    server.expireHistory();
+    await server.comeBack();
+    await rec.waitFor((e) => e.type === 'listed' && e.resource === 'pods' && !e.initial, mark);
+    expect(rec.changesSince(mark)).toEqual(['deleted pods shop/db', 'added pods shop/web']);
+    expect(w.resourceVersions().pods).toBe(server.resourceVersion);
+  });
+
+  it('advances resourceVersion on bookmarks, so a resume after the history is gone needs no relist', async () => {
+    seed();
+    const w = start();
+    await w.synced;
+    await watchesOpen();
+    // A change the pod watch does not see: only its bookmark can move it forward.
+    server.apply(namespace('other'));
+    await rec.waitForEvent('added', 'namespaces', 'other');
+    expect(w.resourceVersions().pods).not.toBe(server.resourceVersion);
+    const mark = rec.mark;
+    expect(server.bookmark()).toBe(4);
+    for (const r of ['namespaces', 'pods', 'networkpolicies', 'nodes'] as const) await rec.waitForEvent('bookmark', r, undefined, mark);
+    expect(w.resourceVersions()).toEqual({ namespaces: server.resourceVersion, pods: server.resourceVersion, networkpolicies: server.resourceVersion, nodes: server.resourceVersion });
+    server.restart();
+    await watchesOpen();
+    server.apply(pod('shop', 'web', '10.244.1.9'));
+    await rec.waitForEvent('added', 'pods', 'shop/web', mark);
+    expect(rec.since(mark).filter((e) => e.type === 'expired' || e.type === 'listed')).toEqual([]);
+    expect(server.requests.some((r) => r.startsWith(`GET /api/v1/pods?watch=true&resourceVersion=${server.resourceVersion}`))).toBe(false);
+  });
+});
+
+describe('malformed objects', () => {
+  it('reports a malformed object as a problem and keeps the stream going', async () => {
+    seed();
+    const w = start();
+    await w.synced;
+    await watchesOpen();
+    const mark = rec.mark;
+    const bad = pod('shop', 'bad', 'not-an-ip');
+    server.apply(bad);
+    server.injectLine('pods', '{"type": "ADDED", "object": {');
+    server.injectLine('pods', JSON.stringify({ type: 'MODIFIED', object: { kind: 'Pod', apiVersion: 'v1' } }));
+    const badPolicy = policy('shop', 'bad-cidr');
+    (badPolicy.spec as { ingress: unknown[] }).ingress = [{ from: [{ ipBlock: { cidr: '10.0.0.0/33' } }] }];
+    server.apply(badPolicy);
+    server.apply(pod('shop', 'good', '10.244.1.40'));
+    await rec.waitForEvent('added', 'pods', 'shop/good', mark);
+    await rec.waitForEvent('added', 'networkpolicies', 'shop/bad-cidr', mark);
+    const changes = rec.since(mark).filter(isChange);
+    const badPod = changes.find((e) => e.key === 'shop/bad');
+    expect(badPod?.problems).toContainEqual(expect.objectContaining({ severity: 'error', file: 'cluster', kind: 'Pod', namespace: 'shop', name: 'bad', field: 'status.podIPs[0].ip' }));
+    // An object without a name cannot be a model object; it is reported, and the pods after it still arrive.
+    const nameless = changes.find((e) => e.key === '');
+    expect(nameless?.object).toBeUndefined();
+    expect(nameless?.problems.map((p) => p.message)).toContain('metadata.name is required');
+    // A policy with errors fails closed: it isolates what it selects and allows nothing.
+    const pol = changes.find((e) => e.key === 'shop/bad-cidr');
+    expect(pol?.object).toMatchObject({ type: 'policy', value: { failClosed: true, ingress: [] } });
+    expect(pol?.problems.some((p) => p.severity === 'error' && p.field?.includes('ipBlock.cidr'))).toBe(true);
+    expect(changes.find((e) => e.key === 'shop/good')?.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(rec.since(mark).filter((e) => e.type === 'trouble')).toEqual([]);
+  });
+
+  it('reports a malformed object in the initial list', async () => {
+    seed();
+    const bad = pod('shop', 'bad', '10.244.1.50');
+    (bad.spec as { containers: { ports: unknown[] }[] }).containers[0]!.ports = [{ containerPort: 70000 }];
+    server.apply(bad);
+    const w = start();
+    await w.synced;
+    const e = rec.events.filter(isChange).find((x) => x.key === 'shop/bad');
+    expect(e?.problems.filter((p) => p.severity === 'error').map((p) => p.field)).toEqual(['spec.containers[0].ports[0].containerPort']);
+    expect(e?.object).toBeDefined();
+  });
+});
+
+describe('stop', () => {
+  it('closes every watch and delivers nothing afterwards', async () => {
+    seed();
+    const w = start();
+    await w.synced;
+    await watchesOpen();
+    await w.stop();
+    const mark = rec.mark;
+    server.apply(pod('shop', 'web', '10.244.1.9'));
+    const deadline = Date.now() + 10_000;
+    while (server.watchCount() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(server.watchCount()).toBe(0);
+    expect(rec.since(mark)).toEqual([]);
+  });
+});
+
+describe('stop while a list hangs', () => {
+  it('returns without waiting for the list, and its answer is dropped', async () => {
+    seed();
+    const release = server.holdLists('nodes');
+    const w = start();
+    for (const r of ['namespaces', 'pods', 'networkpolicies'] as const) await rec.waitForEvent('listed', r);
+    await w.stop();
+    const mark = rec.mark;
+    release();
+    server.apply(pod('shop', 'web', '10.244.1.9'));
+    // The held list is answered now; wait until the server has sent it, then make sure nothing came of it.
+    const deadline = Date.now() + 10_000;
+    while (server.watchCount() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setImmediate(r));
+    expect(rec.since(mark)).toEqual([]);
+    expect(w.isSynced()).toBe(false);
   });
 });
