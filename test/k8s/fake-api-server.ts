@@ -98,6 +98,14 @@ export class FakeApiServer {
   readonly requests: string[] = [];
   /** Milliseconds every response waits before it is answered. */
   latencyMs = 0;
+  /**
+   * How a watch from a resourceVersion older than the history is refused: a
+   * 200 whose one event is ERROR with a 410 Status (what kube-apiserver
+   * sends), or an HTTP 410 answer (what some proxies and older servers send).
+   */
+  watchGoneAs: 'event' | 'status' = 'event';
+  /** Called with each list or watch request before it is answered: a test's hook to act at an exact point of the protocol. */
+  onRequest: ((request: { readonly resource: FakeResource; readonly watch: boolean; readonly query: URLSearchParams }) => void) | undefined;
   private rv = 100;
   /** Events after this resourceVersion are all in `history`; older ones are gone. */
   private compactedRv = 100;
@@ -293,7 +301,9 @@ export class FakeApiServer {
       return;
     }
     const q = url.searchParams;
-    if (q.get('watch') === 'true' || q.get('watch') === '1') this.watch(target.resource, target.namespace, q, res);
+    const watch = q.get('watch') === 'true' || q.get('watch') === '1';
+    this.onRequest?.({ resource: target.resource, watch, query: q });
+    if (watch) this.watch(target.resource, target.namespace, q, res);
     else await this.list(target.resource, target.namespace, q, res);
   }
 
@@ -336,21 +346,26 @@ export class FakeApiServer {
   }
 
   private watch(resource: FakeResource, namespace: string | undefined, q: URLSearchParams, res: ServerResponse): void {
+    const from = q.get('resourceVersion') ?? '';
+    const gone = from !== '' && from !== '0' && !(Number.isInteger(Number(from)) && Number(from) >= this.compactedRv);
+    const tooOld = status(410, 'Expired', `too old resource version: ${from} (${this.compactedRv})`);
+    if (gone && this.watchGoneAs === 'status') {
+      this.json(res, 410, tooOld);
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     // As the real server does: headers at once, so the client knows the watch is open before any event.
     res.flushHeaders();
-    const from = q.get('resourceVersion') ?? '';
     const inNamespace = (o: KubeObject): boolean => namespace === undefined || o.metadata?.namespace === namespace;
     if (from === '' || from === '0') {
       for (const object of this.current(resource, namespace)) this.send(res, { type: 'ADDED', object });
     } else {
-      const n = Number(from);
-      if (!Number.isInteger(n) || n < this.compactedRv) {
-        this.send(res, { type: 'ERROR', object: status(410, 'Expired', `too old resource version: ${from} (${this.compactedRv})`) });
+      if (gone) {
+        this.send(res, { type: 'ERROR', object: tooOld });
         res.end();
         return;
       }
-      for (const e of this.history) if (e.rv > n && e.resource === resource && inNamespace(e.object)) this.send(res, { type: e.type, object: e.object });
+      for (const e of this.history) if (e.rv > Number(from) && e.resource === resource && inNamespace(e.object)) this.send(res, { type: e.type, object: e.object });
     }
     const watcher: Watcher = { resource, ...(namespace !== undefined && { namespace }), bookmarks: q.get('allowWatchBookmarks') === 'true', res };
     this.watchers.add(watcher);

@@ -175,6 +175,54 @@ describe('faults', () => {
     expect(w.resourceVersions().pods).toBe(server.resourceVersion);
   });
 
+  it('relists just the same when the server refuses the old resourceVersion with an HTTP 410', async () => {
+    seed();
+    server.watchGoneAs = 'status';
+    const w = start();
+    await w.synced;
+    await watchesOpen();
+    const mark = rec.mark;
+    server.dropWatches();
+    server.delete('Pod', 'shop', 'db');
+    server.expireHistory();
+    await rec.waitFor((e) => e.type === 'listed' && e.resource === 'pods' && !e.initial, mark);
+    expect(rec.changesSince(mark)).toEqual(['deleted pods shop/db']);
+    expect(rec.since(mark).find((e) => e.type === 'expired' && e.resource === 'pods')).toBeDefined();
+  });
+
+  it('starts a chunked list over when its continue token expires', async () => {
+    server.apply(namespace('shop'));
+    for (let i = 0; i < 5; i++) server.apply(pod('shop', `p${i}`, `10.244.1.${i + 10}`));
+    let expired = false;
+    server.onRequest = ({ resource, query }) => {
+      if (resource === 'pods' && query.has('continue') && !expired) {
+        expired = true;
+        server.apply(pod('shop', 'p9', '10.244.1.99'));
+        server.expireHistory();
+      }
+    };
+    const w = start({ ...FAST, pageSize: 2 });
+    await w.synced;
+    expect(rec.changesSince(0).filter((c) => c.includes(' pods ')).sort()).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p9'].map((n) => `added pods shop/${n}`));
+    const podLists = server.requests.filter((r) => r.startsWith('GET /api/v1/pods?') && !r.includes('watch='));
+    // First page, the expired second, then the whole list again in three pages.
+    expect(podLists.map((r) => r.includes('continue='))).toEqual([false, true, false, true, true]);
+    expect(rec.events.filter((e) => e.type === 'trouble')).toEqual([]);
+  });
+
+  it('syncs and resumes through a slow server', async () => {
+    seed();
+    server.latencyMs = 50;
+    const w = start();
+    await w.synced;
+    await watchesOpen();
+    const mark = rec.mark;
+    server.dropWatches();
+    server.apply(pod('shop', 'web', '10.244.1.9'));
+    await rec.waitForEvent('added', 'pods', 'shop/web', mark);
+    expect(rec.changesSince(mark)).toEqual(['added pods shop/web']);
+  });
+
   it('backs off while the API server is down, then resyncs when it is back', async () => {
     seed();
     const w = start();
