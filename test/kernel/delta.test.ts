@@ -1,0 +1,174 @@
+// Deltas on the real kernel: for random pairs of cluster states A and B, the
+// table built for A with the full script and then moved by the delta script
+// to B equals, object for object, the table built for B from scratch
+// (`nft -j list table`, with handles dropped and sets, maps, chains and
+// elements sorted; rule order within a chain kept, it is the semantics).
+// B is mostly a small change of A (the events an agent sees: a pod added,
+// removed, relabelled, moved; a policy added, changed, removed, failing
+// closed; a namespace relabelled), sometimes an unrelated cluster, so both
+// small deltas and near-rebuilds are checked; and sometimes the delta starts
+// from no table at all (an agent's first sync).
+// Root only, in a throwaway network namespace (no bridges, no traffic): CI
+// must run it, elsewhere it is skipped with the reason. Fixed seed; FC_RUNS
+// for more runs.
+import fc from 'fast-check';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { compileNode } from '../../src/compile/compile-node.ts';
+import type { NodeIR } from '../../src/compile/ir.ts';
+import { ClusterState } from '../../src/model/cluster-state.ts';
+import type { ClusterObjects, Node, Pod } from '../../src/model/types.ts';
+import { renderDeltaScript } from '../../src/nft/render-delta.ts';
+import { renderDeleteScript, renderReplaceScript, type TableName } from '../../src/nft/render-table.ts';
+import { PolicyEngine } from '../../src/policy/engine.ts';
+import { placePods } from '../../src/sources/placement.ts';
+import { arbitrariesFor, clusterArb, ENGINE_WORLD, podIPv4, podIPv6 } from '../generators/arbitraries.ts';
+import { describeNft, throwawayNetns, type ThrowawayNetns } from '../support/root.ts';
+
+const RUNS = Number(process.env.FC_RUNS ?? 25);
+const SEED = 20261202;
+const TABLE: TableName = { family: 'inet', name: 'nftpol_delta' };
+const ENGINE = arbitrariesFor(ENGINE_WORLD);
+
+/** Pod CIDRs for each node: none, IPv4, IPv6 or both, so fail-closed sets and families come and go. */
+function withPodCidrs(objects: ClusterObjects): fc.Arbitrary<ClusterObjects> {
+  const choice = fc.constantFrom('none', 'v4', 'v6', 'dual');
+  return fc.array(choice, { minLength: objects.nodes.length, maxLength: objects.nodes.length }).map((cs) => ({
+    ...objects,
+    nodes: objects.nodes.map((n, i): Node => {
+      const c = cs[i];
+      return { ...n, podCIDRs: [...(c === 'v4' || c === 'dual' ? ['10.244.0.0/16'] : []), ...(c === 'v6' || c === 'dual' ? ['fd00::/64'] : [])] };
+    }),
+  }));
+}
+
+const clusterA = clusterArb({ maxPods: 8, maxPolicies: 5 }).chain(withPodCidrs).map((o) => placePods(o, o.nodes.map((n) => n.name)));
+
+type Mutation = (o: ClusterObjects) => fc.Arbitrary<ClusterObjects>;
+const namesOf = (o: ClusterObjects): string[] => o.namespaces.map((n) => n.name);
+const withPods = (o: ClusterObjects, pods: Pod[]): ClusterObjects => ({ ...o, pods });
+const index = (n: number): fc.Arbitrary<number> => fc.integer({ min: 0, max: Math.max(0, n - 1) });
+
+/** The events an agent sees, each as a change of the objects. */
+const MUTATIONS: readonly Mutation[] = [
+  // a pod added (fresh addresses: pod numbers from 50 up are unused by clusterArb)
+  (o) => fc.record({ ns: fc.constantFrom(...namesOf(o)), labels: ENGINE.podLabels, node: fc.constantFrom('node-0', 'node-1'), dual: fc.boolean(), k: fc.integer({ min: 50, max: 60 }) })
+    .map(({ ns, labels, node, dual, k }) => withPods(o, [...o.pods.filter((p) => p.name !== `pod-${k}`), {
+      namespace: ns, name: `pod-${k}`, kind: 'Pod', labels, ips: dual ? [podIPv4(k), podIPv6(k)] : [podIPv4(k)], nodeName: node,
+      hostNetwork: false, phase: 'Running', ports: [],
+    }])),
+  // a pod removed
+  (o) => index(o.pods.length).map((i) => withPods(o, o.pods.filter((_, j) => j !== i))),
+  // a pod relabelled
+  (o) => fc.tuple(index(o.pods.length), ENGINE.podLabels).map(([i, labels]) => withPods(o, o.pods.map((p, j) => (j === i ? { ...p, labels } : p)))),
+  // a pod moved to the other node
+  (o) => index(o.pods.length).map((i) => withPods(o, o.pods.map((p, j) => (j === i && !p.hostNetwork ? { ...p, nodeName: p.nodeName === 'node-0' ? 'node-1' : 'node-0' } : p)))),
+  // a policy added or changed (same namespace and name: changed)
+  (o) => ENGINE.policy(namesOf(o)).map((np) => ({ ...o, policies: [...o.policies.filter((p) => p.namespace !== np.namespace || p.name !== np.name), np] })),
+  // a policy removed
+  (o) => index(o.policies.length).map((i) => ({ ...o, policies: o.policies.filter((_, j) => j !== i) })),
+  // a policy starts or stops failing closed (its chain's comment changes: the chain is declared anew)
+  (o) => index(o.policies.length).map((i) => ({
+    ...o, policies: o.policies.map((p, j) => {
+      if (j !== i) return p;
+      if (p.failClosed !== true) return { ...p, failClosed: true as const };
+      const { failClosed: _dropped, ...open } = p;
+      return open;
+    }),
+  })),
+  // a namespace relabelled
+  (o) => fc.tuple(index(o.namespaces.length), ENGINE.namespaces(namesOf(o))).map(([i, fresh]) => ({
+    ...o, namespaces: o.namespaces.map((n, j) => (j === i ? (fresh[j] as typeof n) : n)),
+  })),
+  // a node's pod CIDRs change
+  (o) => withPodCidrs(o),
+];
+
+function mutated(o: ClusterObjects, steps: number): fc.Arbitrary<ClusterObjects> {
+  if (steps === 0) return fc.constant(o);
+  return fc.constantFrom(...MUTATIONS).chain((m) => m(o)).chain((next) => mutated(next, steps - 1));
+}
+
+/** A pair (A, B): B a few events after A, or (one time in five) another cluster altogether; and whether the delta starts from no table. */
+const pairArb = clusterA.chain((a) => fc.record({
+  a: fc.constant(a),
+  b: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 3 }).chain((n) => mutated(a, n)) }, { weight: 1, arbitrary: clusterA }),
+  fromNothing: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+}));
+
+const compileAll = (o: ClusterObjects): Map<string, NodeIR> => {
+  const engine = new PolicyEngine(new ClusterState(o));
+  return new Map(o.nodes.map((n) => [n.name, compileNode(engine, n.name)]));
+};
+
+// ---------------------------------------------------------------- the table as nft reports it
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** Without handles (they count the kernel's history), object keys sorted. */
+function strip(v: Json): Json {
+  if (Array.isArray(v)) return v.map(strip);
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.keys(v).filter((k) => k !== 'handle').sort().map((k) => [k, strip(v[k] as Json)]));
+  }
+  return v;
+}
+
+/**
+ * `nft -j list table` as a comparable list: one entry per table, set, map and
+ * chain, sorted; set and map elements sorted; a chain's rules in their order.
+ */
+function normalizeListing(json: string): string[] {
+  const items = (JSON.parse(json) as { nftables: Record<string, Json>[] }).nftables;
+  const rules = new Map<string, Json[]>();
+  const objects: string[] = [];
+  for (const item of items) {
+    const [kind, body] = Object.entries(item)[0] as [string, Json];
+    if (kind === 'metainfo') continue;
+    const b = strip(body) as Record<string, Json>;
+    if (kind === 'rule') {
+      const chain = String(b.chain);
+      rules.set(chain, [...(rules.get(chain) ?? []), b]);
+      continue;
+    }
+    if (Array.isArray(b.elem)) b.elem = [...b.elem].sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1));
+    objects.push(JSON.stringify([kind, b]));
+  }
+  for (const [chain, rs] of rules) objects.push(JSON.stringify(['rules', chain, rs]));
+  return objects.sort();
+}
+
+await describeNft('deltas on the real kernel: full(A) then delta(A→B) equals full(B)', () => {
+  let ns: ThrowawayNetns | undefined;
+  beforeAll(async () => {
+    ns = await throwawayNetns();
+  });
+  afterAll(async () => {
+    await ns?.destroy();
+  });
+
+  async function apply(what: string, script: string): Promise<void> {
+    try {
+      await ns!.nft.apply(script);
+    } catch (err) {
+      throw new Error(`${what} refused: ${(err as Error).message}\n--- script ---\n${script}`, { cause: err });
+    }
+  }
+  const listing = async (): Promise<string[]> => normalizeListing(await ns!.nft.read(['-j', 'list', 'table', TABLE.family, TABLE.name]));
+
+  it(`random pairs of clusters, every node (${RUNS} runs, seed ${SEED})`, async () => {
+    await fc.assert(fc.asyncProperty(pairArb, async ({ a, b, fromNothing }) => {
+      const irsA = compileAll(a);
+      const irsB = compileAll(b);
+      for (const [node, irB] of irsB) {
+        const irA = irsA.get(node) as NodeIR;
+        await apply('full script of B', renderReplaceScript(irB, TABLE));
+        const expected = await listing();
+        if (fromNothing) await apply('table delete', renderDeleteScript(TABLE));
+        else await apply('full script of A', renderReplaceScript(irA, TABLE));
+        const delta = renderDeltaScript(fromNothing ? undefined : irA, irB, TABLE);
+        if (delta !== '') await apply('delta script A→B', delta);
+        expect(await listing(), `node ${node}, delta:\n${delta}`).toEqual(expected);
+      }
+    }), { numRuns: RUNS, seed: SEED });
+  }, 30_000 + RUNS * 1_000);
+});
