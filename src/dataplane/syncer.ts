@@ -1,9 +1,13 @@
 // The syncer keeps the kernel's table equal to the latest node IR. Each sync
 // is one atomic transaction that replaces the table; a failed transaction
 // leaves the previous ruleset enforcing and is retried with exponential
-// backoff. (Incremental deltas come with the agent; the names in the IR are
-// already stable for them.)
+// backoff. With `deltas`, a sync after the first applies only the change
+// since the table last applied (src/nft/render-delta.ts), and falls back to
+// the whole replace when that delta is refused: the kernel's table is then
+// not what we think, and a replace repairs it.
+import { diffIR, isEmptyDelta, type TableObjects } from '../compile/diff-ir.ts';
 import type { NodeIR } from '../compile/ir.ts';
+import { renderDelta, tableObjects } from '../nft/render-delta.ts';
 import { DEFAULT_TABLE, renderDeleteScript, renderReplaceScript, type TableName } from '../nft/render-table.ts';
 import { ensureBridgeNetfilter, procSysctls, type SysctlAccess } from './bridge-netfilter.ts';
 import type { NftRunner } from './nft-runner.ts';
@@ -25,6 +29,8 @@ export interface SyncerOptions {
    * bypasses would only look like enforcement.
    */
   readonly bridge?: SysctlAccess | false;
+  /** Apply changes as deltas once a table is in force (default: replace the table on every sync). */
+  readonly deltas?: boolean;
 }
 
 export interface SyncResult {
@@ -32,6 +38,8 @@ export interface SyncResult {
   readonly attempts: number;
   readonly error?: string;
   readonly scriptBytes: number;
+  /** What the applied (or last tried) script was: the whole table, or a delta on the table in force. */
+  readonly script: 'replace' | 'delta';
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -39,11 +47,13 @@ const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r
 export class Syncer {
   private readonly opts: Required<Omit<SyncerOptions, 'table'>> & { table: TableName };
   private lastScript: string | undefined;
+  /** The table in force, as named objects (deltas only). */
+  private inForce: TableObjects | undefined;
   private bridgeChecked = false;
 
   constructor(opts: SyncerOptions) {
     this.opts = {
-      table: DEFAULT_TABLE, backoffMs: 100, maxBackoffMs: 10_000, attempts: 5, sleep: realSleep, bridge: procSysctls, ...opts,
+      table: DEFAULT_TABLE, backoffMs: 100, maxBackoffMs: 10_000, attempts: 5, sleep: realSleep, bridge: procSysctls, deltas: false, ...opts,
     };
   }
 
@@ -53,27 +63,41 @@ export class Syncer {
       await ensureBridgeNetfilter(this.opts.bridge); // throws BridgeNetfilterError: refuse loudly
       this.bridgeChecked = true;
     }
-    const script = renderReplaceScript(ir, this.opts.table);
-    if (!force && script === this.lastScript) return { applied: false, attempts: 0, scriptBytes: script.length };
+    const replace = renderReplaceScript(ir, this.opts.table);
+    const next = this.opts.deltas ? tableObjects(ir, this.opts.table) : undefined;
+    let script = replace;
+    let kind: SyncResult['script'] = 'replace';
+    if (next !== undefined && this.inForce !== undefined && !force) {
+      const delta = diffIR(this.inForce, next);
+      if (isEmptyDelta(delta)) return { applied: false, attempts: 0, scriptBytes: 0, script: 'delta' };
+      script = renderDelta(delta, this.opts.table);
+      kind = 'delta';
+    } else if (!force && replace === this.lastScript) return { applied: false, attempts: 0, scriptBytes: replace.length, script: 'replace' };
     let delay = this.opts.backoffMs;
     let lastError = '';
     for (let attempt = 1; attempt <= this.opts.attempts; attempt++) {
       try {
         await this.opts.runner.apply(script);
-        this.lastScript = script;
-        return { applied: true, attempts: attempt, scriptBytes: script.length };
+        this.lastScript = replace;
+        this.inForce = next;
+        return { applied: true, attempts: attempt, scriptBytes: script.length, script: kind };
       } catch (e) {
         lastError = e instanceof Error ? e.message : String(e);
+        // A refused delta: the table is not what we think; the whole replace repairs it.
+        script = replace;
+        kind = 'replace';
         if (attempt < this.opts.attempts) await this.opts.sleep(delay);
         delay = Math.min(delay * 2, this.opts.maxBackoffMs);
       }
     }
-    return { applied: false, attempts: this.opts.attempts, error: lastError, scriptBytes: script.length };
+    this.inForce = undefined;
+    return { applied: false, attempts: this.opts.attempts, error: lastError, scriptBytes: script.length, script: kind };
   }
 
   /** Removes the table: the agent's uninstall. */
   async remove(): Promise<void> {
     await this.opts.runner.apply(renderDeleteScript(this.opts.table));
     this.lastScript = undefined;
+    this.inForce = undefined;
   }
 }

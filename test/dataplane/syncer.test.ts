@@ -72,4 +72,46 @@ describe('Syncer', () => {
     expect(reads).toBe(3); // checked once, on the first sync
     expect(runner.scripts).toHaveLength(2);
   });
+
+  describe('with deltas', () => {
+    // A node with one open pod, then a second one: its address joins both dispatch maps.
+    const withPods = (...ips: string[]): NodeIR => ({
+      ...ir('n1'), pods: ips.map((ip, i) => ({ pod: `x/p${i}`, ips: [ip], ingress: { isolated: false }, egress: { isolated: false } })),
+    });
+
+    it('replaces the table first, then applies only the change; an unchanged IR writes nothing', async () => {
+      const runner = fakeRunner(0);
+      const syncer = new Syncer({ runner, deltas: true, sleep: async () => {}, bridge: false });
+      expect(await syncer.sync(withPods('10.244.1.2'))).toMatchObject({ applied: true, script: 'replace' });
+      expect(await syncer.sync(withPods('10.244.1.2', '10.244.1.3'))).toMatchObject({ applied: true, script: 'delta' });
+      expect(await syncer.sync(withPods('10.244.1.2', '10.244.1.3'))).toMatchObject({ applied: false, attempts: 0 });
+      expect(runner.scripts[1]).toBe('add element inet nftpol egress-v4 { 10.244.1.3 : accept }\nadd element inet nftpol ingress-v4 { 10.244.1.3 : accept }\n');
+      expect(await syncer.sync(withPods('10.244.1.2', '10.244.1.3'), { force: true })).toMatchObject({ applied: true, script: 'replace' });
+    });
+
+    it('a refused delta is followed by the whole replace, which repairs the table', async () => {
+      const runner = fakeRunner(0);
+      const syncer = new Syncer({ runner, deltas: true, sleep: async () => {}, bridge: false });
+      await syncer.sync(withPods('10.244.1.2'));
+      let refuse = 1;
+      const apply = runner.apply;
+      runner.apply = async (s) => {
+        if (refuse-- > 0) throw new Error('Error: Could not process rule: No such file or directory');
+        await apply(s);
+      };
+      expect(await syncer.sync(withPods('10.244.1.3'))).toMatchObject({ applied: true, attempts: 2, script: 'replace' });
+      expect(runner.scripts[1]).toMatch(/^add table inet nftpol\ndelete table inet nftpol\n/);
+    });
+
+    it('after a sync that gave up, the next one replaces the table', async () => {
+      const runner = fakeRunner(0);
+      const syncer = new Syncer({ runner, deltas: true, attempts: 2, sleep: async () => {}, bridge: false });
+      await syncer.sync(withPods('10.244.1.2'));
+      const apply = runner.apply;
+      runner.apply = async () => { throw new Error('refused'); };
+      expect((await syncer.sync(withPods('10.244.1.3'))).applied).toBe(false);
+      runner.apply = apply;
+      expect(await syncer.sync(withPods('10.244.1.4'))).toMatchObject({ applied: true, script: 'replace' });
+    });
+  });
 });
