@@ -7,13 +7,15 @@
 // removed, relabelled, moved; a policy added, changed, removed, failing
 // closed; a namespace relabelled), sometimes an unrelated cluster, so both
 // small deltas and near-rebuilds are checked; and sometimes the delta starts
-// from no table at all (an agent's first sync).
+// from no table at all (an agent's first sync). And the Syncer with deltas on
+// a walk of several events, its table checked after each.
 // Root only, in a throwaway network namespace (no bridges, no traffic): CI
 // must run it, elsewhere it is skipped with the reason. Fixed seed; FC_RUNS
 // for more runs.
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { compileNode } from '../../src/compile/compile-node.ts';
+import { Syncer } from '../../src/dataplane/syncer.ts';
 import type { NodeIR } from '../../src/compile/ir.ts';
 import { ClusterState } from '../../src/model/cluster-state.ts';
 import type { ClusterObjects, Node, Pod } from '../../src/model/types.ts';
@@ -171,4 +173,23 @@ await describeNft('deltas on the real kernel: full(A) then delta(A→B) equals f
       }
     }), { numRuns: RUNS, seed: SEED });
   }, 30_000 + RUNS * 1_000);
+
+  const WALKS = Math.max(2, Math.round(RUNS / 5));
+  it(`the Syncer with deltas on walks of 4 events, node-0's table checked after each (${WALKS} walks)`, async () => {
+    const walkArb = clusterA.chain((a) => fc.tuple(fc.constant(a), mutated(a, 1)).chain(([a0, a1]) =>
+      mutated(a1, 1).chain((a2) => mutated(a2, 1).chain((a3) => mutated(a3, 1).map((a4) => [a0, a1, a2, a3, a4])))));
+    await fc.assert(fc.asyncProperty(walkArb, async (walk) => {
+      const syncer = new Syncer({ runner: ns!.nft, table: TABLE, deltas: true, bridge: false, attempts: 1 });
+      await apply('table delete', renderDeleteScript(TABLE));
+      for (const [step, objects] of walk.entries()) {
+        const ir = compileAll(objects).get('node-0') as NodeIR;
+        const res = await syncer.sync(ir);
+        expect(res.error, `step ${step}`).toBeUndefined();
+        if (step > 0 && res.applied) expect(res.script).toBe('delta');
+        const got = await listing();
+        await apply('full script', renderReplaceScript(ir, TABLE));
+        expect(got, `step ${step}`).toEqual(await listing());
+      }
+    }), { numRuns: WALKS, seed: SEED });
+  }, 30_000 + WALKS * 3_000);
 });
