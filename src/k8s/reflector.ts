@@ -17,9 +17,9 @@
 //  - An object without metadata throws inside its async watch handler: an
 //    unhandled rejection, not an event.
 // So this module keeps its own store and loop, and uses the client for what
-// it does right: authentication and TLS from the kubeconfig, the typed list
-// calls (with limit/continue), and the watch stream (Watch), which reads JSON
-// lines and has an inactivity timeout.
+// it does right: authentication, TLS and proxies from the kubeconfig, and the
+// typed list calls (with limit/continue). The watch request itself is
+// watch-stream.ts (it says why not the client's Watch).
 //
 // The watch protocol, as the API server documents it: a list answers with a
 // resourceVersion; a watch from it sends ADDED/MODIFIED/DELETED events for
@@ -29,8 +29,9 @@
 // the resourceVersion is older than the server's history, and then only a new
 // list can resynchronise. The server may close a watch at any time; resuming
 // from the last resourceVersion seen loses nothing.
-import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { isRecord, type RawRecord } from '../sources/raw.ts';
+import { openWatch, type WatchStreamEnd } from './watch-stream.ts';
 
 /** A page of a list, items in wire form. */
 export interface ListPage {
@@ -110,13 +111,11 @@ export class Reflector<T> {
   private cancelWait: (() => void) | undefined;
   /** A list request is out; the client gives no way to abort it. */
   private listing = false;
-  private readonly watcher: Watch;
   private readonly loop: Promise<void>;
   private readonly opts: ReflectorOptions<T>;
 
   constructor(opts: ReflectorOptions<T>) {
     this.opts = opts;
-    this.watcher = new Watch(opts.kubeConfig);
     this.loop = this.run();
   }
 
@@ -233,7 +232,7 @@ export class Reflector<T> {
     this.emit({ type: known ? 'modified' : 'added', key: id.key, value, resourceVersion: id.resourceVersion });
   }
 
-  private onWatchEvent(type: unknown, obj: unknown): WatchEnd | undefined {
+  private onWatchEvent(type: unknown, obj: unknown): WatchStreamEnd | undefined {
     const id = identity(obj);
     switch (type) {
       case 'ADDED':
@@ -261,50 +260,25 @@ export class Reflector<T> {
     return undefined;
   }
 
-  private watchOnce(): Promise<WatchEnd> {
-    return new Promise<WatchEnd>((resolve) => {
-      let ended = false;
-      let sawEvents = false;
-      let controller: AbortController | undefined;
-      const finish = (end: WatchEnd): void => {
-        if (ended) return;
-        ended = true;
-        this.cancelWait = undefined;
-        controller?.abort();
-        resolve(end);
-      };
-      this.cancelWait = () => finish({ kind: 'stopped' });
-      const params = {
-        resourceVersion: this.resourceVersion,
-        allowWatchBookmarks: true,
-        timeoutSeconds: this.opts.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300),
-      };
-      const onEvent = (type: unknown, obj: unknown): void => {
-        if (ended) return;
+  private async watchOnce(): Promise<WatchEnd> {
+    let sawEvents = false;
+    const timeoutSeconds = this.opts.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300);
+    const watch = openWatch({
+      kubeConfig: this.opts.kubeConfig,
+      path: this.opts.path,
+      params: { resourceVersion: this.resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: String(timeoutSeconds) },
+      // The server ends the watch after timeoutSeconds; silence well past that means a dead connection.
+      idleTimeoutMs: (timeoutSeconds + 30) * 1000,
+      onEvent: (type, obj) => {
         sawEvents = true;
-        // Watch swallows what a callback throws; a conversion bug must end the watch visibly instead.
-        try {
-          const end = this.onWatchEvent(type, obj);
-          if (end) finish(end);
-        } catch (err) {
-          finish({ kind: 'failed', message: reason(err) });
-        }
-      };
-      const onDone = (err: unknown): void => {
-        if (err == null) finish({ kind: 'closed', sawEvents });
-        else if (statusCode(err) === 410) finish({ kind: 'gone', message: reason(err) });
-        // The client's own inactivity timeout: nothing came for a while, which is no failure.
-        else if (isRecord(err) && err.name === 'TimeoutError') finish({ kind: 'closed', sawEvents: true });
-        else finish({ kind: 'failed', message: reason(err) });
-      };
-      this.watcher.watch(this.opts.path, params, onEvent, onDone).then(
-        (c) => {
-          controller = c;
-          if (ended) c.abort();
-        },
-        (err: unknown) => finish({ kind: 'failed', message: reason(err) }),
-      );
+        return this.onWatchEvent(type, obj);
+      },
     });
+    this.cancelWait = () => watch.abort();
+    const end = await watch.ended;
+    this.cancelWait = undefined;
+    if (this.stopped) return { kind: 'stopped' };
+    return end.kind === 'closed' ? { kind: 'closed', sawEvents } : end;
   }
 
   /** Emits `trouble`, then waits the backoff delay (or until stop). */
@@ -344,6 +318,9 @@ export function reason(err: unknown): string {
   const body: unknown = typeof rec.body === 'string' ? safeJson(rec.body) : rec.body;
   if (code !== undefined && isRecord(body) && typeof body.message === 'string') return `HTTP ${code}: ${body.message}`;
   const text = err instanceof Error ? err.message : String(err);
+  // ApiException's message is "HTTP-Code: 401\nMessage: Unauthorized\nBody: ...": its Message line says it.
+  const apiMessage = /^HTTP-Code: \d+\nMessage: (.*)$/m.exec(text)?.[1];
+  if (code !== undefined && apiMessage !== undefined) return `HTTP ${code}: ${apiMessage}`;
   const line = text.split('\n')[0] ?? text;
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message.split('\n')[0] : undefined;
   const withCode = code !== undefined && !line.includes(String(code)) ? `HTTP ${code}: ${line}` : line;

@@ -104,6 +104,8 @@ export class FakeApiServer {
    * sends), or an HTTP 410 answer (what some proxies and older servers send).
    */
   watchGoneAs: 'event' | 'status' = 'event';
+  /** When set, a request without `Authorization: Bearer <requireToken>` is 401 Unauthorized. */
+  requireToken: string | undefined;
   /** Called with each list or watch request before it is answered: a test's hook to act at an exact point of the protocol. */
   onRequest: ((request: { readonly resource: FakeResource; readonly watch: boolean; readonly query: URLSearchParams }) => void) | undefined;
   private rv = 100;
@@ -295,6 +297,10 @@ export class FakeApiServer {
     const url = new URL(req.url ?? '/', 'http://fake');
     this.requests.push(`${req.method} ${url.pathname}${url.search}`);
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    if (this.requireToken !== undefined && req.headers.authorization !== `Bearer ${this.requireToken}`) {
+      this.json(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+      return;
+    }
     const target = route(url.pathname);
     if (req.method !== 'GET' || !target) {
       this.json(res, 404, status(404, 'NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`));
@@ -378,13 +384,13 @@ export class FakeApiServer {
   }
 }
 
-/** A KubeConfig whose current context is the fake server (plain http, a dummy token). */
-export function fakeKubeConfig(server: { readonly url: string }): KubeConfig {
+/** A KubeConfig whose current context is the fake server (plain http, token "t" unless given). */
+export function fakeKubeConfig(server: { readonly url: string }, token = 't'): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
     // client-node refuses plain http unless TLS verification is off, as for any local test cluster.
     clusters: [{ name: 'fake', server: server.url, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
+    users: [{ name: 'u', token }],
     contexts: [{ name: 'fake', cluster: 'fake', user: 'u' }],
     currentContext: 'fake',
   });

@@ -36,6 +36,7 @@ export function isChange(e: ClusterEvent): e is Change {
 /** "added pods shop/api" and the like: what a test compares. */
 export function describeEvent(e: ClusterEvent): string {
   if (isChange(e)) return `${e.type} ${e.resource} ${e.key}`;
+  if (e.type === 'trouble' || e.type === 'expired') return `${e.type} ${e.resource}: ${e.message}`;
   if ('resource' in e) return `${e.type} ${e.resource}`;
   return e.type;
 }
@@ -73,7 +74,7 @@ export class EventRecorder {
     return new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
-        reject(new Error(`no matching event within ${timeoutMs} ms; since ${from}: ${this.since(from).map(describeEvent).join(', ')}`));
+        reject(new Error(`no matching event within ${timeoutMs} ms; the last since ${from}: ${this.since(from).slice(-12).map(describeEvent).join(', ')}`));
       }, timeoutMs);
       const waiter: Waiter = { from, match, resolve: (i) => {
         clearTimeout(timer);
