@@ -3,6 +3,9 @@
 // returns the exit code, writing only to io. Tests call it in-process;
 // nftpol-main.ts calls it with the process streams.
 import { Command } from 'commander';
+import type { NftRunner } from '../dataplane/nft-runner.ts';
+import { registerAgentCommand, type AgentCommandDeps } from './commands/agent-command.ts';
+import { registerCleanupCommand } from './commands/cleanup-command.ts';
 import { registerRenderCommand } from './commands/render-command.ts';
 import { createKernelVerdictSource } from '../policytest/kernel-verdicts.ts';
 import { modelVerdicts, type VerdictSources } from '../policytest/verdict-source.ts';
@@ -16,6 +19,10 @@ export interface MainOptions {
   readonly cwd?: string;
   /** What `nftpol test --dataplane` chooses from; by default the model and the kernel. */
   readonly verdictSources?: VerdictSources;
+  /** What `nftpol agent` runs with: tests give it a stop signal, a clock, an nft runner. */
+  readonly agent?: AgentCommandDeps;
+  /** The nft that `nftpol cleanup` runs (tests point it into a network namespace). */
+  readonly nft?: NftRunner;
 }
 
 const VERDICT_SOURCES: VerdictSources = { model: () => modelVerdicts, kernel: () => createKernelVerdictSource() };
@@ -38,6 +45,8 @@ export async function main(argv: readonly string[], io: CliIO, opts: MainOptions
     setExitCode: (code: number) => void (exitCode = code) };
   registerTestCommand(program, ctx);
   registerRenderCommand(program, ctx);
+  registerAgentCommand(program, ctx, opts.agent);
+  registerCleanupCommand(program, ctx, opts.nft);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {

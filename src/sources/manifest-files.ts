@@ -18,6 +18,8 @@ export interface ReadManifestsOptions {
   readonly cwd?: string;
   /** Reads standard input for "-"; tests pass their own (text, or bytes to decode as a file's). */
   readonly readStdin?: () => Promise<string | Uint8Array>;
+  /** Reads a file's bytes (absolute path); the agent's file source passes one that also digests what it read. */
+  readonly readFile?: (file: string) => Promise<Uint8Array>;
 }
 
 export interface ManifestDocuments {
@@ -32,7 +34,7 @@ export async function readManifests(paths: readonly string[], opts: ReadManifest
   for (const file of files) {
     let content: string | Uint8Array;
     try {
-      content = file === STDIN_NAME ? await (opts.readStdin ?? readStdin)() : await readFile(path.resolve(opts.cwd ?? '.', file));
+      content = file === STDIN_NAME ? await (opts.readStdin ?? readStdin)() : await (opts.readFile ?? readFile)(path.resolve(opts.cwd ?? '.', file));
     } catch (err) {
       if (err instanceof TextDecodingError) problems.push({ severity: 'error', file, ...(err.line !== undefined && { line: err.line }), message: err.message });
       else problems.push({ severity: 'error', file, message: `cannot read: ${readErrorText(err)}` });

@@ -1,0 +1,85 @@
+// How the agent puts an IR into the kernel. Today: the Syncer's whole-table
+// replace (one `nft -f` transaction: add table; delete table; table {...},
+// so the old rules, including a previous run's, enforce until the new ones
+// are complete). Later: deltas. The agent sees only this seam.
+//
+// Drift: right after an apply the applier lists the table (`nft list table`)
+// and keeps that text with the counters' values blanked out; a reconcile
+// lists it again and compares. The kernel's own listing is compared with the
+// kernel's own listing, so nft's formatting never needs to be predicted. A
+// difference (a rule added or deleted by hand, the table gone) is drift.
+import type { NodeIR } from '../compile/ir.ts';
+import { BridgeNetfilterError, type SysctlAccess } from '../dataplane/bridge-netfilter.ts';
+import { NftError, type NftRunner } from '../dataplane/nft-runner.ts';
+import { Syncer } from '../dataplane/syncer.ts';
+
+export type ApplyCause = 'nft' | 'bridge_netfilter';
+
+export type ApplyOutcome =
+  | { readonly ok: true; /** false: the same table was already in force */ readonly applied: boolean; readonly attempts: number }
+  | { readonly ok: false; readonly cause: ApplyCause; readonly error: string };
+
+export interface Applier {
+  /** Makes the kernel enforce the IR, in one transaction; force: even when it is the IR last applied. */
+  apply(ir: NodeIR, opts: { readonly force: boolean }): Promise<ApplyOutcome>;
+  /** Whether the kernel's table is still what the last apply left there (false: drifted, or gone). */
+  inSync(): Promise<boolean>;
+}
+
+export interface SyncerApplierOptions {
+  readonly runner: NftRunner;
+  readonly table: string;
+  /** false: skip the br_netfilter check (a node without a bridge). */
+  readonly bridge: SysctlAccess | false;
+  /** Injectable sleep for the Syncer's retries. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** `nft list table` without the counters' values, which change with every packet. */
+export function normalizeListing(text: string): string {
+  return text.replace(/counter packets \d+ bytes \d+/g, 'counter').replace(/[ \t]+$/gm, '');
+}
+
+export class SyncerApplier implements Applier {
+  private readonly syncer: Syncer;
+  private readonly runner: NftRunner;
+  private readonly table: string;
+  private listed: string | undefined;
+
+  constructor(opts: SyncerApplierOptions) {
+    this.runner = opts.runner;
+    this.table = opts.table;
+    this.syncer = new Syncer({
+      runner: opts.runner, table: { family: 'inet', name: opts.table }, bridge: opts.bridge,
+      ...(opts.sleep !== undefined && { sleep: opts.sleep }),
+    });
+  }
+
+  async apply(ir: NodeIR, { force }: { readonly force: boolean }): Promise<ApplyOutcome> {
+    let res;
+    try {
+      res = await this.syncer.sync(ir, { force });
+    } catch (err) {
+      if (err instanceof BridgeNetfilterError) return { ok: false, cause: 'bridge_netfilter', error: err.message };
+      throw err;
+    }
+    if (res.error !== undefined) return { ok: false, cause: 'nft', error: res.error };
+    if (res.applied || this.listed === undefined) this.listed = await this.listing().catch(() => undefined);
+    return { ok: true, applied: res.applied, attempts: res.attempts };
+  }
+
+  async inSync(): Promise<boolean> {
+    const now = await this.listing();
+    return now !== undefined && now === this.listed;
+  }
+
+  /** The table as the kernel lists it, normalized; undefined when there is no such table. */
+  private async listing(): Promise<string | undefined> {
+    try {
+      return normalizeListing(await this.runner.read(['list', 'table', 'inet', this.table]));
+    } catch (err) {
+      if (err instanceof NftError && /No such file or directory/.test(err.stderr)) return undefined;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,38 @@
+// Where the agent's cluster comes from. The first source reads a folder of
+// manifests; a later one will list and watch the API server. The agent sees
+// only this seam: change notifications (cheap, many per burst: it coalesces
+// them) and reads of the current state, with a revision that names it.
+import type { SourceProblem } from '../model/problems.ts';
+import type { ClusterObjects } from '../model/types.ts';
+
+export type SourceKind = 'files' | 'kubernetes';
+
+/** A complete, valid cluster state and the revision that names it. */
+export interface ClusterSnapshot {
+  readonly revision: string;
+  readonly objects: ClusterObjects;
+}
+
+/**
+ * One read of the source: the state it now holds, or a refusal. A refused
+ * read changes nothing: `snapshot` is still the last good state (undefined
+ * before the first one).
+ */
+export type SourceRead =
+  | { readonly kind: 'state'; readonly snapshot: ClusterSnapshot; readonly warnings: readonly SourceProblem[] }
+  | { readonly kind: 'rejected'; readonly revision: string; readonly problems: readonly SourceProblem[]; readonly snapshot: ClusterSnapshot | undefined };
+
+export interface ClusterSource {
+  readonly kind: SourceKind;
+  /** What it reads, for logs and /status (a folder; an API server). */
+  readonly location: string;
+  /** Starts watching; `onChange` is called whenever the state may have changed (and once at start). */
+  start(onChange: () => void): Promise<void>;
+  /** Reads the current state (files: reads the folder; kubernetes: the informers' caches). */
+  read(): Promise<SourceRead>;
+  /** True once a complete, valid state has been read: nothing is written to the kernel before. */
+  readonly synced: boolean;
+  /** Revision of the last good state; undefined before it. */
+  readonly revision: string | undefined;
+  stop(): Promise<void>;
+}

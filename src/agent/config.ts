@@ -1,0 +1,186 @@
+// The agent's configuration: flags (as the command line gave them, strings)
+// plus NODE_NAME from the environment, checked all at once so an operator
+// fixing a DaemonSet sees every mistake in one go, not one per restart.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Where the cluster comes from. Only files are built so far. */
+export type SourceConfig = { readonly kind: 'files'; readonly dir: string };
+
+export interface AgentConfig {
+  readonly source: SourceConfig;
+  readonly node: string;
+  /** Whether the node name came from --node or from $NODE_NAME (logged at start). */
+  readonly nodeFrom: 'flag' | 'env';
+  readonly table: string;
+  /** Window after the first event of a burst before the one sync for it. */
+  readonly coalesceMs: number;
+  /** 0: no periodic reconcile. */
+  readonly reconcileIntervalMs: number;
+  /** 0: the file source relies on fs events alone. */
+  readonly rescanIntervalMs: number;
+  /** 0: /readyz never goes stale. */
+  readonly staleAfterMs: number;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly logLevel: LogLevel;
+  readonly bridgeNetfilterCheck: boolean;
+}
+
+/** The flags as commander hands them over: strings, unchecked. */
+export interface AgentFlags {
+  readonly source?: string;
+  readonly node?: string;
+  readonly table?: string;
+  readonly coalesceMs?: string;
+  readonly reconcileInterval?: string;
+  readonly rescanInterval?: string;
+  readonly staleAfter?: string;
+  readonly listen?: string;
+  readonly logLevel?: string;
+  /** commander's --no-bridge-netfilter-check: false when given. */
+  readonly bridgeNetfilterCheck?: boolean;
+}
+
+export const AGENT_DEFAULTS = {
+  table: 'nftpol',
+  coalesceMs: '5',
+  reconcileInterval: '5m',
+  rescanInterval: '30s',
+  staleAfter: '15m',
+  listen: '127.0.0.1:9807',
+  logLevel: 'info',
+} as const;
+
+export type ConfigResult = { readonly ok: true; readonly config: AgentConfig } | { readonly ok: false; readonly problems: readonly string[] };
+
+/** nft table names: an identifier, at most 255 bytes (NFT_NAME_MAXLEN with its NUL). */
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** Kubernetes object names of Nodes: a DNS subdomain (RFC 1123), at most 253 characters. */
+const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Go-style durations as Kubernetes users write them: "250ms", "30s", "5m", "1h30m"; "0" turns a period off. */
+export function parseDuration(text: string): number | undefined {
+  const t = text.trim();
+  if (t === '0') return 0;
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(t)) return undefined;
+  let ms = 0;
+  for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(m[1]) * (UNITS_MS[m[2] as string] as number);
+  return Math.round(ms);
+}
+
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0';
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** "host:port", "[v6]:port" or ":port" (every interface). */
+export function parseListen(text: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(text.trim());
+  if (m === null) return undefined;
+  const port = Number(m[3]);
+  if (port > 65535) return undefined;
+  return { host: m[1] ?? m[2] ?? '', port };
+}
+
+function durationFlag(flag: string, text: string, minMs: number, problems: string[]): number | undefined {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    problems.push(`--${flag} ${JSON.stringify(text)} is not a duration (e.g. 250ms, 30s, 5m, 1h30m; 0 turns it off)`);
+    return undefined;
+  }
+  if (ms !== 0 && ms < minMs) problems.push(`--${flag} ${text} is too short: at least ${formatDuration(minMs)} (or 0 to turn it off)`);
+  return ms;
+}
+
+async function checkSource(text: string | undefined, cwd: string, problems: string[]): Promise<SourceConfig | undefined> {
+  if (text === undefined || text.trim() === '') {
+    problems.push('--source is required: files:DIR (a folder of manifests); kubernetes is not built yet');
+    return undefined;
+  }
+  if (text === 'kubernetes') {
+    problems.push('--source kubernetes: not built yet: use files:DIR');
+    return undefined;
+  }
+  if (!text.startsWith('files:')) {
+    problems.push(`--source ${JSON.stringify(text)}: want files:DIR (or kubernetes, not built yet)`);
+    return undefined;
+  }
+  const given = text.slice('files:'.length);
+  if (given === '') {
+    problems.push('--source files: needs a folder: files:DIR');
+    return undefined;
+  }
+  const dir = path.resolve(cwd, given);
+  const info = await stat(dir).catch(() => undefined);
+  if (info === undefined) problems.push(`--source ${text}: no such folder (${dir})`);
+  else if (!info.isDirectory()) problems.push(`--source ${text}: not a folder (${dir})`);
+  return { kind: 'files', dir };
+}
+
+/** Checks every flag and returns the config, or every problem found. */
+export async function resolveAgentConfig(flags: AgentFlags, env: Readonly<Record<string, string | undefined>>, cwd: string): Promise<ConfigResult> {
+  const problems: string[] = [];
+  const source = await checkSource(flags.source, cwd, problems);
+
+  const fromFlag = flags.node !== undefined;
+  const node = (flags.node ?? env.NODE_NAME ?? '').trim();
+  if (node === '') problems.push('--node is required (or set NODE_NAME, e.g. from the downward API: spec.nodeName)');
+  else if (node.length > 253 || !NODE_NAME.test(node)) {
+    problems.push(`${fromFlag ? '--node' : 'NODE_NAME'} ${JSON.stringify(node)} is not a node name (lower-case letters, digits, "-" and ".", at most 253)`);
+  }
+
+  const table = flags.table ?? AGENT_DEFAULTS.table;
+  if (!TABLE_NAME.test(table) || Buffer.byteLength(table) > 255) {
+    problems.push(`--table ${JSON.stringify(table)} is not an nftables table name (letters, digits, "_", "." and "-", starting with a letter or "_")`);
+  }
+
+  const coalesceText = flags.coalesceMs ?? AGENT_DEFAULTS.coalesceMs;
+  const coalesceMs = Number(coalesceText);
+  if (!/^\d+$/.test(coalesceText.trim()) || coalesceMs > 10_000) {
+    problems.push(`--coalesce-ms ${JSON.stringify(coalesceText)}: want a whole number of milliseconds from 0 to 10000`);
+  }
+
+  const reconcileIntervalMs = durationFlag('reconcile-interval', flags.reconcileInterval ?? AGENT_DEFAULTS.reconcileInterval, 1000, problems);
+  const rescanIntervalMs = durationFlag('rescan-interval', flags.rescanInterval ?? AGENT_DEFAULTS.rescanInterval, 100, problems);
+  const staleAfterMs = durationFlag('stale-after', flags.staleAfter ?? AGENT_DEFAULTS.staleAfter, 1000, problems);
+  // A steady agent writes nothing; it confirms the table once per reconcile.
+  // Staleness shorter than that would turn /readyz red on a healthy node.
+  if (staleAfterMs !== undefined && reconcileIntervalMs !== undefined && staleAfterMs !== 0 && (reconcileIntervalMs === 0 || staleAfterMs <= reconcileIntervalMs)) {
+    problems.push(`--stale-after ${formatDuration(staleAfterMs)} must be longer than --reconcile-interval (${formatDuration(reconcileIntervalMs)}; a steady agent confirms the table once per reconcile), or 0 to never go stale`);
+  }
+
+  const listenText = flags.listen ?? AGENT_DEFAULTS.listen;
+  const listen = parseListen(listenText);
+  if (listen === undefined) problems.push(`--listen ${JSON.stringify(listenText)}: want HOST:PORT, [IPv6]:PORT or :PORT (port 0 to 65535)`);
+
+  const logLevel = (flags.logLevel ?? AGENT_DEFAULTS.logLevel) as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level ${JSON.stringify(logLevel)}: want one of ${LOG_LEVELS.join(', ')}`);
+
+  if (problems.length > 0 || source === undefined || listen === undefined || reconcileIntervalMs === undefined || rescanIntervalMs === undefined || staleAfterMs === undefined) {
+    return { ok: false, problems };
+  }
+  return {
+    ok: true,
+    config: {
+      source, node, nodeFrom: fromFlag ? 'flag' : 'env', table, coalesceMs, reconcileIntervalMs, rescanIntervalMs, staleAfterMs,
+      listen, logLevel, bridgeNetfilterCheck: flags.bridgeNetfilterCheck !== false,
+    },
+  };
+}
+
+/** The config as logged at start and shown in /status: durations in words. */
+export function describeConfig(c: AgentConfig): Record<string, unknown> {
+  return {
+    source: `files:${c.source.dir}`, node: c.node, nodeFrom: c.nodeFrom, table: `inet ${c.table}`, coalesceMs: c.coalesceMs,
+    reconcileInterval: formatDuration(c.reconcileIntervalMs), rescanInterval: formatDuration(c.rescanIntervalMs),
+    staleAfter: formatDuration(c.staleAfterMs), listen: `${c.listen.host.includes(':') ? `[${c.listen.host}]` : c.listen.host}:${c.listen.port}`,
+    logLevel: c.logLevel, bridgeNetfilterCheck: c.bridgeNetfilterCheck,
+  };
+}

@@ -1,0 +1,128 @@
+// The file source: a folder of manifests (what `nftpol render -f DIR` reads),
+// watched with fs.watch (recursive) plus a periodic rescan, because watches
+// miss events (a folder replaced, an NFS mount, an overflowed queue).
+//
+// A read is all or nothing. Any error in any file (a half-written YAML, a
+// bad field, an unreadable file), an empty file (a writer that truncated and
+// has not written yet), or a folder with no object at all refuses the whole
+// read and keeps the last good state: a partial read could drop a policy and
+// open traffic it denies. Writers should replace files atomically (write,
+// then rename), as Kubernetes does for ConfigMap volumes: a truncated file
+// that still parses cannot be told from an intended one.
+//
+// The revision is a digest of the files' names and contents, so the same
+// folder always has the same revision, whatever the clock or the order of
+// events.
+import { createHash } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { SourceProblem } from '../model/problems.ts';
+import type { ClusterObjects } from '../model/types.ts';
+import { assignPodAddresses, loadManifests } from '../sources/load-cluster.ts';
+import { placePods } from '../sources/placement.ts';
+import type { Clock, TimerHandle } from './clock.ts';
+import type { ClusterSnapshot, ClusterSource, SourceRead } from './cluster-source.ts';
+
+export interface FileSourceOptions {
+  /** Absolute path of the folder. */
+  readonly dir: string;
+  /** 0: rely on fs events alone. */
+  readonly rescanIntervalMs: number;
+  readonly clock: Clock;
+  /** Called when the watch fails (it is set up again at the next rescan). */
+  readonly onWatchError?: (message: string) => void;
+}
+
+function isEmpty(o: ClusterObjects): boolean {
+  return o.namespaces.length + o.pods.length + o.policies.length + o.nodes.length === 0;
+}
+
+export class FileSource implements ClusterSource {
+  readonly kind = 'files' as const;
+  readonly location: string;
+  private readonly opts: FileSourceOptions;
+  private watcher: FSWatcher | undefined;
+  private rescan: TimerHandle | undefined;
+  private onChange: (() => void) | undefined;
+  private last: ClusterSnapshot | undefined;
+
+  constructor(opts: FileSourceOptions) {
+    this.opts = opts;
+    this.location = opts.dir;
+  }
+
+  get synced(): boolean {
+    return this.last !== undefined;
+  }
+
+  get revision(): string | undefined {
+    return this.last?.revision;
+  }
+
+  async start(onChange: () => void): Promise<void> {
+    this.onChange = onChange;
+    this.watchFolder();
+    if (this.opts.rescanIntervalMs > 0) {
+      this.rescan = this.opts.clock.setInterval(() => {
+        if (this.watcher === undefined) this.watchFolder();
+        this.onChange?.();
+      }, this.opts.rescanIntervalMs);
+    }
+    onChange();
+  }
+
+  async stop(): Promise<void> {
+    this.onChange = undefined;
+    this.watcher?.close();
+    this.watcher = undefined;
+    if (this.rescan !== undefined) this.opts.clock.clear(this.rescan);
+    this.rescan = undefined;
+  }
+
+  async read(): Promise<SourceRead> {
+    const digest = createHash('sha256');
+    const empty: string[] = [];
+    // readManifests reads each file once, in sorted order, through this: the
+    // digest covers exactly the bytes that were parsed.
+    const readAndDigest = async (file: string): Promise<Uint8Array> => {
+      const bytes = await readFile(file);
+      const rel = path.relative(this.opts.dir, file);
+      digest.update(`${rel}\0${bytes.length}\0`).update(bytes);
+      if (bytes.length === 0) empty.push(rel);
+      return bytes;
+    };
+    const loaded = await loadManifests([this.opts.dir], { readFile: readAndDigest });
+    const revision = digest.digest('hex').slice(0, 16);
+    const problems: SourceProblem[] = [
+      ...loaded.problems,
+      ...empty.map((rel): SourceProblem => ({
+        severity: 'error', file: path.join(this.opts.dir, rel),
+        message: 'the file is empty (being written?): the agent waits for its content; delete the file to remove its objects',
+      })),
+    ];
+    if (!problems.some((p) => p.severity === 'error') && isEmpty(loaded.objects)) {
+      problems.push({ severity: 'error', file: this.opts.dir, message: 'no objects nftpol reads (Namespace, Pod, workload, NetworkPolicy, Node): refusing to enforce an empty cluster' });
+    }
+    if (problems.some((p) => p.severity === 'error')) return { kind: 'rejected', revision, problems, snapshot: this.last };
+    if (this.last?.revision !== revision) {
+      // Placement and addresses as `nftpol render` gives them (see compileForNode).
+      this.last = { revision, objects: assignPodAddresses(placePods(loaded.objects)) };
+    }
+    return { kind: 'state', snapshot: this.last, warnings: problems };
+  }
+
+  private watchFolder(): void {
+    try {
+      const w = watch(this.opts.dir, { recursive: true, persistent: false }, () => this.onChange?.());
+      w.on('error', (err) => {
+        this.opts.onWatchError?.(`watching ${this.opts.dir} failed (${err.message}); the periodic rescan goes on and sets the watch up again`);
+        w.close();
+        if (this.watcher === w) this.watcher = undefined;
+      });
+      this.watcher = w;
+    } catch (err) {
+      this.opts.onWatchError?.(`cannot watch ${this.opts.dir} (${(err as Error).message}); relying on the periodic rescan`);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+// The agent's Prometheus metrics (prom-client), named by the Prometheus
+// conventions: nftpol_ prefix, base units (_seconds), _total for counters.
+// One registry per agent, so tests (and several agents in one process) do
+// not share counters.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { IRCounts } from './node-ir.ts';
+
+export type SyncTrigger = 'change' | 'reconcile' | 'retry';
+export type SyncResultLabel = 'applied' | 'unchanged' | 'failed';
+export type SyncErrorCause = 'nft' | 'bridge_netfilter' | 'unknown_node' | 'compile';
+export type ReconcileResult = 'in_sync' | 'repaired' | 'failed';
+
+export class AgentMetrics {
+  readonly registry = new Registry();
+  readonly syncDuration = new Histogram({
+    name: 'nftpol_sync_duration_seconds',
+    help: 'From the first event of a burst to its table in the kernel (syncs that wrote the kernel)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly syncs = new Counter({
+    name: 'nftpol_syncs_total', help: 'Syncs by what started them and how they ended',
+    labelNames: ['trigger', 'result'] as const, registers: [this.registry],
+  });
+  readonly syncErrors = new Counter({
+    name: 'nftpol_sync_errors_total', help: 'Failed syncs by cause (the previous table stays in force)',
+    labelNames: ['cause'] as const, registers: [this.registry],
+  });
+  readonly reconciles = new Counter({
+    name: 'nftpol_reconciles_total', help: 'Periodic checks of the kernel table against the desired one, by result',
+    labelNames: ['result'] as const, registers: [this.registry],
+  });
+  readonly objectsRejected = new Counter({
+    name: 'nftpol_objects_rejected_total', help: 'Invalid objects (or unparsable documents) in source reads that were refused, counted once per refused revision',
+    registers: [this.registry],
+  });
+  readonly readsRejected = new Counter({
+    name: 'nftpol_source_reads_rejected_total', help: 'Source reads refused (a new revision with errors): the last good state stays', registers: [this.registry],
+  });
+  readonly lastSuccess = new Gauge({
+    name: 'nftpol_last_sync_success_timestamp_seconds', help: 'When the kernel table was last written or confirmed equal to the desired one (Unix time)',
+    registers: [this.registry],
+  });
+  private readonly ir = {
+    localPods: new Gauge({ name: 'nftpol_ir_local_pods', help: 'Local pods in the node IR in the kernel', registers: [this.registry] }),
+    chains: new Gauge({ name: 'nftpol_ir_chains', help: 'Policy and pod chains of the node IR in the kernel', registers: [this.registry] }),
+    rules: new Gauge({ name: 'nftpol_ir_rules', help: 'Allow rules of the policy chains of the node IR in the kernel', registers: [this.registry] }),
+    sets: new Gauge({ name: 'nftpol_ir_sets', help: 'Named sets of the node IR in the kernel', registers: [this.registry] }),
+    elements: new Gauge({ name: 'nftpol_ir_set_elements', help: 'Elements of the named sets of the node IR in the kernel', registers: [this.registry] }),
+  };
+
+  constructor({ processMetrics = false }: { readonly processMetrics?: boolean } = {}) {
+    // process_* and nodejs_* (CPU, memory, event loop lag), under their usual names.
+    if (processMetrics) collectDefaultMetrics({ register: this.registry });
+    // Both results of each trigger exist from the start, so rate() sees the first increase.
+    for (const trigger of ['change', 'reconcile', 'retry'] as const) for (const result of ['applied', 'unchanged', 'failed'] as const) this.syncs.inc({ trigger, result }, 0);
+    for (const cause of ['nft', 'bridge_netfilter', 'unknown_node', 'compile'] as const) this.syncErrors.inc({ cause }, 0);
+    for (const result of ['in_sync', 'repaired', 'failed'] as const) this.reconciles.inc({ result }, 0);
+  }
+
+  setIR(c: IRCounts): void {
+    for (const k of Object.keys(this.ir) as (keyof IRCounts)[]) this.ir[k].set(c[k]);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,65 @@
+// Wires one agent from its config: the file source, the Syncer-backed
+// applier (nft on this node, br_netfilter checked before the first sync),
+// pino JSON logs, the metrics and the HTTP endpoints. The CLI calls this and
+// waits for SIGTERM/SIGINT; tests call it with their own clock or runner.
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { procSysctls } from '../dataplane/bridge-netfilter.ts';
+import { execNftRunner, type NftRunner } from '../dataplane/nft-runner.ts';
+import { Agent } from './agent.ts';
+import { SyncerApplier, type Applier } from './applier.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { describeConfig, type AgentConfig } from './config.ts';
+import { listenEndpoints, type Endpoints } from './http-endpoints.ts';
+import { FileSource } from './file-source.ts';
+import { AgentMetrics } from './metrics.ts';
+
+export interface RunAgentDeps {
+  /** Where JSON log lines go (stdout in production). */
+  readonly logTo: DestinationStream;
+  readonly clock?: Clock;
+  readonly runner?: NftRunner;
+  readonly applier?: Applier;
+  /** process_* and nodejs_* metrics (on in production; off in tests). */
+  readonly processMetrics?: boolean;
+  readonly version?: string;
+}
+
+export interface RunningAgent {
+  readonly agent: Agent;
+  readonly endpoints: Endpoints;
+  readonly logger: Logger;
+  readonly metrics: AgentMetrics;
+  /** Stops the loop and the endpoints; the table stays in force. */
+  stop(): Promise<void>;
+}
+
+export function agentLogger(config: Pick<AgentConfig, 'logLevel' | 'node'>, to: DestinationStream): Logger {
+  return pino({ level: config.logLevel, base: { node: config.node }, timestamp: pino.stdTimeFunctions.isoTime }, to);
+}
+
+export async function runAgent(config: AgentConfig, deps: RunAgentDeps): Promise<RunningAgent> {
+  const clock = deps.clock ?? systemClock;
+  const logger = agentLogger(config, deps.logTo);
+  const metrics = new AgentMetrics({ processMetrics: deps.processMetrics ?? false });
+  const source = new FileSource({
+    dir: config.source.dir, rescanIntervalMs: config.rescanIntervalMs, clock, onWatchError: (m) => logger.warn(m),
+  });
+  const applier = deps.applier ?? new SyncerApplier({
+    runner: deps.runner ?? execNftRunner(), table: config.table, bridge: config.bridgeNetfilterCheck ? procSysctls : false,
+  });
+  const agent = new Agent({
+    node: config.node, table: config.table, coalesceMs: config.coalesceMs,
+    reconcileIntervalMs: config.reconcileIntervalMs, staleAfterMs: config.staleAfterMs,
+  }, { source, applier, logger, metrics, clock });
+  const endpoints = await listenEndpoints(agent, metrics, config.listen.host, config.listen.port);
+  logger.info({ config: describeConfig(config), endpoints: endpoints.address, ...(deps.version !== undefined && { version: deps.version }) }, 'nftpol agent starting');
+  await agent.start();
+  return {
+    agent, endpoints, logger, metrics,
+    stop: async () => {
+      await agent.stop();
+      await endpoints.close();
+      logger.info(`stopped; table inet ${config.table} stays in force (remove it with nftpol cleanup)`);
+    },
+  };
+}
