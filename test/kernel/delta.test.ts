@@ -10,7 +10,7 @@
 // from no table at all (an agent's first sync). And the Syncer with deltas on
 // a walk of several events, its table checked after each.
 // Root only, in a throwaway network namespace (no bridges, no traffic): CI
-// must run it, elsewhere it is skipped with the reason. Fixed seed; FC_RUNS
+// must run it, elsewhere it is skipped with the reason. Fixed seed (FC_SEED for another); FC_RUNS
 // for more runs.
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ import { arbitrariesFor, clusterArb, ENGINE_WORLD, podIPv4, podIPv6 } from '../g
 import { describeNft, throwawayNetns, type ThrowawayNetns } from '../support/root.ts';
 
 const RUNS = Number(process.env.FC_RUNS ?? 25);
-const SEED = 20261202;
+const SEED = Number(process.env.FC_SEED ?? 20261202);
 const TABLE: TableName = { family: 'inet', name: 'nftpol_delta' };
 const ENGINE = arbitrariesFor(ENGINE_WORLD);
 
