@@ -124,11 +124,9 @@ export class Agent {
 
   /** Ready: a sync succeeded, the last one did not fail, and the table was confirmed within --stale-after. */
   readiness(): { ready: boolean; reason: string } {
-    if (this.lastSuccessAt === undefined) {
-      if (!this.deps.source.synced) return { ready: false, reason: `waiting for the ${this.deps.source.kind} source's first complete, valid read` };
-      return { ready: false, reason: 'no successful sync yet' };
-    }
+    if (!this.deps.source.synced) return { ready: false, reason: `waiting for the ${this.deps.source.kind} source's first complete, valid read` };
     if (this.lastSync?.result === 'failed') return { ready: false, reason: `the last sync failed (${this.lastSync.cause ?? 'error'}): ${this.lastSync.error ?? ''}` };
+    if (this.lastSuccessAt === undefined) return { ready: false, reason: 'no successful sync yet' };
     const age = this.deps.clock.now() - this.lastSuccessAt;
     if (this.opts.staleAfterMs > 0 && age > this.opts.staleAfterMs) {
       return { ready: false, reason: `no successful sync or reconcile for ${Math.round(age / 1000)}s (--stale-after ${Math.round(this.opts.staleAfterMs / 1000)}s)` };
