@@ -43,7 +43,7 @@ export interface ListPage {
 export type ListPageFn = (continueToken: string | undefined) => Promise<ListPage>;
 
 /** What the reflector stores of each object: its identity, and what the caller made of it. */
-export interface Stored<T> {
+interface Stored<T> {
   readonly uid: string;
   readonly resourceVersion: string;
   readonly value: T;
@@ -66,6 +66,8 @@ export interface BackoffOptions {
   readonly maxMs?: number;
   /** Up to this fraction is added at random, so many agents do not retry in step. Default 0.2. */
   readonly jitter?: number;
+  /** A failure this long after the previous one starts again from initialMs. Default 2 minutes, as client-go. */
+  readonly resetAfterMs?: number;
 }
 
 export interface ReflectorOptions<T> {
@@ -84,7 +86,7 @@ export interface ReflectorOptions<T> {
 /** Why a watch ended. */
 type WatchEnd =
   | { readonly kind: 'stopped' }
-  | { readonly kind: 'gone'; readonly message: string }
+  | { readonly kind: 'gone'; readonly message: string; readonly sawEvents: boolean }
   | { readonly kind: 'closed'; readonly sawEvents: boolean }
   | { readonly kind: 'failed'; readonly message: string };
 
@@ -106,7 +108,9 @@ export class Reflector<T> {
   private readonly store = new Map<string, Stored<T>>();
   private resourceVersion = '';
   private listedOnce = false;
+  /** Failures in a row: the backoff's exponent. Reset by any watch event, or by a quiet spell (resetAfterMs). */
   private failures = 0;
+  private lastFailureAt = 0;
   private stopped = false;
   private cancelWait: (() => void) | undefined;
   /** A list request is out; the client gives no way to abort it. */
@@ -122,14 +126,6 @@ export class Reflector<T> {
   /** The resourceVersion the next watch resumes from ('' before the first list, or when a relist is due). */
   get lastResourceVersion(): string {
     return this.resourceVersion;
-  }
-
-  get size(): number {
-    return this.store.size;
-  }
-
-  values(): IterableIterator<Stored<T>> {
-    return this.store.values();
   }
 
   /**
@@ -148,28 +144,38 @@ export class Reflector<T> {
   }
 
   private async run(): Promise<void> {
+    /** The watch about to start is the first after a list. */
+    let fresh = false;
     while (!this.stopped) {
       if (this.resourceVersion === '') {
-        let items: unknown[];
-        let rv: string;
+        let listed: { items: unknown[]; rv: string } | undefined;
+        let failure: unknown;
+        this.listing = true;
         try {
-          this.listing = true;
-          ({ items, rv } = await this.listAll());
+          listed = await this.listAll();
         } catch (err) {
-          await this.retryAfter(`cannot list ${this.opts.path}: ${reason(err)}`);
-          continue;
+          failure = err;
         } finally {
           this.listing = false;
         }
         if (this.stopped) return;
-        this.replace(items, rv);
-        this.failures = 0;
+        if (!listed) {
+          await this.retryAfter(`cannot list ${this.opts.path}: ${reason(failure)}`);
+          continue;
+        }
+        // A list that works does not reset the backoff: the watch after it may fail at once (see below).
+        this.replace(listed.items, listed.rv);
+        fresh = true;
       }
       const end = await this.watchOnce();
+      const afterList = fresh;
+      fresh = false;
       if (end.kind === 'stopped') return;
       if (end.kind === 'gone') {
         this.resourceVersion = '';
         this.emit({ type: 'expired', message: end.message });
+        // Gone at once from a list's own resourceVersion: relisting straight away would loop as fast as the server answers.
+        if (afterList && !end.sawEvents) await this.retryAfter(`watch of ${this.opts.path} expired right after its list`);
       } else if (end.kind === 'failed') {
         await this.retryAfter(`watch of ${this.opts.path} failed: ${end.message}`);
       } else if (!end.sawEvents) {
@@ -270,7 +276,7 @@ export class Reflector<T> {
       // The server ends the watch after timeoutSeconds; silence well past that means a dead connection.
       idleTimeoutMs: (timeoutSeconds + 30) * 1000,
       onEvent: (type, obj) => {
-        sawEvents = true;
+        if (type !== 'ERROR') sawEvents = true;
         return this.onWatchEvent(type, obj);
       },
     });
@@ -278,7 +284,7 @@ export class Reflector<T> {
     const end = await watch.ended;
     this.cancelWait = undefined;
     if (this.stopped) return { kind: 'stopped' };
-    return end.kind === 'closed' ? { kind: 'closed', sawEvents } : end;
+    return end.kind === 'failed' ? end : { ...end, sawEvents };
   }
 
   /** Emits `trouble`, then waits the backoff delay (or until stop). */
@@ -287,6 +293,9 @@ export class Reflector<T> {
     const b = this.opts.backoff ?? {};
     const initial = b.initialMs ?? 800;
     const max = b.maxMs ?? 30_000;
+    // As client-go's backoff manager: failures far apart are not a streak.
+    if (Date.now() - this.lastFailureAt > (b.resetAfterMs ?? 120_000)) this.failures = 0;
+    this.lastFailureAt = Date.now();
     const base = Math.min(initial * 2 ** this.failures, max);
     const delay = Math.round(Math.min(base * (1 + (b.jitter ?? 0.2) * Math.random()), max));
     this.failures++;
