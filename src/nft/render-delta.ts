@@ -37,6 +37,8 @@ const AT = new RegExp(`@${NAME}`, 'g');
 
 /** The chains and sets a rule or verdict refers to; quoted comments are not looked into. */
 export function referencesOf(text: string): string[] {
+  // Most rules and verdicts refer to nothing ("accept", "counter drop"): skip the regexes.
+  if (!text.includes('@') && !text.includes('jump ') && !text.includes('goto ')) return [];
   const code = text.replace(/"[^"]*"/g, '""');
   return [...new Set([...code.matchAll(JUMP), ...code.matchAll(AT)].map((m) => m[1] as string))];
 }
@@ -82,13 +84,14 @@ export function parseTableBody(text: string): TableObjects {
       if (i >= lines.length) fail(i - 1, `${kind} ${name} is not closed`);
       const stmt = (lines[i] as string).trim();
       if (kind !== 'chain' && stmt.startsWith('elements = {')) {
-        let clause = stmt;
-        while (!clause.endsWith('}')) {
+        // Parts, not one growing string: endsWith on a growing string copies it every line.
+        const parts = [stmt.slice('elements = {'.length)];
+        while (!(parts[parts.length - 1] as string).endsWith('}')) {
           i++;
           if (i >= lines.length || lines[i] === '\t}') fail(i, `elements of ${kind} ${name} are not closed`);
-          clause += ` ${(lines[i] as string).trim()}`;
+          parts.push((lines[i] as string).trim());
         }
-        elements = clause.slice('elements = {'.length, -1).trim();
+        elements = parts.join(' ').slice(0, -1).trim();
       } else if (kind !== 'chain' || CHAIN_HEAD.test(stmt)) objHead.push(stmt);
       else body.push(stmt);
     }
@@ -140,15 +143,21 @@ export function renderDelta(delta: TableDelta, table: TableName = DEFAULT_TABLE)
     // The table itself changed: replaced, as renderReplaceScript does; `create` holds all of it.
     lines.push(`add table ${t}`, `delete table ${t}`, `table ${t} {`, ...delta.head.map((h) => `\t${h}`), '}');
   }
+  // flush chain inet nftpol pol-in/x/p: rewritten chains and chains that go drop their references first
   const flushed = [...new Set([...delta.rewrite.map((c) => c.name), ...delta.delete.chains])].sort();
   for (const name of flushed) lines.push(`flush chain ${t} ${name}`);
+  // delete element inet nftpol ingress-v4 { 10.244.1.5 }: by key, also for a map element whose verdict changes
   for (const change of delta.elements) lines.push(...elementCommands('delete', table, change.name, change.delete.map((e) => e.key)));
-  // Maps before chains: a map that goes takes its jumps to chains with it.
+  // delete map inet nftpol ingress-v6, then delete chain inet nftpol pod-in/x/a: a map that goes takes its jumps with it
   for (const set of delta.delete.sets) lines.push(`delete ${set.kind} ${t} ${set.name}`);
   for (const name of delta.delete.chains) lines.push(`delete chain ${t} ${name}`);
+  // table inet nftpol { chain pod-in/x/b { } }: declared empty (with a base chain's hook, a comment), filled below
   lines.push(...tableBlock(table, delta.create.chains.map((c) => chainBlock(c.name, c.head))));
+  // table inet nftpol { set pods/... { type ipv4_addr; comment "..."; elements = { ... } } }
   lines.push(...tableBlock(table, delta.create.sets.map(setBlock)));
+  // add element inet nftpol ingress-v4 { 10.244.1.6 : jump pod-in/x/b }
   for (const change of delta.elements) lines.push(...elementCommands('add', table, change.name, change.add.map(elementText)));
+  // table inet nftpol { chain pol-in/x/p { ip saddr @pods/... accept } }: a block adds rules to an existing chain
   const withRules = [...delta.create.chains, ...delta.rewrite].filter((c) => c.rules.length > 0).sort((a, b) => (a.name < b.name ? -1 : 1));
   lines.push(...tableBlock(table, withRules.map((c) => chainBlock(c.name, c.rules.map((r) => r.text)))));
   return `${lines.join('\n')}\n`;
