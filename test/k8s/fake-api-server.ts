@@ -27,10 +27,17 @@
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+
+/** A key and certificate (PEM) for an HTTPS fake server. */
+export interface FakeTls {
+  readonly key: string;
+  readonly cert: string;
+}
 
 export type FakeResource = 'namespaces' | 'pods' | 'networkpolicies' | 'nodes';
 
@@ -124,19 +131,22 @@ export class FakeApiServer {
   private server: Server;
   private port = 0;
 
-  private constructor() {
+  private readonly tls: FakeTls | undefined;
+
+  private constructor(tls: FakeTls | undefined) {
+    this.tls = tls;
     this.server = this.makeServer();
   }
 
-  /** A server listening on 127.0.0.1, on a port the system picks. */
-  static async start(): Promise<FakeApiServer> {
-    const s = new FakeApiServer();
+  /** A server listening on 127.0.0.1, on a port the system picks; HTTPS with `tls`. */
+  static async start(opts: { readonly tls?: FakeTls } = {}): Promise<FakeApiServer> {
+    const s = new FakeApiServer(opts.tls);
     await s.listen(0);
     return s;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   /** The latest resourceVersion, as a list would answer now. */
@@ -262,12 +272,13 @@ export class FakeApiServer {
   }
 
   private makeServer(): Server {
-    const server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) this.json(res, 500, status(500, 'InternalError', String(err)));
         else res.destroy();
       });
-    });
+    };
+    const server: Server = this.tls ? createTlsServer({ key: this.tls.key, cert: this.tls.cert }, handler) : createServer(handler);
     server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -384,12 +395,19 @@ export class FakeApiServer {
   }
 }
 
-/** A KubeConfig whose current context is the fake server (plain http, token "t" unless given). */
-export function fakeKubeConfig(server: { readonly url: string }, token = 't'): KubeConfig {
+/**
+ * A KubeConfig whose current context is the fake server, with token "t"
+ * unless given; for an HTTPS server, `ca` is the certificate to trust (PEM).
+ */
+export function fakeKubeConfig(server: { readonly url: string }, opts: { readonly token?: string; readonly ca?: string } = {}): KubeConfig {
   const kc = new KubeConfig();
+  const token = opts.token ?? 't';
+  // client-node refuses plain http unless TLS verification is off, as for any local test cluster.
+  const trust = server.url.startsWith('https:')
+    ? { skipTLSVerify: false, ...(opts.ca !== undefined && { caData: Buffer.from(opts.ca).toString('base64') }) }
+    : { skipTLSVerify: true };
   kc.loadFromOptions({
-    // client-node refuses plain http unless TLS verification is off, as for any local test cluster.
-    clusters: [{ name: 'fake', server: server.url, skipTLSVerify: true }],
+    clusters: [{ name: 'fake', server: server.url, ...trust }],
     users: [{ name: 'u', token }],
     contexts: [{ name: 'fake', cluster: 'fake', user: 'u' }],
     currentContext: 'fake',

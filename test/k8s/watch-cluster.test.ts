@@ -15,7 +15,7 @@ let rec: EventRecorder;
 const FAST: WatchClusterOptions = { backoff: { initialMs: 20, maxMs: 160, jitter: 0 } };
 
 function start(opts: WatchClusterOptions = FAST, token = 't'): ClusterWatch {
-  watch = watchCluster(fakeKubeConfig(server, token), rec.push, opts);
+  watch = watchCluster(fakeKubeConfig(server, { token }), rec.push, opts);
   return watch;
 }
 
