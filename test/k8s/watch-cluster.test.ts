@@ -158,6 +158,19 @@ describe('faults', () => {
     expect(server.requests.some((r) => r.startsWith(`GET /api/v1/pods?watch=true&resourceVersion=${before}&allowWatchBookmarks=true`))).toBe(true);
   });
 
+  it('ignores an event repeated with the same resourceVersion', async () => {
+    seed();
+    const w = start();
+    await w.synced;
+    await watchesOpen();
+    const mark = rec.mark;
+    const web = server.apply(pod('shop', 'web', '10.244.1.9'));
+    server.injectLine('pods', JSON.stringify({ type: 'MODIFIED', object: web }));
+    server.apply(pod('shop', 'after', '10.244.1.10'));
+    await rec.waitForEvent('added', 'pods', 'shop/after', mark);
+    expect(rec.changesSince(mark)).toEqual(['added pods shop/web', 'added pods shop/after']);
+  });
+
   it('relists after 410 Gone and emits exactly the differences', async () => {
     seed();
     server.apply(pod('shop', 'same', '10.244.1.20'));
