@@ -54,7 +54,7 @@ export interface WatchClusterOptions {
 }
 
 export interface ClusterWatch {
-  /** Resolves at `synced`. */
+  /** Resolves at `synced` (never, when stopped before it). */
   readonly synced: Promise<void>;
   isSynced(): boolean;
   /** The resourceVersion each resource's watch would resume from. */
@@ -119,7 +119,10 @@ function normalizeWatched(obj: unknown, type: ResourceType): NormalizedObject {
   return failClosed({ ...(r.object && { object: r.object }), problems: r.problems });
 }
 
-/** Lists and watches the four resources; `onEvent` gets every change, in order per resource. */
+/**
+ * Lists and watches the four resources; `onEvent` gets every change, in order
+ * within a resource (across resources there is no order, as in the API).
+ */
 export function watchCluster(kubeConfig: KubeConfig, onEvent: (event: ClusterEvent) => void, opts: WatchClusterOptions = {}): ClusterWatch {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const net = kubeConfig.makeApiClient(NetworkingV1Api);
