@@ -31,14 +31,19 @@ const SEED = Number(process.env.FC_SEED ?? 20261202);
 const TABLE: TableName = { family: 'inet', name: 'nftpol_delta' };
 const ENGINE = arbitrariesFor(ENGINE_WORLD);
 
-/** Pod CIDRs for each node: none, IPv4, IPv6 or both, so fail-closed sets and families come and go. */
+/**
+ * Pod CIDRs for each node: none, IPv4, IPv6 or both, so fail-closed sets and
+ * families come and go; the IPv4 one wide or narrow, so an interval set's
+ * element is replaced by one inside it.
+ */
 function withPodCidrs(objects: ClusterObjects): fc.Arbitrary<ClusterObjects> {
-  const choice = fc.constantFrom('none', 'v4', 'v6', 'dual');
+  const choice = fc.tuple(fc.constantFrom('none', 'v4', 'v6', 'dual'), fc.boolean());
   return fc.array(choice, { minLength: objects.nodes.length, maxLength: objects.nodes.length }).map((cs) => ({
     ...objects,
     nodes: objects.nodes.map((n, i): Node => {
-      const c = cs[i];
-      return { ...n, podCIDRs: [...(c === 'v4' || c === 'dual' ? ['10.244.0.0/16'] : []), ...(c === 'v6' || c === 'dual' ? ['fd00::/64'] : [])] };
+      const [c, wide] = cs[i] as [string, boolean];
+      const v4 = wide ? '10.244.0.0/16' : `10.244.${i}.0/24`;
+      return { ...n, podCIDRs: [...(c === 'v4' || c === 'dual' ? [v4] : []), ...(c === 'v6' || c === 'dual' ? ['fd00::/64'] : [])] };
     }),
   }));
 }
