@@ -130,6 +130,19 @@ describe('tableObjects', () => {
     for (const c of objects.chains) for (const r of c.rules) expect(script).toContain(`\t\t${r.text}\n`);
   });
 
+  it('hostile names and comments (quotes, braces, "jump" and "@" in text) read back as one object each, with no false references', () => {
+    const evil = 'evil" } ; jump @x ; #\nx';
+    const { ir, body } = compile({
+      pods: [pod(`${evil}/a`, { app: 'a' }, { node: NODE, ips: ['10.244.1.2'] }), pod(`${evil}/b`, {}, { node: NODE, ips: ['10.244.1.3'] })],
+      policies: [{ ...denyAll(`${evil}/broken`, ['Ingress', 'Egress']), failClosed: true as const }, policy(`${evil}/${evil}`, { ingress: [rule([podPeer(sel({ app: 'a' }))], [tcp(80)])] })],
+    });
+    const objects = tableObjects(ir);
+    const declared = body.split('\n').filter((l) => /^\t(set|map|chain) /.test(l)).length;
+    expect(objects.sets.length + objects.chains.length).toBe(declared);
+    const names = new Set([...objects.sets, ...objects.chains].map((o) => o.name));
+    for (const c of objects.chains) for (const r of c.rules) for (const ref of r.refs) expect(names.has(ref), `${ref} in ${r.text}`).toBe(true);
+  });
+
   it('a malformed table text is refused, naming the line', () => {
     expect(() => parseTableBody('table inet t {\n\tset s {\n\t\ttype ipv4_addr\n')).toThrow(/line \d+: set s is not closed/);
     expect(() => parseTableBody('tabel inet t {\n}\n')).toThrow('line 1: not a table block');
