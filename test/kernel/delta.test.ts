@@ -24,6 +24,7 @@ import { renderDeleteScript, renderReplaceScript, type TableName } from '../../s
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import { placePods } from '../../src/sources/placement.ts';
 import { arbitrariesFor, clusterArb, ENGINE_WORLD, podIPv4, podIPv6 } from '../generators/arbitraries.ts';
+import { denyAll, node as nodeOf, pod, podPeer, policy, rule, sel, tcp, World } from '../generators/cluster-builders.ts';
 import { describeNft, throwawayNetns, type ThrowawayNetns } from '../support/root.ts';
 
 const RUNS = Number(process.env.FC_RUNS ?? 25);
@@ -197,4 +198,25 @@ await describeNft('deltas on the real kernel: full(A) then delta(A→B) equals f
       }
     }), { numRuns: WALKS, seed: SEED });
   }, 30_000 + WALKS * 3_000);
+
+  it('hostile names: a pod added and a policy starting to fail closed, as a delta', async () => {
+    const evil = 'evil" } ; flush ruleset ; jump @x #\nx';
+    const spec = (extra: boolean, failing: boolean): PolicyEngine => new World({
+      pods: [
+        pod(`${evil}/a`, { app: 'a' }, { node: evil, ips: ['10.244.1.2'] }),
+        ...(extra ? [pod(`${evil}/c`, { app: 'a' }, { node: evil, ips: ['10.244.1.4', 'fd00::4'] })] : []),
+      ],
+      policies: [
+        failing ? { ...denyAll(`${evil}/p`, ['Ingress']), failClosed: true as const } : policy(`${evil}/p`, { ingress: [rule([podPeer(sel({ app: 'a' }))], [tcp(80)])] }),
+      ],
+      nodes: [nodeOf(evil, ['192.168.0.1'], ['10.244.1.0/24'])],
+    }).engine;
+    const a = compileNode(spec(false, false), evil);
+    const b = compileNode(spec(true, true), evil);
+    await apply('full script of B', renderReplaceScript(b, TABLE));
+    const expected = await listing();
+    await apply('full script of A', renderReplaceScript(a, TABLE));
+    await apply('delta script A→B', renderDeltaScript(a, b, TABLE));
+    expect(await listing()).toEqual(expected);
+  });
 });
