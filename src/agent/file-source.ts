@@ -12,7 +12,8 @@
 //
 // The revision is a digest of the files' names and contents, so the same
 // folder always has the same revision, whatever the clock or the order of
-// events.
+// events. It is computed before parsing: a read of an unchanged folder (each
+// rescan in steady state) costs reading and hashing the bytes, not parsing.
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import path from 'node:path';
 import type { SourceProblem } from '../model/problems.ts';
 import type { ClusterObjects } from '../model/types.ts';
 import { assignPodAddresses, loadManifests } from '../sources/load-cluster.ts';
+import { expandManifestPaths } from '../sources/manifest-files.ts';
 import { placePods } from '../sources/placement.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import type { ClusterSnapshot, ClusterSource, SourceRead } from './cluster-source.ts';
@@ -46,6 +48,8 @@ export class FileSource implements ClusterSource {
   private rescan: TimerHandle | undefined;
   private onChange: (() => void) | undefined;
   private last: ClusterSnapshot | undefined;
+  private lastWarnings: readonly SourceProblem[] = [];
+  private lastRejected: { readonly kind: 'rejected'; readonly revision: string; readonly problems: readonly SourceProblem[] } | undefined;
 
   constructor(opts: FileSourceOptions) {
     this.opts = opts;
@@ -81,35 +85,65 @@ export class FileSource implements ClusterSource {
   }
 
   async read(): Promise<SourceRead> {
-    const digest = createHash('sha256');
-    const empty: string[] = [];
+    // First the bytes and their digest: an unchanged folder (every rescan in
+    // steady state) is known without parsing it again.
+    const bytes = await this.readFolder();
+    const seen = this.digest(bytes);
+    if (this.last?.revision === seen) return { kind: 'state', snapshot: this.last, warnings: this.lastWarnings };
+    if (this.lastRejected?.revision === seen) return { ...this.lastRejected, snapshot: this.last };
+
+    const served = new Map<string, Uint8Array>();
     // readManifests reads each file once, in sorted order, through this: the
-    // digest covers exactly the bytes that were parsed.
-    const readAndDigest = async (file: string): Promise<Uint8Array> => {
-      const bytes = await readFile(file);
-      const rel = path.relative(this.opts.dir, file);
-      digest.update(`${rel}\0${bytes.length}\0`).update(bytes);
-      if (bytes.length === 0) empty.push(rel);
-      return bytes;
+    // revision covers exactly the bytes that were parsed (a file that appeared
+    // since readFolder is read now, and counted).
+    const readServed = async (file: string): Promise<Uint8Array> => {
+      const b = bytes.get(file) ?? await readFile(file);
+      served.set(file, b);
+      return b;
     };
-    const loaded = await loadManifests([this.opts.dir], { readFile: readAndDigest });
-    const revision = digest.digest('hex').slice(0, 16);
+    const loaded = await loadManifests([this.opts.dir], { readFile: readServed });
+    const revision = this.digest(served);
     const problems: SourceProblem[] = [
       ...loaded.problems,
-      ...empty.map((rel): SourceProblem => ({
-        severity: 'error', file: path.join(this.opts.dir, rel),
+      ...[...served].filter(([, b]) => b.length === 0).map(([file]): SourceProblem => ({
+        severity: 'error', file,
         message: 'the file is empty (being written?): the agent waits for its content; delete the file to remove its objects',
       })),
     ];
     if (!problems.some((p) => p.severity === 'error') && isEmpty(loaded.objects)) {
       problems.push({ severity: 'error', file: this.opts.dir, message: 'no objects nftpol reads (Namespace, Pod, workload, NetworkPolicy, Node): refusing to enforce an empty cluster' });
     }
-    if (problems.some((p) => p.severity === 'error')) return { kind: 'rejected', revision, problems, snapshot: this.last };
-    if (this.last?.revision !== revision) {
-      // Placement and addresses as `nftpol render` gives them (see compileForNode).
-      this.last = { revision, objects: assignPodAddresses(placePods(loaded.objects)) };
+    if (problems.some((p) => p.severity === 'error')) {
+      this.lastRejected = { kind: 'rejected', revision, problems };
+      return { ...this.lastRejected, snapshot: this.last };
     }
+    // Placement and addresses as `nftpol render` gives them (see compileForNode).
+    this.last = { revision, objects: assignPodAddresses(placePods(loaded.objects)) };
+    this.lastWarnings = problems;
+    this.lastRejected = undefined;
     return { kind: 'state', snapshot: this.last, warnings: problems };
+  }
+
+  /** Every manifest file under the folder (absolute path to bytes), as readManifests would find them. */
+  private async readFolder(): Promise<Map<string, Uint8Array>> {
+    const { files } = await expandManifestPaths([this.opts.dir]);
+    const out = new Map<string, Uint8Array>();
+    for (const f of files) {
+      const abs = path.resolve(f);
+      const b = await readFile(abs).catch(() => undefined); // gone or unreadable: the full read reports it
+      if (b !== undefined) out.set(abs, b);
+    }
+    return out;
+  }
+
+  /** First 16 hex digits of SHA-256 over each file's path (relative to the folder), length and bytes, in path order. */
+  private digest(files: ReadonlyMap<string, Uint8Array>): string {
+    const h = createHash('sha256');
+    for (const file of [...files.keys()].sort()) {
+      const b = files.get(file) as Uint8Array;
+      h.update(`${path.relative(this.opts.dir, file)}\0${b.length}\0`).update(b);
+    }
+    return h.digest('hex').slice(0, 16);
   }
 
   private watchFolder(): void {
