@@ -10,7 +10,8 @@
 // un-sync: it emits only what changed during the gap.
 import { CoreV1Api, NetworkingV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { SourceProblem } from '../model/problems.ts';
-import { normalizeObject, type ModelObject } from '../sources/normalize-object.ts';
+import { normalizeEnforced } from '../sources/fail-closed.ts';
+import type { ModelObject } from '../sources/normalize-object.ts';
 import { isRecord } from '../sources/raw.ts';
 import { CLUSTER_SOURCE } from './live-objects.ts';
 import { policyFields, type WatchedKind } from './policy-fields.ts';
@@ -100,23 +101,12 @@ function listItemToWire(item: object, type: ResourceType): unknown {
   }
 }
 
-/**
- * A policy with errors fails closed, as assembleCluster has it (DESIGN
- * invariant 4): it keeps isolating what it selects and allows nothing, since
- * no rule of it can be trusted to mean what its author meant.
- */
-function failClosed(result: NormalizedObject): NormalizedObject {
-  const o = result.object;
-  if (o?.type !== 'policy' || !result.problems.some((p) => p.severity === 'error')) return result;
-  return { ...result, object: { type: 'policy', value: { ...o.value, ingress: [], egress: [], failClosed: true } } };
-}
-
 function normalizeWatched(obj: unknown, type: ResourceType): NormalizedObject {
   const cut = isRecord(obj) ? policyFields(type.kind, obj) : obj;
   // Watch events carry kind and apiVersion; an object without them is still of the watched kind.
   const value = isRecord(cut) ? { apiVersion: type.apiVersion, kind: type.kind, ...cut } : cut;
-  const r = normalizeObject({ source: { file: CLUSTER_SOURCE, document: 0 }, value });
-  return failClosed({ ...(r.object && { object: r.object }), problems: r.problems });
+  const r = normalizeEnforced({ source: { file: CLUSTER_SOURCE, document: 0 }, value });
+  return { ...(r.object && { object: r.object }), problems: r.problems };
 }
 
 /**

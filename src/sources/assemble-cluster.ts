@@ -37,7 +37,7 @@ import { holdsAddressOver, participates } from '../model/cluster-state.ts';
 import { namespaceLabels } from './normalize-namespace.ts';
 import type { ModelObject, NormalizeOptions, RawObject } from './normalize-object.ts';
 import { unenforcedKind } from './unenforced-kinds.ts';
-import { normalizeObject } from './normalize-object.ts';
+import { normalizeEnforced } from './fail-closed.ts';
 import { formatSourceRef, ProblemList } from '../model/problems.ts';
 import type { SourceProblem } from '../model/problems.ts';
 import type { ClusterObjects, Namespace, NetworkPolicy, Node, Pod, SourceRef } from '../model/types.ts';
@@ -54,9 +54,9 @@ export function assembleCluster(raws: readonly RawObject[], opts: NormalizeOptio
   const problems: SourceProblem[] = [];
   const normalized: Located[] = [];
   for (const raw of raws) {
-    const r = normalizeObject(raw, opts);
+    const r = normalizeEnforced(raw, opts);
     problems.push(...r.problems);
-    const object = r.object && r.problems.some((pr) => pr.severity === 'error') ? failingClosed(r.object, raw, problems) : r.object;
+    const object = r.object;
     if (object) normalized.push({ object, source: raw.source, ...(raw.line !== undefined && { line: raw.line }) });
   }
   problems.push(...unenforcedKindWarnings(raws));
@@ -75,16 +75,6 @@ export function assembleCluster(raws: readonly RawObject[], opts: NormalizeOptio
   addImplicitNamespaces(namespaces, [...pods, ...policies], problems);
   warnSharedAddresses(kept, problems);
   return { objects: { namespaces, pods, policies, nodes }, problems };
-}
-
-/** A policy with errors: no rules, marked failClosed, with a warning saying what it does now. */
-function failingClosed(object: ModelObject, raw: RawObject, problems: SourceProblem[]): ModelObject {
-  if (object.type !== 'policy') return object;
-  const policy = object.value;
-  const p = new ProblemList({ source: raw.source, kind: 'NetworkPolicy', name: policy.name, namespace: policy.namespace });
-  p.warn(undefined, `has errors: failing closed, it isolates the pods it selects for ${policy.policyTypes.join(' and ')} and allows nothing`);
-  problems.push(...p.items.map((pr) => (raw.line === undefined ? pr : { ...pr, line: raw.line })));
-  return { type: 'policy', value: { ...policy, ingress: [], egress: [], failClosed: true } };
 }
 
 function unenforcedKindWarnings(raws: readonly RawObject[]): SourceProblem[] {
