@@ -1,6 +1,7 @@
 // `nftpol agent` on the real kernel: the agent runs as a child inside a
 // throwaway network namespace (with a cni0 bridge, br_netfilter checked by
-// the agent itself) on a folder of manifests. The test waits for /readyz,
+// the agent itself) on a folder of manifests. A previous run's table stays
+// while the first read is refused (a half-written file). The test waits for /readyz,
 // finds the node's chains in `nft list table`, edits a policy file, waits for
 // /status to show the new revision in the kernel, finds the new chain, sends
 // SIGTERM (exit 0, the table stays), and `nftpol cleanup` removes the table.
@@ -65,7 +66,12 @@ await describeKernel('nftpol agent in a network namespace', () => {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
-  it('syncs the folder, follows an edit, keeps the table on SIGTERM; cleanup removes it', async () => {
+  it('keeps a previous run\'s table until the first valid read, then replaces it; follows an edit; keeps the table on SIGTERM; cleanup removes it', async () => {
+    // A previous run's table (marked) and a folder whose first read is refused (a half-written file).
+    const OLD = 'table inet nftpol {\n\tchain previous-run {\n\t\ttype filter hook forward priority filter - 10; policy accept;\n\t\tip saddr 10.99.0.1 drop\n\t}\n}\n';
+    expect((await inNs(['nft', '-f', '-'], OLD)).exitCode).toBe(0);
+    await writeFile(path.join(dir, 'deny-web.yaml'), DENY_WEB.slice(0, DENY_WEB.indexOf('{app: ') + 6));
+
     // `ip netns exec` execs the command in place: the child's pid is the agent's.
     agent = spawn('ip', ['netns', 'exec', ns.name, process.execPath, MAIN, 'agent', '--source', `files:${dir}`, '--listen', LISTEN, '--coalesce-ms', '5'], {
       env: { ...process.env, NODE_NAME: 'node-1' }, stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,6 +80,14 @@ await describeKernel('nftpol agent in a network namespace', () => {
     agent.stderr?.on('data', (b: Buffer) => void (logs += b.toString()));
     exited = new Promise((resolve) => agent?.on('exit', (code) => resolve(code)));
 
+    await until('/status to show the refused read', async () => {
+      const r = await get('/status');
+      return r.status === 200 && (JSON.parse(r.body) as { source: { rejected: unknown } }).source.rejected !== null;
+    });
+    expect(await get('/readyz')).toEqual({ status: 503, body: "waiting for the files source's first complete, valid read" });
+    expect(await nftList()).toContain('chain previous-run {'); // nothing written: the old rules still enforce
+    await rm(path.join(dir, 'deny-web.yaml'));
+
     await until('/readyz to answer 200', async () => (await get('/readyz')).status === 200);
     const first = JSON.parse((await get('/status')).body) as Status;
     expect(first.kernel.revision).toMatch(/^[0-9a-f]{16}$/);
@@ -81,6 +95,7 @@ await describeKernel('nftpol agent in a network namespace', () => {
     const before = await nftList();
     for (const chain of ['chain egress {', 'chain ingress {', 'chain pod-in/shop/db {', 'chain pol-in/shop/db-allow-api {']) expect(before).toContain(chain);
     expect(before).not.toContain('deny-web');
+    expect(before).not.toContain('previous-run'); // replaced whole, in the one transaction of the first sync
 
     // An editor's atomic save: write beside, rename into place.
     await writeFile(path.join(dir, '.deny-web.yaml.tmp'), DENY_WEB);
