@@ -30,7 +30,7 @@ const VERDICT_SOURCES: VerdictSources = { model: () => modelVerdicts, kernel: ()
 export async function main(argv: readonly string[], io: CliIO, opts: MainOptions = {}): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = new Command('nftpol')
-    .description('Kubernetes NetworkPolicy with nftables: policy tests, and the nft script each node enforces')
+    .description('Kubernetes NetworkPolicy with nftables: policy tests, the nft script each node enforces, and the agent that applies it')
     .version(packageVersion())
     .option('--debug', 'print stack traces of unexpected failures')
     .exitOverride()

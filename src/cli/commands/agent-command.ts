@@ -67,6 +67,8 @@ export async function runAgentCommand(flags: AgentFlags, ctx: Pick<CommandContex
     io.stderr.write(`${resolved.problems.length} problem${resolved.problems.length === 1 ? '' : 's'} with the flags; the agent did not start (nftpol agent --help)\n`);
     return EXIT.badInput;
   }
+  // Listen for the stop signal before starting, so a SIGTERM during start-up also ends with exit 0.
+  const stopSignal = (deps.untilStopped ?? firstSignal)();
   let running;
   try {
     running = await runAgent(resolved.config, { ...deps, logTo: { write: (s: string) => void io.stdout.write(s) }, processMetrics: deps.processMetrics ?? true, version: packageVersion() });
@@ -75,7 +77,7 @@ export async function runAgentCommand(flags: AgentFlags, ctx: Pick<CommandContex
     return EXIT.failure;
   }
   deps.onStarted?.(running.endpoints.address);
-  const signal = await (deps.untilStopped ?? firstSignal)();
+  const signal = await stopSignal;
   running.logger.info({ signal }, 'stopping');
   await running.stop();
   return EXIT.ok;
