@@ -11,7 +11,7 @@
 import type { NodeIR } from '../compile/ir.ts';
 import { BridgeNetfilterError, type SysctlAccess } from '../dataplane/bridge-netfilter.ts';
 import { NftError, type NftRunner } from '../dataplane/nft-runner.ts';
-import { Syncer } from '../dataplane/syncer.ts';
+import { Syncer, type SyncResult } from '../dataplane/syncer.ts';
 
 export type ApplyCause = 'nft' | 'bridge_netfilter';
 
@@ -56,7 +56,7 @@ export class SyncerApplier implements Applier {
   }
 
   async apply(ir: NodeIR, { force }: { readonly force: boolean }): Promise<ApplyOutcome> {
-    let res;
+    let res: SyncResult;
     try {
       res = await this.syncer.sync(ir, { force });
     } catch (err) {

@@ -67,6 +67,20 @@ describe('FileSource reads', () => {
     expect(s.revision).toBe(good.snapshot.revision);
   });
 
+  it('reading an unchanged folder again gives the same snapshot, or the same refusal', async () => {
+    const s = newSource();
+    const a = await s.read();
+    const b = await s.read();
+    expect(a.kind === 'state' && b.kind === 'state' && a.snapshot === b.snapshot).toBe(true);
+    await writeFile(path.join(dir, 'half.yaml'), DENY_WEB.slice(0, 60));
+    const r1 = await s.read();
+    const r2 = await s.read();
+    expect(r1.kind === 'rejected' && r2.kind === 'rejected' && r1.revision === r2.revision && r1.problems === r2.problems).toBe(true);
+    await writeFile(path.join(dir, 'half.yaml'), DENY_WEB.slice(0, 61));
+    const r3 = await s.read();
+    expect(r3.kind === 'rejected' && r1.kind === 'rejected' && r3.revision !== r1.revision).toBe(true);
+  });
+
   it('an invalid object refuses the read (no failing closed of a file being edited), with file, line and field', async () => {
     const s = newSource();
     await s.read();
