@@ -115,6 +115,11 @@ export class ClusterState {
     return this.podByIp.get(ip);
   }
 
+  /** Whether any address is claimed by two or more participating pods (almost never). */
+  hasSharedAddresses(): boolean {
+    return this.claimantsByIp.size > 0;
+  }
+
   /** Addresses two or more participating pods claim, sorted by address text. */
   sharedAddresses(): SharedAddress[] {
     return [...this.claimantsByIp].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([ip, pods]) => ({

@@ -69,6 +69,8 @@ export class PolicyEngine {
   }
 
   private resolved(flow: Flow): Flow {
+    // The common case, no address claimed twice: the ends are their holders.
+    if (!this.state.hasSharedAddresses()) return flow;
     const from = this.holderOf(flow.from);
     const to = this.holderOf(flow.to);
     return from === flow.from && to === flow.to ? flow : { ...flow, from, to };
