@@ -117,8 +117,42 @@ export function pairEndpoints(a: Pod, b: Pod): [Endpoint, Endpoint] | undefined 
   return undefined;
 }
 
+/**
+ * Verdicts of whole flows, memoized for one pod's report: many rules (10k
+ * policies select a pod in large clusters) admit the same peer on the same
+ * port, and the engine's answer, or its reason for a denial, is the same.
+ */
+class FlowVerdicts {
+  private readonly allowed = new Map<string, boolean>();
+  private readonly reasons = new Map<string, string>();
+  private readonly engine: PolicyEngine;
+
+  constructor(engine: PolicyEngine) {
+    this.engine = engine;
+  }
+
+  private static key(f: Flow): string {
+    return `${f.from.ip}>${f.to.ip}/${f.protocol}/${f.port ?? ''}`;
+  }
+
+  allows(flow: Flow): boolean {
+    const k = FlowVerdicts.key(flow);
+    let v = this.allowed.get(k);
+    if (v === undefined) this.allowed.set(k, (v = this.engine.allows(flow)));
+    return v;
+  }
+
+  whyNot(flow: Flow): string {
+    const k = FlowVerdicts.key(flow);
+    let v = this.reasons.get(k);
+    if (v === undefined) this.reasons.set(k, (v = whyNot(this.engine.evaluate(flow)) ?? 'denied'));
+    return v;
+  }
+}
+
 function ruleReach(
-  engine: PolicyEngine, subject: Pod, others: readonly Pod[], policy: NetworkPolicy, rule: PolicyRule, index: number, direction: Direction,
+  verdicts: FlowVerdicts, engine: PolicyEngine, subject: Pod, others: readonly Pod[], policy: NetworkPolicy, rule: PolicyRule, index: number,
+  direction: Direction,
 ): RuleReach {
   const allowed: string[] = [];
   const blocked: BlockedPeer[] = [];
@@ -132,10 +166,10 @@ function ruleReach(
       if (!ruleMatch(engine.state, policy, rule, { direction, subject: self, other: peer, protocol: probe.protocol, port: probe.port })) continue;
       const flow: Flow = direction === 'ingress' ? { from: peer, to: self, ...probe } : { from: self, to: peer, ...probe };
       admitted ??= flow;
-      if ((ok = engine.allows(flow))) break;
+      if ((ok = verdicts.allows(flow))) break;
     }
     if (ok) allowed.push(podKey(other));
-    else if (admitted) blocked.push({ pod: podKey(other), reason: whyNot(engine.evaluate(admitted)) ?? 'denied' });
+    else if (admitted) blocked.push({ pod: podKey(other), reason: verdicts.whyNot(admitted) });
   }
   return {
     policy: policyKey(policy), rule: index, field: `spec.${direction}[${index}]`,
@@ -157,7 +191,8 @@ function directionReach(engine: PolicyEngine, pod: Pod, direction: Direction): D
   const others = podEndpoint(pod)?.kind === 'pod'
     ? [...engine.state.participatingPods()].filter((p) => podKey(p) !== podKey(pod)).sort(byNamespaceAndName)
     : [];
-  const rules = isolating.flatMap((policy) => policy[direction].map((rule, i) => ruleReach(engine, pod, others, policy, rule, i, direction)));
+  const verdicts = new FlowVerdicts(engine);
+  const rules = isolating.flatMap((policy) => policy[direction].map((rule, i) => ruleReach(verdicts, engine, pod, others, policy, rule, i, direction)));
   let summary: string;
   if (pod.hostNetwork) summary = `open: a host-network pod is a node address; no policy isolates it for ${direction}`;
   else if (isolating.length === 0) summary = `open: no policy isolates it for ${direction}`;
