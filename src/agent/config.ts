@@ -3,6 +3,7 @@
 // fixing a DaemonSet sees every mistake in one go, not one per restart.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { tableNameProblem } from '../nft/syntax.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -56,8 +57,6 @@ export const AGENT_DEFAULTS = {
 
 export type ConfigResult = { readonly ok: true; readonly config: AgentConfig } | { readonly ok: false; readonly problems: readonly string[] };
 
-/** nft table names: an identifier, at most 255 bytes (NFT_NAME_MAXLEN with its NUL). */
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 /** Kubernetes object names of Nodes: a DNS subdomain (RFC 1123), at most 253 characters. */
 const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -137,9 +136,8 @@ export async function resolveAgentConfig(flags: AgentFlags, env: Readonly<Record
   }
 
   const table = flags.table ?? AGENT_DEFAULTS.table;
-  if (!TABLE_NAME.test(table) || Buffer.byteLength(table) > 255) {
-    problems.push(`--table ${JSON.stringify(table)} is not an nftables table name (letters, digits, "_", "." and "-", starting with a letter or "_")`);
-  }
+  const tableProblem = tableNameProblem(table);
+  if (tableProblem !== undefined) problems.push(tableProblem);
 
   const coalesceText = flags.coalesceMs ?? AGENT_DEFAULTS.coalesceMs;
   const coalesceMs = Number(coalesceText);

@@ -151,3 +151,13 @@ export function elementsClause(items: readonly string[], indent: string): string
   for (let i = 0; i < items.length; i += 4) lines.push(items.slice(i, i + 4).join(', '));
   return [`${indent}elements = { ${lines.join(`,\n${indent}             `)} }`];
 }
+
+/** nft table names: an identifier, at most 255 bytes (NFT_NAME_MAXLEN with its NUL). */
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** Why a user-given table name (--table) cannot name our table, or undefined when it can. */
+export function tableNameProblem(table: string): string | undefined {
+  return TABLE_NAME.test(table) && Buffer.byteLength(table) <= 255
+    ? undefined
+    : `--table ${JSON.stringify(table)} is not an nftables table name (letters, digits, "_", "." and "-", starting with a letter or "_")`;
+}

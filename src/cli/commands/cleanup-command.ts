@@ -7,8 +7,8 @@ import { Syncer } from '../../dataplane/syncer.ts';
 import { DEFAULT_TABLE } from '../../nft/render-table.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { CommandContext } from './command-context.ts';
+import { tableNameProblem } from '../../nft/syntax.ts';
 
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 export function registerCleanupCommand(program: Command, ctx: CommandContext, nft?: NftRunner): Command {
   return program
@@ -22,9 +22,8 @@ export function registerCleanupCommand(program: Command, ctx: CommandContext, nf
 }
 
 export async function runCleanupCommand(table: string, io: CliIO, nft: NftRunner): Promise<number> {
-  if (!TABLE_NAME.test(table) || Buffer.byteLength(table) > 255) {
-    throw new UsageError(`--table ${JSON.stringify(table)} is not an nftables table name (letters, digits, "_", "." and "-", starting with a letter or "_")`);
-  }
+  const tableProblem = tableNameProblem(table);
+  if (tableProblem !== undefined) throw new UsageError(tableProblem);
   let present = true;
   try {
     await nft.read(['list', 'table', 'inet', table]);

@@ -25,6 +25,7 @@ import { PolicyEngine } from '../../policy/engine.ts';
 import { addInputOptions, InputProblemsError, inputExit, loadInput, type InputOptions, type LoadedInput } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { CommandContext } from './command-context.ts';
+import { tableNameProblem } from '../../nft/syntax.ts';
 
 export interface RenderCommandOptions extends InputOptions {
   readonly node: string;
@@ -39,8 +40,6 @@ export interface RenderDeps {
   readonly nft?: NftRunner;
 }
 
-/** nft table names: an identifier, at most 255 bytes (NFT_NAME_MAXLEN with its NUL). */
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 function nodeList(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
@@ -79,9 +78,8 @@ export function registerRenderCommand(program: Command, ctx: CommandContext, dep
 
 export async function runRenderCommand(opts: RenderCommandOptions, io: CliIO, deps: RenderDeps = {}): Promise<number> {
   if (opts.node.trim() === '') throw new UsageError('--node needs a node name');
-  if (!TABLE_NAME.test(opts.table) || Buffer.byteLength(opts.table) > 255) {
-    throw new UsageError(`--table ${JSON.stringify(opts.table)} is not an nftables table name (letters, digits, "_", "." and "-", starting with a letter or "_")`);
-  }
+  const tableProblem = tableNameProblem(opts.table);
+  if (tableProblem !== undefined) throw new UsageError(tableProblem);
   let loaded: LoadedInput;
   try {
     loaded = await loadInput(opts, io);
