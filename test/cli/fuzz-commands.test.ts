@@ -13,29 +13,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { main as nftpolMain } from '../../src/cli/nftpol-program.ts';
-import { parseManifestText } from '../../src/sources/manifest-documents.ts';
 import { K8S_TYPES } from '../../src/sources/k8s-schema.generated.ts';
 import {
-  exampleManifests, fieldSpots, HOSTILE_STRINGS, misspell, renameAt, rootType, setAt, wrongValue,
-  type FieldSpot, type Misspelling,
+  exampleDocs, fuzzTarget, HOSTILE_STRINGS, misspell, pickTarget, renameAt, setAt, wrongValue, type Misspelling,
 } from '../sources/fuzz-mutations.ts';
 import { explain, type RunResult } from './helpers.ts';
 
 const RUNS = Math.max(1, Math.floor(Number(process.env.NFTPOL_FUZZ_RUNS ?? 200) / 8));
 const SEED = Number(process.env.NFTPOL_FUZZ_SEED ?? 20261202);
 
-interface Doc {
-  readonly value: unknown;
-  readonly spots: readonly FieldSpot[];
-}
-
-const files = exampleManifests(new URL('../../policies-examples/', import.meta.url)).map(({ file, text }) => ({
-  file,
-  docs: parseManifestText(text, file).documents.map((d): Doc => {
-    const type = rootType(d.value);
-    return { value: d.value, spots: type === undefined ? [] : fieldSpots(d.value, type) };
-  }),
-}));
+const files = exampleDocs(new URL('../../policies-examples/', import.meta.url));
 
 function render(docs: readonly unknown[]): string {
   return docs.map((v) => stringify(v, { lineWidth: 0 })).join('---\n');
@@ -92,23 +79,13 @@ function checkAnswered(name: string, r: RunResult): void {
   }
 }
 
-const target = fc.record({ file: fc.nat(), doc: fc.nat(), spot: fc.nat() });
-
-function pick(t: { file: number; doc: number; spot: number }): { docs: readonly Doc[]; index: number; spot: FieldSpot } | undefined {
-  const f = files[t.file % files.length];
-  const modelled = (f?.docs ?? []).map((d, i) => ({ d, i })).filter(({ d }) => d.spots.length > 0);
-  const chosen = modelled[t.doc % Math.max(1, modelled.length)];
-  if (!f || !chosen) return undefined;
-  return { docs: f.docs, index: chosen.i, spot: chosen.d.spots[t.spot % chosen.d.spots.length] as FieldSpot };
-}
-
 const params = { numRuns: RUNS, seed: SEED };
 
 describe('every command on fuzzed manifests', () => {
   it('a misspelled key or a wrong type is refused by every command (exit 2, at the field)', async () => {
     const how = fc.constantFrom<Misspelling>('swap', 'drop', 'double', 'case', 'insert');
-    await fc.assert(fc.asyncProperty(target, how, fc.nat(), fc.boolean(), async (t, h, at, wrongType) => {
-      const p = pick(t);
+    await fc.assert(fc.asyncProperty(fuzzTarget, how, fc.nat(), fc.boolean(), async (t, h, at, wrongType) => {
+      const p = pickTarget(files, t);
       if (!p) return;
       const key = p.spot.path.at(-1);
       let value: unknown;
@@ -136,8 +113,8 @@ describe('every command on fuzzed manifests', () => {
       fc.constant({ kind: 'set' as const, value: 1e308 as unknown }),
       fc.constant({ kind: 'drop' as const, value: undefined as unknown }),
     );
-    await fc.assert(fc.asyncProperty(target, mutation, async (t, m) => {
-      const p = pick(t);
+    await fc.assert(fc.asyncProperty(fuzzTarget, mutation, async (t, m) => {
+      const p = pickTarget(files, t);
       if (!p) return;
       const value = setAt(p.docs[p.index]?.value, p.spot.path, m.kind === 'drop' ? undefined : m.value);
       const docs = p.docs.map((d, i) => (i === p.index ? value : d.value));

@@ -13,7 +13,7 @@
 // must run it, elsewhere it is skipped with the reason. Fixed seed (FC_SEED for another); FC_RUNS
 // for more runs.
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { compileNode } from '../../src/compile/compile-node.ts';
 import { Syncer } from '../../src/dataplane/syncer.ts';
 import type { NodeIR } from '../../src/compile/ir.ts';
@@ -25,7 +25,7 @@ import { PolicyEngine } from '../../src/policy/engine.ts';
 import { placePods } from '../../src/sources/placement.ts';
 import { arbitrariesFor, clusterArb, ENGINE_WORLD, podIPv4, podIPv6 } from '../generators/arbitraries.ts';
 import { denyAll, node as nodeOf, pod, podPeer, policy, rule, sel, tcp, World } from '../generators/cluster-builders.ts';
-import { describeNft, throwawayNetns, type ThrowawayNetns } from '../support/root.ts';
+import { describeNft, useThrowawayNetns } from '../support/root.ts';
 
 const RUNS = Number(process.env.FC_RUNS ?? 25);
 const SEED = Number(process.env.FC_SEED ?? 20261202);
@@ -146,22 +146,16 @@ function normalizeListing(json: string): string[] {
 }
 
 await describeNft('deltas on the real kernel: full(A) then delta(A→B) equals full(B)', () => {
-  let ns: ThrowawayNetns | undefined;
-  beforeAll(async () => {
-    ns = await throwawayNetns();
-  });
-  afterAll(async () => {
-    await ns?.destroy();
-  });
+  const netns = useThrowawayNetns();
 
   async function apply(what: string, script: string): Promise<void> {
     try {
-      await ns!.nft.apply(script);
+      await netns().nft.apply(script);
     } catch (err) {
       throw new Error(`${what} refused: ${(err as Error).message}\n--- script ---\n${script}`, { cause: err });
     }
   }
-  const listing = async (): Promise<string[]> => normalizeListing(await ns!.nft.read(['-j', 'list', 'table', TABLE.family, TABLE.name]));
+  const listing = async (): Promise<string[]> => normalizeListing(await netns().nft.read(['-j', 'list', 'table', TABLE.family, TABLE.name]));
 
   it(`random pairs of clusters, every node (${RUNS} runs, seed ${SEED})`, async () => {
     await fc.assert(fc.asyncProperty(pairArb, async ({ a, b, fromNothing }) => {
@@ -185,7 +179,7 @@ await describeNft('deltas on the real kernel: full(A) then delta(A→B) equals f
     const walkArb = clusterA.chain((a) => fc.tuple(fc.constant(a), mutated(a, 1)).chain(([a0, a1]) =>
       mutated(a1, 1).chain((a2) => mutated(a2, 1).chain((a3) => mutated(a3, 1).map((a4) => [a0, a1, a2, a3, a4])))));
     await fc.assert(fc.asyncProperty(walkArb, async (walk) => {
-      const syncer = new Syncer({ runner: ns!.nft, table: TABLE, deltas: true, bridge: false, attempts: 1 });
+      const syncer = new Syncer({ runner: netns().nft, table: TABLE, deltas: true, bridge: false, attempts: 1 });
       await apply('table delete', renderDeleteScript(TABLE));
       for (const [step, objects] of walk.entries()) {
         const ir = compileAll(objects).get('node-0') as NodeIR;

@@ -5,7 +5,7 @@
 // namespace (root only: CI must run this; elsewhere it is skipped with the
 // reason). One nft call per script, so numRuns stays small (FC_NFT_RUNS).
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { compileNode } from '../../src/compile/compile-node.ts';
 import { placePods } from '../../src/sources/placement.ts';
 import { ClusterState } from '../../src/model/cluster-state.ts';
@@ -14,7 +14,7 @@ import { renderReplaceScript } from '../../src/nft/render-table.ts';
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import { clusterArb } from '../generators/arbitraries.ts';
 import { cport, denyAll, ipBlock, node, pod, podPeer, policy, rule, sel, tcp, udp } from '../generators/cluster-builders.ts';
-import { describeNft, throwawayNetns, type ThrowawayNetns } from '../support/root.ts';
+import { describeNft, useThrowawayNetns } from '../support/root.ts';
 import { compile, NODE } from '../compile/helpers.ts';
 
 const RUNS = Number(process.env.FC_NFT_RUNS ?? 40);
@@ -34,17 +34,11 @@ function withPodCidrs(objects: ClusterObjects): fc.Arbitrary<ClusterObjects> {
 }
 
 await describeNft('rendered scripts pass nft -c', () => {
-  let ns: ThrowawayNetns | undefined;
-  beforeAll(async () => {
-    ns = await throwawayNetns();
-  });
-  afterAll(async () => {
-    await ns?.destroy();
-  });
+  const netns = useThrowawayNetns();
 
   async function check(script: string): Promise<void> {
     try {
-      await ns!.nft.check(script);
+      await netns().nft.check(script);
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- script ---\n${script}`, { cause: err });
     }

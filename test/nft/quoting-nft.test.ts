@@ -6,9 +6,9 @@
 // the lines the template writes, each line is the template's, and the name
 // and comment in each read back to the text that went in.
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { comment, nftName, unescapeName, unquoteText } from '../../src/nft/syntax.ts';
-import { describeNft, throwawayNetns, type ThrowawayNetns } from '../support/root.ts';
+import { describeNft, useThrowawayNetns } from '../support/root.ts';
 import { hostileText } from './quoting-arbitraries.ts';
 
 const RUNS = Number(process.env.FC_NFT_RUNS ?? 20);
@@ -71,20 +71,14 @@ const itemsArb = fc.uniqueArray(fc.record({ name: hostileText(), text: hostileTe
 });
 
 await describeNft('quoted names and comments pass nft -c', () => {
-  let ns: ThrowawayNetns | undefined;
-  beforeAll(async () => {
-    ns = await throwawayNetns();
-  });
-  afterAll(async () => {
-    await ns?.destroy();
-  });
+  const netns = useThrowawayNetns();
 
   it(`arbitrary names and comments (${RUNS} scripts of up to ${PER_SCRIPT}): nft -c accepts, and each reads back`, async () => {
     await fc.assert(fc.asyncProperty(itemsArb, async (items) => {
       const text = script(items);
       checkShape(text, items);
       try {
-        await ns!.nft.check(text);
+        await netns().nft.check(text);
       } catch (err) {
         throw new Error(`${(err as Error).message}\n--- script ---\n${text}`, { cause: err });
       }

@@ -2,7 +2,9 @@
 // field, what a misspelling of it or a wrong-typed value is, and hostile or
 // huge values. Paths are lists of keys and indices; `fieldText` writes one the
 // way problems name fields.
+import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
+import { parseManifestText } from '../../src/sources/manifest-documents.ts';
 import { K8S_TYPES } from '../../src/sources/k8s-schema.generated.ts';
 import { childField, indexField, type FieldSegment } from '../../src/sources/field-path.ts';
 import { schemaTypeOf } from '../../src/sources/schema-check.ts';
@@ -141,4 +143,35 @@ export function exampleManifests(root: URL): { file: string; text: string }[] {
     for (const f of files) out.push({ file: `${example.name}/manifests/${f}`, text: readFileSync(new URL(f, dir), 'utf8') });
   }
   return out;
+}
+
+/** One decoded document of an example file, with the fields a mutation may hit. */
+export interface FuzzDoc {
+  readonly value: unknown;
+  readonly type: string | undefined;
+  readonly spots: readonly FieldSpot[];
+}
+
+/** Every example manifest file, decoded, its modelled documents' fields listed. */
+export function exampleDocs(root: URL): { file: string; docs: FuzzDoc[] }[] {
+  return exampleManifests(root).map(({ file, text }) => ({
+    file,
+    docs: parseManifestText(text, file).documents.map((d): FuzzDoc => {
+      const type = rootType(d.value);
+      return { value: d.value, type, spots: type === undefined ? [] : fieldSpots(d.value, type) };
+    }),
+  }));
+}
+
+/** A file, one of its modelled documents, one of its fields, by index (modulo the counts). */
+export const fuzzTarget = fc.record({ file: fc.nat(), doc: fc.nat(), spot: fc.nat() });
+
+export function pickTarget(
+  files: readonly { docs: readonly FuzzDoc[] }[], t: { file: number; doc: number; spot: number },
+): { docs: readonly FuzzDoc[]; index: number; spot: FieldSpot } | undefined {
+  const f = files[t.file % files.length];
+  const modelled = (f?.docs ?? []).map((d, i) => ({ d, i })).filter(({ d }) => d.spots.length > 0);
+  const chosen = modelled[t.doc % Math.max(1, modelled.length)];
+  if (!f || !chosen) return undefined;
+  return { docs: f.docs, index: chosen.i, spot: chosen.d.spots[t.spot % chosen.d.spots.length] as FieldSpot };
 }

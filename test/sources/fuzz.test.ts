@@ -16,8 +16,8 @@ import { assembleCluster } from '../../src/sources/assemble-cluster.ts';
 import { parseManifestText } from '../../src/sources/manifest-documents.ts';
 import type { SourceProblem } from '../../src/model/problems.ts';
 import {
-  exampleManifests, fieldSpots, fieldText, HOSTILE_STRINGS, misspell, renameAt, rootType, setAt, wrongValue,
-  type FieldSpot, type Misspelling, type Path,
+  exampleDocs, fieldText, fuzzTarget, HOSTILE_STRINGS, misspell, pickTarget, renameAt, setAt, wrongValue,
+  type FuzzDoc, type Misspelling, type Path,
 } from './fuzz-mutations.ts';
 import { K8S_TYPES } from '../../src/sources/k8s-schema.generated.ts';
 
@@ -25,19 +25,7 @@ const RUNS = Number(process.env.NFTPOL_FUZZ_RUNS ?? 200);
 const SEED = Number(process.env.NFTPOL_FUZZ_SEED ?? 20261202);
 const FILE = 'fuzzed.yaml';
 
-interface Doc {
-  readonly value: unknown;
-  readonly type: string | undefined;
-  readonly spots: readonly FieldSpot[];
-}
-
-const files = exampleManifests(new URL('../../policies-examples/', import.meta.url)).map(({ file, text }) => ({
-  file,
-  docs: parseManifestText(text, file).documents.map((d): Doc => {
-    const type = rootType(d.value);
-    return { value: d.value, type, spots: type === undefined ? [] : fieldSpots(d.value, type) };
-  }),
-}));
+const files = exampleDocs(new URL('../../policies-examples/', import.meta.url));
 
 function load(text: string): SourceProblem[] {
   const parsed = parseManifestText(text, FILE);
@@ -64,18 +52,7 @@ function errorAt(problems: readonly SourceProblem[], document: number, fields: r
   return problems.some((p) => p.severity === 'error' && p.document === document && p.field !== undefined && fields.includes(p.field));
 }
 
-/** A file, one of its modelled documents, one of its fields, by index (modulo the counts). */
-const target = fc.record({ file: fc.nat(), doc: fc.nat(), spot: fc.nat() });
-
-function pick(t: { file: number; doc: number; spot: number }): { docs: readonly Doc[]; index: number; spot: FieldSpot } | undefined {
-  const f = files[t.file % files.length];
-  const modelled = (f?.docs ?? []).map((d, i) => ({ d, i })).filter(({ d }) => d.spots.length > 0);
-  const chosen = modelled[t.doc % Math.max(1, modelled.length)];
-  if (!f || !chosen) return undefined;
-  return { docs: f.docs, index: chosen.i, spot: chosen.d.spots[t.spot % chosen.d.spots.length] as FieldSpot };
-}
-
-function mutated(docs: readonly Doc[], index: number, value: unknown): string {
+function mutated(docs: readonly FuzzDoc[], index: number, value: unknown): string {
   return render(docs.map((d, i) => (i === index ? value : d.value)));
 }
 
@@ -92,8 +69,8 @@ describe('fuzzed manifests', () => {
 
   it('a misspelled key is an error at that key', () => {
     const how = fc.constantFrom<Misspelling>('swap', 'drop', 'double', 'case', 'insert');
-    fc.assert(fc.property(target, how, fc.nat(), (t, h, at) => {
-      const p = pick(t);
+    fc.assert(fc.property(fuzzTarget, how, fc.nat(), (t, h, at) => {
+      const p = pickTarget(files, t);
       if (!p) return;
       const key = p.spot.path.at(-1);
       if (typeof key !== 'string') return;
@@ -108,8 +85,8 @@ describe('fuzzed manifests', () => {
   });
 
   it('a value of the wrong type is an error at that field', () => {
-    fc.assert(fc.property(target, (t) => {
-      const p = pick(t);
+    fc.assert(fc.property(fuzzTarget, (t) => {
+      const p = pickTarget(files, t);
       if (!p) return;
       const problems = load(mutated(p.docs, p.index, setAt(p.docs[p.index]?.value, p.spot.path, wrongValue(p.spot.type))));
       checkWellFormed(problems);
@@ -118,8 +95,8 @@ describe('fuzzed manifests', () => {
   });
 
   it('a dropped key loads or fails with well-formed errors', () => {
-    fc.assert(fc.property(target, (t) => {
-      const p = pick(t);
+    fc.assert(fc.property(fuzzTarget, (t) => {
+      const p = pickTarget(files, t);
       if (!p) return;
       checkWellFormed(load(mutated(p.docs, p.index, setAt(p.docs[p.index]?.value, p.spot.path, undefined))));
     }), params);
@@ -142,8 +119,8 @@ describe('fuzzed manifests', () => {
 
   it('hostile strings in fields, and as keys, load or fail with well-formed errors; a hostile key is an unknown field', () => {
     const hostile = fc.oneof(fc.constantFrom(...HOSTILE_STRINGS), fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }));
-    fc.assert(fc.property(target, hostile, fc.boolean(), (t, s, asKey) => {
-      const p = pick(t);
+    fc.assert(fc.property(fuzzTarget, hostile, fc.boolean(), (t, s, asKey) => {
+      const p = pickTarget(files, t);
       if (!p) return;
       const value = p.docs[p.index]?.value;
       if (!asKey) {
@@ -159,8 +136,8 @@ describe('fuzzed manifests', () => {
   });
 
   it('huge values (long strings, long lists) load or fail with short errors', () => {
-    fc.assert(fc.property(target, fc.integer({ min: 1_000, max: 50_000 }), (t, n) => {
-      const p = pick(t);
+    fc.assert(fc.property(fuzzTarget, fc.integer({ min: 1_000, max: 50_000 }), (t, n) => {
+      const p = pickTarget(files, t);
       if (!p) return;
       const value = p.docs[p.index]?.value;
       const current = p.spot.path.reduce<unknown>((v, s) => (v as Record<string | number, unknown>)[s], value);

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { execa, execaSync } from 'execa';
 import { execNftRunner, type NftRunner } from '../../src/dataplane/nft-runner.ts';
+import { afterAll, beforeAll } from 'vitest';
 import { describeRequiring } from './describe-requiring.ts';
 
 let cached: Promise<string[]> | undefined;
@@ -91,5 +92,23 @@ export async function throwawayNetns(): Promise<ThrowawayNetns> {
       live.delete(name);
       await execa('ip', ['netns', 'del', name], { reject: false, stdin: 'ignore' });
     },
+  };
+}
+
+/**
+ * One throwaway network namespace for the suite it is called in: made before
+ * its tests, destroyed after. Returns the namespace (call it inside a test).
+ */
+export function useThrowawayNetns(): () => ThrowawayNetns {
+  let ns: ThrowawayNetns | undefined;
+  beforeAll(async () => {
+    ns = await throwawayNetns();
+  });
+  afterAll(async () => {
+    await ns?.destroy();
+  });
+  return () => {
+    if (!ns) throw new Error('the throwaway network namespace was not made (beforeAll failed)');
+    return ns;
   };
 }

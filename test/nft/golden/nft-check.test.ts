@@ -4,20 +4,14 @@
 // this catches what the kernel refuses, not just what the parser refuses.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeNft, throwawayNetns, type ThrowawayNetns } from '../../support/root.ts';
+import { expect, it } from 'vitest';
+import { describeNft, useThrowawayNetns } from '../../support/root.ts';
 import { GOLDEN_DIR, goldenFiles } from './scenarios.ts';
 
 const files = goldenFiles();
 
 await describeNft('golden nft scripts pass nft -c', () => {
-  let ns: ThrowawayNetns | undefined;
-  beforeAll(async () => {
-    ns = await throwawayNetns();
-  });
-  afterAll(async () => {
-    await ns?.destroy();
-  });
+  const netns = useThrowawayNetns();
 
   it('has golden files to check', () => {
     expect(files.length).toBeGreaterThanOrEqual(26);
@@ -25,16 +19,16 @@ await describeNft('golden nft scripts pass nft -c', () => {
 
   it.each(files)('%s', async (file) => {
     const script = readFileSync(path.join(GOLDEN_DIR, file), 'utf8');
-    await expect(ns!.nft.check(script)).resolves.toBeUndefined();
+    await expect(netns().nft.check(script)).resolves.toBeUndefined();
   });
 
   it('applies every golden for real in the namespace, and each replaces the previous one', async () => {
     // nft -c stops short of the commit; applying proves the commit works too,
     // and that the "add; delete; table" replace works over an existing table.
     for (const file of files) {
-      await ns!.nft.apply(readFileSync(path.join(GOLDEN_DIR, file), 'utf8'));
+      await netns().nft.apply(readFileSync(path.join(GOLDEN_DIR, file), 'utf8'));
     }
-    const listed = await ns!.nft.read(['list', 'tables']);
+    const listed = await netns().nft.read(['list', 'tables']);
     expect(listed.trim()).toBe('table inet nftpol');
   });
 });
