@@ -13,7 +13,7 @@
 import type { Logger } from 'pino';
 import type { NodeIR } from '../compile/ir.ts';
 import { formatProblem, type SourceProblem } from '../model/problems.ts';
-import type { Applier, ApplyOutcome } from './applier.ts';
+import type { AppliedScript, Applier, ApplyOutcome } from './applier.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import type { ClusterSource } from './cluster-source.ts';
 import { Coalescer } from './coalescer.ts';
@@ -65,6 +65,8 @@ export interface AgentStatus {
     readonly revision: string | null;
     readonly lastSync: (Omit<LastSync, 'at'> & { readonly at: string }) | null;
     readonly lastSuccessAt: string | null;
+    /** The last script written to the kernel: a replace of the whole table or a delta, its size and when. */
+    readonly lastApply: (AppliedScript & { readonly revision: string; readonly at: string }) | null;
   };
   readonly counts: IRCounts | null;
   readonly ready: boolean;
@@ -89,6 +91,7 @@ export class Agent {
   private applied: { revision: string; ir: NodeIR; counts: IRCounts } | undefined;
   private lastSync: LastSync | undefined;
   private lastSuccessAt: number | undefined;
+  private lastApply: (AppliedScript & { readonly revision: string; readonly at: number }) | undefined;
   private rejected: { revision: string; problems: readonly SourceProblem[] } | undefined;
   private lastWarned: string | undefined;
   private readonly kernelListeners = new Set<() => void>();
@@ -151,6 +154,7 @@ export class Agent {
         revision: this.applied?.revision ?? null,
         lastSync: this.lastSync === undefined ? null : { ...this.lastSync, at: iso(this.lastSync.at) },
         lastSuccessAt: this.lastSuccessAt === undefined ? null : iso(this.lastSuccessAt),
+        lastApply: this.lastApply === undefined ? null : { ...this.lastApply, at: iso(this.lastApply.at) },
       },
       counts: this.applied?.counts ?? null,
       ready: r.ready,
@@ -229,11 +233,16 @@ export class Agent {
     metrics.lastSuccess.set(now / 1000);
     metrics.setIR(counts);
     if (outcome.applied) metrics.syncDuration.observe((now - firstAt) / 1000);
+    if (outcome.applied && outcome.script !== undefined) {
+      this.lastApply = { ...outcome.script, revision, at: now };
+      metrics.scriptBytes.observe({ script: outcome.script.kind }, outcome.script.bytes);
+      metrics.lastApplyDelta.set(outcome.script.kind === 'delta' ? 1 : 0);
+    }
     if (outcome.applied && before !== revision) {
       logger.info({ revision, previous: before ?? null, ...counts, ms: now - firstAt },
         before === undefined ? `table inet ${this.opts.table} replaced with revision ${revision} (first sync)` : `table inet ${this.opts.table} now at revision ${revision}`);
     }
-    logger.debug({ trigger, result, revision, attempts: outcome.attempts, ms: now - firstAt }, 'sync');
+    logger.debug({ trigger, result, revision, attempts: outcome.attempts, ms: now - firstAt, ...(outcome.script && { script: outcome.script.kind, scriptBytes: outcome.script.bytes }) }, 'sync');
   }
 
   private fail(trigger: SyncTrigger, revision: string, cause: SyncErrorCause, error: string, retry: boolean): void {

@@ -1,7 +1,11 @@
 // How the agent puts an IR into the kernel. Today: the Syncer's whole-table
 // replace (one `nft -f` transaction: add table; delete table; table {...},
 // so the old rules, including a previous run's, enforce until the new ones
-// are complete). Later: deltas. The agent sees only this seam.
+// are complete); after the first, a change is applied as a delta (only the
+// rules, sets and elements that changed, also one transaction), and a delta
+// the kernel refuses falls back to the whole replace (the Syncer does this:
+// a refused delta means the table is not what we think). A forced apply
+// (drift repair) is always the whole replace. The agent sees only this seam.
 //
 // Drift: right after an apply the applier lists the table (`nft list table`)
 // and keeps that text with the counters' values blanked out; a reconcile
@@ -15,8 +19,22 @@ import { Syncer, type SyncResult } from '../dataplane/syncer.ts';
 
 export type ApplyCause = 'nft' | 'bridge_netfilter';
 
+/** The nft script an apply wrote: the whole table, or a delta on the table in force. */
+export interface AppliedScript {
+  readonly kind: 'replace' | 'delta';
+  /** Its length (nft scripts from Kubernetes names and labels are ASCII: characters are bytes). */
+  readonly bytes: number;
+}
+
 export type ApplyOutcome =
-  | { readonly ok: true; /** false: the same table was already in force */ readonly applied: boolean; readonly attempts: number }
+  | {
+    readonly ok: true;
+    /** false: the same table was already in force */
+    readonly applied: boolean;
+    readonly attempts: number;
+    /** When applied: what was written (an applier that cannot tell leaves it out). */
+    readonly script?: AppliedScript;
+  }
   | { readonly ok: false; readonly cause: ApplyCause; readonly error: string };
 
 export interface Applier {
@@ -51,6 +69,7 @@ export class SyncerApplier implements Applier {
     this.table = opts.table;
     this.syncer = new Syncer({
       runner: opts.runner, table: { family: 'inet', name: opts.table }, bridge: opts.bridge,
+      deltas: true,
       ...(opts.sleep !== undefined && { sleep: opts.sleep }),
     });
   }
@@ -65,7 +84,10 @@ export class SyncerApplier implements Applier {
     }
     if (res.error !== undefined) return { ok: false, cause: 'nft', error: res.error };
     if (res.applied || this.listed === undefined) this.listed = await this.listing().catch(() => undefined);
-    return { ok: true, applied: res.applied, attempts: res.attempts };
+    return {
+      ok: true, applied: res.applied, attempts: res.attempts,
+      ...(res.applied && { script: { kind: res.script, bytes: res.scriptBytes } }),
+    };
   }
 
   async inSync(): Promise<boolean> {

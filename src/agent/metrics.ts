@@ -30,6 +30,16 @@ export class AgentMetrics {
     name: 'nftpol_reconciles_total', help: 'Periodic checks of the kernel table against the desired one, by result',
     labelNames: ['result'] as const, registers: [this.registry],
   });
+  readonly scriptBytes = new Histogram({
+    name: 'nftpol_sync_script_bytes', help: 'Size of each nft script written to the kernel, by kind (replace: the whole table; delta: the change on the table in force)',
+    labelNames: ['script'] as const,
+    buckets: [256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216],
+    registers: [this.registry],
+  });
+  readonly lastApplyDelta = new Gauge({
+    name: 'nftpol_last_apply_delta', help: '1 when the last script written to the kernel was a delta, 0 when it replaced the whole table',
+    registers: [this.registry],
+  });
   readonly objectsRejected = new Counter({
     name: 'nftpol_objects_rejected_total', help: 'Invalid objects (or unparsable documents) in source reads that were refused, counted once per refused revision',
     registers: [this.registry],

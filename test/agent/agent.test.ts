@@ -32,7 +32,8 @@ class FakeKernel implements Applier {
     this.applied.push(ir);
     this.last = text;
     this.drifted = false;
-    return { ok: true, applied: true, attempts: 1 };
+    // As the SyncerApplier: the first apply and a forced one replace the table, the others are deltas.
+    return { ok: true, applied: true, attempts: 1, script: { kind: this.applied.length === 1 || force ? 'replace' : 'delta', bytes: text.length } };
   }
   async inSync(): Promise<boolean> {
     return !this.drifted;
@@ -105,6 +106,16 @@ describe('Agent', () => {
     expect(await metric('nftpol_ir_local_pods')).toBe(4);
     expect(await metric('nftpol_last_sync_success_timestamp_seconds')).toBe(clock.now() / 1000);
     expect(logs.map((l) => l.msg)).toEqual([expect.stringMatching(/^table inet nftpol replaced with revision [0-9a-f]{16} \(first sync\)$/)]);
+    expect(st.kernel.lastApply).toMatchObject({ kind: 'replace', bytes: JSON.stringify(kernel.applied[0]).length, revision: st.kernel.revision });
+    expect(await metric('nftpol_last_apply_delta')).toBe(0);
+    expect(await metric('nftpol_sync_script_bytes_count{script="replace"}')).toBe(1);
+
+    await writeFile(path.join(dir, 'deny-web.yaml'), DENY_WEB);
+    await change();
+    expect(kernel.applied).toHaveLength(2);
+    expect(agent.status().kernel.lastApply).toMatchObject({ kind: 'delta', revision: agent.status().kernel.revision });
+    expect(await metric('nftpol_last_apply_delta')).toBe(1);
+    expect(await metric('nftpol_sync_script_bytes_count{script="delta"}')).toBe(1);
   });
 
   it('nothing is applied before the source has synced: a first read with an error writes nothing and is not ready', async () => {

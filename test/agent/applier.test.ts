@@ -28,7 +28,7 @@ describe('SyncerApplier', () => {
   it('counters moving is not drift; a rule changed by hand or the table deleted is', async () => {
     const k = kernel();
     const a = new SyncerApplier({ runner: k, table: 'nftpol', bridge: false });
-    expect(await a.apply(ir, { force: false })).toEqual({ ok: true, applied: true, attempts: 1 });
+    expect(await a.apply(ir, { force: false })).toMatchObject({ ok: true, applied: true, attempts: 1, script: { kind: 'replace' } });
     expect(await a.inSync()).toBe(true);
     k.listing = k.listing!.replace('packets 0 bytes 0', 'packets 12 bytes 3456');
     expect(await a.inSync()).toBe(true);
@@ -40,6 +40,25 @@ describe('SyncerApplier', () => {
     expect(await a.apply(ir, { force: true })).toMatchObject({ ok: true, applied: true });
     expect(await a.inSync()).toBe(true);
     expect(k.applies).toBe(2);
+  });
+
+  it('replaces the table first, then applies changes as deltas; a forced apply (drift repair) replaces it', async () => {
+    const k = kernel();
+    const scripts: string[] = [];
+    const apply = k.apply;
+    k.apply = async (...args: Parameters<NftRunner['apply']>) => {
+      scripts.push(args[0]);
+      await apply(...args);
+    };
+    const a = new SyncerApplier({ runner: k, table: 'nftpol', bridge: false });
+    const withPod: NodeIR = { ...ir, pods: [{ pod: 'x/p0', ips: ['10.244.1.2'], ingress: { isolated: false }, egress: { isolated: false } }] };
+    const first = await a.apply(ir, { force: false });
+    expect(first).toMatchObject({ ok: true, applied: true, script: { kind: 'replace', bytes: scripts[0]?.length } });
+    const second = await a.apply(withPod, { force: false });
+    expect(second).toMatchObject({ ok: true, applied: true, script: { kind: 'delta', bytes: scripts[1]?.length } });
+    expect(scripts[1]).toMatch(/^add element inet nftpol /);
+    expect(await a.apply(withPod, { force: false })).toEqual({ ok: true, applied: false, attempts: 0 });
+    expect(await a.apply(withPod, { force: true })).toMatchObject({ ok: true, applied: true, script: { kind: 'replace' } });
   });
 
   it('a refused transaction and a missing br_netfilter are failures with their cause, not exceptions', async () => {
