@@ -15,6 +15,11 @@
 // prepare() decides every world at once over a few lanes (copies of the network), each
 // taking the next world, preferring one its network already fits; verdicts() then
 // hands out the answers.
+//
+// The states of a test with steps (TestWorld.sequence) are one job: decided in order on
+// one lane, and each state after the first moves every node's table by a delta from the
+// state before (the Syncers run with `deltas`, as the agent's do), not by a fresh table.
+// Every other world, and a state whose network had to be rebuilt, replaces the tables.
 import { compileNode } from '../compile/compile-node.ts';
 import type { NodeIR } from '../compile/ir.ts';
 import { RulesetVerdicts } from '../nft/ir-verdict.ts';
@@ -146,7 +151,9 @@ export class KernelVerdictSource implements VerdictSource {
   /** Plans one network per set of worlds sharing nodes and pods, then decides every world, several at once. */
   async prepare(worlds: readonly WorldQuestions[]): Promise<void> {
     await this.checkMachine();
-    const jobs: { placed: PlacedWorld; question: WorldQuestions }[] = [];
+    type Item = { placed: PlacedWorld; question: WorldQuestions };
+    const jobs: Item[][] = [];
+    const sequences = new Map<string, Item[]>();
     for (const question of worlds) {
       const placed = this.place(question.world);
       const plan = this.planned.get(placed.networkKey) ?? { worlds: [], probes: [] };
@@ -156,21 +163,34 @@ export class KernelVerdictSource implements VerdictSource {
         if (probe) plan.probes.push(probe);
       }
       this.planned.set(placed.networkKey, plan);
-      jobs.push({ placed, question });
+      const item = { placed, question };
+      const seq = question.world.sequence;
+      const chain = seq && sequences.get(seq.key);
+      if (chain) chain.push(item);
+      else {
+        jobs.push([item]);
+        if (seq) sequences.set(seq.key, jobs[jobs.length - 1] as Item[]);
+      }
     }
+    // A test's states in order: each is a delta on the one before.
+    for (const chain of sequences.values()) chain.sort((a, b) => (a.question.world.sequence?.state ?? 0) - (b.question.world.sequence?.state ?? 0));
     const lanes = Math.min(this.options.lanes, jobs.length);
     while (this.lanes.length < lanes) this.lanes.push(new Lane());
     let failed = false;
     const work = async (lane: Lane): Promise<void> => {
       while (!failed && jobs.length > 0) {
         // Prefer a world the lane's network already fits: no rebuild.
-        let i = jobs.findIndex((j) => j.placed.networkKey === lane.network?.key);
+        let i = jobs.findIndex((j) => j[0]?.placed.networkKey === lane.network?.key);
         if (i < 0) i = 0;
         const [job] = jobs.splice(i, 1);
         if (!job) break;
         try {
-          const answers = await this.decide(lane, job.placed, job.question.cases);
-          this.decided.set(job.question.world, { cases: job.question.cases, answers });
+          let previous: Network | undefined;
+          for (const item of job) {
+            const answers = await this.decide(lane, item.placed, item.question.cases, previous);
+            this.decided.set(item.question.world, { cases: item.question.cases, answers });
+            previous = lane.network;
+          }
         } catch (err) {
           failed = true;
           throw err;
@@ -190,24 +210,30 @@ export class KernelVerdictSource implements VerdictSource {
     return this.decide(this.lanes[0] as Lane, this.place(world), cases);
   }
 
-  /** One world on one lane: its tables on every node, conntrack flushed, every flow probed or read. */
-  private async decide(lane: Lane, placed: PlacedWorld, cases: readonly FlowQuestion[]): Promise<readonly FlowAnswer[]> {
+  /**
+   * One world on one lane: its tables on every node, conntrack flushed, every flow probed
+   * or read. `after` is the network the state before this one (of the same test) was
+   * applied on: when it is still the lane's, the tables move by deltas.
+   */
+  private async decide(lane: Lane, placed: PlacedWorld, cases: readonly FlowQuestion[], after?: Network): Promise<readonly FlowAnswer[]> {
     const world = placed.world;
     const probes = cases.map((c) => labProbe(placed, c.flow));
     const network = await this.networkFor(lane, placed, probes.filter((p): p is LabProbe => p !== undefined));
+    const delta = after !== undefined && after === network;
     const t0 = performance.now();
     const irs = new Map<string, NodeIR>(placed.nodes.map((n) => [n, compileNode(placed.engine, n)]));
     await Promise.all(
       placed.nodes.map(async (n) => {
         let result;
         try {
-          result = await (network.syncers.get(n) as Syncer).sync(irs.get(n) as NodeIR, { force: true });
+          result = await (network.syncers.get(n) as Syncer).sync(irs.get(n) as NodeIR, { force: !delta });
         } catch (err) {
           // The node cannot filter bridged traffic: nothing this dataplane said would be true.
           if (err instanceof BridgeNetfilterError) throw new VerdictSourceUnavailableError(`node ${n}: ${err.message}`);
           throw err;
         }
-        if (!result.applied) {
+        // attempts 0: the delta was empty, the table already is this state's.
+        if (!result.applied && result.attempts > 0) {
           throw new Error(`nft refused the ruleset nftpol compiled for node ${n} (test world ${world.key}): ${result.error ?? 'unknown error'}`);
         }
       }),
@@ -281,7 +307,8 @@ export class KernelVerdictSource implements VerdictSource {
     this.timings.networks++;
     const syncers = new Map(
       placed.nodes.map((n) => [n, new Syncer({
-        runner: execNftRunner({ prefix: world.nodeCommandPrefix(n) }), attempts: 1, bridge: commandSysctls(world.nodeCommandPrefix(n)),
+        // deltas: a test's later states are applied as the agent would apply them (forced syncs still replace).
+        runner: execNftRunner({ prefix: world.nodeCommandPrefix(n) }), attempts: 1, bridge: commandSysctls(world.nodeCommandPrefix(n)), deltas: true,
       })]),
     );
     lane.network = { key, spec, world, serves: servesOf(spec), syncers };

@@ -8,6 +8,11 @@
 // resources or from `objects`, with the same kind, namespace and name.
 // Duplicates among the resources themselves are the sources' business (they
 // report them, as they do for every nftpol command reading those files).
+//
+// A test with steps has one world per state: the start, then each step's
+// `apply` (same precedence as `objects`) and `delete` on top of the state
+// before it. Deleting what that state does not hold is an error naming the
+// step's field, as `kubectl delete` refuses a missing object.
 import path from 'node:path';
 import { assembleCluster } from '../sources/assemble-cluster.ts';
 import { placePods } from '../sources/placement.ts';
@@ -20,7 +25,7 @@ import type { ClusterObjects } from '../model/types.ts';
 import { PolicyEngine } from '../policy/engine.ts';
 import { assignPodAddresses } from '../sources/load-cluster.ts';
 import { readManifests, type ManifestDocuments } from '../sources/manifest-files.ts';
-import type { PolicyTest } from './parse-test-file.ts';
+import { CLUSTER_SCOPED_KINDS, POLICY_TEST_KIND, type ObjectRef, type PolicyTest } from './parse-test-file.ts';
 
 export interface TestWorld {
   /** Identifies the world: its resource set, plus the test document when it has inline objects. */
@@ -29,6 +34,11 @@ export interface TestWorld {
   readonly state: ClusterState;
   /** One engine per world: its isolation memo serves every case asked of it. */
   readonly engine: PolicyEngine;
+  /**
+   * For a test with steps: which test (file#document) and which state (0 the start,
+   * i + 1 after steps[i]). A dataplane moves from one state to the next in order.
+   */
+  readonly sequence?: { readonly key: string; readonly state: number };
 }
 
 export interface LoadedWorld {
@@ -38,29 +48,59 @@ export interface LoadedWorld {
   readonly problems: readonly SourceProblem[];
 }
 
-/** Kinds without a namespace: their identity is kind and name alone. */
-const CLUSTER_SCOPED = new Set(['Namespace', 'Node']);
-
 /** kind/namespace/name of a decoded object, as written (undefined when it has no kind or name). */
 function identity(value: unknown): string | undefined {
   if (!isRecord(value) || typeof value.kind !== 'string' || !isRecord(value.metadata)) return undefined;
   const { name, namespace } = value.metadata;
   if (typeof name !== 'string' || name === '') return undefined;
-  const ns = CLUSTER_SCOPED.has(value.kind) ? '' : typeof namespace === 'string' && namespace !== '' ? namespace : 'default';
+  const ns = CLUSTER_SCOPED_KINDS.has(value.kind) ? '' : typeof namespace === 'string' && namespace !== '' ? namespace : 'default';
   return `${value.kind}/${ns}/${name}`;
 }
 
-/** Decoded inline objects, located in the test file so problems name their lines. */
-function inlineDocuments(test: PolicyTest): RawObject[] {
-  return test.objects.map((value, k) => {
-    const line = test.lineOf(`objects[${k}]`);
+/** Decoded inline objects (`objects` or a step's `apply`), located in the test file so problems name their lines. */
+function inlineDocuments(test: PolicyTest, values: readonly unknown[], field: string): RawObject[] {
+  return values.map((value, k) => {
+    const at = `${field}[${k}]`;
+    const line = test.lineOf(at);
     return {
       source: { file: test.file, document: test.document },
       value,
       ...(line !== undefined && { line }),
-      locate: (field: string) => test.lineOf(field === '' ? `objects[${k}]` : `objects[${k}].${field}`),
+      locate: (f: string) => test.lineOf(f === '' ? at : `${at}.${f}`),
     };
   });
+}
+
+function refIdentity(ref: ObjectRef): string {
+  return `${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
+}
+
+function refLabel(ref: ObjectRef): string {
+  return ref.namespace === undefined ? `${ref.kind} ${ref.name}` : `${ref.kind} ${ref.namespace}/${ref.name}`;
+}
+
+/** The documents of a test's state: 0 the start, i + 1 after steps[i]; with an error per delete of nothing. */
+export function stateDocuments(resources: readonly RawObject[], test: PolicyTest, state: number): { documents: RawObject[]; problems: SourceProblem[] } {
+  let documents = mergeDocuments(resources, inlineDocuments(test, test.objects, 'objects'));
+  const problems: SourceProblem[] = [];
+  for (const step of test.steps.slice(0, state)) {
+    documents = mergeDocuments(documents, inlineDocuments(test, step.apply, `steps[${step.index}].apply`));
+    step.delete.forEach((ref, j) => {
+      const id = refIdentity(ref);
+      const kept = documents.filter((d) => identity(d.value) !== id);
+      if (kept.length === documents.length) {
+        const field = `steps[${step.index}].delete[${j}]`;
+        const line = test.lineOf(field);
+        problems.push({
+          severity: 'error', file: test.file, document: test.document, ...(line !== undefined && { line }),
+          kind: POLICY_TEST_KIND, name: test.name, field,
+          message: `${refLabel(ref)} does not exist in the world before this step, so it cannot be deleted`,
+        });
+      }
+      documents = kept;
+    });
+  }
+  return { documents, problems };
 }
 
 /** Resources (in order) then inline objects; an inline object drops every earlier one of the same identity. */
@@ -106,14 +146,19 @@ export class TestWorldLoader {
     return test.resources.map((r) => (path.isAbsolute(r) ? path.normalize(r) : path.join(dir, r)));
   }
 
-  /** The world a test runs in; the same promise for every test with the same world. */
-  worldFor(test: PolicyTest): Promise<LoadedWorld> {
+  /**
+   * The world a test runs in (`state` 0, its start) or is in after steps[state - 1];
+   * the same promise for every test with the same world. A test with steps has worlds
+   * of its own, so each of its states belongs to it alone.
+   */
+  worldFor(test: PolicyTest, state = 0): Promise<LoadedWorld> {
     const paths = this.resourcePaths(test);
     const resourceKey = JSON.stringify(paths);
-    const key = test.objects.length === 0 ? resourceKey : `${resourceKey}#${test.file}#${test.document}`;
+    const own = test.objects.length > 0 || test.steps.length > 0;
+    const key = !own ? resourceKey : test.steps.length === 0 ? `${resourceKey}#${test.file}#${test.document}` : `${resourceKey}#${test.file}#${test.document}#${state}`;
     let world = this.worldCache.get(key);
     if (!world) {
-      world = this.build(key, resourceKey, paths, test);
+      world = this.build(key, resourceKey, paths, test, state);
       this.worldCache.set(key, world);
     }
     return world;
@@ -133,17 +178,18 @@ export class TestWorldLoader {
     return read;
   }
 
-  private async build(key: string, resourceKey: string, paths: readonly string[], test: PolicyTest): Promise<LoadedWorld> {
+  private async build(key: string, resourceKey: string, paths: readonly string[], test: PolicyTest, state: number): Promise<LoadedWorld> {
     const read = await this.resources(resourceKey, paths);
-    const inline = test.objects.length === 0 ? [] : inlineDocuments(test);
-    const assembled = assembleCluster(mergeDocuments(read.documents, inline), { validate: this.validate });
+    const { documents, problems } = stateDocuments(read.documents, test, state);
+    const assembled = assembleCluster(documents, { validate: this.validate });
     // Placed before addresses are given, as in a cluster: a pod's address then
     // comes from its node's pod CIDR, and model and kernel see the same nodes.
     const objects = assignPodAddresses(placePods(assembled.objects));
-    const state = new ClusterState(objects);
+    const cluster = new ClusterState(objects);
+    const sequence = test.steps.length > 0 ? { sequence: { key: `${test.file}#${test.document}`, state } } : {};
     return {
-      world: { key, objects, state, engine: new PolicyEngine(state) },
-      problems: [...read.problems, ...assembled.problems],
+      world: { key, objects, state: cluster, engine: new PolicyEngine(cluster), ...sequence },
+      problems: [...read.problems, ...problems, ...assembled.problems],
     };
   }
 }

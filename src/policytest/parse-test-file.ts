@@ -16,8 +16,12 @@ export const POLICY_TEST_KIND = 'PolicyTest';
 export type Expectation = 'allow' | 'deny';
 
 export interface PolicyTestCase {
-  /** Index in the document's `cases` list. */
+  /** Index in its `cases` list (the test's, or its step's). */
   readonly index: number;
+  /** Index in `steps` of the step whose state this case checks; absent for the starting state. */
+  readonly step?: number;
+  /** Field path of the case: "cases[2]" or "steps[0].cases[2]". */
+  readonly field: string;
   readonly name?: string;
   /** One endpoint or several; `fromList` says whether the YAML wrote a list (for field paths). */
   readonly from: readonly string[];
@@ -42,9 +46,38 @@ export interface PolicyTest {
   readonly resources: readonly string[];
   /** Inline Kubernetes objects, as decoded; normalized when the test world is loaded. */
   readonly objects: readonly unknown[];
+  /** Cases checked on the starting state (may be empty when the test has steps). */
   readonly cases: readonly PolicyTestCase[];
+  /** Changes to the world, applied in order and cumulatively, each with cases checked after it. */
+  readonly steps: readonly PolicyTestStep[];
   /** The 1-based line of a field (e.g. "cases[2].from[1]"), or of its nearest written parent. */
   readonly lineOf: (field: string) => number | undefined;
+}
+
+/** An object a step deletes, as kubectl names it: kind, namespace (default "default") and name. */
+export interface ObjectRef {
+  readonly kind: string;
+  /** Absent for cluster-scoped kinds (Namespace, Node). */
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+export interface PolicyTestStep {
+  /** Index in `steps`. */
+  readonly index: number;
+  readonly name?: string;
+  /** Objects created, or replacing the one with the same kind, namespace and name. */
+  readonly apply: readonly unknown[];
+  readonly delete: readonly ObjectRef[];
+  readonly cases: readonly PolicyTestCase[];
+}
+
+/** Kinds without a namespace: their identity is kind and name alone. */
+export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set(['Namespace', 'Node']);
+
+/** How reports name a step: its name, or "steps[i]". */
+export function stepLabel(step: PolicyTestStep): string {
+  return step.name ?? `steps[${step.index}]`;
 }
 
 export interface ParsedTestFile {
@@ -54,7 +87,9 @@ export interface ParsedTestFile {
   readonly hasPolicyTest: boolean;
 }
 
-const TOP_KEYS = ['apiVersion', 'kind', 'metadata', 'resources', 'objects', 'cases'];
+const TOP_KEYS = ['apiVersion', 'kind', 'metadata', 'resources', 'objects', 'cases', 'steps'];
+const STEP_KEYS = ['name', 'apply', 'delete', 'cases'];
+const REF_KEYS = ['kind', 'namespace', 'name'];
 const METADATA_KEYS = ['name', 'labels', 'annotations'];
 const CASE_KEYS = ['name', 'from', 'to', 'port', 'protocol', 'expect'];
 
@@ -142,10 +177,90 @@ class TestReader {
     }
     const name = this.readMetadata(raw.metadata);
     const resources = this.readResources(raw.resources);
-    const objects = this.readObjects(raw.objects);
-    const cases = this.readCases(raw.cases);
-    if (name === undefined || !cases) return undefined;
-    return { file: this.file, path, document: this.document, name, resources, objects, cases, lineOf: this.lineOf };
+    const objects = this.readObjects(raw.objects, 'objects');
+    const hasSteps = raw.steps !== undefined && raw.steps !== null;
+    // With steps, the starting state may go unchecked: its cases are optional.
+    const cases = hasSteps && (raw.cases === undefined || raw.cases === null) ? [] : this.readCases(raw.cases, 'cases');
+    const steps = this.readSteps(raw.steps);
+    if (name === undefined || !cases || !steps) return undefined;
+    return { file: this.file, path, document: this.document, name, resources, objects, cases, steps, lineOf: this.lineOf };
+  }
+
+  private readSteps(value: unknown): PolicyTestStep[] | undefined {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) {
+      this.error('steps', `must be a list of steps (name, apply, delete, cases), got ${describe(value)}`);
+      return undefined;
+    }
+    if (value.length === 0) {
+      this.error('steps', 'must list at least one step (or leave steps out)');
+      return undefined;
+    }
+    const out: PolicyTestStep[] = [];
+    value.forEach((item: unknown, i) => {
+      const step = this.readStep(item, i);
+      if (step) out.push(step);
+    });
+    return out.length === value.length ? out : undefined;
+  }
+
+  private readStep(value: unknown, index: number): PolicyTestStep | undefined {
+    const base = indexField('steps', index);
+    if (!isRecord(value)) {
+      this.error(base, `must be a mapping with apply and/or delete, and cases, got ${describe(value)}`);
+      return undefined;
+    }
+    const before = this.problems.length;
+    this.unknownKeys(value, STEP_KEYS, base);
+    let name: string | undefined;
+    if (value.name !== undefined && value.name !== null) {
+      if (typeof value.name === 'string' && value.name.trim() !== '') name = value.name;
+      else this.error(`${base}.name`, `must be a non-empty string, got ${describe(value.name)}`);
+    }
+    const apply = this.readObjects(value.apply, `${base}.apply`);
+    const del = this.readRefs(value.delete, `${base}.delete`);
+    if (apply.length === 0 && del.length === 0 && this.problems.length === before) {
+      this.error(base, 'a step must change the world: give apply and/or delete');
+    }
+    const cases = this.readCases(value.cases, `${base}.cases`, index);
+    if (this.problems.length > before || !cases) return undefined;
+    return { index, ...(name !== undefined && { name }), apply, delete: del, cases };
+  }
+
+  private readRefs(value: unknown, field: string): ObjectRef[] {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) {
+      this.error(field, `must be a list of {kind, namespace, name}, got ${describe(value)}`);
+      return [];
+    }
+    const out: ObjectRef[] = [];
+    value.forEach((item: unknown, i) => {
+      const at = indexField(field, i);
+      if (!isRecord(item)) {
+        this.error(at, `must be a mapping {kind, namespace, name}, got ${describe(item)}`);
+        return;
+      }
+      const before = this.problems.length;
+      this.unknownKeys(item, REF_KEYS, at);
+      for (const key of ['kind', 'name'] as const) {
+        const v = item[key];
+        if (typeof v !== 'string' || v === '') this.error(`${at}.${key}`, v === undefined ? 'missing' : `must be a non-empty string, got ${describe(v)}`);
+      }
+      const ns = item.namespace;
+      const kind = typeof item.kind === 'string' ? item.kind : '';
+      if (ns !== undefined && ns !== null) {
+        if (typeof ns !== 'string' || ns === '') this.error(`${at}.namespace`, `must be a non-empty string, got ${describe(ns)}`);
+        else if (CLUSTER_SCOPED_KINDS.has(kind)) this.error(`${at}.namespace`, `a ${kind} has no namespace`);
+      }
+      if (this.problems.length > before) return;
+      out.push({
+        kind,
+        // As kubectl: a namespaced object named without a namespace is in "default".
+        ...(!CLUSTER_SCOPED_KINDS.has(kind) && { namespace: typeof ns === 'string' ? ns : 'default' }),
+        name: item.name as string,
+      });
+    });
+    return out;
   }
 
   private readMetadata(value: unknown): string | undefined {
@@ -183,43 +298,42 @@ class TestReader {
     return out;
   }
 
-  private readObjects(value: unknown): unknown[] {
+  private readObjects(value: unknown, field: string): unknown[] {
     if (value === undefined || value === null) return [];
     if (!Array.isArray(value)) {
-      this.error('objects', `must be a list of Kubernetes objects, got ${describe(value)}`);
+      this.error(field, `must be a list of Kubernetes objects, got ${describe(value)}`);
       return [];
     }
     const out: unknown[] = [];
     value.forEach((item: unknown, i) => {
       if (isRecord(item)) out.push(item);
-      else this.error(indexField('objects', i), `must be a Kubernetes object (a mapping), got ${describe(item)}`);
+      else this.error(indexField(field, i), `must be a Kubernetes object (a mapping), got ${describe(item)}`);
     });
     return out;
   }
 
-  private readCases(value: unknown): PolicyTestCase[] | undefined {
+  private readCases(value: unknown, field: string, step?: number): PolicyTestCase[] | undefined {
     if (value === undefined || value === null) {
-      this.error('cases', 'missing: a PolicyTest needs at least one case');
+      this.error(field, step === undefined ? 'missing: a PolicyTest needs at least one case' : 'missing: a step needs at least one case');
       return undefined;
     }
     if (!Array.isArray(value)) {
-      this.error('cases', `must be a list, got ${describe(value)}`);
+      this.error(field, `must be a list, got ${describe(value)}`);
       return undefined;
     }
     if (value.length === 0) {
-      this.error('cases', 'must list at least one case');
+      this.error(field, 'must list at least one case');
       return undefined;
     }
     const out: PolicyTestCase[] = [];
     value.forEach((item: unknown, i) => {
-      const c = this.readCase(item, i);
+      const c = this.readCase(item, indexField(field, i), i, step);
       if (c) out.push(c);
     });
     return out;
   }
 
-  private readCase(value: unknown, index: number): PolicyTestCase | undefined {
-    const base = indexField('cases', index);
+  private readCase(value: unknown, base: string, index: number, step: number | undefined): PolicyTestCase | undefined {
     if (!isRecord(value)) {
       this.error(base, `must be a mapping with from, to, port and expect, got ${describe(value)}`);
       return undefined;
@@ -239,6 +353,8 @@ class TestReader {
     if (this.problems.length > before || !from || !to || !protocol || port === undefined || !expect) return undefined;
     return {
       index,
+      ...(step !== undefined && { step }),
+      field: base,
       ...(name !== undefined && { name }),
       from: from.list,
       fromList: from.isList,

@@ -7,6 +7,7 @@ import type { CheckedBy, VerdictSourceName } from './verdict-source.ts';
 import type { Expectation } from './parse-test-file.ts';
 import { POLICY_TEST_API_VERSION } from './parse-test-file.ts';
 import type { CaseResult, RunSummary, TestRun } from './run-tests.ts';
+import { caseStep } from './run-tests.ts';
 
 export interface PolicyTestCaseResult {
   /** The test file, as shown in text output. */
@@ -15,8 +16,12 @@ export interface PolicyTestCaseResult {
   readonly document: number;
   /** metadata.name of the PolicyTest. */
   readonly test: string;
-  /** Index of the case in `cases` (a case with lists yields several results with one index). */
+  /** Index of the case in its `cases` (a case with lists yields several results with one index). */
   readonly case: number;
+  /** For a case of a step: the step's index in `steps` (absent for the starting state's cases). */
+  readonly step?: number;
+  /** The step's name, when it has one. */
+  readonly stepName?: string;
   readonly name?: string;
   /** 1-based line of the case in the file. */
   readonly line?: number;
@@ -46,12 +51,15 @@ export interface PolicyTestReport {
 
 /** One case's entry in `results`. */
 export function caseResultJson(c: CaseResult): PolicyTestCaseResult {
-  const line = c.test.lineOf(`cases[${c.case.index}]`);
+  const line = c.test.lineOf(c.case.field);
+  const step = caseStep(c);
   return {
     file: c.test.file,
     document: c.test.document,
     test: c.test.name,
     case: c.case.index,
+    ...(step && { step: step.index }),
+    ...(step?.name !== undefined && { stepName: step.name }),
     ...(c.case.name !== undefined && { name: c.case.name }),
     ...(line !== undefined && { line }),
     from: c.from,

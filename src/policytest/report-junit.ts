@@ -7,7 +7,8 @@ import { plain } from '../explain/style.ts';
 import { exceptionText, renderVerdictText, whyNot } from '../explain/verdict-text.ts';
 import { decidedByText, disagreementText } from './report-text.ts';
 import type { CaseResult, TestRun } from './run-tests.ts';
-import { caseFlowLabel } from './run-tests.ts';
+import { caseFlowLabel, caseStep } from './run-tests.ts';
+import { stepLabel } from './parse-test-file.ts';
 
 // XML 1.0 allows tab, newline, carriage return and everything from U+0020 up,
 // except the surrogates (unpaired ones) and U+FFFE/U+FFFF.
@@ -43,10 +44,12 @@ function attrs(pairs: Record<string, string | number | undefined>): string {
     .join('');
 }
 
-/** The testcase name: the case's name (if any), the flow, and what was expected. */
+/** The testcase name: the step (if any), the case's name (if any), the flow, and what was expected. */
 export function junitCaseName(c: CaseResult): string {
   const flow = `${caseFlowLabel(c)} expect ${c.case.expect}`;
-  return c.case.name !== undefined ? `${c.case.name}: ${flow}` : `cases[${c.case.index}] ${flow}`;
+  const step = caseStep(c);
+  const name = c.case.name !== undefined ? `${c.case.name}: ${flow}` : `${step ? `cases[${c.case.index}]` : c.case.field} ${flow}`;
+  return step ? `[${stepLabel(step)}] ${name}` : name;
 }
 
 function failure(c: CaseResult): string {
@@ -80,11 +83,18 @@ export function renderJunitReport(run: TestRun): string {
     out.push(`  <testsuite${attrs({ name: suiteName, tests: t.cases.length, failures: t.failed, errors: 0, skipped: 0, file: t.test.file })}>\n`);
     out.push(`    <properties>\n      <property${attrs({ name: 'dataplane', value: run.dataplane })}/>\n      <property${attrs({ name: 'document', value: t.test.document })}/>\n    </properties>\n`);
     for (const c of t.cases) {
-      const line = t.test.lineOf(`cases[${c.case.index}]`);
+      const line = t.test.lineOf(c.case.field);
       const open = `    <testcase${attrs({ name: junitCaseName(c), classname: suiteName, file: t.test.file, line })}`;
       // A case the kernel dataplane decided at rule level (no SCTP sockets) says so; the
       // others were decided by the suite's dataplane.
-      const checked = c.checkedBy !== 'rules' ? '' : `      <properties>\n        <property${attrs({ name: 'checkedBy', value: c.checkedBy })}/>\n      </properties>\n`;
+      // A step's case names its step (index and name) for tools that group by it.
+      const step = caseStep(c);
+      const props = [
+        ...(c.checkedBy === 'rules' ? [`        <property${attrs({ name: 'checkedBy', value: c.checkedBy })}/>\n`] : []),
+        ...(step ? [`        <property${attrs({ name: 'step', value: step.index })}/>\n`] : []),
+        ...(step?.name !== undefined ? [`        <property${attrs({ name: 'stepName', value: step.name })}/>\n`] : []),
+      ];
+      const checked = props.length === 0 ? '' : `      <properties>\n${props.join('')}      </properties>\n`;
       const out1 = c.passed ? '' : failure(c);
       out.push(checked === '' && out1 === '' ? `${open}/>\n` : `${open}>\n${checked}${out1}    </testcase>\n`);
     }

@@ -4,7 +4,8 @@
 import { plain, type Style } from '../explain/style.ts';
 import { renderVerdictText } from '../explain/verdict-text.ts';
 import type { CaseResult, RunSummary, TestResult, TestRun } from './run-tests.ts';
-import { caseFlowLabel } from './run-tests.ts';
+import { caseFlowLabel, caseStep } from './run-tests.ts';
+import { stepLabel } from './parse-test-file.ts';
 
 export interface TextReportOptions {
   /** Also list passing cases. */
@@ -23,14 +24,19 @@ function plural(n: number, word: string): string {
 
 /** Where a case is written: "tests/db.yaml:14", for editors to jump to. */
 export function caseLocation(c: CaseResult): string {
-  const line = c.test.lineOf(`cases[${c.case.index}]`);
+  const line = c.test.lineOf(c.case.field);
   return line === undefined ? c.test.file : `${c.test.file}:${line}`;
 }
 
-/** "cases[1] "db from web" shop/web -> shop/db 5432/TCP" */
+/**
+ * "cases[1] "db from web" shop/web -> shop/db 5432/TCP"; a step's case names its step:
+ * "steps[0].cases[1] "db from web" (step "web relabeled") shop/web -> ...".
+ */
 export function caseTitle(c: CaseResult): string {
   const name = c.case.name !== undefined ? ` ${JSON.stringify(c.case.name)}` : '';
-  return `cases[${c.case.index}]${name} ${caseFlowLabel(c)}`;
+  const step = caseStep(c);
+  const at = step?.name !== undefined ? ` (step ${JSON.stringify(stepLabel(step))})` : '';
+  return `${c.case.field}${name}${at} ${caseFlowLabel(c)}`;
 }
 
 function indent(text: string, by: string): string {

@@ -3,6 +3,10 @@
 // is an input error, not a failed case), asks the dataplane for every flow of
 // a world in one call, and compares with `expect`. Failed cases carry the
 // policy engine's verdict with its trace, so a report can say why.
+//
+// A test with steps is run state by state: its starting cases in the world at
+// the start, each step's cases in the world after that step (load-test-world.ts
+// builds one world per state); results come in that order.
 import type { SourceProblem } from '../model/problems.ts';
 import type { Flow } from '../policy/engine.ts';
 import { FlowSpecError, lookupEndpoint, resolveFlow } from '../policy/flow-spec.ts';
@@ -10,7 +14,7 @@ import type { FlowVerdict } from '../policy/trace.ts';
 import type { CollectedTests } from './collect-tests.ts';
 import type { CheckedBy, VerdictSource, VerdictSourceName, FlowAnswer } from './verdict-source.ts';
 import type { TestWorld, TestWorldLoader } from './load-test-world.ts';
-import type { Expectation, PolicyTest, PolicyTestCase } from './parse-test-file.ts';
+import type { Expectation, PolicyTest, PolicyTestCase, PolicyTestStep } from './parse-test-file.ts';
 import { POLICY_TEST_KIND } from './parse-test-file.ts';
 
 /** One flow of a case: a single from and a single to. */
@@ -85,7 +89,7 @@ const STREAM_BATCH = 4096;
 
 /** Every from/to pair of a case, in from-major order. */
 export function expandCase(test: PolicyTest, c: PolicyTestCase): ExpandedCase[] {
-  const base = `cases[${c.index}]`;
+  const base = c.field;
   const out: ExpandedCase[] = [];
   c.from.forEach((from, i) => {
     c.to.forEach((to, j) => {
@@ -102,8 +106,29 @@ export function expandCase(test: PolicyTest, c: PolicyTestCase): ExpandedCase[] 
   return out;
 }
 
+/** Every case of a test, the starting state's then each step's. */
+export function allCases(test: PolicyTest): PolicyTestCase[] {
+  return [...test.cases, ...test.steps.flatMap((s) => s.cases)];
+}
+
 export function expandCases(test: PolicyTest): ExpandedCase[] {
-  return test.cases.flatMap((c) => expandCase(test, c));
+  return allCases(test).flatMap((c) => expandCase(test, c));
+}
+
+/** One state of a test and the cases checked in it: 0 the start, i + 1 after steps[i]. */
+interface Stage {
+  readonly test: PolicyTest;
+  readonly state: number;
+  readonly cases: readonly PolicyTestCase[];
+}
+
+function stagesOf(test: PolicyTest): Stage[] {
+  return [{ test, state: 0, cases: test.cases }, ...test.steps.map((s) => ({ test, state: s.index + 1, cases: s.cases }))];
+}
+
+/** The step whose state a case checks; undefined for the starting state. */
+export function caseStep(c: ExpandedCase): PolicyTestStep | undefined {
+  return c.case.step === undefined ? undefined : c.test.steps[c.case.step];
 }
 
 /** "shop/api -> shop/db 5432/TCP", with the port as written (a name stays a name). */
@@ -155,9 +180,10 @@ function endpointChecker(world: TestWorld): EndpointCheck {
  * field. With `keep` false the flows are only checked (streaming resolves
  * them again, a batch at a time).
  */
-function resolveCases(test: PolicyTest, world: TestWorld, check: EndpointCheck, problems: SourceProblem[], keep = true): Resolved[] {
+function resolveCases(stage: Stage, world: TestWorld, check: EndpointCheck, problems: SourceProblem[], keep = true): Resolved[] {
+  const { test } = stage;
   const out: Resolved[] = [];
-  for (const c of test.cases) {
+  for (const c of stage.cases) {
     const before = problems.length;
     const expanded = expandCase(test, c);
     // Each end once, so a bad endpoint in a list is reported once, at its own index.
@@ -177,7 +203,7 @@ function resolveCases(test: PolicyTest, world: TestWorld, check: EndpointCheck, 
         if (keep) out.push({ expanded: e, flow });
       } catch (err) {
         if (!(err instanceof FlowSpecError)) throw err;
-        const field = { from: e.fromField, to: e.toField, port: `cases[${c.index}].port`, pair: `cases[${c.index}]` }[err.part];
+        const field = { from: e.fromField, to: e.toField, port: `${c.field}.port`, pair: c.field }[err.part];
         problems.push(testProblem(test, field, err.message));
       }
     }
@@ -199,24 +225,25 @@ const SEVERITY_ORDER = { error: 0, warning: 1, debug: 2 } as const;
 
 export async function runPolicyTests(collected: CollectedTests, opts: RunOptions): Promise<RunOutcome> {
   const sourceProblems: SourceProblem[] = [...collected.problems];
-  const worlds = new Map<PolicyTest, TestWorld>();
-  for (const test of collected.tests) {
-    const loaded = await opts.loader.worldFor(test);
+  const worlds = new Map<Stage, TestWorld>();
+  const stages = collected.tests.flatMap(stagesOf);
+  for (const stage of stages) {
+    const loaded = await opts.loader.worldFor(stage.test, stage.state);
     sourceProblems.push(...loaded.problems);
-    worlds.set(test, loaded.world);
+    worlds.set(stage, loaded.world);
   }
   const problems = dedupe(sourceProblems);
   const streaming = opts.onCase !== undefined && opts.verdicts.prepare === undefined;
   const caseProblems: SourceProblem[] = [];
   const byWorld = new Map<TestWorld, Resolved[]>();
-  const resolvedOf = new Map<PolicyTest, Resolved[]>();
+  const resolvedOf = new Map<Stage, Resolved[]>();
   const checkers = new Map<TestWorld, EndpointCheck>();
-  for (const test of collected.tests) {
-    const world = worlds.get(test) as TestWorld;
+  for (const stage of stages) {
+    const world = worlds.get(stage) as TestWorld;
     let check = checkers.get(world);
     if (!check) checkers.set(world, (check = endpointChecker(world)));
-    const resolved = resolveCases(test, world, check, caseProblems, !streaming);
-    resolvedOf.set(test, resolved);
+    const resolved = resolveCases(stage, world, check, caseProblems, !streaming);
+    resolvedOf.set(stage, resolved);
     const list = byWorld.get(world);
     if (list) list.push(...resolved);
     else byWorld.set(world, [...resolved]);
@@ -226,7 +253,7 @@ export async function runPolicyTests(collected: CollectedTests, opts: RunOptions
     return { ok: false, problems: all.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]) };
   }
 
-  if (streaming) return { ok: true, run: await streamRun(collected, worlds, opts, problems) };
+  if (streaming) return { ok: true, run: await streamRun(collected, stages, worlds, opts, problems) };
   const answers = new Map<Resolved, FlowAnswer>();
   const source = opts.verdicts;
   try {
@@ -243,8 +270,9 @@ export async function runPolicyTests(collected: CollectedTests, opts: RunOptions
 
   const tests: TestResult[] = [];
   for (const test of collected.tests) {
-    const world = worlds.get(test) as TestWorld;
-    const cases = (resolvedOf.get(test) ?? []).map((r) => caseResult(r, answers.get(r), world, defaultCheck));
+    const cases = stages
+      .filter((s) => s.test === test)
+      .flatMap((s) => (resolvedOf.get(s) ?? []).map((r) => caseResult(r, answers.get(r), worlds.get(s) as TestWorld, defaultCheck)));
     const failed = cases.filter((c) => !c.passed).length;
     if (opts.onCase) {
       for (const c of cases) await opts.onCase(c);
@@ -284,18 +312,21 @@ function summarize(collected: CollectedTests, tests: readonly TestResult[]): Run
  * resolved again per batch (the check kept none), and nothing of a batch is
  * kept once its results are out.
  */
-async function streamRun(collected: CollectedTests, worlds: ReadonlyMap<PolicyTest, TestWorld>, opts: RunOptions, problems: readonly SourceProblem[]): Promise<TestRun> {
+async function streamRun(
+  collected: CollectedTests, stages: readonly Stage[], worlds: ReadonlyMap<Stage, TestWorld>, opts: RunOptions, problems: readonly SourceProblem[],
+): Promise<TestRun> {
   const source = opts.verdicts;
   const onCase = opts.onCase as (result: CaseResult) => void | Promise<void>;
   const defaultCheck: CheckedBy = source.name === 'kernel' ? 'kernel' : 'model';
   const tests: TestResult[] = [];
   try {
     for (const test of collected.tests) {
-      const world = worlds.get(test) as TestWorld;
       let passed = 0;
       let failed = 0;
       let batch: Resolved[] = [];
+      let world: TestWorld | undefined;
       const flush = async (): Promise<void> => {
+        if (!world) return;
         const answers = await source.verdicts(world, batch);
         if (answers.length !== batch.length) throw new Error(`verdict source ${source.name} answered ${answers.length} of ${batch.length} flows`);
         for (let i = 0; i < batch.length; i++) {
@@ -306,10 +337,15 @@ async function streamRun(collected: CollectedTests, worlds: ReadonlyMap<PolicyTe
         }
         batch = [];
       };
-      for (const c of test.cases) {
-        for (const e of expandCase(test, c)) {
-          batch.push({ expanded: e, flow: resolveFlow(world.state, { from: e.from, to: e.to, port: c.port, protocol: c.protocol }) });
-          if (batch.length >= STREAM_BATCH) await flush();
+      for (const stage of stages.filter((s) => s.test === test)) {
+        // A batch holds one world's flows: flush before the next state.
+        if (batch.length > 0) await flush();
+        world = worlds.get(stage) as TestWorld;
+        for (const c of stage.cases) {
+          for (const e of expandCase(test, c)) {
+            batch.push({ expanded: e, flow: resolveFlow(world.state, { from: e.from, to: e.to, port: c.port, protocol: c.protocol }) });
+            if (batch.length >= STREAM_BATCH) await flush();
+          }
         }
       }
       if (batch.length > 0) await flush();

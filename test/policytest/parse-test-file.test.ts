@@ -24,7 +24,7 @@ cases:
     expect(r.tests).toHaveLength(1);
     const t = r.tests[0]!;
     expect(t).toMatchObject({ name: 't', file: 'tests/t.yaml', path: '/abs/tests/t.yaml', document: 0, resources: ['../manifests/*.yaml'], objects: [] });
-    expect(t.cases[0]).toEqual({ index: 0, from: ['shop/api'], fromList: false, to: ['shop/db'], toList: false, port: 5432, protocol: 'TCP', expect: 'allow' });
+    expect(t.cases[0]).toEqual({ index: 0, field: 'cases[0]', from: ['shop/api'], fromList: false, to: ['shop/db'], toList: false, port: 5432, protocol: 'TCP', expect: 'allow' });
     expect(t.cases[1]).toMatchObject({ name: 'no web', from: ['shop/web', 'other/x'], fromList: true, port: 'postgres', protocol: 'UDP', expect: 'deny' });
     expect(t.lineOf('cases[1]')).toBe(7);
     expect(t.lineOf('cases[1].from[1]')).toBe(7);
@@ -65,7 +65,7 @@ cases: [{from: a/b, to: c/d, port: 2, expect: deny}]
 
   it('rejects unknown fields at every level, naming file, line, document and field', () => {
     expect(errors(`${HEAD}extra: 1\ncases:\n  - {from: a/b, to: c/d, port: 80, expect: allow, colour: red}\n`)).toEqual([
-      'tests/t.yaml:4 doc 0: PolicyTest t: extra: unknown field (allowed: apiVersion, kind, metadata, resources, objects, cases)',
+      'tests/t.yaml:4 doc 0: PolicyTest t: extra: unknown field (allowed: apiVersion, kind, metadata, resources, objects, cases, steps)',
       'tests/t.yaml:6 doc 0: PolicyTest t: cases[0].colour: unknown field (allowed: name, from, to, port, protocol, expect)',
     ]);
   });
