@@ -62,6 +62,8 @@ export interface KernelTimings {
   probeMs: number;
   probes: number;
   ruleLevel: number;
+  /** Node tables moved by a delta script (a test's later states), not replaced. */
+  deltaSyncs: number;
 }
 
 const RULE_LEVEL = 'rule-level (no SCTP sockets): the applied rulesets read for this flow';
@@ -112,7 +114,7 @@ class Lane {
 
 export class KernelVerdictSource implements VerdictSource {
   readonly name = 'kernel' as const;
-  readonly timings: KernelTimings = { networks: 0, buildMs: 0, applyMs: 0, probeMs: 0, probes: 0, ruleLevel: 0 };
+  readonly timings: KernelTimings = { networks: 0, buildMs: 0, applyMs: 0, probeMs: 0, probes: 0, ruleLevel: 0, deltaSyncs: 0 };
   private readonly options: Required<KernelVerdictOptions>;
   private readonly placed = new Map<TestWorld, PlacedWorld>();
   /** Per network key: the worlds and probes prepare() saw. */
@@ -232,6 +234,7 @@ export class KernelVerdictSource implements VerdictSource {
           if (err instanceof BridgeNetfilterError) throw new VerdictSourceUnavailableError(`node ${n}: ${err.message}`);
           throw err;
         }
+        if (result.applied && result.script === 'delta') this.timings.deltaSyncs++;
         // attempts 0: the delta was empty, the table already is this state's.
         if (!result.applied && result.attempts > 0) {
           throw new Error(`nft refused the ruleset nftpol compiled for node ${n} (test world ${world.key}): ${result.error ?? 'unknown error'}`);

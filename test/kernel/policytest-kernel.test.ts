@@ -63,7 +63,7 @@ function report(label: string, r: Compared): void {
   console.log(
     `[kernel] ${label}: ${r.run.summary.cases} cases in ${r.run.summary.tests} PolicyTests, ${r.seconds.toFixed(1)} s ` +
       `(lane-seconds: ${t.networks} lab network(s) built in ${(t.buildMs / 1000).toFixed(1)} s, tables + conntrack ${(t.applyMs / 1000).toFixed(1)} s, ` +
-      `${t.probes} probes ${(t.probeMs / 1000).toFixed(1)} s; ${t.ruleLevel} cases at rule level)`,
+      `${t.probes} probes ${(t.probeMs / 1000).toFixed(1)} s; ${t.ruleLevel} cases at rule level; ${t.deltaSyncs} node tables moved by a delta)`,
   );
 }
 
@@ -84,8 +84,12 @@ await describeKernel('nftpol test --dataplane kernel', () => {
     report('test/conformance', r);
     expect(r.disagreements).toEqual(Object.keys(KNOWN_DISAGREEMENTS));
     expect(r.failures).toEqual([]);
-    // One network per lane served all 64 worlds (same world.yaml, different policies).
+    // One network per lane served all 64 worlds (same world.yaml, different policies): the
+    // 54 PolicyTests' starting states and the 10 states after a step.
     expect(r.kernel.timings.networks).toBeLessThanOrEqual(DEFAULT_LANES);
+    expect(r.run.summary.tests).toBe(54);
+    // Each step moved the nodes' tables by deltas, as the agent would, not by a fresh table.
+    expect(r.kernel.timings.deltaSyncs).toBeGreaterThanOrEqual(10);
     // SCTP cases were decided at rule level; everything else by real packets.
     const checked = new Set(r.run.tests.flatMap((t) => t.cases.map((c) => `${c.case.protocol} ${c.checkedBy}`)));
     expect(checked).toEqual(new Set(['TCP kernel', 'UDP kernel', 'SCTP rules']));
