@@ -199,14 +199,15 @@ export class Agent {
     }
     const { snapshot } = read;
     if (read.warnings.length > 0 && this.lastWarned !== snapshot.revision) {
-      const warnings = read.warnings.filter((p) => p.severity === 'warning');
-      if (warnings.length > 0) logger.warn({ revision: snapshot.revision, problems: warnings.map(formatProblem) }, `source read with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}`);
+      // A state read's problems do not refuse it (the kubernetes source reports an overlapping pod CIDR, left out, as an error here).
+      const warnings = read.warnings;
+      logger.warn({ revision: snapshot.revision, problems: warnings.map(formatProblem) }, `source read with ${warnings.length} problem${warnings.length === 1 ? '' : 's'}`);
     }
     this.lastWarned = snapshot.revision;
     // Steady state: the same revision is in force and the last sync worked.
     if (trigger === 'change' && this.applied?.revision === snapshot.revision && this.lastSync?.result !== 'failed') return;
 
-    const compiled = compileForNode(snapshot.objects, this.opts.node);
+    const compiled = compileForNode(snapshot.objects, this.opts.node, { place: source.kind === 'files' });
     if (!compiled.ok) {
       this.fail(trigger, snapshot.revision, 'unknown_node', compiled.problem, false);
       return;

@@ -4,12 +4,13 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { tableNameProblem } from '../nft/syntax.ts';
+import { agentKubeConfig, type KubernetesSourceConfig } from './kubernetes-source.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-/** Where the cluster comes from. Only files are built so far. */
-export type SourceConfig = { readonly kind: 'files'; readonly dir: string };
+/** Where the cluster comes from: a folder of manifests, or the API server. */
+export type SourceConfig = { readonly kind: 'files'; readonly dir: string } | KubernetesSourceConfig;
 
 export interface AgentConfig {
   readonly source: SourceConfig;
@@ -33,6 +34,8 @@ export interface AgentConfig {
 /** The flags as commander hands them over: strings, unchecked. */
 export interface AgentFlags {
   readonly source?: string;
+  readonly kubeconfig?: string;
+  readonly context?: string;
   readonly node?: string;
   readonly table?: string;
   readonly coalesceMs?: string;
@@ -98,17 +101,47 @@ function durationFlag(flag: string, text: string, minMs: number, problems: strin
   return ms;
 }
 
-async function checkSource(text: string | undefined, cwd: string, problems: string[]): Promise<SourceConfig | undefined> {
-  if (text === undefined || text.trim() === '') {
-    problems.push('--source is required: files:DIR (a folder of manifests); kubernetes is not built yet');
+/**
+ * --source kubernetes: the kubeconfig (and context) are loaded now, so a
+ * wrong path, an unreadable file or a missing context is a flag problem
+ * (exit 2), not a failure after start. Without --kubeconfig, the pod's
+ * service account, which needs the variables the kubelet sets in every pod.
+ */
+function checkKubernetes(flags: AgentFlags, env: Readonly<Record<string, string | undefined>>, cwd: string, problems: string[]): KubernetesSourceConfig | undefined {
+  if (flags.kubeconfig === undefined) {
+    if (flags.context !== undefined) {
+      problems.push('--context needs --kubeconfig: the in-cluster config (the pod\'s service account) has one context');
+      return undefined;
+    }
+    const missing = ['KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT'].filter((v) => (env[v] ?? '') === '');
+    if (missing.length > 0) {
+      problems.push(`--source kubernetes without --kubeconfig uses the pod's service account, but ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set (not in a pod?): give --kubeconfig PATH`);
+      return undefined;
+    }
+    return { kind: 'kubernetes' };
+  }
+  const cfg: KubernetesSourceConfig = { kind: 'kubernetes', kubeconfig: path.resolve(cwd, flags.kubeconfig), ...(flags.context !== undefined && { context: flags.context }) };
+  try {
+    agentKubeConfig(cfg);
+  } catch (err) {
+    problems.push(`--kubeconfig ${flags.kubeconfig}: ${((err as Error).message.split('\n')[0] ?? '').trim()}`);
     return undefined;
   }
-  if (text === 'kubernetes') {
-    problems.push('--source kubernetes: not built yet: use files:DIR');
+  return cfg;
+}
+
+async function checkSource(flags: AgentFlags, env: Readonly<Record<string, string | undefined>>, cwd: string, problems: string[]): Promise<SourceConfig | undefined> {
+  const text = flags.source;
+  if (text === undefined || text.trim() === '') {
+    problems.push('--source is required: files:DIR (a folder of manifests) or kubernetes (the API server)');
     return undefined;
+  }
+  if (text === 'kubernetes') return checkKubernetes(flags, env, cwd, problems);
+  for (const flag of ['kubeconfig', 'context'] as const) {
+    if (flags[flag] !== undefined) problems.push(`--${flag} is for --source kubernetes only`);
   }
   if (!text.startsWith('files:')) {
-    problems.push(`--source ${JSON.stringify(text)}: want files:DIR (or kubernetes, not built yet)`);
+    problems.push(`--source ${JSON.stringify(text)}: want files:DIR or kubernetes`);
     return undefined;
   }
   const given = text.slice('files:'.length);
@@ -126,7 +159,7 @@ async function checkSource(text: string | undefined, cwd: string, problems: stri
 /** Checks every flag and returns the config, or every problem found. */
 export async function resolveAgentConfig(flags: AgentFlags, env: Readonly<Record<string, string | undefined>>, cwd: string): Promise<ConfigResult> {
   const problems: string[] = [];
-  const source = await checkSource(flags.source, cwd, problems);
+  const source = await checkSource(flags, env, cwd, problems);
 
   const fromFlag = flags.node !== undefined;
   const node = (flags.node ?? env.NODE_NAME ?? '').trim();
@@ -176,7 +209,9 @@ export async function resolveAgentConfig(flags: AgentFlags, env: Readonly<Record
 /** The config as logged at start and shown in /status: durations in words. */
 export function describeConfig(c: AgentConfig): Record<string, unknown> {
   return {
-    source: `files:${c.source.dir}`, node: c.node, nodeFrom: c.nodeFrom, table: `inet ${c.table}`, coalesceMs: c.coalesceMs,
+    source: c.source.kind === 'files' ? `files:${c.source.dir}` : 'kubernetes',
+    ...(c.source.kind === 'kubernetes' && { kubeconfig: c.source.kubeconfig ?? 'in-cluster', ...(c.source.context !== undefined && { context: c.source.context }) }),
+    node: c.node, nodeFrom: c.nodeFrom, table: `inet ${c.table}`, coalesceMs: c.coalesceMs,
     reconcileInterval: formatDuration(c.reconcileIntervalMs), rescanInterval: formatDuration(c.rescanIntervalMs),
     staleAfter: formatDuration(c.staleAfterMs), listen: `${c.listen.host.includes(':') ? `[${c.listen.host}]` : c.listen.host}:${c.listen.port}`,
     logLevel: c.logLevel, bridgeNetfilterCheck: c.bridgeNetfilterCheck,

@@ -41,7 +41,7 @@ export class AgentMetrics {
     registers: [this.registry],
   });
   readonly objectsRejected = new Counter({
-    name: 'nftpol_objects_rejected_total', help: 'Invalid objects (or unparsable documents) in source reads that were refused, counted once per refused revision',
+    name: 'nftpol_objects_rejected_total', help: 'Invalid objects: in refused reads of files (or unparsable documents), once per refused revision; from the API server, once per version of the object',
     registers: [this.registry],
   });
   readonly readsRejected = new Counter({

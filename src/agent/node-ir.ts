@@ -13,12 +13,13 @@ import { knownNodes, placePods } from '../sources/placement.ts';
 
 export type NodeIRResult = { readonly ok: true; readonly ir: NodeIR } | { readonly ok: false; readonly problem: string };
 
-export function compileForNode(objects: ClusterObjects, node: string): NodeIRResult {
+/** place: false for a live cluster, whose pods are where the scheduler put them (an unscheduled one has no node yet). */
+export function compileForNode(objects: ClusterObjects, node: string, { place = true }: { readonly place?: boolean } = {}): NodeIRResult {
   if (objects.nodes.length > 0) {
     const known = knownNodes(objects);
     if (!known.includes(node)) return { ok: false, problem: `node "${node}" is not in the input; it knows ${known.join(', ')}` };
   }
-  const engine = new PolicyEngine(new ClusterState(placePods(objects, [node])));
+  const engine = new PolicyEngine(new ClusterState(place ? placePods(objects, [node]) : objects));
   return { ok: true, ir: compileNode(engine, node) };
 }
 

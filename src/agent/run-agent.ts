@@ -1,4 +1,4 @@
-// Wires one agent from its config: the file source, the Syncer-backed
+// Wires one agent from its config: the file or kubernetes source, the Syncer-backed
 // applier (nft on this node, br_netfilter checked before the first sync),
 // pino JSON logs, the metrics and the HTTP endpoints. The CLI calls this and
 // waits for SIGTERM/SIGINT; tests call it with their own clock or runner.
@@ -11,6 +11,10 @@ import { systemClock, type Clock } from './clock.ts';
 import { describeConfig, type AgentConfig } from './config.ts';
 import { listenEndpoints, type Endpoints } from './http-endpoints.ts';
 import { FileSource } from './file-source.ts';
+import { agentKubeConfig, KubernetesSource } from './kubernetes-source.ts';
+import { formatProblem } from '../model/problems.ts';
+import type { ClusterSource } from './cluster-source.ts';
+import type { WatchClusterOptions } from '../k8s/watch-cluster.ts';
 import { AgentMetrics } from './metrics.ts';
 
 export interface RunAgentDeps {
@@ -22,6 +26,8 @@ export interface RunAgentDeps {
   /** process_* and nodejs_* metrics (on in production; off in tests). */
   readonly processMetrics?: boolean;
   readonly version?: string;
+  /** Watch backoff and timeouts for the kubernetes source (tests make them short). */
+  readonly watch?: WatchClusterOptions;
 }
 
 export interface RunningAgent {
@@ -41,9 +47,17 @@ export async function runAgent(config: AgentConfig, deps: RunAgentDeps): Promise
   const clock = deps.clock ?? systemClock;
   const logger = agentLogger(config, deps.logTo);
   const metrics = new AgentMetrics({ processMetrics: deps.processMetrics ?? false });
-  const source = new FileSource({
-    dir: config.source.dir, rescanIntervalMs: config.rescanIntervalMs, clock, onWatchError: (m) => logger.warn(m),
-  });
+  const source: ClusterSource = config.source.kind === 'files'
+    ? new FileSource({ dir: config.source.dir, rescanIntervalMs: config.rescanIntervalMs, clock, onWatchError: (m) => logger.warn(m) })
+    : new KubernetesSource({
+      kubeConfig: agentKubeConfig(config.source),
+      ...(deps.watch !== undefined && { watch: deps.watch }),
+      onInvalid: (problems) => {
+        metrics.objectsRejected.inc();
+        logger.error({ problems: problems.map(formatProblem) }, 'invalid object from the API server: a NetworkPolicy fails closed, anything else is left out (its last valid version, if any, stays)');
+      },
+      onTrouble: (message) => logger.warn(`watch: ${message}`),
+    });
   const applier = deps.applier ?? new SyncerApplier({
     runner: deps.runner ?? execNftRunner(), table: config.table, bridge: config.bridgeNetfilterCheck ? procSysctls : false,
   });

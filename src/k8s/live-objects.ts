@@ -83,7 +83,7 @@ function isClientFallback(kc: KubeConfig): boolean {
 }
 
 /** Loads the kubeconfig the options name; throws NoKubeconfigError, or an Error whose message says what is wrong. */
-function loadKubeconfig(opts: ClusterOptions): KubeConfig {
+export function loadKubeconfig(opts: ClusterOptions): KubeConfig {
   const kc = new KubeConfig();
   if (opts.kubeconfig !== undefined) kc.loadFromFile(opts.kubeconfig);
   else {

@@ -48,7 +48,9 @@ export interface AssembleResult {
   readonly problems: readonly SourceProblem[];
 }
 
-type Located = { readonly object: ModelObject; readonly source: SourceRef; readonly line?: number };
+/** A normalized object and where it came from. */
+export type LocatedObject = { readonly object: ModelObject; readonly source: SourceRef; readonly line?: number };
+type Located = LocatedObject;
 
 export function assembleCluster(raws: readonly RawObject[], opts: NormalizeOptions = {}): AssembleResult {
   const problems: SourceProblem[] = [];
@@ -60,6 +62,15 @@ export function assembleCluster(raws: readonly RawObject[], opts: NormalizeOptio
     if (object) normalized.push({ object, source: raw.source, ...(raw.line !== undefined && { line: raw.line }) });
   }
   problems.push(...unenforcedKindWarnings(raws));
+  return assembleNormalized(normalized, problems);
+}
+
+/**
+ * The cross-object steps alone, for objects normalized already (the cluster
+ * watch normalizes each as it arrives); `problems` collects what they find,
+ * after any the caller put there first.
+ */
+export function assembleNormalized(normalized: readonly LocatedObject[], problems: SourceProblem[] = []): AssembleResult {
   const kept = dropOverlappingPodCidrs(
     keyClashingPodsByKind(dropDuplicates(dropControlledWorkloads(normalized, problems), problems), problems), problems);
   const namespaces: Namespace[] = [];

@@ -36,7 +36,7 @@ describe('agent config', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.problems).toEqual([
-      '--source kubernetes: not built yet: use files:DIR',
+      '--source kubernetes without --kubeconfig uses the pod\'s service account, but KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (not in a pod?): give --kubeconfig PATH',
       '--node is required (or set NODE_NAME, e.g. from the downward API: spec.nodeName)',
       '--table "1bad" is not an nftables table name (letters, digits, "_", "." and "-", starting with a letter or "_")',
       '--coalesce-ms "-3": want a whole number of milliseconds from 0 to 10000',
@@ -45,6 +45,29 @@ describe('agent config', () => {
       '--listen "localhost": want HOST:PORT, [IPv6]:PORT or :PORT (port 0 to 65535)',
       '--log-level "loud": want one of fatal, error, warn, info, debug, trace, silent',
     ]);
+  });
+
+  it('kubernetes: in-cluster by default, or a kubeconfig and context that must load; --kubeconfig and --context only with it', async () => {
+    const inCluster = await resolveAgentConfig({ source: 'kubernetes', node: 'n' }, { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' }, '/');
+    expect(inCluster).toMatchObject({ ok: true, config: { source: { kind: 'kubernetes' } } });
+    if (inCluster.ok) expect(describeConfig(inCluster.config)).toMatchObject({ source: 'kubernetes', kubeconfig: 'in-cluster' });
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    await writeFile(kubeconfig, [
+      'apiVersion: v1', 'kind: Config', 'current-context: a',
+      'clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]',
+      'contexts: [{name: a, context: {cluster: c, user: u}}, {name: b, context: {cluster: c, user: u}}]',
+      'users: [{name: u, user: {token: t}}]', '',
+    ].join('\n'));
+    const fromFile = await resolveAgentConfig({ source: 'kubernetes', kubeconfig: 'kubeconfig', context: 'b', node: 'n' }, {}, dir);
+    expect(fromFile).toMatchObject({ ok: true, config: { source: { kind: 'kubernetes', kubeconfig, context: 'b' } } });
+    expect(await resolveAgentConfig({ source: 'kubernetes', kubeconfig, context: 'zz', node: 'n' }, {}, '/'))
+      .toEqual({ ok: false, problems: [`--kubeconfig ${kubeconfig}: no context named "zz" in the kubeconfig (contexts: a, b)`] });
+    expect(await resolveAgentConfig({ source: 'kubernetes', kubeconfig: `${dir}/nope`, node: 'n' }, {}, '/'))
+      .toMatchObject({ ok: false, problems: [expect.stringMatching(new RegExp(`^--kubeconfig ${dir}/nope: .*ENOENT`))] });
+    expect(await resolveAgentConfig({ source: 'kubernetes', context: 'b', node: 'n' }, { KUBERNETES_SERVICE_HOST: 'h', KUBERNETES_SERVICE_PORT: '1' }, '/'))
+      .toEqual({ ok: false, problems: ['--context needs --kubeconfig: the in-cluster config (the pod\'s service account) has one context'] });
+    expect(await resolveAgentConfig({ source: `files:${dir}`, kubeconfig, node: 'n' }, {}, '/'))
+      .toEqual({ ok: false, problems: ['--kubeconfig is for --source kubernetes only'] });
   });
 
   it('refuses a missing folder, a file as folder, an unknown source, a bad node name', async () => {
@@ -56,7 +79,7 @@ describe('agent config', () => {
     const file = await resolveAgentConfig({ source: `files:${dir}/file.yaml`, node: 'n' }, {}, '/');
     expect(file).toMatchObject({ ok: false, problems: [expect.stringContaining('not a folder')] });
     const other = await resolveAgentConfig({ source: 'etcd', node: 'n' }, {}, '/');
-    expect(other).toMatchObject({ ok: false, problems: ['--source "etcd": want files:DIR (or kubernetes, not built yet)'] });
+    expect(other).toMatchObject({ ok: false, problems: ['--source "etcd": want files:DIR or kubernetes'] });
     const none = await resolveAgentConfig({ node: 'n' }, {}, '/');
     expect(none).toMatchObject({ ok: false, problems: [expect.stringMatching(/^--source is required/)] });
   });

@@ -43,17 +43,17 @@ describe('nftpol agent', () => {
   it('--help lists every flag', async () => {
     const { code, stdout } = await nftpol(['agent', '--help']);
     expect(code).toBe(0);
-    for (const flag of ['--source', '--node', '--table', '--coalesce-ms', '--reconcile-interval', '--rescan-interval', '--stale-after', '--listen', '--log-level', '--no-bridge-netfilter-check']) {
+    for (const flag of ['--source', '--kubeconfig', '--context', '--node', '--table', '--coalesce-ms', '--reconcile-interval', '--rescan-interval', '--stale-after', '--listen', '--log-level', '--no-bridge-netfilter-check']) {
       expect(stdout).toContain(flag);
     }
   });
 
-  it('reports every bad flag at once and exits 2; --source kubernetes is not built yet', async () => {
+  it('reports every bad flag at once and exits 2; --source kubernetes outside a pod needs --kubeconfig', async () => {
     const { code, stdout, stderr } = await nftpol(['agent', '--source', 'kubernetes', '--coalesce-ms', 'x', '--listen', 'nowhere'], { agent: { env: {} } });
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toBe([
-      'error: --source kubernetes: not built yet: use files:DIR',
+      'error: --source kubernetes without --kubeconfig uses the pod\'s service account, but KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (not in a pod?): give --kubeconfig PATH',
       'error: --node is required (or set NODE_NAME, e.g. from the downward API: spec.nodeName)',
       'error: --coalesce-ms "x": want a whole number of milliseconds from 0 to 10000',
       'error: --listen "nowhere": want HOST:PORT, [IPv6]:PORT or :PORT (port 0 to 65535)',

@@ -1,4 +1,4 @@
-// `nftpol agent --source files:DIR --node NAME`: the daemon each node runs.
+// `nftpol agent --source files:DIR|kubernetes --node NAME`: the daemon each node runs.
 // Every flag is checked before anything starts, and all problems are printed
 // at once (exit 2). SIGTERM and SIGINT stop it with exit 0 and leave the
 // table enforcing (a restart or an upgrade must not open traffic);
@@ -34,7 +34,9 @@ export function registerAgentCommand(program: Command, ctx: CommandContext, deps
   return program
     .command('agent')
     .description('run the node agent: keep this node\'s nftables table equal to the policies of its source')
-    .option('--source <source>', 'where the cluster comes from: files:DIR (a folder of manifests, watched); kubernetes is not built yet')
+    .option('--source <source>', 'where the cluster comes from: files:DIR (a folder of manifests, watched) or kubernetes (the API server, listed and watched)')
+    .option('--kubeconfig <path>', 'kubernetes source: a kubeconfig file (default: the pod\'s service account, in-cluster)')
+    .option('--context <name>', 'kubernetes source: the kubeconfig context to use instead of its current one (needs --kubeconfig)')
     .option('--node <name>', 'the node this agent enforces for (default: $NODE_NAME)')
     .option('--table <name>', 'nftables table name (family inet)', AGENT_DEFAULTS.table)
     .option('--coalesce-ms <ms>', 'after the first change, wait this long for more before the one sync for the burst', AGENT_DEFAULTS.coalesceMs)
@@ -48,9 +50,11 @@ export function registerAgentCommand(program: Command, ctx: CommandContext, deps
       '',
       'Durations: 250ms, 30s, 5m, 1h30m. Logs are JSON lines on stdout.',
       'Nothing is written to the kernel before the source\'s first complete, valid read; a previous run\'s',
-      'table keeps enforcing until then, and is replaced in one transaction. A read with an error anywhere',
-      'is refused whole and the last good state stays. SIGTERM/SIGINT: exit 0, the table stays in force',
-      '(remove it with `nftpol cleanup`).',
+      'table keeps enforcing until then, and is replaced in one transaction; later changes are applied as',
+      'deltas. files: a read with an error anywhere is refused whole and the last good state stays.',
+      'kubernetes: nothing is applied before all four lists (Namespaces, Pods, NetworkPolicies, Nodes) are',
+      'in; an invalid NetworkPolicy fails closed, another invalid object is logged, counted and left out.',
+      'SIGTERM/SIGINT: exit 0, the table stays in force (remove it with `nftpol cleanup`).',
       '',
       'Exit status: 0 stopped by a signal, 1 could not start (e.g. the address is in use), 2 bad flags.',
     ].join('\n'))

@@ -1,0 +1,151 @@
+// The kubernetes source: the API server's Namespaces, Pods, NetworkPolicies
+// and Nodes, listed and watched (src/k8s/watch-cluster.ts), kept here in one
+// map per resource by namespace/name. A read assembles the maps into
+// ClusterObjects with the manifests' cross-object steps (assembleNormalized),
+// so the agent compiles what `nftpol render` would for the same objects.
+//
+// Nothing is read as a state before watchCluster says synced: before every
+// resource's first list, pods may be known whose policies are not, and that
+// picture would open traffic. After it, every change (and a relist's, after
+// 410 Gone) signals the agent, which coalesces a burst into one sync.
+//
+// Invalid objects never stop the agent. A NetworkPolicy with an error fails
+// closed (the watch layer marks it: it isolates what it selects and allows
+// nothing). Any other invalid object is reported (onInvalid: logged and
+// counted) and left out; when it replaces a good version of the same object,
+// that version stays, as the file source keeps its last good state: dropping
+// a pod whose new labels are unreadable would take it out of the policies
+// that isolate it.
+//
+// The revision names the state by the last resourceVersion applied to each
+// map ("namespaces=12,pods=40,..."): the same events give the same revision.
+// Pods are where the scheduler put them (no placement): an unscheduled pod
+// has no node and no address yet.
+import { KubeConfig } from '@kubernetes/client-node';
+import { CLUSTER_SOURCE, loadKubeconfig } from '../k8s/live-objects.ts';
+import { WATCHED_RESOURCES, watchCluster, type ClusterEvent, type ClusterWatch, type WatchClusterOptions, type WatchedResource } from '../k8s/watch-cluster.ts';
+import type { SourceProblem } from '../model/problems.ts';
+import { assembleNormalized, type LocatedObject } from '../sources/assemble-cluster.ts';
+import type { ClusterSnapshot, ClusterSource, SourceRead } from './cluster-source.ts';
+
+export interface KubernetesSourceConfig {
+  readonly kind: 'kubernetes';
+  /** Absent: the pod's service account (in-cluster config). */
+  readonly kubeconfig?: string;
+  /** With kubeconfig: the context to use instead of its current one. */
+  readonly context?: string;
+}
+
+/** The client config the flags name: a kubeconfig file (and context), or the pod's service account. Throws with what is wrong. */
+export function agentKubeConfig(cfg: KubernetesSourceConfig): KubeConfig {
+  if (cfg.kubeconfig !== undefined) return loadKubeconfig({ kubeconfig: cfg.kubeconfig, ...(cfg.context !== undefined && { context: cfg.context }) });
+  const kc = new KubeConfig();
+  kc.loadFromCluster();
+  return kc;
+}
+
+export interface KubernetesSourceOptions {
+  readonly kubeConfig: KubeConfig;
+  /** What /status and the logs show as the location (the server's URL by default). */
+  readonly location?: string;
+  readonly watch?: WatchClusterOptions;
+  /** An object the API server gave that nftpol refuses (a policy that fails closed included); called once per version of it. */
+  readonly onInvalid?: (problems: readonly SourceProblem[]) => void;
+  /** Watch trouble (a failed list or watch, 410 Gone): retried by the watch layer, reported here. */
+  readonly onTrouble?: (message: string) => void;
+}
+
+interface Held {
+  readonly located: LocatedObject;
+  readonly problems: readonly SourceProblem[];
+}
+
+export class KubernetesSource implements ClusterSource {
+  readonly kind = 'kubernetes' as const;
+  readonly location: string;
+  private readonly opts: KubernetesSourceOptions;
+  private readonly objects = new Map<WatchedResource, Map<string, Held>>(WATCHED_RESOURCES.map((r) => [r, new Map()]));
+  private readonly versions = new Map<WatchedResource, string>();
+  private watch: ClusterWatch | undefined;
+  private onChange: (() => void) | undefined;
+  private isSynced = false;
+  private last: { snapshot: ClusterSnapshot; warnings: readonly SourceProblem[] } | undefined;
+
+  constructor(opts: KubernetesSourceOptions) {
+    this.opts = opts;
+    this.location = opts.location ?? opts.kubeConfig.getCurrentCluster()?.server ?? 'kubernetes';
+  }
+
+  get synced(): boolean {
+    return this.isSynced;
+  }
+
+  get revision(): string | undefined {
+    return this.last?.snapshot.revision;
+  }
+
+  async start(onChange: () => void): Promise<void> {
+    this.onChange = onChange;
+    this.watch = watchCluster(this.opts.kubeConfig, (e) => this.onEvent(e), this.opts.watch);
+  }
+
+  async stop(): Promise<void> {
+    this.onChange = undefined;
+    await this.watch?.stop();
+    this.watch = undefined;
+  }
+
+  async read(): Promise<SourceRead> {
+    const revision = this.currentRevision();
+    if (!this.isSynced) {
+      const waiting = WATCHED_RESOURCES.filter((r) => !this.versions.has(r));
+      return {
+        kind: 'rejected', revision, snapshot: undefined,
+        problems: [{ severity: 'error', file: this.location, message: `not synced yet: waiting for the first list of ${waiting.join(', ') || 'every resource'}` }],
+      };
+    }
+    if (this.last?.snapshot.revision === revision) return { kind: 'state', ...this.last };
+    const located = WATCHED_RESOURCES.flatMap((r) => [...(this.objects.get(r) as Map<string, Held>).values()].map((h) => h.located));
+    const assembled = assembleNormalized(located);
+    // Errors of the cross-object steps (overlapping pod CIDRs) leave the one object's part out, as render does: reported, never refusing the whole cluster.
+    this.last = { snapshot: { revision, objects: assembled.objects }, warnings: assembled.problems };
+    return { kind: 'state', ...this.last };
+  }
+
+  private currentRevision(): string {
+    return WATCHED_RESOURCES.map((r) => `${r}=${this.versions.get(r) ?? ''}`).join(',');
+  }
+
+  private onEvent(e: ClusterEvent): void {
+    switch (e.type) {
+      case 'added':
+      case 'modified':
+      case 'deleted': {
+        const held = this.objects.get(e.resource) as Map<string, Held>;
+        if (e.type === 'deleted') held.delete(e.key);
+        else if (e.object !== undefined) held.set(e.key, { located: { object: e.object, source: { file: CLUSTER_SOURCE, document: 0 } }, problems: e.problems });
+        if (e.type !== 'deleted' && e.problems.some((p) => p.severity === 'error')) {
+          // A policy that fails closed is in the state (e.object is set); any other invalid object is not, and its last good version (if any) stays.
+          this.opts.onInvalid?.(e.problems);
+        }
+        this.versions.set(e.resource, e.resourceVersion);
+        break;
+      }
+      case 'listed':
+        this.versions.set(e.resource, e.resourceVersion);
+        break;
+      case 'synced':
+        this.isSynced = true;
+        break;
+      case 'expired':
+        this.opts.onTrouble?.(`${e.resource}: ${e.message}; relisting (the table in force stays)`);
+        return;
+      case 'trouble':
+        this.opts.onTrouble?.(`${e.resource}: ${e.message}; retrying in ${e.retryInMs} ms (the table in force stays)`);
+        return;
+      case 'bookmark':
+        return; // no object changed
+    }
+    if (this.isSynced) this.onChange?.();
+  }
+}
