@@ -22,7 +22,10 @@ const EXAMPLE = path.join(REPO, 'policies-examples/db-only-from-api/manifests');
 const LISTEN = '127.0.0.1:9807';
 const DENY_WEB = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-web, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]\n';
 
-interface Status { kernel: { revision: string | null }; source: { revision: string | null } }
+interface Status {
+  kernel: { revision: string | null; lastApply: { kind: 'replace' | 'delta'; bytes: number } | null };
+  source: { revision: string | null };
+}
 
 await describeKernel('nftpol agent in a network namespace', () => {
   let ns: ThrowawayNetns;
@@ -92,6 +95,7 @@ await describeKernel('nftpol agent in a network namespace', () => {
     const first = JSON.parse((await get('/status')).body) as Status;
     expect(first.kernel.revision).toMatch(/^[0-9a-f]{16}$/);
     expect(first.kernel.revision).toBe(first.source.revision);
+    expect(first.kernel.lastApply?.kind).toBe('replace');
     const before = await nftList();
     for (const chain of ['chain egress {', 'chain ingress {', 'chain pod-in/shop/db {', 'chain pol-in/shop/db-allow-api {']) expect(before).toContain(chain);
     expect(before).not.toContain('deny-web');
@@ -108,6 +112,10 @@ await describeKernel('nftpol agent in a network namespace', () => {
       return now.kernel.revision !== first.kernel.revision;
     });
     expect(now.kernel.revision).toBe(now.source.revision);
+    // The edit went in as a delta on the table in force, smaller than the whole table.
+    expect(now.kernel.lastApply?.kind).toBe('delta');
+    expect(now.kernel.lastApply?.bytes).toBeGreaterThan(0);
+    expect(now.kernel.lastApply?.bytes).toBeLessThan(first.kernel.lastApply?.bytes ?? 0);
     const after = await nftList();
     expect(after).toContain('chain pol-in/shop/deny-web {');
     expect(after).toContain('chain pod-in/shop/web');
