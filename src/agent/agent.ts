@@ -198,12 +198,15 @@ export class Agent {
       this.rejected = undefined;
     }
     const { snapshot } = read;
-    if (read.warnings.length > 0 && this.lastWarned !== snapshot.revision) {
-      // A state read's problems do not refuse it (the kubernetes source reports an overlapping pod CIDR, left out, as an error here).
-      const warnings = read.warnings;
-      logger.warn({ revision: snapshot.revision, problems: warnings.map(formatProblem) }, `source read with ${warnings.length} problem${warnings.length === 1 ? '' : 's'}`);
+    // Problems that do not refuse a read (warnings; the kubernetes source's overlapping pod
+    // CIDRs, left out) are logged when they change, not at every revision: a cluster's
+    // revision moves with every pod, and a standing warning would repeat with it.
+    const problems = read.warnings.map(formatProblem);
+    const said = problems.join('\n');
+    if (problems.length > 0 && this.lastWarned !== said) {
+      logger.warn({ revision: snapshot.revision, problems }, `source read with ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
     }
-    this.lastWarned = snapshot.revision;
+    this.lastWarned = said;
     // Steady state: the same revision is in force and the last sync worked.
     if (trigger === 'change' && this.applied?.revision === snapshot.revision && this.lastSync?.result !== 'failed') return;
 

@@ -55,16 +55,11 @@ export interface KubernetesSourceOptions {
   readonly onTrouble?: (message: string) => void;
 }
 
-interface Held {
-  readonly located: LocatedObject;
-  readonly problems: readonly SourceProblem[];
-}
-
 export class KubernetesSource implements ClusterSource {
   readonly kind = 'kubernetes' as const;
   readonly location: string;
   private readonly opts: KubernetesSourceOptions;
-  private readonly objects = new Map<WatchedResource, Map<string, Held>>(WATCHED_RESOURCES.map((r) => [r, new Map()]));
+  private readonly objects = new Map<WatchedResource, Map<string, LocatedObject>>(WATCHED_RESOURCES.map((r) => [r, new Map()]));
   private readonly versions = new Map<WatchedResource, string>();
   private watch: ClusterWatch | undefined;
   private onChange: (() => void) | undefined;
@@ -105,7 +100,7 @@ export class KubernetesSource implements ClusterSource {
       };
     }
     if (this.last?.snapshot.revision === revision) return { kind: 'state', ...this.last };
-    const located = WATCHED_RESOURCES.flatMap((r) => [...(this.objects.get(r) as Map<string, Held>).values()].map((h) => h.located));
+    const located = WATCHED_RESOURCES.flatMap((r) => [...(this.objects.get(r) as Map<string, LocatedObject>).values()]);
     const assembled = assembleNormalized(located);
     // Errors of the cross-object steps (overlapping pod CIDRs) leave the one object's part out, as render does: reported, never refusing the whole cluster.
     this.last = { snapshot: { revision, objects: assembled.objects }, warnings: assembled.problems };
@@ -121,9 +116,9 @@ export class KubernetesSource implements ClusterSource {
       case 'added':
       case 'modified':
       case 'deleted': {
-        const held = this.objects.get(e.resource) as Map<string, Held>;
+        const held = this.objects.get(e.resource) as Map<string, LocatedObject>;
         if (e.type === 'deleted') held.delete(e.key);
-        else if (e.object !== undefined) held.set(e.key, { located: { object: e.object, source: { file: CLUSTER_SOURCE, document: 0 } }, problems: e.problems });
+        else if (e.object !== undefined) held.set(e.key, { object: e.object, source: { file: CLUSTER_SOURCE, document: 0 } });
         if (e.type !== 'deleted' && e.problems.some((p) => p.severity === 'error')) {
           // A policy that fails closed is in the state (e.object is set); any other invalid object is not, and its last good version (if any) stays.
           this.opts.onInvalid?.(e.problems);

@@ -188,6 +188,18 @@ describe('agent --source kubernetes', () => {
     expect(running!.agent.status().ready).toBe(true);
   });
 
+  it('a standing warning (two pods on one address) is logged once, not at every change', async () => {
+    seed();
+    server.apply(pod('shop', 'stale', '10.244.1.2', { app: 'old' }));
+    await start();
+    await kernel.next(() => true);
+    await watchesOpen();
+    server.apply(pod('shop', 'late', '10.244.1.5'));
+    await kernel.next((ir) => podKeys(ir).includes('shop/late'));
+    const warned = logs.filter((l) => l.level === 40).map((l) => l.msg);
+    expect(warned).toEqual(['source read with 1 problem']);
+  });
+
   it('410 Gone mid-run: the table stays in force, the relist brings what changed during the gap', async () => {
     seed();
     await start();
