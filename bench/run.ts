@@ -6,6 +6,7 @@
 // Benchmarks print figures; they assert nothing (tests never time things).
 // To add one, write a module exporting a Bench and list it below.
 import type { Bench, BenchOptions } from './bench.ts';
+import { agentKubernetes } from './agent-kubernetes.ts';
 import { agentSync } from './agent-sync.ts';
 import { compileRender } from './compile-render.ts';
 import { deltaBench } from './delta.ts';
@@ -16,7 +17,7 @@ import { policyTestBench } from './policytest-bench.ts';
 import { policyTestJsonMemory } from './policytest-json-memory.ts';
 import { schemaCheck } from './schema-check.ts';
 
-const BENCHES: readonly Bench[] = [engineVerdicts, policyTestBench, compileRender, deltaBench, packetPath, largeInputs, policyTestJsonMemory, schemaCheck, agentSync];
+const BENCHES: readonly Bench[] = [engineVerdicts, policyTestBench, compileRender, deltaBench, packetPath, largeInputs, policyTestJsonMemory, schemaCheck, agentSync, agentKubernetes];
 
 /** Bench names and options; undefined after printing what is wrong. */
 function parseArgs(argv: readonly string[]): { names: string[]; options: BenchOptions; list: boolean } | undefined {

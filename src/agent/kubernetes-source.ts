@@ -53,6 +53,8 @@ export interface KubernetesSourceOptions {
   readonly onInvalid?: (problems: readonly SourceProblem[]) => void;
   /** Watch trouble (a failed list or watch, 410 Gone): retried by the watch layer, reported here. */
   readonly onTrouble?: (message: string) => void;
+  /** Where the events come from (default: watchCluster on kubeConfig); the bench feeds its own. */
+  readonly startWatch?: (onEvent: (e: ClusterEvent) => void) => ClusterWatch;
 }
 
 export class KubernetesSource implements ClusterSource {
@@ -81,7 +83,8 @@ export class KubernetesSource implements ClusterSource {
 
   async start(onChange: () => void): Promise<void> {
     this.onChange = onChange;
-    this.watch = watchCluster(this.opts.kubeConfig, (e) => this.onEvent(e), this.opts.watch);
+    const onEvent = (e: ClusterEvent): void => this.onEvent(e);
+    this.watch = this.opts.startWatch?.(onEvent) ?? watchCluster(this.opts.kubeConfig, onEvent, this.opts.watch);
   }
 
   async stop(): Promise<void> {
