@@ -19,23 +19,10 @@ import { compileForNode, countIR } from '../src/agent/node-ir.ts';
 import type { ClusterEvent } from '../src/k8s/watch-cluster.ts';
 import type { ClusterObjects } from '../src/model/types.ts';
 import { podKey } from '../src/model/types.ts';
-import { count, millis, type Bench } from './bench.ts';
+import { type Bench, count, medianMs, millis } from './bench.ts';
+import { AGENT_BENCH_SIZES } from './agent-sync.ts';
 import { largeManifests } from './large-manifests.ts';
 
-const SIZES = [
-  { label: '2k pods, 200 policies', namespaces: 20, pods: 2_000, policies: 200, runs: 5 },
-  { label: '20k pods, 1k policies', namespaces: 100, pods: 20_000, policies: 1_000, runs: 3 },
-] as const;
-
-async function medianMs(runs: number, fn: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)] as number;
-}
 
 /** The objects as a watch's initial lists, then synced. */
 function initialEvents(o: ClusterObjects): ClusterEvent[] {
@@ -54,7 +41,7 @@ export const agentKubernetes: Bench = {
   name: 'agent-kubernetes',
   description: 'agent kubernetes source per change: one pod event then read (assemble), re-read unchanged, compile one node',
   async run(report) {
-    for (const size of SIZES) {
+    for (const size of AGENT_BENCH_SIZES) {
       const dir = await mkdtemp(path.join(os.tmpdir(), 'nftpol-bench-agent-k8s-'));
       try {
         await writeFile(path.join(dir, 'cluster.yaml'), largeManifests(size));

@@ -15,29 +15,20 @@ import { systemClock } from '../src/agent/clock.ts';
 import { FileSource } from '../src/agent/file-source.ts';
 import { compileForNode, countIR } from '../src/agent/node-ir.ts';
 import { renderReplaceScript } from '../src/nft/render-table.ts';
-import { count, millis, type Bench } from './bench.ts';
+import { type Bench, count, medianMs, millis } from './bench.ts';
 import { largeManifests, type LargeManifestSize } from './large-manifests.ts';
 
-const SIZES: readonly (LargeManifestSize & { label: string; runs: number })[] = [
+/** Cluster sizes both agent benches (files and kubernetes sources) measure. */
+export const AGENT_BENCH_SIZES: readonly (LargeManifestSize & { label: string; runs: number })[] = [
   { label: '2k pods, 200 policies', namespaces: 20, pods: 2_000, policies: 200, runs: 5 },
   { label: '20k pods, 1k policies', namespaces: 100, pods: 20_000, policies: 1_000, runs: 3 },
 ];
-
-async function medianMs(runs: number, fn: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)] as number;
-}
 
 export const agentSync: Bench = {
   name: 'agent-sync',
   description: 'agent file source per event: read+validate a folder, re-read unchanged, compile one node, render',
   async run(report) {
-    for (const size of SIZES) {
+    for (const size of AGENT_BENCH_SIZES) {
       const dir = await mkdtemp(path.join(os.tmpdir(), 'nftpol-bench-agent-'));
       try {
         const text = largeManifests(size);

@@ -17,7 +17,7 @@ import { ClusterState } from '../src/model/cluster-state.ts';
 import { renderReplaceScript } from '../src/nft/render-table.ts';
 import { PolicyEngine } from '../src/policy/engine.ts';
 import { buildWorld, kernelPrerequisites, type World } from '../src/lab/index.ts';
-import { count, millis, timed, type Bench } from './bench.ts';
+import { type Bench, count, median, millis, timed } from './bench.ts';
 import { countIR } from './count-ir.ts';
 import { generateCluster, nodeName } from './generated-cluster.ts';
 
@@ -39,12 +39,6 @@ const SIZES: readonly Size[] = [
 const NFT_TIMEOUT_S = 90;
 /** The all-nodes compile stops here and extrapolates the rest. */
 const ALL_NODES_BUDGET_MS = 90_000;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 /** Median ms of `runs` calls, and the last result. */
 function medianOf<T>(runs: number, fn: () => T): { ms: number; spread: string; result: T } {

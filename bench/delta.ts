@@ -20,18 +20,13 @@ import type { ClusterObjects, Pod } from '../src/model/types.ts';
 import { renderDelta, tableObjects } from '../src/nft/render-delta.ts';
 import { renderReplaceScript } from '../src/nft/render-table.ts';
 import { PolicyEngine } from '../src/policy/engine.ts';
-import { count, millis, timed, type Bench } from './bench.ts';
+import { type Bench, count, median, millis, timed } from './bench.ts';
 import { generateCluster, nodeName } from './generated-cluster.ts';
 
 const SIZES = [{ label: '1k', pods: 1_000, policies: 100 }, { label: '10k', pods: 10_000, policies: 1_000 }] as const;
 /** nft -f runs per figure (the median is printed); the table is set back to A before each. */
 const NFT_RUNS = 5;
 const NODE = nodeName(0);
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
 
 /** A copy of the first pod of `node`, under a new name and address (host 250 of the node's /24 is never generated). */
 function addedPod(objects: ClusterObjects, node: string): ClusterObjects {

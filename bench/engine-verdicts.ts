@@ -14,7 +14,7 @@ import { PolicyEngine, type Flow } from '../src/policy/engine.ts';
 import { podEndpoint, type Endpoint } from '../src/policy/endpoint.ts';
 import * as builders from '../test/generators/cluster-builders.ts';
 import { exportRevision } from './baseline.ts';
-import { count, millis, prng, rate, timed, type Bench, type BenchOptions } from './bench.ts';
+import { type Bench, type BenchOptions, count, median, millis, prng, rate, timed } from './bench.ts';
 
 type Builders = typeof builders;
 
@@ -243,12 +243,6 @@ function runOne(report: (line: string) => void): void {
 
 /** Rounds of each workload per revision in a side-by-side run. */
 const ROUNDS = 7;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 interface Measured {
   /** Sum over the slices of each one's fastest round, ms. */

@@ -6,15 +6,10 @@ import { assembleCluster } from '../src/sources/assemble-cluster.ts';
 import { parseManifestText } from '../src/sources/manifest-documents.ts';
 import { checkAgainstSchema, schemaTypeOf, type ValidationMode } from '../src/sources/schema-check.ts';
 import { isRecord } from '../src/sources/raw.ts';
-import { count, millis, timed, type Bench } from './bench.ts';
+import { type Bench, count, median, millis, timed } from './bench.ts';
 import { largeManifests, POD_HEAVY, POLICY_HEAVY, type LargeManifestSize } from './large-manifests.ts';
 
 const RUNS = 5;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
 
 function measure(label: string, size: LargeManifestSize, report: (line: string) => void): void {
   const { documents } = parseManifestText(largeManifests(size), 'bench.yaml');
