@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { SourceProblem } from '../model/problems.ts';
 import { filesUnder, readErrorText } from '../sources/find-files.ts';
 import { decodeText } from '../sources/text-decoding.ts';
-import { mayHoldPolicyTest, parseTestFile, type PolicyTest } from './parse-test-file.ts';
+import { mayHoldPolicyTest, parseTestFile } from './parse-test-file.ts';
+import { type PolicyTest } from './policy-test.ts';
 
 export interface CollectedTests {
   /** Test files that held at least one PolicyTest, as shown to the user. */

@@ -25,7 +25,7 @@ import type { ClusterObjects } from '../model/types.ts';
 import { PolicyEngine } from '../policy/engine.ts';
 import { assignPodAddresses } from '../sources/load-cluster.ts';
 import { readManifests, type ManifestDocuments } from '../sources/manifest-files.ts';
-import { CLUSTER_SCOPED_KINDS, POLICY_TEST_KIND, type ObjectRef, type PolicyTest } from './parse-test-file.ts';
+import { CLUSTER_SCOPED_KINDS, POLICY_TEST_KIND, type ObjectRef, type PolicyTest } from './policy-test.ts';
 
 export interface TestWorld {
   /** Identifies the world: its resource set, plus the test document when it has inline objects. */

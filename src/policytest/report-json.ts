@@ -4,8 +4,8 @@
 // prints as `flow`), so a pipeline can say why without running explain.
 import type { FlowVerdict } from '../policy/trace.ts';
 import type { CheckedBy, VerdictSourceName } from './verdict-source.ts';
-import type { Expectation } from './parse-test-file.ts';
-import { POLICY_TEST_API_VERSION } from './parse-test-file.ts';
+import type { Expectation } from './policy-test.ts';
+import { POLICY_TEST_API_VERSION } from './policy-test.ts';
 import type { CaseResult, RunSummary, TestRun } from './run-tests.ts';
 import { caseStep } from './run-tests.ts';
 

@@ -8,7 +8,7 @@ import { exceptionText, renderVerdictText, whyNot } from '../explain/verdict-tex
 import { decidedByText, disagreementText } from './report-text.ts';
 import type { CaseResult, TestRun } from './run-tests.ts';
 import { caseFlowLabel, caseStep } from './run-tests.ts';
-import { stepLabel } from './parse-test-file.ts';
+import { stepLabel } from './policy-test.ts';
 
 // XML 1.0 allows tab, newline, carriage return and everything from U+0020 up,
 // except the surrogates (unpaired ones) and U+FFFE/U+FFFF.

@@ -5,7 +5,7 @@ import { plain, type Style } from '../explain/style.ts';
 import { renderVerdictText } from '../explain/verdict-text.ts';
 import type { CaseResult, RunSummary, TestResult, TestRun } from './run-tests.ts';
 import { caseFlowLabel, caseStep } from './run-tests.ts';
-import { stepLabel } from './parse-test-file.ts';
+import { stepLabel } from './policy-test.ts';
 
 export interface TextReportOptions {
   /** Also list passing cases. */

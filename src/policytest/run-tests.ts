@@ -14,8 +14,8 @@ import type { FlowVerdict } from '../policy/trace.ts';
 import type { CollectedTests } from './collect-tests.ts';
 import type { CheckedBy, VerdictSource, VerdictSourceName, FlowAnswer } from './verdict-source.ts';
 import type { TestWorld, TestWorldLoader } from './load-test-world.ts';
-import type { Expectation, PolicyTest, PolicyTestCase, PolicyTestStep } from './parse-test-file.ts';
-import { POLICY_TEST_KIND } from './parse-test-file.ts';
+import type { Expectation, PolicyTest, PolicyTestCase, PolicyTestStep } from './policy-test.ts';
+import { POLICY_TEST_KIND } from './policy-test.ts';
 
 /** One flow of a case: a single from and a single to. */
 export interface ExpandedCase {

@@ -14,7 +14,7 @@ import { podKey } from '../../../src/model/types.ts';
 import type { Flow } from '../../../src/policy/engine.ts';
 import type { Endpoint } from '../../../src/policy/endpoint.ts';
 import { FlowSpecError, resolveEndpoints } from '../../../src/policy/flow-spec.ts';
-import { POLICY_TEST_API_VERSION, POLICY_TEST_KIND } from '../../../src/policytest/parse-test-file.ts';
+import { POLICY_TEST_API_VERSION, POLICY_TEST_KIND } from '../../../src/policytest/policy-test.ts';
 
 type K8sObject = Record<string, unknown>;
 
