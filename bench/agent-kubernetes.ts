@@ -15,7 +15,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { systemClock } from '../src/agent/clock.ts';
 import { FileSource } from '../src/agent/file-source.ts';
 import { KubernetesSource } from '../src/agent/kubernetes-source.ts';
-import { compileForNode, countIR } from '../src/agent/node-ir.ts';
+import { compileForNode } from '../src/compile/compile-for-node.ts';
+import { countIR } from '../src/agent/node-ir.ts';
 import type { ClusterEvent } from '../src/k8s/watch-cluster.ts';
 import type { ClusterObjects } from '../src/model/types.ts';
 import { podKey } from '../src/model/types.ts';
@@ -74,7 +75,7 @@ export const agentKubernetes: Bench = {
         const compile = await medianMs(size.runs, async () => {
           ir = compileForNode(state.snapshot.objects, 'node-0', { place: false });
         });
-        if (!ir.ok) throw new Error(ir.problem);
+        if (!ir.ok) throw new Error(`unknown node node-0; the input knows ${ir.known.join(', ')}`);
         const c = countIR(ir.ir);
         report(`${size.label} (node-0: ${count(c.localPods)} local pods, ${count(c.chains)} chains, ${count(c.elements)} set elements): `
           + `pod event + read ${millis(read)}, re-read unchanged ${millis(reread)}, compile ${millis(compile)}`);

@@ -13,7 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../src/agent/clock.ts';
 import { FileSource } from '../src/agent/file-source.ts';
-import { compileForNode, countIR } from '../src/agent/node-ir.ts';
+import { compileForNode } from '../src/compile/compile-for-node.ts';
+import { countIR } from '../src/agent/node-ir.ts';
 import { renderReplaceScript } from '../src/nft/render-table.ts';
 import { type Bench, count, medianMs, millis } from './bench.ts';
 import { largeManifests, type LargeManifestSize } from './large-manifests.ts';
@@ -48,7 +49,7 @@ export const agentSync: Bench = {
         const compile = await medianMs(size.runs, async () => {
           ir = compileForNode(objects, 'node-0');
         });
-        if (!ir.ok) throw new Error(ir.problem);
+        if (!ir.ok) throw new Error(`unknown node node-0; the input knows ${ir.known.join(', ')}`);
         const built = ir.ir;
         let bytes = 0;
         const render = await medianMs(size.runs, async () => {

@@ -18,7 +18,8 @@ import type { Clock, TimerHandle } from './clock.ts';
 import type { ClusterSource } from './cluster-source.ts';
 import { Coalescer } from './coalescer.ts';
 import type { AgentMetrics, SyncErrorCause, SyncTrigger } from './metrics.ts';
-import { compileForNode, countIR, type IRCounts } from './node-ir.ts';
+import { compileForNode } from '../compile/compile-for-node.ts';
+import { countIR, type IRCounts } from './node-ir.ts';
 
 export interface AgentOptions {
   readonly node: string;
@@ -212,7 +213,8 @@ export class Agent {
 
     const compiled = compileForNode(snapshot.objects, this.opts.node, { place: source.kind === 'files' });
     if (!compiled.ok) {
-      this.fail(trigger, snapshot.revision, 'unknown_node', compiled.problem, false);
+      const problem = `node "${this.opts.node}" is not in the input; it knows ${compiled.known.join(', ')}`;
+      this.fail(trigger, snapshot.revision, 'unknown_node', problem, false);
       return;
     }
     const outcome = await this.deps.applier.apply(compiled.ir, { force: false });

@@ -16,12 +16,9 @@
 // enforces it, and the exit status is 2.
 import path from 'node:path';
 import type { Command } from 'commander';
-import { compileNode } from '../../compile/compile-node.ts';
-import { knownNodes, placePods } from '../../sources/placement.ts';
+import { compileForNode } from '../../compile/compile-for-node.ts';
 import { execNftRunner, NftError, type NftRunner } from '../../dataplane/nft-runner.ts';
-import { ClusterState } from '../../model/cluster-state.ts';
 import { renderReplaceScript, DEFAULT_TABLE } from '../../nft/render-table.ts';
-import { PolicyEngine } from '../../policy/engine.ts';
 import { addInputOptions, InputProblemsError, inputExit, loadInput, type InputOptions, type LoadedInput } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { CommandContext } from './command-context.ts';
@@ -91,19 +88,12 @@ export async function runRenderCommand(opts: RenderCommandOptions, io: CliIO, de
   const spread = opts.spreadOver ?? [];
   if (loaded.mode === 'cluster' && spread.length > 0) throw new UsageError('--spread-over is for manifests (-f); live pods are already on their nodes');
 
-  // With Node objects, a node must be one of them (or one a pod names): a typo
-  // would otherwise render an empty table that looks like a valid answer.
-  if (loaded.objects.nodes.length > 0) {
-    const known = knownNodes(loaded.objects);
-    const unknown = [opts.node, ...spread].filter((n) => !known.includes(n));
-    if (unknown.length > 0) {
-      throw new UsageError(`unknown node${unknown.length === 1 ? '' : 's'} ${unknown.map((n) => `"${n}"`).join(', ')}; the input knows ${known.join(', ')}`);
-    }
+  const compiled = compileForNode(loaded.objects, opts.node, { place: loaded.mode === 'manifests', spreadOver: spread });
+  if (!compiled.ok) {
+    const { unknown, known } = compiled;
+    throw new UsageError(`unknown node${unknown.length === 1 ? '' : 's'} ${unknown.map((n) => `"${n}"`).join(', ')}; the input knows ${known.join(', ')}`);
   }
-
-  const objects = loaded.mode === 'manifests' ? placePods(loaded.objects, [opts.node, ...spread]) : loaded.objects;
-  const engine = new PolicyEngine(new ClusterState(objects));
-  const script = renderReplaceScript(compileNode(engine, opts.node), { family: 'inet', name: opts.table });
+  const script = renderReplaceScript(compiled.ir, { family: 'inet', name: opts.table });
   io.stdout.write(script);
   if (opts.check !== true) return inputExit(loaded, EXIT.ok);
   return inputExit(loaded, await checkScript(script, deps.nft ?? execNftRunner(), io));
