@@ -94,13 +94,17 @@ export function matrixTooLarge(pods: readonly Pod[], namespace: string | null, m
     `the largest: ${shown}${ranked.length > 5 ? ', …' : ''}), or ${onePod}`;
 }
 
-export function computeMatrix(state: ClusterState, port: MatrixPort | null, namespace: string | null): MatrixResult {
-  const pods = matrixPods(state, namespace);
+/** `pods`: the matrix's rows and columns, when the caller has them already (matrixPods). */
+export function computeMatrix(
+  state: ClusterState, port: MatrixPort | null, namespace: string | null, pods: readonly Pod[] = matrixPods(state, namespace),
+): MatrixResult {
   const engine = new PolicyEngine(state);
+  // What a cell probes depends on its column (the destination) alone.
+  const probesOf = pods.map((to) => probesTo(to, port));
   const cells = pods.map((from, i) => pods.map((to, j): MatrixCell => {
     if (i === j) return 'self';
     const ends = pairEndpoints(from, to);
-    const probes = probesTo(to, port);
+    const probes = probesOf[j];
     if (!ends || !probes) return 'n/a';
     const allowed = probes.some((p) => engine.allows({ from: ends[0], to: ends[1], ...p } satisfies Flow));
     return allowed ? 'allowed' : 'denied';

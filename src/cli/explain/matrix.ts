@@ -2,7 +2,7 @@
 // matrix itself is computed in src/explain/matrix.ts.
 import { computeMatrix, matrixPods, matrixTooLarge, type MatrixPort } from '../../explain/matrix.ts';
 import { styleFor } from '../../explain/style.ts';
-import type { ClusterState } from '../../model/cluster-state.ts';
+import type { Pod } from '../../model/types.ts';
 import { parsePortSpec } from '../../policy/flow-spec.ts';
 import { resolveNamedPort } from '../../policy/port-match.ts';
 import { renderMatrixDot, renderMatrixMermaid } from '../format/matrix-graph.ts';
@@ -32,10 +32,9 @@ export function matrixPort(port: string | undefined, protocol: string | undefine
  * A port name that no pod of the matrix declares would make every cell "n/a":
  * a typo, reported as one (with the protocols it does exist for, if any).
  */
-function checkPortName(state: ClusterState, port: MatrixPort | null, namespace: string | undefined): void {
+function checkPortName(pods: readonly Pod[], port: MatrixPort | null, namespace: string | undefined): void {
   const name = port?.name ?? null;
   if (port === null || name === null) return;
-  const pods = [...state.participatingPods()].filter((p) => namespace === undefined || p.namespace === namespace);
   if (pods.some((p) => resolveNamedPort(p, name, port.protocol) !== undefined)) return;
   const scope = namespace === undefined ? '' : ` in namespace ${namespace}`;
   const others = [...new Set(pods.flatMap((p) => p.ports.filter((c) => c.name === name).map((c) => c.protocol)))].sort();
@@ -53,11 +52,12 @@ export async function runMatrix(opts: MatrixOptions, io: CliIO): Promise<number>
   if (opts.namespace !== undefined && ![...state.pods.values()].some((p) => p.namespace === opts.namespace)) {
     throw new UsageError(`--namespace ${opts.namespace}: no pod or workload in that namespace`);
   }
-  checkPortName(state, port, opts.namespace);
+  const pods = matrixPods(state, opts.namespace ?? null);
+  checkPortName(pods, port, opts.namespace);
   // Refused before any verdict is asked: n² of them would not finish.
-  const tooLarge = matrixTooLarge(matrixPods(state, opts.namespace ?? null), opts.namespace ?? null);
+  const tooLarge = matrixTooLarge(pods, opts.namespace ?? null);
   if (tooLarge !== undefined) throw new UsageError(tooLarge);
-  const m = computeMatrix(state, port, opts.namespace ?? null);
+  const m = computeMatrix(state, port, opts.namespace ?? null, pods);
   switch (format) {
     case 'json': io.stdout.write(toJson({ ...connectivityMatrix(m), ...failClosedField(loaded.failClosed) })); break;
     case 'markdown': io.stdout.write(`${renderMatrixMarkdown(m)}${failClosedText(loaded.failClosed)}`); break;
