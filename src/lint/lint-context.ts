@@ -135,6 +135,11 @@ export class LintContext {
   }
 
   /** Pods any peer of the rule matches; a rule without peers matches every pod. */
+  /** The pods a rule's named ports resolve on: the selected pods for ingress, the rule's peers' pods for egress. */
+  portDestinations(policy: NetworkPolicy, at: RuleAt): Pod[] {
+    return at.direction === 'ingress' ? this.podsSelectedBy(policy) : this.rulePeerPods(policy, at.rule);
+  }
+
   rulePeerPods(policy: NetworkPolicy, rule: PolicyRule): Pod[] {
     if (rule.peers.length === 0) return [...this.pods];
     const seen = new Set<Pod>();

@@ -15,10 +15,11 @@ export function checkNamedPortIpBlockPeers(ctx: LintContext): LintFinding[] {
   for (const policy of ctx.state.policies) {
     for (const at of effectiveRules(policy)) {
       if (!egressToIpBlocksOnly(at)) continue;
+      const peerPods = ctx.rulePeerPods(policy, at.rule);
       at.rule.ports.forEach((rp, k) => {
         const name = rp.port;
         if (typeof name !== 'string') return;
-        const resolving = ctx.rulePeerPods(policy, at.rule).filter((pod) => resolveNamedPort(pod, name, rp.protocol) !== undefined);
+        const resolving = peerPods.filter((pod) => resolveNamedPort(pod, name, rp.protocol) !== undefined);
         const reach = resolving.length === 0
           ? 'so this entry matches no traffic'
           : `so this entry matches only the pods inside them that declare it (${firstFew(resolving.map(podKey))}), by addresses that change`;

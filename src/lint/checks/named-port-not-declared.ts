@@ -22,10 +22,6 @@ export function egressToIpBlocksOnly(at: RuleAt): boolean {
   return at.direction === 'egress' && at.rule.peers.length > 0 && at.rule.peers.every((p) => p.kind === 'ipBlock');
 }
 
-function destinations(ctx: LintContext, policy: NetworkPolicy, at: RuleAt): Pod[] {
-  return at.direction === 'ingress' ? ctx.podsSelectedBy(policy) : ctx.rulePeerPods(policy, at.rule);
-}
-
 function declaredNames(dsts: readonly Pod[], protocol: string): string[] {
   return [...new Set(dsts.flatMap((pod) => pod.ports.filter((p) => p.protocol === protocol && p.name !== undefined).map((p) => p.name as string)))].sort();
 }
@@ -55,7 +51,7 @@ export function checkNamedPortNotDeclared(ctx: LintContext): LintFinding[] {
   for (const policy of ctx.state.policies) {
     for (const at of effectiveRules(policy)) {
       if (egressToIpBlocksOnly(at) || !at.rule.ports.some((rp) => typeof rp.port === 'string')) continue;
-      const dsts = destinations(ctx, policy, at);
+      const dsts = ctx.portDestinations(policy, at);
       at.rule.ports.forEach((rp, k) => {
         const f = check(policy, at, rp, k, dsts);
         if (f) out.push(f);

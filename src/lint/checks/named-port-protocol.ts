@@ -9,10 +9,6 @@ import { resolveNamedPort } from '../../policy/port-match.ts';
 import { firstFew, policyFinding, type LintFinding } from '../finding.ts';
 import { effectiveRules, type LintContext, type RuleAt } from '../lint-context.ts';
 
-function destinations(ctx: LintContext, policy: NetworkPolicy, at: RuleAt): Pod[] {
-  return at.direction === 'ingress' ? ctx.podsSelectedBy(policy) : ctx.rulePeerPods(policy, at.rule);
-}
-
 function check(policy: NetworkPolicy, at: RuleAt, rp: PolicyPort, k: number, dsts: readonly Pod[]): LintFinding | undefined {
   const name = rp.port;
   if (!rp.protocolDefaulted || typeof name !== 'string') return undefined;
@@ -34,7 +30,7 @@ export function checkNamedPortProtocol(ctx: LintContext): LintFinding[] {
   for (const policy of ctx.state.policies) {
     for (const at of effectiveRules(policy)) {
       if (!at.rule.ports.some((rp) => rp.protocolDefaulted && typeof rp.port === 'string')) continue;
-      const dsts = destinations(ctx, policy, at);
+      const dsts = ctx.portDestinations(policy, at);
       at.rule.ports.forEach((rp, k) => {
         const f = check(policy, at, rp, k, dsts);
         if (f) out.push(f);
