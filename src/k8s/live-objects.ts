@@ -13,6 +13,7 @@ import { assembleCluster } from '../sources/assemble-cluster.ts';
 import type { RawObject } from '../sources/normalize-object.ts';
 import type { SourceProblem } from '../model/problems.ts';
 import { isRecord } from '../sources/raw.ts';
+import { reason } from './reflector.ts';
 import { toWireForm } from './wire-form.ts';
 import type { LoadResult } from '../sources/load-cluster.ts';
 
@@ -110,7 +111,7 @@ export async function loadFromCluster(opts: ClusterOptions = {}): Promise<Cluste
     kc = loadKubeconfig(opts);
   } catch (err) {
     if (err instanceof NoKubeconfigError) throw err;
-    problems.push({ severity: 'error', file: CLUSTER_SOURCE, message: `cannot load kubeconfig: ${firstLine(err)}` });
+    problems.push({ severity: 'error', file: CLUSTER_SOURCE, message: `cannot load kubeconfig: ${reason(err)}` });
     return { objects: normalizeLiveObjects(empty).objects, problems };
   }
   const core = kc.makeApiClient(CoreV1Api);
@@ -120,7 +121,7 @@ export async function loadFromCluster(opts: ClusterOptions = {}): Promise<Cluste
     try {
       return await listAll(page);
     } catch (err) {
-      failures.push({ kind, reason: firstLine(err) });
+      failures.push({ kind, reason: reason(err) });
       return [];
     }
   };
@@ -162,23 +163,3 @@ export async function listAll(fetchPage: (cont: string | undefined) => Promise<P
   return items;
 }
 
-/** A short reason: the API's Status message when there is one, else the first line. */
-function firstLine(err: unknown): string {
-  if (isRecord(err) && typeof err.code === 'number') {
-    const body: unknown = typeof err.body === 'string' ? safeJson(err.body) : err.body;
-    if (isRecord(body) && typeof body.message === 'string') return `HTTP ${err.code}: ${body.message}`;
-  }
-  const text = err instanceof Error ? err.message : String(err);
-  const line = text.split('\n')[0] ?? text;
-  // fetch says only "fetch failed"; the reason (ECONNREFUSED, a TLS error) is its cause.
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message.split('\n')[0] : undefined;
-  return cause ? `${line} (${cause})` : line;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}

@@ -11,7 +11,7 @@
 import { CoreV1Api, NetworkingV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { SourceProblem } from '../model/problems.ts';
 import { normalizeEnforced } from '../sources/fail-closed.ts';
-import type { ModelObject } from '../sources/normalize-object.ts';
+import type { ModelObject, NormalizeResult } from '../sources/normalize-object.ts';
 import { isRecord } from '../sources/raw.ts';
 import { CLUSTER_SOURCE } from './live-objects.ts';
 import { policyFields, type WatchedKind } from './policy-fields.ts';
@@ -22,10 +22,7 @@ export const WATCHED_RESOURCES = ['namespaces', 'pods', 'networkpolicies', 'node
 export type WatchedResource = (typeof WATCHED_RESOURCES)[number];
 
 /** An object as the engine takes it: the model object (absent when unreadable) and what is wrong with it. */
-export interface NormalizedObject {
-  readonly object?: ModelObject;
-  readonly problems: readonly SourceProblem[];
-}
+export type NormalizedObject = NormalizeResult;
 
 export type ClusterEvent =
   | {
@@ -105,8 +102,7 @@ function normalizeWatched(obj: unknown, type: ResourceType): NormalizedObject {
   const cut = isRecord(obj) ? policyFields(type.kind, obj) : obj;
   // Watch events carry kind and apiVersion; an object without them is still of the watched kind.
   const value = isRecord(cut) ? { apiVersion: type.apiVersion, kind: type.kind, ...cut } : cut;
-  const r = normalizeEnforced({ source: { file: CLUSTER_SOURCE, document: 0 }, value });
-  return { ...(r.object && { object: r.object }), problems: r.problems };
+  return normalizeEnforced({ source: { file: CLUSTER_SOURCE, document: 0 }, value });
 }
 
 /**
