@@ -6,6 +6,7 @@
 import { CommanderError } from 'commander';
 import { styleFor } from '../explain/style.ts';
 import { FlowSpecError } from '../policy/flow-spec.ts';
+import { PodNameError } from '../policy/find-pod.ts';
 import { InputProblemsError } from './input.ts';
 import { EXIT, UsageError, type CliIO } from './io.ts';
 
@@ -16,7 +17,8 @@ export function reportCliError(err: unknown, io: CliIO, debug: boolean): number 
     // --version end with exit code 0, usage mistakes are bad input.
     return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
   }
-  if (err instanceof InputProblemsError || err instanceof UsageError || err instanceof FlowSpecError) {
+  // A pod name that names nothing (policy-explain pod) is bad input like a flow's.
+  if (err instanceof InputProblemsError || err instanceof UsageError || err instanceof FlowSpecError || err instanceof PodNameError) {
     io.stderr.write(`${s.red('error')}: ${err.message}\n`);
     if (debug && err.stack) io.stderr.write(`${err.stack}\n`);
     return EXIT.badInput;
