@@ -150,8 +150,9 @@ function dispatch(
   }
   const slash = apiVersion.lastIndexOf('/');
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);
-  const known = modelled(group, kind);
-  if (!known) {
+  // The kinds nftpol models are those it has a schema for (k8s-schema-roots.ts).
+  const typeName = schemaTypeOf(group, kind);
+  if (typeName === undefined) {
     if (kind === 'NetworkPolicy' && (group === 'extensions' || group === 'networking.k8s.io')) {
       p.error('apiVersion', `NetworkPolicy ${apiVersion} is not supported: use networking.k8s.io/v1`);
     } else {
@@ -163,8 +164,7 @@ function dispatch(
     p.error('apiVersion', `NetworkPolicy ${apiVersion} is not supported: use networking.k8s.io/v1`);
     return undefined;
   }
-  const typeName = schemaTypeOf(group, kind);
-  if (typeName !== undefined) checkSchema(v, typeName, opts.validate ?? 'strict', p, covered);
+  checkSchema(v, typeName, opts.validate ?? 'strict', p, covered);
   optRecord(v.metadata, 'metadata', p);
   if (name === undefined) {
     p.error('metadata.name', 'metadata.name is required');
@@ -189,17 +189,6 @@ function dispatch(
   const owner = controllerOf(v.metadata, p);
   const pod = kind === 'Pod' ? normalizePod(v, meta, p) : isWorkloadKind(kind) ? normalizeWorkload(v, kind, meta, p) : undefined;
   return pod && { type: 'pod', value: pod, ...(owner && { owner }) };
-}
-
-const GROUP_KINDS: Readonly<Record<string, readonly string[]>> = {
-  '': ['Namespace', 'Pod', 'Node'],
-  apps: ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'],
-  batch: ['Job', 'CronJob'],
-  'networking.k8s.io': ['NetworkPolicy'],
-};
-
-function modelled(group: string, kind: string): boolean {
-  return GROUP_KINDS[group]?.includes(kind) ?? false;
 }
 
 function controllerOf(metadata: unknown, p: ProblemList): OwnerRef | undefined {
