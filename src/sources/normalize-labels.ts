@@ -7,16 +7,16 @@ import { childField } from './field-path.ts';
 import type { ProblemList } from '../model/problems.ts';
 import { quote, readStringMap } from './raw.ts';
 import type { Labels } from '../model/types.ts';
+import { dnsSubdomainProblem } from './object-names.ts';
 
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Why `key` is not a valid label key, or undefined when it is. */
 export function labelKeyProblem(key: string): string | undefined {
   const slash = key.indexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
+  if (prefix !== undefined && dnsSubdomainProblem(prefix) !== undefined) {
     return `bad label key ${quote(key)}: prefix must be a lowercase DNS subdomain`;
   }
   if (name.length === 0 || name.length > 63 || !NAME.test(name)) {
