@@ -8,12 +8,11 @@ import { familyOf } from '../model/addresses.ts';
 import type { Direction, NetworkPolicy, Pod, PolicyRule, PolicyType, SourceRef } from '../model/types.ts';
 import { podKey, policyKey } from '../model/types.ts';
 import { ruleMatch } from '../policy/direction.ts';
-import type { Flow, PolicyEngine } from '../policy/engine.ts';
+import { sharedAddressNotes, type Flow, type PolicyEngine, type SharedAddressNote } from '../policy/engine.ts';
 import { podEndpoint, type Endpoint } from '../policy/endpoint.ts';
 import { policySelects, policyTypeOf } from '../policy/isolation.ts';
 import { resolveNamedPort } from '../policy/port-match.ts';
 import { describePeers, describePorts, describeRule } from './describe-rule.ts';
-import type { FlowNote } from '../policy/trace.ts';
 import { whyNot } from './verdict-text.ts';
 
 export interface PodSummary {
@@ -71,7 +70,7 @@ export interface DirectionReach {
 export interface PodReach {
   readonly pod: PodSummary;
   /** Addresses of this pod that other running pods claim too, and who holds each; absent when none. */
-  readonly sharedAddresses?: readonly (FlowNote & { kind: 'sharedAddress' })[];
+  readonly sharedAddresses?: readonly SharedAddressNote[];
   readonly ingress: DirectionReach;
   readonly egress: DirectionReach;
 }
@@ -202,9 +201,7 @@ function directionReach(engine: PolicyEngine, pod: Pod, direction: Direction): D
 }
 
 export function podReach(engine: PolicyEngine, pod: Pod): PodReach {
-  const shared = engine.state.sharedAddressesOf(pod).map((s) => ({
-    kind: 'sharedAddress' as const, ip: s.ip, pod: podKey(pod), holder: podKey(s.holder), claimants: s.claimants.map(podKey),
-  }));
+  const shared = sharedAddressNotes(engine.state, pod);
   return {
     pod: {
       namespace: pod.namespace, name: pod.name, kind: pod.kind, labels: pod.labels, ips: pod.ips,

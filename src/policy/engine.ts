@@ -34,6 +34,15 @@ export function summarizeEndpoint(e: Endpoint): EndpointSummary {
   return { kind: e.kind, ip: e.ip, ...(pod ? { pod } : {}), ...(node ? { node } : {}) };
 }
 
+export type SharedAddressNote = FlowNote & { kind: 'sharedAddress' };
+
+/** The addresses a pod claims that another pod claims too, as notes naming who holds each. */
+export function sharedAddressNotes(state: ClusterState, pod: Pod): SharedAddressNote[] {
+  return state.sharedAddressesOf(pod).map((s) => ({
+    kind: 'sharedAddress', ip: s.ip, pod: podKey(pod), holder: podKey(s.holder), claimants: s.claimants.map(podKey),
+  }));
+}
+
 export class PolicyEngine {
   // Memo of isolating policies per pod and direction: the same pods are asked
   // about again and again (every pair of a matrix).
@@ -81,10 +90,7 @@ export class PolicyEngine {
     const notes: FlowNote[] = [];
     for (const e of [asked.from, asked.to]) {
       if (e.kind !== 'pod') continue;
-      for (const s of this.state.sharedAddressesOf(e.pod)) {
-        if (s.ip !== e.ip) continue;
-        notes.push({ kind: 'sharedAddress', ip: s.ip, pod: podKey(e.pod), holder: podKey(s.holder), claimants: s.claimants.map(podKey) });
-      }
+      notes.push(...sharedAddressNotes(this.state, e.pod).filter((n) => n.ip === e.ip));
     }
     for (const input of inputs) {
       for (const policy of this.policiesOf(input)) {
