@@ -7,8 +7,8 @@
 // not what we think, and a replace repairs it.
 import { diffIR, isEmptyDelta, type TableObjects } from '../compile/diff-ir.ts';
 import type { NodeIR } from '../compile/ir.ts';
-import { renderDelta, tableObjects } from '../nft/render-delta.ts';
-import { DEFAULT_TABLE, renderDeleteScript, renderReplaceScript, type TableName } from '../nft/render-table.ts';
+import { parseTableBody, renderDelta } from '../nft/render-delta.ts';
+import { DEFAULT_TABLE, renderDeleteScript, renderTableBody, replaceScriptOf, type TableName } from '../nft/render-table.ts';
 import { ensureBridgeNetfilter, procSysctls, type SysctlAccess } from './bridge-netfilter.ts';
 import type { NftRunner } from './nft-runner.ts';
 
@@ -63,8 +63,10 @@ export class Syncer {
       await ensureBridgeNetfilter(this.opts.bridge); // throws BridgeNetfilterError: refuse loudly
       this.bridgeChecked = true;
     }
-    const replace = renderReplaceScript(ir, this.opts.table);
-    const next = this.opts.deltas ? tableObjects(ir, this.opts.table) : undefined;
+    // The body is rendered once: the replace script wraps it, a delta parses it.
+    const body = renderTableBody(ir, this.opts.table);
+    const replace = replaceScriptOf(body, this.opts.table);
+    const next = this.opts.deltas ? parseTableBody(body) : undefined;
     let script = replace;
     let kind: SyncResult['script'] = 'replace';
     if (next !== undefined && this.inForce !== undefined && !force) {

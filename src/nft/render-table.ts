@@ -37,7 +37,12 @@ export function renderTableBody(ir: NodeIR, table: TableName = DEFAULT_TABLE): s
  * file atomically: the old rules enforce until the new ones are complete.
  */
 export function renderReplaceScript(ir: NodeIR, table: TableName = DEFAULT_TABLE): string {
-  return `add table ${table.family} ${table.name}\ndelete table ${table.family} ${table.name}\n${renderTableBody(ir, table)}`;
+  return replaceScriptOf(renderTableBody(ir, table), table);
+}
+
+/** The replace script around a table body already rendered (renderTableBody). */
+export function replaceScriptOf(body: string, table: TableName = DEFAULT_TABLE): string {
+  return `add table ${table.family} ${table.name}\ndelete table ${table.family} ${table.name}\n${body}`;
 }
 
 /** Removes the table (uninstall). */
