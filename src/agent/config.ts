@@ -74,7 +74,7 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(ms);
 }
 
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   if (ms === 0) return '0';
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;

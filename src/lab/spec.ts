@@ -1,7 +1,7 @@
 // The cluster description handed to the lab, and its validation.
 // Everything here is plain data: the lab plans and builds a world from it.
 
-import { cidrContains, cidrsOverlap, parseCidr, parseIp, type IPFamily } from '../model/addresses.ts';
+import { cidrsOverlap, parseCidr, parseIp, type IPFamily } from '../model/addresses.ts';
 import { LINK_GATEWAY, MAX_OUTSIDE_HOSTS, labRanges, podCidr, type PodCidr } from './addresses.ts';
 
 export interface NodeSpec {
@@ -172,9 +172,4 @@ export function validateSpec(spec: WorldSpec): void {
   }
 
   if (problems.length > 0) throw new InvalidWorldError(problems);
-}
-
-/** Whether `ip` lies in one of the node's pod CIDRs. */
-export function inNodePodCidrs(node: NodeSpec, ip: string): boolean {
-  return nodePodCidrs(node).some((c) => cidrContains(c, ip));
 }

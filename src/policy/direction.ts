@@ -38,7 +38,7 @@ function destinationPod(input: DirectionInput): Pod | undefined {
 }
 
 /** A traced rule check: the misses of its peers, then of its ports, in order, up to the first that matched. */
-export interface RuleTrace extends Tracer {
+interface RuleTrace extends Tracer {
   readonly peerMisses: Miss[];
   readonly portMisses: Miss[];
 }

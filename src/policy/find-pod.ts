@@ -43,7 +43,7 @@ const NOT_PODS: ReadonlyMap<string, string> = new Map([
 
 const FORMS = 'write NAME, NAMESPACE/NAME, KIND/NAME or KIND/NAMESPACE/NAME (KIND: pod, deploy, sts, ds, rs, job, cronjob), ip:ADDRESS or node:NAME';
 
-export function kindNamed(word: string): PodOwnerKind | undefined {
+function kindNamed(word: string): PodOwnerKind | undefined {
   return KIND_BY_NAME.get(word.toLowerCase());
 }
 

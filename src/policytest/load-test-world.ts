@@ -80,7 +80,7 @@ function refLabel(ref: ObjectRef): string {
 }
 
 /** The documents of a test's state: 0 the start, i + 1 after steps[i]; with an error per delete of nothing. */
-export function stateDocuments(resources: readonly RawObject[], test: PolicyTest, state: number): { documents: RawObject[]; problems: SourceProblem[] } {
+function stateDocuments(resources: readonly RawObject[], test: PolicyTest, state: number): { documents: RawObject[]; problems: SourceProblem[] } {
   let documents = mergeDocuments(resources, inlineDocuments(test, test.objects, 'objects'));
   const problems: SourceProblem[] = [];
   for (const step of test.steps.slice(0, state)) {

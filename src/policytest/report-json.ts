@@ -50,7 +50,7 @@ export interface PolicyTestReport {
 }
 
 /** One case's entry in `results`. */
-export function caseResultJson(c: CaseResult): PolicyTestCaseResult {
+function caseResultJson(c: CaseResult): PolicyTestCaseResult {
   const line = c.test.lineOf(c.case.field);
   const step = caseStep(c);
   return {

@@ -107,7 +107,7 @@ export function expandCase(test: PolicyTest, c: PolicyTestCase): ExpandedCase[] 
 }
 
 /** Every case of a test, the starting state's then each step's. */
-export function allCases(test: PolicyTest): PolicyTestCase[] {
+function allCases(test: PolicyTest): PolicyTestCase[] {
   return [...test.cases, ...test.steps.flatMap((s) => s.cases)];
 }
 

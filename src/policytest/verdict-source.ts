@@ -8,7 +8,7 @@ import type { Flow } from '../policy/engine.ts';
 import type { TestWorld } from './load-test-world.ts';
 
 export type VerdictSourceName = 'model' | 'kernel';
-export const VERDICT_SOURCE_NAMES: readonly VerdictSourceName[] = ['model', 'kernel'];
+const VERDICT_SOURCE_NAMES: readonly VerdictSourceName[] = ['model', 'kernel'];
 
 /** One flow to decide. */
 export interface FlowQuestion {
