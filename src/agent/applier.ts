@@ -14,7 +14,7 @@
 // difference (a rule added or deleted by hand, the table gone) is drift.
 import type { NodeIR } from '../compile/ir.ts';
 import { BridgeNetfilterError, type SysctlAccess } from '../dataplane/bridge-netfilter.ts';
-import { NftError, type NftRunner } from '../dataplane/nft-runner.ts';
+import { isNoSuchTable, type NftRunner } from '../dataplane/nft-runner.ts';
 import { Syncer, type SyncResult } from '../dataplane/syncer.ts';
 
 export type ApplyCause = 'nft' | 'bridge_netfilter';
@@ -100,7 +100,7 @@ export class SyncerApplier implements Applier {
     try {
       return normalizeListing(await this.runner.read(['list', 'table', 'inet', this.table]));
     } catch (err) {
-      if (err instanceof NftError && /No such file or directory/.test(err.stderr)) return undefined;
+      if (isNoSuchTable(err)) return undefined;
       throw err;
     }
   }

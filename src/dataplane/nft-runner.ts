@@ -19,6 +19,11 @@ export class NftError extends Error {
   }
 }
 
+/** nft's answer when the table asked for does not exist (listing or deleting it). */
+export function isNoSuchTable(err: unknown): boolean {
+  return err instanceof NftError && /No such file or directory/.test(err.stderr);
+}
+
 export interface NftRunnerOptions {
   /** Path of the nft binary; tests inject a fake. */
   readonly binary?: string;

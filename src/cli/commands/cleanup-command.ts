@@ -2,7 +2,7 @@
 // Idempotent: no table is success too, so an uninstall hook can run it
 // twice. Touches nothing but that one table (see docs/agent.md).
 import type { Command } from 'commander';
-import { execNftRunner, NftError, type NftRunner } from '../../dataplane/nft-runner.ts';
+import { execNftRunner, isNoSuchTable, type NftError, type NftRunner } from '../../dataplane/nft-runner.ts';
 import { Syncer } from '../../dataplane/syncer.ts';
 import { DEFAULT_TABLE } from '../../nft/render-table.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
@@ -28,7 +28,7 @@ export async function runCleanupCommand(table: string, io: CliIO, nft: NftRunner
   try {
     await nft.read(['list', 'table', 'inet', table]);
   } catch (err) {
-    if (!(err instanceof NftError) || !/No such file or directory/.test(err.stderr)) {
+    if (!isNoSuchTable(err)) {
       io.stderr.write(`error: cannot read the ruleset: ${(err as Error).message}${/Operation not permitted/.test((err as NftError).stderr ?? '') ? ' (run as root)' : ''}\n`);
       return EXIT.failure;
     }
