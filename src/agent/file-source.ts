@@ -20,9 +20,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceProblem } from '../model/problems.ts';
 import type { ClusterObjects } from '../model/types.ts';
-import { assignPodAddresses, loadManifests } from '../sources/load-cluster.ts';
+import { loadManifests, placeAndAddress } from '../sources/load-cluster.ts';
 import { expandManifestPaths } from '../sources/manifest-files.ts';
-import { placePods } from '../sources/placement.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import type { ClusterSnapshot, ClusterSource, SourceRead } from './cluster-source.ts';
 
@@ -118,7 +117,7 @@ export class FileSource implements ClusterSource {
       return { ...this.lastRejected, snapshot: this.last };
     }
     // Placement and addresses as `nftpol render` gives them (see compileForNode).
-    this.last = { revision, objects: assignPodAddresses(placePods(loaded.objects)) };
+    this.last = { revision, objects: placeAndAddress(loaded.objects) };
     this.lastWarnings = problems;
     this.lastRejected = undefined;
     return { kind: 'state', snapshot: this.last, warnings: problems };

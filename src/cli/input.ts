@@ -14,13 +14,12 @@
 // and so are manifests without metadata.namespace (kubectl apply -n). Without
 // -n, live mode uses the kubeconfig context's namespace, manifests "default".
 import type { Command } from 'commander';
-import { placePods } from '../sources/placement.ts';
 import { DEFAULT_NAMESPACE } from '../policy/find-pod.ts';
 import { ClusterState } from '../model/cluster-state.ts';
 import { formatProblem, type SourceProblem } from '../model/problems.ts';
 import type { ClusterObjects, NetworkPolicy } from '../model/types.ts';
 import { policyKey } from '../model/types.ts';
-import { assignPodAddresses, loadManifests } from '../sources/load-cluster.ts';
+import { loadManifests, placeAndAddress } from '../sources/load-cluster.ts';
 import { styleFor } from '../explain/style.ts';
 import { EXIT, readAll, UsageError, type CliIO } from './io.ts';
 import { validateOption } from './validate-option.ts';
@@ -114,7 +113,7 @@ async function loadObjects(opts: InputOptions, io: CliIO): Promise<Loaded> {
     // Pods without spec.nodeName are spread over the known nodes before they get
     // addresses (from their node's pod CIDR), the same way `nftpol test` and the
     // kernel dataplane place them.
-    const objects = assignPodAddresses(placePods(loaded.objects));
+    const objects = placeAndAddress(loaded.objects);
     return { mode: 'manifests', objects, problems: loaded.problems, namespace: opts.namespace ?? DEFAULT_NAMESPACE };
   }
   // The Kubernetes client takes most of a second to load: only live mode loads it.

@@ -15,7 +15,6 @@
 // step's field, as `kubectl delete` refuses a missing object.
 import path from 'node:path';
 import { assembleCluster } from '../sources/assemble-cluster.ts';
-import { placePods } from '../sources/placement.ts';
 import { ClusterState } from '../model/cluster-state.ts';
 import type { RawObject } from '../sources/normalize-object.ts';
 import type { SourceProblem } from '../model/problems.ts';
@@ -23,7 +22,7 @@ import type { ValidationMode } from '../sources/schema-check.ts';
 import { isRecord } from '../sources/raw.ts';
 import type { ClusterObjects } from '../model/types.ts';
 import { PolicyEngine } from '../policy/engine.ts';
-import { assignPodAddresses } from '../sources/load-cluster.ts';
+import { placeAndAddress } from '../sources/load-cluster.ts';
 import { readManifests, type ManifestDocuments } from '../sources/manifest-files.ts';
 import { CLUSTER_SCOPED_KINDS, POLICY_TEST_KIND, type ObjectRef, type PolicyTest } from './policy-test.ts';
 
@@ -184,7 +183,7 @@ export class TestWorldLoader {
     const assembled = assembleCluster(documents, { validate: this.validate });
     // Placed before addresses are given, as in a cluster: a pod's address then
     // comes from its node's pod CIDR, and model and kernel see the same nodes.
-    const objects = assignPodAddresses(placePods(assembled.objects));
+    const objects = placeAndAddress(assembled.objects);
     const cluster = new ClusterState(objects);
     const sequence = test.steps.length > 0 ? { sequence: { key: `${test.file}#${test.document}`, state } } : {};
     return {

@@ -9,7 +9,20 @@ import type { ClusterObjects } from '../model/types.ts';
 import type { ReadManifestsOptions } from './manifest-files.ts';
 import { readManifests } from './manifest-files.ts';
 
+import { assignPodAddresses } from './assign-addresses.ts';
+import { placePods } from './placement.ts';
+
 export { assignPodAddresses } from './assign-addresses.ts';
+
+/**
+ * Manifests rarely say where pods run or what addresses they have: pods
+ * without spec.nodeName are spread over the known nodes, then those without
+ * addresses get them from their node's pod CIDR. Every command, the agent's
+ * file source and `nftpol test` see the same placement and addresses.
+ */
+export function placeAndAddress(objects: ClusterObjects): ClusterObjects {
+  return assignPodAddresses(placePods(objects));
+}
 
 export interface LoadOptions extends ReadManifestsOptions, NormalizeOptions {}
 
