@@ -19,7 +19,7 @@ import type { SourceProblem } from '../model/problems.ts';
 import { ProblemList } from '../model/problems.ts';
 import { closestKey } from './near-miss.ts';
 import { objectNameProblem, dnsLabelProblem } from './object-names.ts';
-import { describe, isRecord, optArray, optRecord, quote, type RawRecord } from './raw.ts';
+import { apiGroup, describe, isRecord, optArray, optRecord, quote, type RawRecord } from './raw.ts';
 import { checkAgainstSchema, schemaTypeOf, type ValidationMode } from './schema-check.ts';
 import type { Namespace, NetworkPolicy, Node, Pod, SourceRef } from '../model/types.ts';
 
@@ -148,8 +148,7 @@ function dispatch(
     missingTypeMeta(v, apiVersion, kind, p);
     return undefined;
   }
-  const slash = apiVersion.lastIndexOf('/');
-  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+  const group = apiGroup(apiVersion);
   // The kinds nftpol models are those it has a schema for (k8s-schema-roots.ts).
   const typeName = schemaTypeOf(group, kind);
   if (typeName === undefined) {

@@ -64,3 +64,9 @@ export function readStringMap(value: unknown, field: string, p: ProblemList): Re
   }
   return out;
 }
+
+/** The API group of an apiVersion: "apps" of "apps/v1", "" (the core group) of "v1". */
+export function apiGroup(apiVersion: string): string {
+  const slash = apiVersion.lastIndexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}

@@ -2,7 +2,7 @@
 // recognises but does not enforce. Their objects are not modelled (like any
 // unknown kind), but unlike a ConfigMap they are meant to change what traffic
 // flows, so their presence is said at warning level (assemble-cluster.ts).
-import { isRecord } from './raw.ts';
+import { apiGroup, isRecord } from './raw.ts';
 
 const UNENFORCED: Readonly<Record<string, readonly string[]>> = {
   // Calico: namespaced and cluster-wide policies (projectcalico.org/v3; crd.projectcalico.org/v1 as stored).
@@ -16,7 +16,6 @@ const UNENFORCED: Readonly<Record<string, readonly string[]>> = {
 /** "projectcalico.org NetworkPolicy" for an object of an unenforced kind, else undefined. */
 export function unenforcedKind(value: unknown): string | undefined {
   if (!isRecord(value) || typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') return undefined;
-  const slash = value.apiVersion.lastIndexOf('/');
-  const group = slash < 0 ? '' : value.apiVersion.slice(0, slash);
+  const group = apiGroup(value.apiVersion);
   return UNENFORCED[group]?.includes(value.kind) === true ? `${group} ${value.kind}` : undefined;
 }

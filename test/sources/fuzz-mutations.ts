@@ -8,7 +8,7 @@ import { parseManifestText } from '../../src/sources/manifest-documents.ts';
 import { K8S_TYPES } from '../../src/sources/k8s-schema.generated.ts';
 import { childField, indexField, type FieldSegment } from '../../src/sources/field-path.ts';
 import { schemaTypeOf } from '../../src/sources/schema-check.ts';
-import { isRecord } from '../../src/sources/raw.ts';
+import { apiGroup, isRecord } from '../../src/sources/raw.ts';
 
 export type Path = readonly FieldSegment[];
 
@@ -26,8 +26,7 @@ export function fieldText(path: Path): string {
 /** The schema type of a decoded object, when nftpol models its kind. */
 export function rootType(value: unknown): string | undefined {
   if (!isRecord(value) || typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') return undefined;
-  const slash = value.apiVersion.lastIndexOf('/');
-  return schemaTypeOf(slash < 0 ? '' : value.apiVersion.slice(0, slash), value.kind);
+  return schemaTypeOf(apiGroup(value.apiVersion), value.kind);
 }
 
 /** Every field present in `value` (of schema type `typeName`), depth first. */
