@@ -217,7 +217,11 @@ function warnSharedAddresses(all: readonly Located[], problems: SourceProblem[])
   const claims = new Map<string, Located[]>();
   for (const l of all) {
     if (l.object.type !== 'pod' || !participates(l.object.value)) continue;
-    for (const ip of l.object.value.ips) claims.set(ip, [...(claims.get(ip) ?? []), l]);
+    for (const ip of l.object.value.ips) {
+      const list = claims.get(ip);
+      if (list) list.push(l);
+      else claims.set(ip, [l]);
+    }
   }
   for (const [ip, claimants] of claims) {
     if (claimants.length < 2) continue;
