@@ -226,7 +226,9 @@ const SEVERITY_ORDER = { error: 0, warning: 1, debug: 2 } as const;
 export async function runPolicyTests(collected: CollectedTests, opts: RunOptions): Promise<RunOutcome> {
   const sourceProblems: SourceProblem[] = [...collected.problems];
   const worlds = new Map<Stage, TestWorld>();
-  const stages = collected.tests.flatMap(stagesOf);
+  // Each test's stages (its starting state and one per step), in order.
+  const stagesByTest = new Map(collected.tests.map((t) => [t, stagesOf(t)]));
+  const stages = [...stagesByTest.values()].flat();
   for (const stage of stages) {
     const loaded = await opts.loader.worldFor(stage.test, stage.state);
     sourceProblems.push(...loaded.problems);
@@ -253,7 +255,7 @@ export async function runPolicyTests(collected: CollectedTests, opts: RunOptions
     return { ok: false, problems: all.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]) };
   }
 
-  if (streaming) return { ok: true, run: await streamRun(collected, stages, worlds, opts, problems) };
+  if (streaming) return { ok: true, run: await streamRun(collected, stagesByTest, worlds, opts, problems) };
   const answers = new Map<Resolved, FlowAnswer>();
   const source = opts.verdicts;
   try {
@@ -270,8 +272,7 @@ export async function runPolicyTests(collected: CollectedTests, opts: RunOptions
 
   const tests: TestResult[] = [];
   for (const test of collected.tests) {
-    const cases = stages
-      .filter((s) => s.test === test)
+    const cases = (stagesByTest.get(test) ?? [])
       .flatMap((s) => (resolvedOf.get(s) ?? []).map((r) => caseResult(r, answers.get(r), worlds.get(s) as TestWorld, defaultCheck)));
     const failed = cases.filter((c) => !c.passed).length;
     if (opts.onCase) {
@@ -313,7 +314,8 @@ function summarize(collected: CollectedTests, tests: readonly TestResult[]): Run
  * kept once its results are out.
  */
 async function streamRun(
-  collected: CollectedTests, stages: readonly Stage[], worlds: ReadonlyMap<Stage, TestWorld>, opts: RunOptions, problems: readonly SourceProblem[],
+  collected: CollectedTests, stagesByTest: ReadonlyMap<PolicyTest, readonly Stage[]>, worlds: ReadonlyMap<Stage, TestWorld>, opts: RunOptions,
+  problems: readonly SourceProblem[],
 ): Promise<TestRun> {
   const source = opts.verdicts;
   const onCase = opts.onCase as (result: CaseResult) => void | Promise<void>;
@@ -337,7 +339,7 @@ async function streamRun(
         }
         batch = [];
       };
-      for (const stage of stages.filter((s) => s.test === test)) {
+      for (const stage of stagesByTest.get(test) ?? []) {
         // A batch holds one world's flows: flush before the next state.
         if (batch.length > 0) await flush();
         world = worlds.get(stage) as TestWorld;
