@@ -26,6 +26,7 @@
 //    engine asks about the same ipBlocks for many addresses.
 import { excludeCidr, expandCidr, overlapCidr, parseCidr as cidrRange } from 'cidr-tools';
 import ipaddr from 'ipaddr.js';
+import { quote } from './problems.ts';
 
 export type IPFamily = 4 | 6;
 
@@ -44,7 +45,8 @@ export interface Cidr {
 
 export type IpResult =
   | { readonly ok: true; readonly ip: string; readonly family: IPFamily; readonly warnings: readonly string[] }
-  | { readonly ok: false; readonly message: string };
+  /** `ipv4Mapped`: the text was IPv4-mapped IPv6, and the message says which IPv4 address to write. */
+  | { readonly ok: false; readonly message: string; readonly ipv4Mapped?: true };
 
 export type CidrResult =
   | ({ readonly ok: true; readonly warnings: readonly string[] } & Cidr)
@@ -63,34 +65,42 @@ function format(a: ParsedAddress): string {
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
+// The longest address text is an IPv6 CIDR with an IPv4 suffix, 49 characters
+// ("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128"): longer input is
+// refused before it is parsed (hostile input can be megabytes), and messages
+// show only its start.
+const LONGEST_ADDRESS_TEXT = 64;
+
 /** Validates one address of outside input; `ip` is its canonical text. */
 export function parseIp(text: string): IpResult {
-  const bad = { ok: false, message: `${JSON.stringify(text)} is not a valid IP address (e.g. 10.9.8.7 or 2001:db8::ffff)` } as const;
+  const bad = { ok: false, message: `${quote(text)} is not a valid IP address (e.g. 10.9.8.7 or 2001:db8::ffff)` } as const;
+  if (text.length > LONGEST_ADDRESS_TEXT) return bad;
   const v4 = IPV4.exec(text);
   if (v4) {
     const octets = v4.slice(1).map(Number);
     if (octets.some((o) => o > 255)) return bad;
     const ip = octets.join('.');
-    const warnings = ip === text ? [] : [`${JSON.stringify(text)} has leading zeros; read as ${ip}`];
+    const warnings = ip === text ? [] : [`${quote(text)} has leading zeros; read as ${ip}`];
     return { ok: true, ip, family: 4, warnings };
   }
   if (!text.includes(':') || text.includes('%') || !ipaddr.IPv6.isValid(text)) return bad;
   const addr = ipaddr.IPv6.parse(text);
   if (addr.isIPv4MappedAddress()) {
-    return { ok: false, message: `${JSON.stringify(text)} is an IPv4-mapped IPv6 address; write the IPv4 address ${addr.toIPv4Address().toString()}` };
+    return { ok: false, ipv4Mapped: true, message: `${quote(text)} is an IPv4-mapped IPv6 address; write the IPv4 address ${addr.toIPv4Address().toString()}` };
   }
   return { ok: true, ip: format(addr), family: 6, warnings: [] };
 }
 
 /** Validates "address/prefix" of outside input; `cidr` is its canonical (masked) form. */
 export function parseCidr(text: string): CidrResult {
-  const bad = { ok: false, message: `${JSON.stringify(text)} is not a valid CIDR (e.g. 10.9.8.0/24 or 2001:db8::/64)` } as const;
+  const bad = { ok: false, message: `${quote(text)} is not a valid CIDR (e.g. 10.9.8.0/24 or 2001:db8::/64)` } as const;
+  if (text.length > LONGEST_ADDRESS_TEXT) return bad;
   const slash = text.lastIndexOf('/');
-  if (slash < 0) return { ok: false, message: `${JSON.stringify(text)} is not a valid CIDR: the /prefix length is missing` };
+  if (slash < 0) return { ok: false, message: `${quote(text)} is not a valid CIDR: the /prefix length is missing` };
   const prefixText = text.slice(slash + 1);
   if (!/^\d{1,3}$/.test(prefixText)) return bad;
   const ip = parseIp(text.slice(0, slash));
-  if (!ip.ok) return ip.message.includes('IPv4-mapped') ? ip : bad;
+  if (!ip.ok) return ip.ipv4Mapped === true ? ip : bad;
   const prefix = Number(prefixText);
   if (prefix > (ip.family === 4 ? 32 : 128)) return bad;
   const { cidr, network } = cidrOf(`${ip.ip}/${prefix}`);

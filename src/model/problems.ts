@@ -3,6 +3,14 @@
 // (the CLI exits non-zero on errors; the agent logs them and fails closed).
 import type { SourceRef } from './types.ts';
 
+const SHOWN_CHARS = 80;
+
+/** A string as messages show it: JSON-quoted, cut after SHOWN_CHARS characters. */
+export function quote(text: string): string {
+  return text.length > SHOWN_CHARS ? `${JSON.stringify(text.slice(0, SHOWN_CHARS))}... (${text.length} characters)` : JSON.stringify(text);
+}
+
+
 export type Severity = 'error' | 'warning' | 'debug';
 
 export interface SourceProblem {

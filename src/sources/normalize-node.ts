@@ -3,7 +3,7 @@
 // and the pod CIDRs allocated to the node (spec.podCIDRs, else spec.podCIDR).
 // Node data only informs addressing, so bad entries are warnings and skipped.
 import { childField, indexField } from './field-path.ts';
-import { readCidr, readIp } from './bounded-address.ts';
+import { parseCidr, parseIp } from '../model/addresses.ts';
 import type { ProblemList } from '../model/problems.ts';
 import { isRecord, optArray, optRecord } from './raw.ts';
 import type { Node, SourceRef } from '../model/types.ts';
@@ -20,7 +20,7 @@ export function normalizeNode(raw: unknown, name: string, source: SourceRef, p: 
     entries.forEach((e, i) => {
       if (!isRecord(e) || e.type !== type) return;
       const field = childField(indexField('status.addresses', i), 'address');
-      const parsed = typeof e.address === 'string' ? readIp(e.address) : undefined;
+      const parsed = typeof e.address === 'string' ? parseIp(e.address) : undefined;
       if (!parsed?.ok) return p.warn(field, parsed ? `${parsed.message}; skipped` : 'address must be a string; skipped');
       for (const w of parsed.warnings) p.warn(field, w);
       if (!addresses.includes(parsed.ip)) addresses.push(parsed.ip);
@@ -32,7 +32,7 @@ export function normalizeNode(raw: unknown, name: string, source: SourceRef, p: 
     : spec.podCIDR != null ? [{ v: spec.podCIDR, field: 'spec.podCIDR' }] : [];
   const podCIDRs: string[] = [];
   for (const { v, field } of cidrEntries) {
-    const parsed = typeof v === 'string' ? readCidr(v) : undefined;
+    const parsed = typeof v === 'string' ? parseCidr(v) : undefined;
     if (!parsed?.ok) {
       p.warn(field, parsed ? `${parsed.message}; skipped` : 'must be a CIDR string; skipped');
       continue;

@@ -3,8 +3,7 @@
 // ipBlock beside a selector, is invalid. An ipBlock's cidr is required; every
 // except must be a strict subset of the cidr (same family, longer prefix).
 import { childField, indexField } from './field-path.ts';
-import { cidrStrictlyInside, type Cidr } from '../model/addresses.ts';
-import { readCidr as parseCidrText } from './bounded-address.ts';
+import { cidrStrictlyInside, parseCidr, type Cidr } from '../model/addresses.ts';
 import { normalizeSelector } from './normalize-selector.ts';
 import type { ProblemList } from '../model/problems.ts';
 import { describe, isRecord, optArray, optRecord } from './raw.ts';
@@ -43,7 +42,7 @@ function readCidr(value: unknown, field: string, p: ProblemList): Cidr | undefin
     p.error(field, value == null ? 'cidr is required' : `must be a CIDR string, got ${describe(value)}`);
     return undefined;
   }
-  const parsed = parseCidrText(value);
+  const parsed = parseCidr(value);
   if (!parsed.ok) {
     p.error(field, parsed.message);
     return undefined;

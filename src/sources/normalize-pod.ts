@@ -6,7 +6,7 @@
 // duplicate); the same name in two containers is allowed but warned about, as
 // the API server does: a named port then stands for more than one port.
 import { childField, indexField } from './field-path.ts';
-import { readIp } from './bounded-address.ts';
+import { parseIp } from '../model/addresses.ts';
 import { readLabels } from './normalize-labels.ts';
 import type { ObjectMeta } from './normalize-policy.ts';
 import { portNameProblem, portNumberProblem, readProtocol } from './normalize-ports.ts';
@@ -102,7 +102,7 @@ function readPodIps(status: Readonly<Record<string, unknown>>, p: ProblemList): 
       p.error(field, `must be an IP address string, got ${describe(value)}`);
       continue;
     }
-    const parsed = readIp(value);
+    const parsed = parseIp(value);
     if (!parsed.ok) p.error(field, parsed.message);
     else {
       for (const w of parsed.warnings) p.warn(field, w);

@@ -10,12 +10,9 @@ export function isRecord(value: unknown): value is RawRecord {
 }
 
 /** Longest string shown whole in a message: hostile input can be megabytes. */
-const SHOWN_CHARS = 80;
-
-/** A string as messages show it: JSON-quoted, cut after SHOWN_CHARS characters. */
-export function quote(text: string): string {
-  return text.length > SHOWN_CHARS ? `${JSON.stringify(text.slice(0, SHOWN_CHARS))}... (${text.length} characters)` : JSON.stringify(text);
-}
+// How messages show a string of input: one rule, in model (addresses use it too).
+export { quote } from '../model/problems.ts';
+import { quote } from '../model/problems.ts';
 
 export function describe(value: unknown): string {
   if (value === null) return 'null';

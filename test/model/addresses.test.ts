@@ -33,7 +33,17 @@ describe('parseIp', () => {
     expect(parseIp('fe80::1%eth0').ok).toBe(false);
     expect(parseIp('10.1').ok).toBe(false);
     expect(parseIp('').ok).toBe(false);
-    expect(parseIp('::ffff:10.0.0.1')).toEqual({ ok: false, message: '"::ffff:10.0.0.1" is an IPv4-mapped IPv6 address; write the IPv4 address 10.0.0.1' });
+    expect(parseIp('::ffff:10.0.0.1')).toEqual({
+      ok: false, ipv4Mapped: true, message: '"::ffff:10.0.0.1" is an IPv4-mapped IPv6 address; write the IPv4 address 10.0.0.1',
+    });
+  });
+
+  it('refuses text longer than any address before parsing it, and shows only its start', () => {
+    const long = `10.0.0.1${' '.repeat(100_000)}`;
+    const r = parseIp(long);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.message.length).toBeLessThan(200);
+    expect(parseCidr(`${long}/8`).ok).toBe(false);
   });
 });
 
