@@ -1,0 +1,86 @@
+// The one place nftpol runs the `conntrack` binary (Debian's conntrack
+// package, conntrack-tools): list the connection tracking table of the
+// network namespace it runs in (or of another, through a prefix such as
+// `ip netns exec NS`), and delete chosen entries.
+//
+// Why the command and not netlink from Node: Node has no netlink sockets, and
+// no well-kept npm library speaks ctnetlink (the `netlink` package does
+// rtnetlink and generic netlink, through a native addon, and is unmaintained
+// since 2021). The command is already a dependency of the kernel tests.
+//
+// Deleting: every line of one `conntrack -R -` batch is a `-D` with a filter
+// (conntrack-listing.ts says which), run in one process. A line that matches
+// nothing is not an error (the connection closed meanwhile: nothing to do),
+// and conntrack prints each entry it deleted, which is how they are counted.
+import { execa } from 'execa';
+import { deletionBatch, parseConntrackListing, type ConntrackEntry, type ConntrackListing } from './conntrack-listing.ts';
+
+export interface ConntrackDeletion {
+  /** Entries asked to be deleted. */
+  readonly requested: number;
+  /** `-D` lines run: one per distinct judged flow of those entries. */
+  readonly commands: number;
+  /** Entries the kernel deleted (more than requested when connections of the same flow opened since the listing). */
+  readonly deleted: number;
+}
+
+export interface ConntrackTable {
+  /** Every entry of both families; lines that do not read as entries are counted in `skipped`. */
+  list(): Promise<ConntrackListing>;
+  /** Deletes the entries (and the other connections of their flows); none already gone is an error. */
+  delete(entries: readonly ConntrackEntry[]): Promise<ConntrackDeletion>;
+}
+
+export class ConntrackError extends Error {
+  readonly stderr: string;
+  constructor(message: string, stderr: string) {
+    super(message);
+    this.stderr = stderr;
+  }
+}
+
+export interface ConntrackOptions {
+  /** Path of the conntrack binary; tests inject a fake. */
+  readonly binary?: string;
+  /** Prefix command, e.g. ["ip", "netns", "exec", "node1"] to act inside a network namespace. */
+  readonly prefix?: readonly string[];
+  /** Kills a conntrack command that runs longer (default 60 s): a sweep must not hang the agent. */
+  readonly timeoutMs?: number;
+}
+
+export function execConntrack(opts: ConntrackOptions = {}): ConntrackTable {
+  const binary = opts.binary ?? 'conntrack';
+  const prefix = opts.prefix ?? [];
+  const run = async (args: readonly string[], input?: string): Promise<string> => {
+    const [cmd, ...rest] = [...prefix, binary, ...args];
+    const res = await execa(cmd as string, rest, {
+      reject: false, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 1024 ** 3,
+      ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
+    });
+    if (res.exitCode !== 0 || res.failed) {
+      const stderr = String(res.stderr ?? '');
+      const why = res.timedOut ? 'timed out' : `exit ${res.exitCode ?? '?'}`;
+      throw new ConntrackError(`conntrack ${args.join(' ')} failed (${why}): ${stderr.trim().split('\n').slice(0, 4).join(' | ')}`, stderr);
+    }
+    return String(res.stdout);
+  };
+  return {
+    async list() {
+      // One dump per family: `-L` alone lists only IPv4 on some conntrack versions.
+      const [v4, v6] = await Promise.all([run(['-L', '-f', 'ipv4']), run(['-L', '-f', 'ipv6'])]);
+      const a = parseConntrackListing(v4);
+      const b = parseConntrackListing(v6);
+      return {
+        entries: [...a.entries, ...b.entries],
+        skipped: a.skipped + b.skipped,
+        skippedSamples: [...a.skippedSamples, ...b.skippedSamples].slice(0, 3),
+      };
+    },
+    async delete(entries) {
+      const lines = deletionBatch(entries);
+      if (lines.length === 0) return { requested: 0, commands: 0, deleted: 0 };
+      const out = await run(['-R', '-'], `${lines.join('\n')}\n`);
+      return { requested: entries.length, commands: lines.length, deleted: parseConntrackListing(out).entries.length };
+    },
+  };
+}
