@@ -1,0 +1,100 @@
+// Which connection tracking entries an applied change revokes. The node's
+// pod chains accept `ct state established,related` before any policy, so a
+// connection the new table denies keeps flowing until its entry is gone; the
+// agent deletes (src/dataplane/conntrack.ts) the entries this chooses:
+//
+//  - the entries of flows the engine now denies, where one end is a pod of
+//    this node (its egress, or its ingress): the flow judged is the one the
+//    forward hook sees (original source to reply source, on the reply's source
+//    port: after DNAT, before SNAT);
+//  - given the state in force before the change, every entry of an address of
+//    this node's pods whose owner changed (another pod holds it now, or none
+//    does, or a pod holds it that did not before): a new pod reusing an
+//    address must not inherit the old pod's connections, whatever the
+//    policies say.
+//
+// Entries with no pod of this node at either end are never chosen. Pure: no
+// I/O; one engine question per distinct flow, however many connections it has.
+import type { ConntrackEntry } from '../dataplane/conntrack-listing.ts';
+import { judgedFlow } from '../dataplane/conntrack-listing.ts';
+import type { ClusterState } from '../model/cluster-state.ts';
+import type { Pod } from '../model/types.ts';
+import { podKey } from '../model/types.ts';
+import type { PolicyEngine } from '../policy/engine.ts';
+import { addressEndpoint, type Endpoint } from '../policy/endpoint.ts';
+
+export type RevocationCause = 'denied' | 'address-owner-changed';
+
+export interface Revocation {
+  readonly entry: ConntrackEntry;
+  readonly cause: RevocationCause;
+  /** What changed, in words, for the log: the flow and the side that denies it, or the address and its owners. */
+  readonly reason: string;
+}
+
+export interface RevocationInput {
+  /** This node's name: only entries with one of its pods at an end are judged. */
+  readonly node: string;
+  /** The engine of the state just applied. */
+  readonly engine: PolicyEngine;
+  /** The state whose table was in force before it; none on the first sync (owners are then not compared). */
+  readonly previous?: ClusterState;
+  readonly entries: readonly ConntrackEntry[];
+}
+
+export function entriesToRevoke(input: RevocationInput): Revocation[] {
+  const { node, engine, previous } = input;
+  const state = engine.state;
+  const local = (pod: Pod | undefined): boolean => pod !== undefined && pod.nodeName === node;
+  const endpoints = new Map<string, Endpoint>();
+  const endpointOf = (ip: string): Endpoint => {
+    let e = endpoints.get(ip);
+    if (e === undefined) endpoints.set(ip, (e = addressEndpoint(state, ip)));
+    return e;
+  };
+  const verdicts = new Map<string, string | undefined>();
+  const revoked: Revocation[] = [];
+  for (const entry of input.entries) {
+    const flow = judgedFlow(entry);
+    const owner = previous === undefined ? undefined : ownerChange(previous, state, [flow.from, flow.to], local);
+    if (owner !== undefined) {
+      revoked.push({ entry, cause: 'address-owner-changed', reason: owner });
+      continue;
+    }
+    if (!local(state.podAt(flow.from)) && !local(state.podAt(flow.to))) continue;
+    const key = `${flow.protocol} ${flow.from} ${flow.to} ${flow.port ?? ''}`;
+    if (!verdicts.has(key)) {
+      const asked = { from: endpointOf(flow.from), to: endpointOf(flow.to), protocol: flow.protocol, ...(flow.port !== undefined && { port: flow.port }) };
+      verdicts.set(key, engine.allows(asked) ? undefined : deniedBecause(engine, asked));
+    }
+    const denied = verdicts.get(key);
+    if (denied !== undefined) revoked.push({ entry, cause: 'denied', reason: denied });
+  }
+  return revoked;
+}
+
+/** Why the address of a local pod (before or after) at an end of the flow changed owner, if it did. */
+function ownerChange(before: ClusterState, after: ClusterState, ips: readonly string[], local: (p: Pod | undefined) => boolean): string | undefined {
+  for (const ip of ips) {
+    const was = before.podAt(ip);
+    const is = after.podAt(ip);
+    if (!local(was) && !local(is)) continue;
+    const wasKey = was === undefined ? undefined : podKey(was);
+    const isKey = is === undefined ? undefined : podKey(is);
+    if (wasKey === isKey) continue;
+    if (isKey === undefined) return `address ${ip} was ${wasKey} and is no pod's now`;
+    if (wasKey === undefined) return `address ${ip} was no pod's and is ${isKey} now`;
+    return `address ${ip} was ${wasKey} and is ${isKey} now`;
+  }
+  return undefined;
+}
+
+/** The denied flow and the side that denies it, in words. */
+function deniedBecause(engine: PolicyEngine, asked: Parameters<PolicyEngine['evaluate']>[0]): string {
+  const v = engine.evaluate(asked);
+  const name = (s: typeof v.flow.from): string => (s.pod !== undefined ? `${s.pod} (${s.ip})` : s.ip);
+  const flow = `${name(v.flow.from)} -> ${name(v.flow.to)} ${v.flow.port !== undefined ? `${v.flow.port}/` : ''}${v.flow.protocol}`;
+  if (v.decidedBy === 'unknown-pod') return `${flow} now denied: an address in a pod CIDR that no known pod holds`;
+  const sides = [...(v.egress.allowed ? [] : [`egress of ${v.egress.pod ?? v.flow.from.ip}`]), ...(v.ingress.allowed ? [] : [`ingress of ${v.ingress.pod ?? v.flow.to.ip}`])];
+  return `${flow} now denied by the ${sides.join(' and ')}`;
+}
