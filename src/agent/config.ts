@@ -3,6 +3,7 @@
 // fixing a DaemonSet sees every mistake in one go, not one per restart.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { NFT_BACKENDS, type NftBackend } from '../dataplane/nft-backend.ts';
 import { tableNameProblem } from '../nft/syntax.ts';
 import { agentKubeConfig, type KubernetesSourceConfig } from './kubernetes-source.ts';
 
@@ -29,6 +30,14 @@ export interface AgentConfig {
   readonly listen: { readonly host: string; readonly port: number };
   readonly logLevel: LogLevel;
   readonly bridgeNetfilterCheck: boolean;
+  /** How tables reach the kernel: the nft command, or libnftables in-process (falls back to the command when missing). */
+  readonly nftBackend: NftBackend;
+  /**
+   * false (default): when a change denies a flow that conntrack holds as
+   * established, those entries are deleted, so the revoked connection stops
+   * within one sync. true: they are left alone (upstream is neutral on it).
+   */
+  readonly keepEstablished: boolean;
 }
 
 /** The flags as commander hands them over: strings, unchecked. */
@@ -46,6 +55,8 @@ export interface AgentFlags {
   readonly logLevel?: string;
   /** commander's --no-bridge-netfilter-check: false when given. */
   readonly bridgeNetfilterCheck?: boolean;
+  readonly nftBackend?: string;
+  readonly keepEstablished?: boolean;
 }
 
 export const AGENT_DEFAULTS = {
@@ -56,6 +67,7 @@ export const AGENT_DEFAULTS = {
   staleAfter: '15m',
   listen: '127.0.0.1:9807',
   logLevel: 'info',
+  nftBackend: 'nft',
 } as const;
 
 export type ConfigResult = { readonly ok: true; readonly config: AgentConfig } | { readonly ok: false; readonly problems: readonly string[] };
@@ -194,6 +206,9 @@ export async function resolveAgentConfig(flags: AgentFlags, env: Readonly<Record
   const logLevel = (flags.logLevel ?? AGENT_DEFAULTS.logLevel) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level ${JSON.stringify(logLevel)}: want one of ${LOG_LEVELS.join(', ')}`);
 
+  const nftBackend = (flags.nftBackend ?? AGENT_DEFAULTS.nftBackend) as NftBackend;
+  if (!NFT_BACKENDS.includes(nftBackend)) problems.push(`--nft-backend ${JSON.stringify(nftBackend)}: want ${NFT_BACKENDS.join(' or ')}`);
+
   if (problems.length > 0 || source === undefined || listen === undefined || reconcileIntervalMs === undefined || rescanIntervalMs === undefined || staleAfterMs === undefined) {
     return { ok: false, problems };
   }
@@ -201,7 +216,7 @@ export async function resolveAgentConfig(flags: AgentFlags, env: Readonly<Record
     ok: true,
     config: {
       source, node, nodeFrom: fromFlag ? 'flag' : 'env', table, coalesceMs, reconcileIntervalMs, rescanIntervalMs, staleAfterMs,
-      listen, logLevel, bridgeNetfilterCheck: flags.bridgeNetfilterCheck !== false,
+      listen, logLevel, bridgeNetfilterCheck: flags.bridgeNetfilterCheck !== false, nftBackend, keepEstablished: flags.keepEstablished === true,
     },
   };
 }
@@ -214,6 +229,6 @@ export function describeConfig(c: AgentConfig): Record<string, unknown> {
     node: c.node, nodeFrom: c.nodeFrom, table: `inet ${c.table}`, coalesceMs: c.coalesceMs,
     reconcileInterval: formatDuration(c.reconcileIntervalMs), rescanInterval: formatDuration(c.rescanIntervalMs),
     staleAfter: formatDuration(c.staleAfterMs), listen: `${c.listen.host.includes(':') ? `[${c.listen.host}]` : c.listen.host}:${c.listen.port}`,
-    logLevel: c.logLevel, bridgeNetfilterCheck: c.bridgeNetfilterCheck,
+    logLevel: c.logLevel, bridgeNetfilterCheck: c.bridgeNetfilterCheck, nftBackend: c.nftBackend, keepEstablished: c.keepEstablished,
   };
 }

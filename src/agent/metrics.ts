@@ -2,13 +2,44 @@
 // conventions: nftpol_ prefix, base units (_seconds), _total for counters.
 // One registry per agent, so tests (and several agents in one process) do
 // not share counters.
+//
+// Per-pod drops are the kernel's own counters (each pod chain's final
+// `counter drop`), read when Prometheus scrapes: one `nft -j list table` per
+// scrape at most every few seconds (cached), so scrapes from several
+// Prometheus replicas cost one listing. A pod that leaves the table leaves the
+// metric at the next read. The kernel's counter starts at 0 when the chain is
+// made again (a whole-table replace, or a delta that rewrites the pod's
+// chain); Prometheus' rate() and increase() read a decrease as such a reset.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { NftRunner } from '../dataplane/nft-runner.ts';
+import { podDropCounters, type PodDropCounter } from './drop-counters.ts';
 import type { IRCounts } from './node-ir.ts';
 
 export type SyncTrigger = 'change' | 'reconcile' | 'retry';
 export type SyncResultLabel = 'applied' | 'unchanged' | 'failed';
 export type SyncErrorCause = 'nft' | 'bridge_netfilter' | 'unknown_node' | 'compile';
 export type ReconcileResult = 'in_sync' | 'repaired' | 'failed';
+
+/** Where per-pod drop counters are read from: the table, through the agent's runner. */
+export interface DropCounterSource {
+  readonly runner: NftRunner;
+  /** The table's name (family inet). */
+  readonly table: string;
+  /** A reading is reused for this long (default 5 s). */
+  readonly cacheMs?: number;
+  /** Milliseconds clock, for tests. */
+  readonly now?: () => number;
+}
+
+export interface AgentMetricsOptions {
+  /** process_* and nodejs_* metrics. */
+  readonly processMetrics?: boolean;
+  /** Report nftpol_pod_dropped_{packets,bytes}_total from the table's counters (off when absent). */
+  readonly drops?: DropCounterSource;
+}
+
+const DROP_CACHE_MS = 5000;
+const DROP_LABELS = ['namespace', 'pod', 'direction'] as const;
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -59,13 +90,48 @@ export class AgentMetrics {
     elements: new Gauge({ name: 'nftpol_ir_set_elements', help: 'Elements of the named sets of the node IR in the kernel', registers: [this.registry] }),
   };
 
-  constructor({ processMetrics = false }: { readonly processMetrics?: boolean } = {}) {
+  constructor({ processMetrics = false, drops }: AgentMetricsOptions = {}) {
     // process_* and nodejs_* (CPU, memory, event loop lag), under their usual names.
     if (processMetrics) collectDefaultMetrics({ register: this.registry });
+    if (drops !== undefined) this.registerDrops(drops);
     // Both results of each trigger exist from the start, so rate() sees the first increase.
     for (const trigger of ['change', 'reconcile', 'retry'] as const) for (const result of ['applied', 'unchanged', 'failed'] as const) this.syncs.inc({ trigger, result }, 0);
     for (const cause of ['nft', 'bridge_netfilter', 'unknown_node', 'compile'] as const) this.syncErrors.inc({ cause }, 0);
     for (const result of ['in_sync', 'repaired', 'failed'] as const) this.reconciles.inc({ result }, 0);
+  }
+
+  private registerDrops(source: DropCounterSource): void {
+    const now = source.now ?? Date.now;
+    const cacheMs = source.cacheMs ?? DROP_CACHE_MS;
+    let cached: { at: number; reading: Promise<readonly PodDropCounter[]> } | undefined;
+    // No table yet (before the first sync) or a failed listing: no series, until a read succeeds.
+    const read = async (): Promise<readonly PodDropCounter[]> => {
+      try {
+        return podDropCounters(await source.runner.read(['-j', 'list', 'table', 'inet', source.table]), source.table).counters;
+      } catch {
+        return [];
+      }
+    };
+    const reading = (): Promise<readonly PodDropCounter[]> => {
+      const t = now();
+      if (cached === undefined || t - cached.at >= cacheMs) cached = { at: t, reading: read() };
+      return cached.reading;
+    };
+    const fill = async (metric: Counter<(typeof DROP_LABELS)[number]>, value: (c: PodDropCounter) => number): Promise<void> => {
+      const counters = await reading();
+      metric.reset(); // pods that left the table leave the metric
+      for (const c of counters) metric.inc({ namespace: c.namespace, pod: c.pod, direction: c.direction }, value(c));
+    };
+    new Counter({
+      name: 'nftpol_pod_dropped_packets_total', help: 'Packets to (ingress) or from (egress) a local pod that its policies denied, from the kernel\'s counter in its pod chain',
+      labelNames: DROP_LABELS, registers: [this.registry],
+      collect() { return fill(this, (c) => c.packets); },
+    });
+    new Counter({
+      name: 'nftpol_pod_dropped_bytes_total', help: 'Bytes of the packets counted by nftpol_pod_dropped_packets_total',
+      labelNames: DROP_LABELS, registers: [this.registry],
+      collect() { return fill(this, (c) => c.bytes); },
+    });
   }
 
   setIR(c: IRCounts): void {

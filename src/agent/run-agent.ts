@@ -1,10 +1,13 @@
 // Wires one agent from its config: the file or kubernetes source, the Syncer-backed
-// applier (nft on this node, br_netfilter checked before the first sync),
-// pino JSON logs, the metrics and the HTTP endpoints. The CLI calls this and
+// applier (the nft command or libnftables on this node, as --nft-backend says,
+// br_netfilter checked before the first sync), pino JSON logs, the metrics
+// (per-pod drops read through the same runner) and the HTTP endpoints. The CLI calls this and
 // waits for SIGTERM/SIGINT; tests call it with their own clock or runner.
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { procSysctls } from '../dataplane/bridge-netfilter.ts';
-import { execNftRunner, type NftRunner } from '../dataplane/nft-runner.ts';
+import { LibnftablesRunner } from '../dataplane/libnftables-runner.ts';
+import { openNftBackend, type NftBackend } from '../dataplane/nft-backend.ts';
+import type { NftRunner } from '../dataplane/nft-runner.ts';
 import { Agent } from './agent.ts';
 import { SyncerApplier, type Applier } from './applier.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -46,7 +49,14 @@ export function agentLogger(config: Pick<AgentConfig, 'logLevel' | 'node'>, to: 
 export async function runAgent(config: AgentConfig, deps: RunAgentDeps): Promise<RunningAgent> {
   const clock = deps.clock ?? systemClock;
   const logger = agentLogger(config, deps.logTo);
-  const metrics = new AgentMetrics({ processMetrics: deps.processMetrics ?? false });
+  // A runner (or applier) from the caller wins; otherwise the backend the flag asks for, or the command when it cannot load.
+  const opened = deps.runner === undefined && deps.applier === undefined ? openNftBackend(config.nftBackend) : undefined;
+  const runner = deps.runner ?? opened?.runner;
+  const backend: NftBackend | 'injected' = opened?.backend ?? 'injected';
+  const metrics = new AgentMetrics({
+    processMetrics: deps.processMetrics ?? false,
+    ...(runner !== undefined && { drops: { runner, table: config.table } }),
+  });
   const source: ClusterSource = config.source.kind === 'files'
     ? new FileSource({ dir: config.source.dir, rescanIntervalMs: config.rescanIntervalMs, clock, onWatchError: (m) => logger.warn(m) })
     : new KubernetesSource({
@@ -59,20 +69,25 @@ export async function runAgent(config: AgentConfig, deps: RunAgentDeps): Promise
       onTrouble: (message) => logger.warn(`watch: ${message}`),
     });
   const applier = deps.applier ?? new SyncerApplier({
-    runner: deps.runner ?? execNftRunner(), table: config.table, bridge: config.bridgeNetfilterCheck ? procSysctls : false,
+    runner: runner as NftRunner, // set whenever no applier is given
+    table: config.table, bridge: config.bridgeNetfilterCheck ? procSysctls : false,
   });
   const agent = new Agent({
     node: config.node, table: config.table, coalesceMs: config.coalesceMs,
     reconcileIntervalMs: config.reconcileIntervalMs, staleAfterMs: config.staleAfterMs,
   }, { source, applier, logger, metrics, clock });
   const endpoints = await listenEndpoints(agent, metrics, config.listen.host, config.listen.port);
-  logger.info({ config: describeConfig(config), endpoints: endpoints.address, ...(deps.version !== undefined && { version: deps.version }) }, 'nftpol agent starting');
+  logger.info({
+    config: describeConfig(config), nftBackendInUse: backend, endpoints: endpoints.address, ...(deps.version !== undefined && { version: deps.version }),
+  }, 'nftpol agent starting');
+  if (opened?.fallback !== undefined) logger.warn({ requested: config.nftBackend, nftBackendInUse: opened.backend }, opened.fallback);
   await agent.start();
   return {
     agent, endpoints, logger, metrics,
     stop: async () => {
       await agent.stop();
       await endpoints.close();
+      if (opened?.runner instanceof LibnftablesRunner) await opened.runner.close();
       logger.info(`stopped; table inet ${config.table} stays in force (remove it with nftpol cleanup)`);
     },
   };

@@ -18,9 +18,11 @@ describe('agent config', () => {
     expect(r.config).toMatchObject({
       source: { kind: 'files', dir }, node: 'node-1', nodeFrom: 'env', table: 'nftpol', coalesceMs: 5,
       reconcileIntervalMs: 300_000, rescanIntervalMs: 30_000, staleAfterMs: 900_000,
-      listen: { host: '127.0.0.1', port: 9807 }, logLevel: 'info', bridgeNetfilterCheck: true,
+      listen: { host: '127.0.0.1', port: 9807 }, logLevel: 'info', bridgeNetfilterCheck: true, nftBackend: 'nft', keepEstablished: false,
     });
-    expect(describeConfig(r.config)).toMatchObject({ reconcileInterval: '5m', staleAfter: '15m', listen: '127.0.0.1:9807', table: 'inet nftpol' });
+    expect(describeConfig(r.config)).toMatchObject({
+      reconcileInterval: '5m', staleAfter: '15m', listen: '127.0.0.1:9807', table: 'inet nftpol', nftBackend: 'nft', keepEstablished: false,
+    });
   });
 
   it('--node wins over NODE_NAME; a relative folder is resolved against cwd', async () => {
@@ -31,7 +33,7 @@ describe('agent config', () => {
   it('reports every problem at once', async () => {
     const r = await resolveAgentConfig({
       source: 'kubernetes', table: '1bad', coalesceMs: '-3', reconcileInterval: '5 minutes', rescanInterval: '10ms',
-      staleAfter: '2m', listen: 'localhost', logLevel: 'loud',
+      staleAfter: '2m', listen: 'localhost', logLevel: 'loud', nftBackend: 'iptables',
     }, {}, '/');
     expect(r.ok).toBe(false);
     if (r.ok) return;
@@ -44,6 +46,7 @@ describe('agent config', () => {
       '--rescan-interval 10ms is too short: at least 100ms (or 0 to turn it off)',
       '--listen "localhost": want HOST:PORT, [IPv6]:PORT or :PORT (port 0 to 65535)',
       '--log-level "loud": want one of fatal, error, warn, info, debug, trace, silent',
+      '--nft-backend "iptables": want nft or libnftables',
     ]);
   });
 
@@ -82,6 +85,16 @@ describe('agent config', () => {
     expect(other).toMatchObject({ ok: false, problems: ['--source "etcd": want files:DIR or kubernetes'] });
     const none = await resolveAgentConfig({ node: 'n' }, {}, '/');
     expect(none).toMatchObject({ ok: false, problems: [expect.stringMatching(/^--source is required/)] });
+  });
+
+  it('--nft-backend libnftables and --keep-established are taken and shown in the logged config', async () => {
+    const r = await resolveAgentConfig({ source: `files:${dir}`, node: 'n', nftBackend: 'libnftables', keepEstablished: true }, {}, '/');
+    expect(r).toMatchObject({ ok: true, config: { nftBackend: 'libnftables', keepEstablished: true } });
+    if (r.ok) expect(describeConfig(r.config)).toMatchObject({ nftBackend: 'libnftables', keepEstablished: true });
+    for (const bad of ['', 'LIBNFTABLES', 'nft ']) {
+      expect(await resolveAgentConfig({ source: `files:${dir}`, node: 'n', nftBackend: bad }, {}, '/'))
+        .toEqual({ ok: false, problems: [`--nft-backend ${JSON.stringify(bad)}: want nft or libnftables`] });
+    }
   });
 
   it('staleness must outlast the reconcile interval (a steady agent confirms the table once per reconcile)', async () => {

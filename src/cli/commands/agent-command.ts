@@ -46,6 +46,8 @@ export function registerAgentCommand(program: Command, ctx: CommandContext, deps
     .option('--listen <host:port>', 'address of /healthz, /readyz, /metrics and /status (":PORT" for every interface)', AGENT_DEFAULTS.listen)
     .option('--log-level <level>', 'fatal, error, warn, info (changes), debug (one line per sync), trace or silent', AGENT_DEFAULTS.logLevel)
     .option('--no-bridge-netfilter-check', 'do not require br_netfilter (only for nodes whose pods are not on a Linux bridge)')
+    .option('--nft-backend <backend>', 'how tables reach the kernel: nft (the command, spawned per change) or libnftables (in-process, needs libnftables1; falls back to nft with a logged message when missing)', AGENT_DEFAULTS.nftBackend)
+    .option('--keep-established', 'leave alone the conntrack entries of established connections a change denies, as upstream is neutral on it (default: delete them, so a revoked connection stops within one sync)')
     .addHelpText('after', [
       '',
       'Durations: 250ms, 30s, 5m, 1h30m. Logs are JSON lines on stdout.',
