@@ -8,10 +8,16 @@
 // rtnetlink and generic netlink, through a native addon, and is unmaintained
 // since 2021). The command is already a dependency of the kernel tests.
 //
-// Deleting: every line of one `conntrack -R -` batch is a `-D` with a filter
-// (conntrack-listing.ts says which), run in one process. A line that matches
+// Deleting: every line of one `conntrack -R FILE` batch is a `-D` with a filter
+// (conntrack-listing.ts says which), run in one process. The batch goes
+// through a file in a private temporary folder, not stdin: conntrack opens
+// /dev/stdin by name, which fails on the socket Node gives a child as stdin.
+// A line that matches
 // nothing is not an error (the connection closed meanwhile: nothing to do),
 // and conntrack prints each entry it deleted, which is how they are counted.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { execa } from 'execa';
 import { deletionBatch, parseConntrackListing, type ConntrackEntry, type ConntrackListing } from './conntrack-listing.ts';
 
@@ -51,12 +57,9 @@ export interface ConntrackOptions {
 export function execConntrack(opts: ConntrackOptions = {}): ConntrackTable {
   const binary = opts.binary ?? 'conntrack';
   const prefix = opts.prefix ?? [];
-  const run = async (args: readonly string[], input?: string): Promise<string> => {
+  const run = async (args: readonly string[]): Promise<string> => {
     const [cmd, ...rest] = [...prefix, binary, ...args];
-    const res = await execa(cmd as string, rest, {
-      reject: false, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 1024 ** 3,
-      ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
-    });
+    const res = await execa(cmd as string, rest, { reject: false, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 1024 ** 3, stdin: 'ignore' });
     if (res.exitCode !== 0 || res.failed) {
       const stderr = String(res.stderr ?? '');
       const why = res.timedOut ? 'timed out' : `exit ${res.exitCode ?? '?'}`;
@@ -79,8 +82,15 @@ export function execConntrack(opts: ConntrackOptions = {}): ConntrackTable {
     async delete(entries) {
       const lines = deletionBatch(entries);
       if (lines.length === 0) return { requested: 0, commands: 0, deleted: 0 };
-      const out = await run(['-R', '-'], `${lines.join('\n')}\n`);
-      return { requested: entries.length, commands: lines.length, deleted: parseConntrackListing(out).entries.length };
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'nftpol-conntrack-'));
+      try {
+        const batch = path.join(dir, 'delete');
+        await writeFile(batch, `${lines.join('\n')}\n`, { mode: 0o600 });
+        const out = await run(['-R', batch]);
+        return { requested: entries.length, commands: lines.length, deleted: parseConntrackListing(out).entries.length };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     },
   };
 }

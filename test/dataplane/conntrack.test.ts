@@ -20,7 +20,7 @@ describe('execConntrack', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'nftpol-conntrack-'));
     fake = path.join(dir, 'conntrack');
     // -L -f ipv4|ipv6: the fixture's lines of that family, plus one garbage line;
-    // -R -: echoes the batch's lines to a file and "deletes" the v4 TCP entries;
+    // -R FILE: copies the batch and "deletes" the v4 TCP entries;
     // FAIL set: refuses as conntrack does without the module.
     await writeFile(fake, `#!/bin/sh
 echo "$*" >> ${dir}/calls
@@ -28,7 +28,7 @@ if [ -n "$FAIL" ]; then echo "conntrack v1.4.7 (conntrack-tools): Operation fail
 case "$1 $3" in
   "-L ipv4") grep -v 'fd00' ${FIXTURE}; echo 'garbage line';;
   "-L ipv6") grep 'fd00' ${FIXTURE};;
-  "-R ") cat > ${dir}/batch; grep '^tcp ' ${FIXTURE} | grep -v fd00;;
+  "-R ") cat "$2" > ${dir}/batch; grep '^tcp ' ${FIXTURE} | grep -v fd00;;
 esac
 `);
     await chmod(fake, 0o755);

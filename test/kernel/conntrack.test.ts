@@ -1,0 +1,205 @@
+// Revoking established connections on the real kernel. A lab world (two
+// canal-style nodes; x/a, x/b and x/old on n1, x/c on n2) with n1's table
+// applied by the Syncer from compileForNode, and long-lived connections held
+// by socket-peer.mjs processes in the pods' namespaces:
+//
+//  1. x/a -> x/b:9000 (IPv4 and IPv6, bridged on n1) and x/c -> x/b:9000
+//     (over vxlan) are established; a policy now lets only x/c reach x/b.
+//     New connections from x/a are denied at once, but the established ones
+//     still carry data (`ct state established` is accepted first: what
+//     --keep-established keeps); after entriesToRevoke + delete on n1's
+//     conntrack table, x/a's data no longer arrives, and x/c's still does.
+//  2. x/old's address goes to x/new (other labels, isolated for ingress).
+//     x/old's UDP "connection" to x/c keeps letting x/c's datagrams in to
+//     the address (they are replies to conntrack) although policy would deny
+//     them to x/new; flushing the entries of the address whose owner changed
+//     stops them. The policy alone would keep that entry: the flow x/new ->
+//     x/c is allowed.
+// Root only; CI must run it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { entriesToRevoke } from '../../src/agent/revoke-established.ts';
+import { compileForNode } from '../../src/compile/compile-for-node.ts';
+import { execConntrack, type ConntrackTable } from '../../src/dataplane/conntrack.ts';
+import { execNftRunner } from '../../src/dataplane/nft-runner.ts';
+import { Syncer } from '../../src/dataplane/syncer.ts';
+import { buildWorld, cleanupOrphans, type World, type WorldSpec } from '../../src/lab/index.ts';
+import { ClusterState } from '../../src/model/cluster-state.ts';
+import type { ClusterObjects, NetworkPolicy, Pod } from '../../src/model/types.ts';
+import { PolicyEngine } from '../../src/policy/engine.ts';
+import { denyAll, node, objects, pod, podPeer, policy, rule, sel, tcp } from '../generators/cluster-builders.ts';
+import { describeKernel } from '../support/describe-requiring.ts';
+
+const PEER_SCRIPT = path.join(import.meta.dirname, 'socket-peer.mjs');
+/** How long a peer waits for data that must arrive (it does in milliseconds) or must not. */
+const WAIT_MS = 1500;
+
+const A = { v4: '10.244.1.10', v6: 'fd00:10:244:1::10' };
+const B = { v4: '10.244.1.11', v6: 'fd00:10:244:1::11' };
+const C = '10.244.2.10';
+const OLD = '10.244.1.12';
+
+const spec: WorldSpec = {
+  nodes: [{ name: 'n1', podCIDR: '10.244.1.0/24', podCIDRv6: 'fd00:10:244:1::/64' }, { name: 'n2', podCIDR: '10.244.2.0/24' }],
+  pods: [
+    { id: 'x/a', node: 'n1', ips: [A.v4, A.v6], tcpPorts: [80], udpPorts: [] },
+    { id: 'x/b', node: 'n1', ips: [B.v4, B.v6], tcpPorts: [80], udpPorts: [] },
+    { id: 'x/old', node: 'n1', ips: [OLD], tcpPorts: [80], udpPorts: [] },
+    { id: 'x/c', node: 'n2', ips: [C], tcpPorts: [80], udpPorts: [] },
+  ],
+};
+
+// The cluster as the agent sees it, step by step.
+const NODES = [node('n1', [], ['10.244.1.0/24', 'fd00:10:244:1::/64']), node('n2', [], ['10.244.2.0/24'])];
+const podA = pod('x/a', { app: 'a' }, { node: 'n1', ips: [A.v4, A.v6] });
+const podB = pod('x/b', { app: 'b' }, { node: 'n1', ips: [B.v4, B.v6] });
+const podC = pod('x/c', { app: 'c' }, { node: 'n2', ips: [C] });
+const podOld = pod('x/old', { app: 'old' }, { node: 'n1', ips: [OLD] });
+const podNew = pod('x/new', { app: 'new' }, { node: 'n1', ips: [OLD] });
+const ONLY_C_TO_B = policy('x/b-only-from-c', { podSelector: sel({ app: 'b' }), ingress: [rule([podPeer(sel({ app: 'c' }))], [tcp(9000)])] });
+const NEW_CLOSED = denyAll('x/new-closed', ['Ingress'], sel({ app: 'new' }));
+const cluster = (pods: Pod[], policies: NetworkPolicy[]): ClusterObjects => objects({ pods, policies, nodes: NODES });
+const OPEN = cluster([podA, podB, podC, podOld], []);
+const B_CLOSED = cluster([podA, podB, podC, podOld], [ONLY_C_TO_B]);
+const REUSED = cluster([podA, podB, podC, podNew], [ONLY_C_TO_B, NEW_CLOSED]);
+
+/** A socket-peer.mjs process in a namespace, and what it has received. */
+class Peer {
+  private received = '';
+  private readonly listeners = new Set<() => void>();
+  private constructor(private readonly child: ChildProcess) {
+    readline.createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const msg = JSON.parse(line) as { data?: string; ready?: boolean; connected?: boolean; closed?: string };
+      this.received += msg.data ?? (msg.ready ? '<ready>' : msg.connected ? '<connected>' : `<closed:${msg.closed ?? ''}>`);
+      for (const l of this.listeners) l();
+    });
+  }
+
+  static async start(world: World, id: string, config: { role: string; host: string; port: number }): Promise<Peer> {
+    const child = spawn('ip', ['netns', 'exec', world.netnsOf(id), process.execPath, PEER_SCRIPT], {
+      env: { ...process.env, PEER: JSON.stringify(config) }, stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const peer = new Peer(child);
+    if (!(await peer.saw('<ready>', 10_000))) throw new Error(`peer ${id} ${JSON.stringify(config)} did not start`);
+    return peer;
+  }
+
+  send(text: string): void {
+    this.child.stdin?.write(`${JSON.stringify({ send: text })}\n`);
+  }
+
+  /** Whether `text` arrives within ms (resolves as soon as it does). */
+  saw(text: string, ms = WAIT_MS): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!this.received.includes(text)) return;
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.listeners.delete(check);
+        resolve(false);
+      }, ms);
+      this.listeners.add(check);
+      check();
+    });
+  }
+
+  /** Sends a token and says whether its echo came back. */
+  async roundTrip(token: string): Promise<boolean> {
+    this.send(token);
+    return this.saw(`echo:${token}`);
+  }
+
+  stop(): void {
+    this.child.stdin?.end();
+    this.child.kill();
+  }
+}
+
+await describeKernel('revoking established connections (conntrack) on the real kernel', () => {
+  let world: World;
+  let syncer: Syncer;
+  let conntrack: ConntrackTable;
+  const peers: Peer[] = [];
+  const start = async (id: string, config: { role: string; host: string; port: number }): Promise<Peer> => {
+    const p = await Peer.start(world, id, config);
+    peers.push(p);
+    return p;
+  };
+  const apply = async (o: ClusterObjects): Promise<void> => {
+    const compiled = compileForNode(o, 'n1', { place: false });
+    if (!compiled.ok) throw new Error('n1 unknown');
+    const res = await syncer.sync(compiled.ir);
+    expect(res.error).toBeUndefined();
+  };
+  const engineOf = (o: ClusterObjects): PolicyEngine => new PolicyEngine(new ClusterState(o));
+
+  beforeAll(async () => {
+    await cleanupOrphans();
+    world = await buildWorld(spec);
+    const prefix = world.nodeCommandPrefix('n1');
+    syncer = new Syncer({ runner: execNftRunner({ prefix }), deltas: true, bridge: false, attempts: 1 });
+    conntrack = execConntrack({ prefix });
+    await apply(OPEN);
+  }, 60_000);
+  afterAll(async () => {
+    for (const p of peers) p.stop();
+    await world?.destroy();
+  });
+
+  it('cuts the connections a change denies (IPv4 and IPv6, bridged); an allowed one over vxlan carries on; kept until then', async () => {
+    await start('x/b', { role: 'tcp-server', host: '::', port: 9000 });
+    const a4 = await start('x/a', { role: 'tcp-client', host: B.v4, port: 9000 });
+    const a6 = await start('x/a', { role: 'tcp-client', host: B.v6, port: 9000 });
+    const c4 = await start('x/c', { role: 'tcp-client', host: B.v4, port: 9000 });
+    expect([await a4.roundTrip('open-a4'), await a6.roundTrip('open-a6'), await c4.roundTrip('open-c4')]).toEqual([true, true, true]);
+
+    await apply(B_CLOSED);
+    const fresh = await start('x/a', { role: 'tcp-client', host: B.v4, port: 9000 });
+    expect(await fresh.saw('<connected>')).toBe(false); // the new table denies a new connection at once
+    // Without revocation (--keep-established): the established ones still flow.
+    expect([await a4.roundTrip('kept-a4'), await a6.roundTrip('kept-a6'), await c4.roundTrip('kept-c4')]).toEqual([true, true, true]);
+
+    const listing = await conntrack.list();
+    expect(listing.skipped).toBe(0);
+    const revoked = entriesToRevoke({ node: 'n1', engine: engineOf(B_CLOSED), previous: new ClusterState(OPEN), entries: listing.entries });
+    const reasons = [...new Set(revoked.map((r) => r.reason))].sort();
+    expect(reasons).toEqual([
+      'x/a (10.244.1.10) -> x/b (10.244.1.11) 9000/TCP now denied by the ingress of x/b',
+      'x/a (fd00:10:244:1::10) -> x/b (fd00:10:244:1::11) 9000/TCP now denied by the ingress of x/b',
+    ]);
+    const deleted = await conntrack.delete(revoked.map((r) => r.entry));
+    expect(deleted.deleted).toBeGreaterThanOrEqual(2);
+
+    expect([await a4.roundTrip('cut-a4'), await a6.roundTrip('cut-a6')]).toEqual([false, false]);
+    expect(await c4.roundTrip('still-c4')).toBe(true);
+    // Nothing of the cut connections remains in the table.
+    const after = (await conntrack.list()).entries.filter((e) => e.original.src === A.v4 || e.original.src === A.v6);
+    expect(after.filter((e) => e.reply.sport === 9000 && e.state === 'ESTABLISHED')).toEqual([]);
+  }, 60_000);
+
+  it('flushes the entries of an address that changed owner: the new pod does not inherit the old pod\'s UDP flow', async () => {
+    const server = await start('x/c', { role: 'udp-server', host: C, port: 9001 });
+    const old = await start('x/old', { role: 'udp-client', host: C, port: 9001 });
+    expect(await old.roundTrip('hello-old')).toBe(true);
+
+    await apply(REUSED); // x/old is gone, x/new holds its address and accepts nothing
+    server.send('push-inherited');
+    expect(await old.saw('push-inherited')).toBe(true); // a reply to conntrack: accepted before any policy
+
+    const { entries } = await conntrack.list();
+    const now = engineOf(REUSED);
+    expect(entriesToRevoke({ node: 'n1', engine: now, entries }).filter((r) => r.entry.protocol === 'UDP')).toEqual([]); // policy alone keeps it
+    const revoked = entriesToRevoke({ node: 'n1', engine: now, previous: new ClusterState(B_CLOSED), entries });
+    expect(revoked.filter((r) => r.entry.protocol === 'UDP').map((r) => [r.cause, r.reason]))
+      .toEqual([['address-owner-changed', 'address 10.244.1.12 was x/old and is x/new now']]);
+    await conntrack.delete(revoked.map((r) => r.entry));
+
+    server.send('push-after-flush');
+    expect(await old.saw('push-after-flush')).toBe(false);
+  }, 60_000);
+});
