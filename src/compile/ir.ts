@@ -89,7 +89,7 @@ export interface NodeIR {
  * IPv6 in its table, a dual-stack node has both, a node with neither pod
  * CIDRs nor pods has none.
  */
-export function nodeFamilies(ir: Pick<NodeIR, 'podCidrs' | 'pods'>): IPFamily[] {
+export function nodeFamilies(ir: { readonly podCidrs: readonly string[]; readonly pods: readonly { readonly ips: readonly string[] }[] }): IPFamily[] {
   const present = new Set<IPFamily>([...ir.podCidrs.map(cidrFamily), ...ir.pods.flatMap((p) => p.ips.map(familyOf))]);
   return IP_FAMILIES.filter((f) => present.has(f));
 }

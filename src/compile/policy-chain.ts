@@ -15,16 +15,15 @@
 //     ingress: the local pods this policy selects (the destination);
 //     egress:  the pods the peer matches (the destination is the peer), so
 //              the set also carries the peer condition.
-import { cidrFamily, familyOf, type IPFamily } from '../model/addresses.ts';
+import { cidrFamily, type IPFamily } from '../model/addresses.ts';
 import type { ClusterState } from '../model/cluster-state.ts';
-import type { Direction, NetworkPolicy, Peer, Pod, PolicyPort } from '../model/types.ts';
+import type { Direction, NetworkPolicy, Peer, PolicyPort } from '../model/types.ts';
 import { policyKey } from '../model/types.ts';
 import { peersField } from '../policy/direction.ts';
-import { resolveNamedPort } from '../policy/port-match.ts';
-import type { AddressPort, AllowRule, PeerMatch, PolicyChain, PortMatch } from './ir.ts';
+import type { AllowRule, PeerMatch, PolicyChain, PortMatch } from './ir.ts';
 import { ipBlockPrefixes } from './ipblock-prefixes.ts';
 import { policyChainName } from './names.ts';
-import { matchedPodAddresses } from './peer-addresses.ts';
+import { egressNamedPortSource, ingressNamedPortSource, peerPodsSource } from './set-sources.ts';
 import { setName, type SetRegistry } from './set-registry.ts';
 import { formatSelector } from '../selectors/label-selector.ts';
 
@@ -33,30 +32,11 @@ interface Ctx {
   readonly policy: NetworkPolicy;
   readonly key: string;
   readonly direction: Direction;
-  /** Local pods this policy selects and isolates in this direction. */
-  readonly localPods: readonly Pod[];
+  /** The node compiled for (an ingress named port resolves on its pods). */
+  readonly node: string;
   /** The node's families (see nodeFamilies): rules and sets of another family could never match. */
   readonly families: readonly IPFamily[];
   readonly sets: SetRegistry;
-}
-
-function sortedUnique(xs: Iterable<string>): string[] {
-  return [...new Set(xs)].sort();
-}
-
-function addressPortKey(e: AddressPort): string {
-  return `${e.address} ${e.protocol} ${e.port}`;
-}
-
-function namedElements(pods: Iterable<[Pod, string]>, port: PolicyPort): AddressPort[] {
-  const out = new Map<string, AddressPort>();
-  for (const [pod, address] of pods) {
-    const n = resolveNamedPort(pod, port.port as string, port.protocol);
-    if (n === undefined) continue;
-    const e = { address, protocol: port.protocol, port: n };
-    out.set(addressPortKey(e), e);
-  }
-  return [...out.values()].sort((a, b) => (addressPortKey(a) < addressPortKey(b) ? -1 : 1));
 }
 
 /** What a selector peer selects: the namespace scope and both selectors. */
@@ -137,18 +117,10 @@ function peerAlternatives(ctx: Ctx, peers: readonly Peer[]): PeerAlternative[] {
       index: j, family, peer,
       match: once((): PeerMatch => ({
         kind: 'set', family,
-        set: ctx.sets.name('pods', selection, family, () => {
-          const addrs = [...matchedPodAddresses(ctx.state, ctx.policy, peer, family)].map(([, ip]) => ip);
-          return { type: 'address', elements: sortedUnique(addrs), comment };
-        }),
+        set: ctx.sets.name('pods', selection, family, () => peerPodsSource(ctx.state, ctx.policy, peer, family, comment)),
       })),
     }));
   });
-}
-
-/** The addresses of the family the local pods hold (an address two pods claim is its holder's). */
-function localAddresses(state: ClusterState, pods: readonly Pod[], family: IPFamily): [Pod, string][] {
-  return pods.flatMap((p) => p.ips.filter((ip) => familyOf(ip) === family && state.podAt(ip) === p).map((ip): [Pod, string] => [p, ip]));
 }
 
 function compileRule(ctx: Ctx, ruleIndex: number, peers: readonly Peer[], ports: readonly PolicyPort[]): AllowRule[] {
@@ -173,10 +145,10 @@ function compileRule(ctx: Ctx, ruleIndex: number, peers: readonly Peer[], ports:
         const egress = ctx.direction === 'egress';
         const selection = namedPortSelection(ctx.policy, ctx.direction, peerObj, port);
         const who = egress ? describePeer(ctx.policy, peerObj) : `local pods ${formatSelector(ctx.policy.podSelector)} in namespace ${ctx.policy.namespace}`;
-        const set = ctx.sets.name('port', selection, family, () => {
-          const owners = egress ? matchedPodAddresses(ctx.state, ctx.policy, peerObj, family) : localAddresses(ctx.state, ctx.localPods, family);
-          return { type: 'address-port', elements: namedElements(owners, port), comment: `${who}: port ${port.port}/${port.protocol}` };
-        });
+        const setComment = `${who}: port ${port.port}/${port.protocol}`;
+        const set = ctx.sets.name('port', selection, family, () => (egress
+          ? egressNamedPortSource(ctx.state, ctx.policy, peerObj, port, family, setComment)
+          : ingressNamedPortSource(ctx.state, ctx.policy, ctx.node, port, family, setComment)));
         // Egress: the named-port set holds only peer pods, so it is the peer condition too.
         rules.push({ peer: egress ? { kind: 'any' } : alt.match(), port: { kind: 'named', set, family }, comment });
       }
@@ -190,11 +162,11 @@ function compileRule(ctx: Ctx, ruleIndex: number, peers: readonly Peer[], ports:
  * only; its sets go into the node's registry.
  */
 export function compilePolicyChain(
-  state: ClusterState, policy: NetworkPolicy, direction: Direction, localPods: readonly Pod[],
+  state: ClusterState, policy: NetworkPolicy, direction: Direction, node: string,
   families: readonly IPFamily[], sets: SetRegistry,
 ): PolicyChain {
   const key = policyKey(policy);
-  const ctx: Ctx = { state, policy, key, direction, localPods, families, sets };
+  const ctx: Ctx = { state, policy, key, direction, node, families, sets };
   const rules = policy[direction].flatMap((r, i) => compileRule(ctx, i, r.peers, r.ports));
   return { name: policyChainName(key, direction), policy: key, direction, rules, ...(policy.failClosed === true && { failClosed: true }) };
 }

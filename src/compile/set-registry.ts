@@ -4,9 +4,20 @@
 // holds each distinct selection once, and a pod change updates one set.
 // A set's name is a hash of what it selects, not of its elements: it stays
 // stable while pods come and go, which incremental updates rely on.
+//
+// A set of pods is defined by what each pod contributes to it (a SetSource):
+// its elements are the union of the contributions of the pods in its scope.
+// The registry keeps each pod's contribution, so a change of one pod (or of
+// one namespace's labels) updates the sets it touches and no other, and the
+// first build and every update run the same contribute() (the agent's table
+// after any series of changes equals a fresh build: test/compile).
 import { createHash } from 'node:crypto';
 import type { IPFamily } from '../model/addresses.ts';
-import type { NamedSet } from './ir.ts';
+import { participates, type ClusterState } from '../model/cluster-state.ts';
+import type { Labels, LabelSelector, Pod } from '../model/types.ts';
+import { podKey } from '../model/types.ts';
+import { selectorMatches } from '../selectors/label-selector.ts';
+import type { AddressPort, NamedSet } from './ir.ts';
 
 /** JSON with object keys sorted, so equal selections give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -26,17 +37,215 @@ export function setName(kind: SetKind, selection: unknown, family: IPFamily): st
   return `${kind}/${hash}/v${family}`;
 }
 
-export class SetRegistry {
-  private readonly sets = new Map<string, NamedSet>();
+export type SetElement = string | AddressPort;
 
-  /** The set's name; `build` runs only the first time a selection is asked for. */
-  name(kind: SetKind, selection: unknown, family: IPFamily, build: () => Omit<NamedSet, 'name' | 'family'>): string {
+export function elementKey(e: SetElement): string {
+  return typeof e === 'string' ? e : `${e.address} ${e.protocol} ${e.port}`;
+}
+
+/** Where a set's pods can be: one namespace, the namespaces a selector matches, or anywhere. */
+export type SetScope =
+  | { readonly kind: 'namespace'; readonly namespace: string }
+  | { readonly kind: 'namespaces'; readonly selector: LabelSelector }
+  | { readonly kind: 'all' };
+
+/** A set whose elements come from pods: exact addresses, or address . protocol . port. */
+export interface PodSetSource {
+  readonly type: 'address' | 'address-port';
+  readonly comment: string;
+  readonly scope: SetScope;
+  /** What one participating pod of the scope puts in the set (nothing: it is not selected). */
+  contribute(pod: Pod): readonly SetElement[];
+}
+
+/** A set fixed by the policy alone (ipBlock prefixes). */
+export interface FixedSetSource {
+  readonly type: 'prefix';
+  readonly comment: string;
+  readonly elements: readonly string[];
+}
+
+export type SetSource = PodSetSource | FixedSetSource;
+
+interface Entry {
+  readonly name: string;
+  readonly family: IPFamily;
+  readonly source: SetSource;
+  /** Pod key -> its non-empty contribution. */
+  readonly members: Map<string, readonly SetElement[]>;
+  /** Element key -> [element, how many pods contribute it]. */
+  readonly counts: Map<string, [SetElement, number]>;
+  /** The set as the IR carries it; undefined after a change, until asked for again. */
+  named: NamedSet | undefined;
+}
+
+function scopeMatches(scope: SetScope, namespace: string, labels: Labels): boolean {
+  if (scope.kind === 'all') return true;
+  if (scope.kind === 'namespace') return scope.namespace === namespace;
+  return selectorMatches(scope.selector, labels);
+}
+
+export class SetRegistry {
+  private readonly state: ClusterState;
+  private readonly sets = new Map<string, Entry>();
+  /** Reverse indexes: the sets a pod of a namespace may belong to. */
+  private readonly byNamespace = new Map<string, Set<string>>();
+  private readonly bySelector = new Set<string>();
+  private readonly anywhere = new Set<string>();
+  /** Pod key -> the sets it contributes to. */
+  private readonly podSets = new Map<string, Set<string>>();
+  private sortedNames: string[] | undefined;
+
+  constructor(state: ClusterState) {
+    this.state = state;
+  }
+
+  /** The set's name; `source` runs only the first time a selection is asked for, and its pods are read then. */
+  name(kind: SetKind, selection: unknown, family: IPFamily, source: () => SetSource): string {
     const name = setName(kind, selection, family);
-    if (!this.sets.has(name)) this.sets.set(name, { name, family, ...build() });
+    if (!this.sets.has(name)) this.add(name, family, source());
     return name;
   }
 
+  has(name: string): boolean {
+    return this.sets.has(name);
+  }
+
+  /** Every set, sorted by name. */
   all(): NamedSet[] {
-    return [...this.sets.values()];
+    this.sortedNames ??= [...this.sets.keys()].sort();
+    return this.sortedNames.map((n) => this.named(n));
+  }
+
+  /** The set as the IR carries it (the same object until its elements change). */
+  named(name: string): NamedSet {
+    const e = this.sets.get(name);
+    if (e === undefined) throw new Error(`SetRegistry: no set ${name}`);
+    if (e.named !== undefined) return e.named;
+    const { source } = e;
+    const elements = source.type === 'prefix'
+      ? source.elements
+      : source.type === 'address'
+        ? [...e.counts.keys()].sort()
+        : [...e.counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, [el]]) => el as AddressPort);
+    return (e.named = { name, family: e.family, type: source.type, elements, comment: source.comment });
+  }
+
+  delete(name: string): void {
+    const e = this.sets.get(name);
+    if (e === undefined) return;
+    this.sets.delete(name);
+    this.sortedNames = undefined;
+    if (e.source.type === 'prefix') return;
+    const { scope } = e.source;
+    if (scope.kind === 'namespace') this.byNamespace.get(scope.namespace)?.delete(name);
+    else if (scope.kind === 'namespaces') this.bySelector.delete(name);
+    else this.anywhere.delete(name);
+    for (const key of e.members.keys()) this.podSets.get(key)?.delete(name);
+  }
+
+  /**
+   * A pod changed, appeared or went (pod undefined): its contribution to
+   * every set it was in or may now be in is computed again. `pod` must be
+   * the state's current object for the key. Returns the sets that changed.
+   */
+  updatePod(key: string, pod: Pod | undefined): string[] {
+    const candidates = new Set(this.podSets.get(key));
+    if (pod !== undefined && participates(pod)) {
+      const labels = this.state.namespaceLabels(pod.namespace);
+      for (const n of this.byNamespace.get(pod.namespace) ?? []) candidates.add(n);
+      for (const n of this.anywhere) candidates.add(n);
+      for (const n of this.bySelector) {
+        const src = (this.sets.get(n) as Entry).source as PodSetSource;
+        if (scopeMatches(src.scope, pod.namespace, labels)) candidates.add(n);
+      }
+    }
+    return [...candidates].filter((n) => this.recompute(this.sets.get(n) as Entry, key, pod));
+  }
+
+  /** A namespace's labels changed: the selector-scoped sets whose match flipped take or drop its pods. */
+  relabelNamespace(namespace: string, before: Labels, after: Labels): string[] {
+    const changed: string[] = [];
+    for (const n of this.bySelector) {
+      const e = this.sets.get(n) as Entry;
+      const { scope } = e.source as PodSetSource;
+      if (scopeMatches(scope, namespace, before) === scopeMatches(scope, namespace, after)) continue;
+      let any = false;
+      for (const pod of this.state.podsIn(namespace)) any = this.recompute(e, podKey(pod), pod) || any;
+      if (any) changed.push(n);
+    }
+    return changed;
+  }
+
+  private add(name: string, family: IPFamily, source: SetSource): void {
+    const e: Entry = { name, family, source, members: new Map(), counts: new Map(), named: undefined };
+    this.sets.set(name, e);
+    this.sortedNames = undefined;
+    if (source.type === 'prefix') return;
+    const { scope } = source;
+    if (scope.kind === 'namespace') {
+      const s = this.byNamespace.get(scope.namespace) ?? new Set();
+      s.add(name);
+      this.byNamespace.set(scope.namespace, s);
+      for (const pod of this.state.podsIn(scope.namespace)) this.recompute(e, podKey(pod), pod);
+    } else if (scope.kind === 'namespaces') {
+      this.bySelector.add(name);
+      for (const ns of this.state.namespaceNames()) {
+        if (!selectorMatches(scope.selector, this.state.namespaceLabels(ns))) continue;
+        for (const pod of this.state.podsIn(ns)) this.recompute(e, podKey(pod), pod);
+      }
+    } else {
+      this.anywhere.add(name);
+      for (const pod of this.state.participatingPods()) this.recompute(e, podKey(pod), pod);
+    }
+  }
+
+  /** Sets the pod's contribution to the set; true when the set's elements changed. */
+  private recompute(e: Entry, key: string, pod: Pod | undefined): boolean {
+    const src = e.source as PodSetSource;
+    const inScope = pod !== undefined && participates(pod) && scopeMatches(src.scope, pod.namespace, this.state.namespaceLabels(pod.namespace));
+    const next = inScope ? src.contribute(pod) : [];
+    const prev = e.members.get(key) ?? [];
+    if (prev.length === 0 && next.length === 0) return false;
+    // Take the old contribution out and put the new one in; an element only
+    // some pods contribute stays while one of them does.
+    const existed = new Map<string, boolean>();
+    for (const el of prev) {
+      const k = elementKey(el);
+      (e.counts.get(k) as [SetElement, number])[1]--;
+      existed.set(k, true);
+    }
+    for (const el of next) {
+      const k = elementKey(el);
+      const c = e.counts.get(k);
+      if (c !== undefined) {
+        c[1]++;
+        if (!existed.has(k)) existed.set(k, true);
+      } else {
+        e.counts.set(k, [el, 1]);
+        existed.set(k, false);
+      }
+    }
+    let changed = false;
+    for (const [k, was] of existed) {
+      if (!was) changed = true;
+      else if ((e.counts.get(k) as [SetElement, number])[1] === 0) {
+        e.counts.delete(k);
+        changed = true;
+      }
+    }
+    if (next.length > 0) {
+      e.members.set(key, next);
+      const s = this.podSets.get(key) ?? new Set();
+      s.add(e.name);
+      this.podSets.set(key, s);
+    } else {
+      e.members.delete(key);
+      const s = this.podSets.get(key);
+      s?.delete(e.name);
+      if (s?.size === 0) this.podSets.delete(key);
+    }
+    if (changed) e.named = undefined;
+    return changed;
   }
 }

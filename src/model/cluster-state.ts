@@ -1,8 +1,9 @@
 // ClusterState: the model objects plus the indexes the engine needs, so that a
 // question about one pod or namespace does not scan the whole cluster.
 import { cidrContains } from './addresses.ts';
+import type { ClusterChange } from './cluster-change.ts';
 import type { ClusterObjects, Namespace, NetworkPolicy, Node, Pod } from './types.ts';
-import { podKey } from './types.ts';
+import { podKey, policyKey } from './types.ts';
 
 /**
  * Pods that take part in policy: they have an address, are not finished
@@ -37,52 +38,175 @@ export interface SharedAddress {
 }
 
 export class ClusterState {
-  readonly namespaces: ReadonlyMap<string, Namespace>;
-  readonly nodes: ReadonlyMap<string, Node>;
-  /** All pods (and workloads standing for pods) by "namespace/name". */
-  readonly pods: ReadonlyMap<string, Pod>;
-  readonly policies: readonly NetworkPolicy[];
+  private readonly namespaceMap = new Map<string, Namespace>();
+  private readonly nodeMap = new Map<string, Node>();
+  private readonly podMap = new Map<string, Pod>();
+  private readonly policyMap = new Map<string, NetworkPolicy>();
+  /** policies as an array, rebuilt on the first read after a change. */
+  private policyList: NetworkPolicy[] | undefined;
   private readonly policiesByNs = new Map<string, NetworkPolicy[]>();
+  /** Bumped whenever a namespace's policies change: the engine's isolation memos check it. */
+  private readonly policyGenerations = new Map<string, number>();
   private readonly podsByNs = new Map<string, Pod[]>();
   private readonly podsByNode = new Map<string, Pod[]>();
-  /** Participating pods by address; host-network pods by address separately. */
+  /** Every participating pod claiming an address (almost always one). */
+  private readonly claims = new Map<string, Pod[]>();
+  /** The claimant that holds each address (holdsAddressOver). */
   private readonly podByIp = new Map<string, Pod>();
-  /** Addresses more than one participating pod claims: every claimant. */
-  private readonly claimantsByIp = new Map<string, Pod[]>();
-  private readonly hostPodByIp = new Map<string, Pod>();
+  /** Addresses more than one participating pod claims. */
+  private readonly sharedIps = new Set<string>();
+  /** Host-network pods by address: the last one added answers for it. */
+  private readonly hostPodsByIp = new Map<string, Pod[]>();
   private readonly nodeByIp = new Map<string, Node>();
 
+  /**
+   * The objects' state; later changes come through the set and delete
+   * methods (the agent), which keep every index as a fresh build would.
+   * Keys are unique in valid input: a later object under a key already seen
+   * replaces the earlier one.
+   */
   constructor(objects: ClusterObjects) {
-    this.namespaces = new Map(objects.namespaces.map((n) => [n.name, n]));
-    this.nodes = new Map(objects.nodes.map((n) => [n.name, n]));
-    this.pods = new Map(objects.pods.map((p) => [podKey(p), p]));
-    this.policies = objects.policies;
-    for (const pol of objects.policies) push(this.policiesByNs, pol.namespace, pol);
-    for (const pod of objects.pods) {
-      if (participates(pod)) {
-        push(this.podsByNs, pod.namespace, pod);
-        if (pod.nodeName !== undefined) push(this.podsByNode, pod.nodeName, pod);
-        // Two running pods should never share an address; if they do, one
-        // holds it (holdsAddressOver), for the engine and the compiled rules alike.
-        for (const ip of pod.ips) {
-          const held = this.podByIp.get(ip);
-          if (held) push(this.claimantsByIp, ip, ...(this.claimantsByIp.has(ip) ? [] : [held]), pod);
-          if (!held || holdsAddressOver(pod, held)) this.podByIp.set(ip, pod);
-        }
-      } else if (pod.hostNetwork) {
-        for (const ip of pod.ips) this.hostPodByIp.set(ip, pod);
-      }
-    }
-    for (const node of objects.nodes) for (const ip of node.addresses) this.nodeByIp.set(ip, node);
+    for (const n of objects.namespaces) this.setNamespace(n);
+    for (const n of objects.nodes) this.setNode(n);
+    for (const p of objects.pods) this.setPod(p);
+    for (const p of objects.policies) this.setPolicy(p);
   }
+
+  get namespaces(): ReadonlyMap<string, Namespace> {
+    return this.namespaceMap;
+  }
+
+  get nodes(): ReadonlyMap<string, Node> {
+    return this.nodeMap;
+  }
+
+  /** All pods (and workloads standing for pods) by "namespace/name". */
+  get pods(): ReadonlyMap<string, Pod> {
+    return this.podMap;
+  }
+
+  get policies(): readonly NetworkPolicy[] {
+    return (this.policyList ??= [...this.policyMap.values()]);
+  }
+
+  // ------------------------------------------------------------ changes
+
+  apply(change: ClusterChange): void {
+    switch (change.kind) {
+      case 'pod': return change.pod === undefined ? this.deletePod(change.key) : this.setPod(change.pod);
+      case 'namespace': return change.namespace === undefined ? this.deleteNamespace(change.name) : this.setNamespace(change.namespace);
+      case 'policy': return change.policy === undefined ? this.deletePolicy(change.key) : this.setPolicy(change.policy);
+      case 'node': return change.node === undefined ? this.deleteNode(change.name) : this.setNode(change.node);
+    }
+  }
+
+  setNamespace(ns: Namespace): void {
+    this.namespaceMap.set(ns.name, ns);
+  }
+
+  deleteNamespace(name: string): void {
+    this.namespaceMap.delete(name);
+  }
+
+  setNode(node: Node): void {
+    this.deleteNode(node.name);
+    this.nodeMap.set(node.name, node);
+    for (const ip of node.addresses) this.nodeByIp.set(ip, node);
+  }
+
+  deleteNode(name: string): void {
+    const old = this.nodeMap.get(name);
+    if (old === undefined) return;
+    this.nodeMap.delete(name);
+    for (const ip of old.addresses) {
+      if (this.nodeByIp.get(ip) !== old) continue;
+      this.nodeByIp.delete(ip);
+      // Another node listing the same address (a broken cluster) answers for it again.
+      for (const n of this.nodeMap.values()) if (n.addresses.includes(ip)) this.nodeByIp.set(ip, n);
+    }
+  }
+
+  setPolicy(policy: NetworkPolicy): void {
+    const key = policyKey(policy);
+    this.deletePolicy(key);
+    this.policyMap.set(key, policy);
+    this.policyList = undefined;
+    push(this.policiesByNs, policy.namespace, policy);
+    this.bumpPolicies(policy.namespace);
+  }
+
+  deletePolicy(key: string): void {
+    const old = this.policyMap.get(key);
+    if (old === undefined) return;
+    this.policyMap.delete(key);
+    this.policyList = undefined;
+    remove(this.policiesByNs, old.namespace, old);
+    this.bumpPolicies(old.namespace);
+  }
+
+  setPod(pod: Pod): void {
+    this.deletePod(podKey(pod));
+    this.podMap.set(podKey(pod), pod);
+    if (participates(pod)) {
+      push(this.podsByNs, pod.namespace, pod);
+      if (pod.nodeName !== undefined) push(this.podsByNode, pod.nodeName, pod);
+      // Two running pods should never share an address; if they do, one
+      // holds it (holdsAddressOver), for the engine and the compiled rules alike.
+      for (const ip of pod.ips) {
+        push(this.claims, ip, pod);
+        const held = this.podByIp.get(ip);
+        if (held !== undefined) this.sharedIps.add(ip);
+        if (held === undefined || holdsAddressOver(pod, held)) this.podByIp.set(ip, pod);
+      }
+    } else if (pod.hostNetwork) {
+      for (const ip of pod.ips) push(this.hostPodsByIp, ip, pod);
+    }
+  }
+
+  deletePod(key: string): void {
+    const old = this.podMap.get(key);
+    if (old === undefined) return;
+    this.podMap.delete(key);
+    if (participates(old)) {
+      remove(this.podsByNs, old.namespace, old);
+      if (old.nodeName !== undefined) remove(this.podsByNode, old.nodeName, old);
+      for (const ip of old.ips) {
+        remove(this.claims, ip, old);
+        const left = this.claims.get(ip) ?? [];
+        if (left.length < 2) this.sharedIps.delete(ip);
+        if (this.podByIp.get(ip) !== old) continue;
+        const holder = left.reduce<Pod | undefined>((h, p) => (h === undefined || holdsAddressOver(p, h) ? p : h), undefined);
+        if (holder === undefined) this.podByIp.delete(ip);
+        else this.podByIp.set(ip, holder);
+      }
+    } else if (old.hostNetwork) {
+      for (const ip of old.ips) remove(this.hostPodsByIp, ip, old);
+    }
+  }
+
+  private bumpPolicies(namespace: string): void {
+    this.policyGenerations.set(namespace, (this.policyGenerations.get(namespace) ?? 0) + 1);
+  }
+
+  /** Changes whenever the namespace's policies change (memos of isolation compare it). */
+  policyGeneration(namespace: string): number {
+    return this.policyGenerations.get(namespace) ?? 0;
+  }
+
+  // ------------------------------------------------------------ questions
 
   /** Declared namespaces and those only pods name (a pod may arrive before its namespace). */
   namespaceNames(): string[] {
-    return [...new Set([...this.namespaces.keys(), ...this.podsByNs.keys()])];
+    return [...new Set([...this.namespaceMap.keys(), ...this.podsByNs.keys()])];
   }
 
   namespaceLabels(name: string): Namespace['labels'] {
-    return this.namespaces.get(name)?.labels ?? { 'kubernetes.io/metadata.name': name };
+    return this.namespaceMap.get(name)?.labels ?? { 'kubernetes.io/metadata.name': name };
+  }
+
+  /** The policy by "namespace/name". */
+  policy(key: string): NetworkPolicy | undefined {
+    return this.policyMap.get(key);
   }
 
   policiesIn(namespace: string): readonly NetworkPolicy[] {
@@ -101,7 +225,7 @@ export class ClusterState {
 
   /** The node whose pod CIDR holds the address, if any. */
   podCidrOwner(ip: string): string | undefined {
-    for (const node of this.nodes.values()) if (node.podCIDRs.some((c) => cidrContains(c, ip))) return node.name;
+    for (const node of this.nodeMap.values()) if (node.podCIDRs.some((c) => cidrContains(c, ip))) return node.name;
     return undefined;
   }
 
@@ -117,36 +241,45 @@ export class ClusterState {
 
   /** Whether any address is claimed by two or more participating pods (almost never). */
   hasSharedAddresses(): boolean {
-    return this.claimantsByIp.size > 0;
+    return this.sharedIps.size > 0;
   }
 
   /** Addresses two or more participating pods claim, sorted by address text. */
   sharedAddresses(): SharedAddress[] {
-    return [...this.claimantsByIp].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([ip, pods]) => ({
-      ip, holder: this.podByIp.get(ip) as Pod, claimants: [...pods].sort((x, y) => (podKey(x) < podKey(y) ? -1 : 1)),
-    }));
+    return [...this.sharedIps].sort().map((ip) => this.shared(ip));
   }
 
   /** The shared addresses a pod claims (empty for almost every pod). */
   sharedAddressesOf(pod: Pod): SharedAddress[] {
-    if (this.claimantsByIp.size === 0) return [];
-    return pod.ips.filter((ip) => this.claimantsByIp.get(ip)?.includes(pod)).map((ip) => ({
-      ip, holder: this.podByIp.get(ip) as Pod, claimants: [...(this.claimantsByIp.get(ip) as Pod[])].sort((x, y) => (podKey(x) < podKey(y) ? -1 : 1)),
-    }));
+    if (this.sharedIps.size === 0) return [];
+    return pod.ips.filter((ip) => this.sharedIps.has(ip) && this.claims.get(ip)?.includes(pod)).map((ip) => this.shared(ip));
+  }
+
+  private shared(ip: string): SharedAddress {
+    const claimants = [...(this.claims.get(ip) as Pod[])].sort((x, y) => (podKey(x) < podKey(y) ? -1 : 1));
+    return { ip, holder: this.podByIp.get(ip) as Pod, claimants };
   }
 
   /** The node an address belongs to: a node address, or a host-network pod's address. */
   nodeAt(ip: string): { node?: Node; hostPod?: Pod } | undefined {
     const node = this.nodeByIp.get(ip);
-    const hostPod = this.hostPodByIp.get(ip);
+    const hostPod = this.hostPodsByIp.get(ip)?.at(-1);
     if (!node && !hostPod) return undefined;
-    const viaPod = hostPod?.nodeName ? this.nodes.get(hostPod.nodeName) : undefined;
+    const viaPod = hostPod?.nodeName ? this.nodeMap.get(hostPod.nodeName) : undefined;
     return { node: node ?? viaPod, hostPod };
   }
 }
 
-function push<V>(m: Map<string, V[]>, k: string, ...vs: V[]): void {
+function push<V>(m: Map<string, V[]>, k: string, v: V): void {
   const list = m.get(k);
-  if (list) list.push(...vs);
-  else m.set(k, [...vs]);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
+function remove<V>(m: Map<string, V[]>, k: string, v: V): void {
+  const list = m.get(k);
+  if (list === undefined) return;
+  const i = list.indexOf(v);
+  if (i >= 0) list.splice(i, 1);
+  if (list.length === 0) m.delete(k);
 }

@@ -45,8 +45,11 @@ export function sharedAddressNotes(state: ClusterState, pod: Pod): SharedAddress
 
 export class PolicyEngine {
   // Memo of isolating policies per pod and direction: the same pods are asked
-  // about again and again (every pair of a matrix).
-  private readonly isolation = new WeakMap<Pod, Partial<Record<Direction, NetworkPolicy[]>>>();
+  // about again and again (every pair of a matrix). A memo holds while the
+  // pod's namespace keeps its policies (ClusterState.policyGeneration): a
+  // changed pod is a new object, a changed policy bumps its namespace, so the
+  // agent's changes invalidate exactly the memos they affect.
+  private readonly isolation = new WeakMap<Pod, { generation: number } & Partial<Record<Direction, NetworkPolicy[]>>>();
 
   readonly state: ClusterState;
 
@@ -55,9 +58,10 @@ export class PolicyEngine {
   }
 
   isolatingPolicies(pod: Pod, direction: Direction): readonly NetworkPolicy[] {
+    const generation = this.state.policyGeneration(pod.namespace);
     let memo = this.isolation.get(pod);
-    if (!memo) {
-      memo = {};
+    if (memo?.generation !== generation) {
+      memo = { generation };
       this.isolation.set(pod, memo);
     }
     return (memo[direction] ??= isolatingPolicies(this.state, pod, direction));
