@@ -5,6 +5,10 @@ export { prng } from '../test/generators/prng.ts';
 export interface BenchOptions {
   /** A git revision to measure side by side with this tree (`--baseline REV`), for benches that can. */
   readonly baseline?: string;
+  /** `--json`: the bench writes one JSON object to stdout, and nothing else there (its report lines go to stderr). */
+  readonly json?: boolean;
+  /** The values of the bench's own flags (Bench.flags), by name without the dashes. */
+  readonly flags?: ReadonlyMap<string, string>;
 }
 
 export interface Bench {
@@ -13,6 +17,10 @@ export interface Bench {
   readonly description: string;
   /** Whether it honours `--baseline REV`. */
   readonly baseline?: boolean;
+  /** Whether it honours `--json`. */
+  readonly json?: boolean;
+  /** Flags of its own, each taking a value (`--sizes 1k,10k`), with what it does. */
+  readonly flags?: Readonly<Record<string, string>>;
   /**
    * Runs the benchmark, reporting each figure as one line (a bench may also
    * print for itself). May be async; whatever it returns is ignored.

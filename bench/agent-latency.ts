@@ -1,0 +1,240 @@
+// Event-to-kernel latency of the real agent (src/agent/agent.ts), per kind of
+// change (agent-latency-events.ts), at 1k, 10k and 50k pods (110 per node;
+// 100 / 1k / 5k policies: generated-cluster.ts), for each nft backend, with
+// the script each change wrote, the agent's RSS, its start-up sync, and the
+// whole-table replace (a forced apply: what every change cost before deltas)
+// measured beside the deltas in the same run.
+//
+// Each (size, backend) runs in its own child process (agent-latency-child.ts)
+// inside a throwaway network namespace, so that both backends act on that
+// namespace alone and each RSS is one agent's. Events go one at a time
+// through the default coalescing window, on the real clock. The counts are
+// chosen to keep the default run near 10 minutes on a 2-core machine:
+// rounds of one event of each kind, at least MIN_ROUNDS, at most MAX_ROUNDS,
+// and no new round once the size's budget is spent; the whole-table replace
+// in the first REPLACE_ROUNDS rounds. `--events N` runs exactly N rounds.
+// p50 is the median, p99 the nearest rank (with fewer than 100 events, the
+// largest). Figures are printed, never asserted.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { execa } from 'execa';
+import { AGENT_DEFAULTS } from '../src/agent/config.ts';
+import { LATENCY_EVENTS, MAX_EVENTS_PER_TYPE } from './agent-latency-events.ts';
+import { isNftBackend, NFT_BACKENDS, type BenchBackend } from './agent-latency-backend.ts';
+import type { ChildResult, EventSample } from './agent-latency-child.ts';
+import { type Bench, type BenchOptions, count, median } from './bench.ts';
+import { nodeName, PODS_PER_NODE } from './generated-cluster.ts';
+
+interface Size {
+  readonly label: string;
+  readonly pods: number;
+  readonly policies: number;
+  /** No new round after this long (past MIN_ROUNDS). */
+  readonly budgetMs: number;
+}
+
+const SIZES: readonly Size[] = [
+  { label: '1k', pods: 1_000, policies: 100, budgetMs: 45_000 },
+  { label: '10k', pods: 10_000, policies: 1_000, budgetMs: 75_000 },
+  { label: '50k', pods: 50_000, policies: 5_000, budgetMs: 90_000 },
+];
+const MIN_ROUNDS = 5;
+const MAX_ROUNDS = 40;
+const REPLACE_ROUNDS = 10;
+/** A child that runs longer than this is stopped, and its size reported as failed. */
+const CHILD_LIMIT_MS = 15 * 60_000;
+const CHILD = path.join(import.meta.dirname, 'agent-latency-child.ts');
+
+export interface Scenario {
+  readonly pods: number;
+  readonly policies: number;
+  readonly backend: BenchBackend;
+  /** A LatencyEvent, or "replace": a pod label change applied as the whole-table replace. */
+  readonly event: string;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** Median size of the scripts the events' syncs applied (0: none applied). */
+  readonly txBytes: number;
+  readonly events: number;
+  /** Events whose sync wrote nothing (the table was already right). */
+  readonly unchanged: number;
+  /** Events whose sync wrote the whole table (for a delta event: the delta was refused, or none was possible). */
+  readonly replaced: number;
+  /** Of the latency: nft applying the script, and listing the table after it (the applier's drift check). */
+  readonly nftApplyP50Ms: number;
+  readonly nftListP50Ms: number;
+}
+
+type Run = { readonly pods: number; readonly policies: number; readonly backend: BenchBackend }
+  & ({ readonly skipped: string } | { readonly failed: string } | Exclude<ChildResult, { skipped: string }>);
+
+interface Choice {
+  readonly sizes: readonly Size[];
+  readonly backends: readonly BenchBackend[];
+  /** Exactly this many rounds; undefined: MIN_ROUNDS to MAX_ROUNDS within the budget. */
+  readonly rounds: number | undefined;
+}
+
+function choose(flags: ReadonlyMap<string, string> | undefined): Choice | string {
+  const list = (name: string): string[] | undefined => flags?.get(name)?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const sizeNames = list('sizes') ?? SIZES.map((s) => s.label);
+  const sizes = SIZES.filter((s) => sizeNames.includes(s.label));
+  const badSize = sizeNames.find((n) => !SIZES.some((s) => s.label === n));
+  if (badSize !== undefined || sizes.length === 0) return `--sizes: a comma-separated list of ${SIZES.map((s) => s.label).join(', ')}, not ${JSON.stringify(flags?.get('sizes'))}`;
+  const backendNames = list('backends') ?? [...NFT_BACKENDS];
+  const backends = backendNames.filter(isNftBackend);
+  if (backends.length !== backendNames.length || backends.length === 0) return `--backends: a comma-separated list of ${NFT_BACKENDS.join(', ')}, not ${JSON.stringify(flags?.get('backends'))}`;
+  const eventsText = flags?.get('events');
+  const rounds = eventsText === undefined ? undefined : Number(eventsText);
+  if (rounds !== undefined && (!/^\d+$/.test(eventsText ?? '') || rounds < 1 || rounds > MAX_EVENTS_PER_TYPE)) {
+    return `--events: a whole number of events per kind from 1 to ${MAX_EVENTS_PER_TYPE}, not ${JSON.stringify(eventsText)}`;
+  }
+  return { sizes, backends: NFT_BACKENDS.filter((b) => backends.includes(b)), rounds };
+}
+
+/** A child in a throwaway netns; its stderr lines go to `progress`, its last stdout line is its result. */
+async function runChild(size: Size, backend: BenchBackend, rounds: number | undefined, progress: (line: string) => void): Promise<Run> {
+  const at = { pods: size.pods, policies: size.policies, backend };
+  const netns = `nftpolalat${process.pid}x${randomBytes(3).toString('hex')}`;
+  const add = await execa('ip', ['netns', 'add', netns], { reject: false });
+  if (add.exitCode !== 0) return { ...at, failed: `ip netns add failed: ${String(add.stderr).trim()}` };
+  try {
+    const args = [
+      'netns', 'exec', netns, process.execPath, '--expose-gc', CHILD, '--pods', String(size.pods), '--policies', String(size.policies), '--backend', backend,
+      '--min-rounds', String(rounds ?? MIN_ROUNDS), '--max-rounds', String(rounds ?? MAX_ROUNDS),
+      '--budget-ms', String(rounds === undefined ? size.budgetMs : 0), '--replace-rounds', String(Math.min(rounds ?? REPLACE_ROUNDS, REPLACE_ROUNDS)),
+    ];
+    const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let pending = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      const lines = (pending + d.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      for (const l of lines) progress(l);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_LIMIT_MS);
+    const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(timer);
+    if (pending !== '') progress(pending);
+    const last = stdout.trim().split('\n').pop() ?? '';
+    if (exit !== 0 || last === '') return { ...at, failed: exit === null ? `stopped after ${CHILD_LIMIT_MS / 60_000} min` : `exit ${exit} (its stderr is above)` };
+    return { ...at, ...(JSON.parse(last) as ChildResult) };
+  } finally {
+    await execa('ip', ['netns', 'del', netns], { reject: false });
+  }
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+/** The nearest-rank percentile (xs not empty). */
+function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length, Math.max(1, Math.ceil((p / 100) * s.length))) - 1] as number;
+}
+
+function scenario(run: Run, event: string, samples: readonly EventSample[]): Scenario {
+  const ms = samples.map((s) => s.ms);
+  const applied = samples.filter((s) => s.result === 'applied');
+  return {
+    pods: run.pods, policies: run.policies, backend: run.backend, event,
+    p50Ms: round1(median(ms)), p99Ms: round1(percentile(ms, 99)), maxMs: round1(Math.max(...ms)),
+    txBytes: applied.length === 0 ? 0 : Math.round(median(applied.map((s) => s.bytes))),
+    events: samples.length, unchanged: samples.length - applied.length, replaced: applied.filter((s) => s.script === 'replace').length,
+    nftApplyP50Ms: round1(median(samples.map((s) => s.nftApplyMs))), nftListP50Ms: round1(median(samples.map((s) => s.nftReadMs))),
+  };
+}
+
+function scenariosOf(run: Run): Scenario[] {
+  if (!('samples' in run)) return [];
+  return [...LATENCY_EVENTS, 'replace'].flatMap((e) => {
+    const got = run.samples[e] ?? [];
+    return got.length === 0 ? [] : [scenario(run, e, got)];
+  });
+}
+
+const ms = (x: number): string => `${x >= 100 ? count(x) : x.toFixed(1)} ms`;
+const sizeLabel = (r: Run): string => `${count(r.pods)} pods, ${count(r.policies)} policies, ${r.backend}`;
+
+function printRun(run: Run, report: (line: string) => void): void {
+  if ('skipped' in run) return report(`${sizeLabel(run)}: SKIPPED: ${run.skipped}`);
+  if ('failed' in run) return report(`${sizeLabel(run)}: FAILED: ${run.failed}`);
+  const c = run.counts;
+  report(`${sizeLabel(run)}: start-up sync ${ms(run.startupSyncMs)} (${count(run.startupBytes)} bytes); RSS ${count(run.rssMb)} MB after it `
+    + `(${count(run.baselineRssMb)} MB before the cluster was generated; peak ${count(run.peakRssMb)} MB)`
+    + (c === null ? '' : `; ${nodeName(0)}: ${count(c['localPods'] ?? 0)} local pods, ${count(c['chains'] ?? 0)} chains, ${count(c['elements'] ?? 0)} set elements`)
+    + `; ${run.rounds} rounds`);
+  if (run.error !== undefined) report(`  STOPPED EARLY: ${run.error}`);
+  const cols = ['event', 'n', 'p50', 'p99', 'max', 'tx bytes', 'nft -f p50', 'nft list p50', 'unchanged', 'replaced'];
+  const rows = scenariosOf(run).map((s) => [s.event, String(s.events), ms(s.p50Ms), ms(s.p99Ms), ms(s.maxMs), count(s.txBytes), ms(s.nftApplyP50Ms), ms(s.nftListP50Ms), String(s.unchanged), String(s.replaced)]);
+  const widths = cols.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  for (const r of [cols, ...rows]) report(`  ${r.map((v, i) => (i === 0 ? v.padEnd(widths[i] as number) : v.padStart(widths[i] as number))).join('  ')}`);
+}
+
+/** Per size: the figure of the nft command's run (the default backend), else of the first backend measured. */
+function bySize(runs: readonly Run[], pick: (r: Exclude<ChildResult, { skipped: string }>) => number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of runs) {
+    if (!('samples' in r)) continue;
+    const key = String(r.pods);
+    if (out[key] === undefined || r.backend === 'nft') out[key] = round1(pick(r));
+  }
+  return out;
+}
+
+function method(choice: Choice): string {
+  const rounds = choice.rounds === undefined
+    ? `${MIN_ROUNDS} to ${MAX_ROUNDS} rounds per size, none begun after its budget (${choice.sizes.map((s) => `${s.label}: ${s.budgetMs / 1000} s`).join(', ')})`
+    : `${choice.rounds} rounds (--events)`;
+  return `agent for ${nodeName(0)} (${PODS_PER_NODE} pods per node); KubernetesSource fed watch events in-process; SyncerApplier; coalescing window ${AGENT_DEFAULTS.coalesceMs} ms (the default), real clock. `
+    + `Each event alone, timed from the watch event to the end of the agent's sync of it. A round is one event of each kind; ${rounds}; `
+    + `replace (a pod label change, the apply forced: the whole table) in the first ${Math.min(choice.rounds ?? REPLACE_ROUNDS, REPLACE_ROUNDS)} rounds. p50 median, p99 nearest rank (with under 100 events: the largest).`;
+}
+
+async function run(report: (line: string) => void, options: BenchOptions): Promise<void> {
+  const choice = choose(options.flags);
+  if (typeof choice === 'string') {
+    report(choice);
+    process.exitCode = 2;
+    return;
+  }
+  report(method(choice));
+  const runs: Run[] = [];
+  if (process.getuid?.() !== 0) {
+    report('SKIPPED: not root (each run needs its own network namespace)');
+  } else {
+    const started = performance.now();
+    for (const size of choice.sizes) {
+      for (const backend of choice.backends) {
+        report('');
+        report(`${size.label} pods, ${backend}: running…`);
+        const got = await runChild(size, backend, choice.rounds, (line) => report(`  | ${line}`));
+        runs.push(got);
+        printRun(got, report);
+      }
+    }
+    report('');
+    report(`whole run: ${((performance.now() - started) / 60_000).toFixed(1)} min`);
+  }
+  if (options.json === true) {
+    const scenarios = runs.flatMap(scenariosOf);
+    const runsOut = runs.map((r) => ('samples' in r ? { ...r, samples: undefined } : r));
+    process.stdout.write(`${JSON.stringify({
+      scenarios, rssMb: bySize(runs, (r) => r.rssMb), startupSyncMs: bySize(runs, (r) => r.startupSyncMs), runs: runsOut, method: method(choice),
+    })}\n`);
+  }
+}
+
+export const agentLatency: Bench = {
+  name: 'agent',
+  description: 'agent event-to-kernel latency p50/p99 per kind of change at 1k/10k/50k pods, per nft backend; tx bytes, RSS, start-up sync; whole-table replace beside it',
+  json: true,
+  flags: {
+    sizes: `which cluster sizes, comma-separated: ${SIZES.map((s) => s.label).join(',')} (default: all)`,
+    backends: `which nft backends: ${NFT_BACKENDS.join(',')} (default: both)`,
+    events: `exactly this many events of each kind (1–${MAX_EVENTS_PER_TYPE}) instead of the time budget`,
+  },
+  run,
+};
