@@ -15,6 +15,10 @@
 //     them to x/new; flushing the entries of the address whose owner changed
 //     stops them. The policy alone would keep that entry: the flow x/new ->
 //     x/c is allowed.
+//  3. A fact: after revocation, the server side sending first brings a TCP
+//     connection back (conntrack picks it up mid-stream, the other way
+//     round), unless TCP packets that would open a connection without SYN
+//     are dropped; a table of the test's own adds that rule.
 // Root only; CI must run it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -64,12 +68,17 @@ const cluster = (pods: Pod[], policies: NetworkPolicy[]): ClusterObjects => obje
 const OPEN = cluster([podA, podB, podC, podOld], []);
 const B_CLOSED = cluster([podA, podB, podC, podOld], [ONLY_C_TO_B]);
 const REUSED = cluster([podA, podB, podC, podNew], [ONLY_C_TO_B, NEW_CLOSED]);
+/** Drops TCP packets that conntrack would pick up as new without a SYN (a table of the test's own, beside nftpol's). */
+const NEW_NEEDS_SYN = 'table inet nftpol_new_needs_syn {\n\tchain forward {\n\t\ttype filter hook forward priority filter - 20; policy accept;\n' +
+  '\t\tmeta l4proto tcp ct state new tcp flags & (fin | syn | rst | ack) != syn counter drop\n\t}\n}\n';
 
 /** A socket-peer.mjs process in a namespace, and what it has received. */
 class Peer {
   private received = '';
   private readonly listeners = new Set<() => void>();
-  private constructor(private readonly child: ChildProcess) {
+  private readonly child: ChildProcess;
+  private constructor(child: ChildProcess) {
+    this.child = child;
     readline.createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       const msg = JSON.parse(line) as { data?: string; ready?: boolean; connected?: boolean; closed?: string };
       this.received += msg.data ?? (msg.ready ? '<ready>' : msg.connected ? '<connected>' : `<closed:${msg.closed ?? ''}>`);
@@ -125,6 +134,8 @@ await describeKernel('revoking established connections (conntrack) on the real k
   let syncer: Syncer;
   let conntrack: ConntrackTable;
   const peers: Peer[] = [];
+  let bServer: Peer;
+  let a4: Peer;
   const start = async (id: string, config: { role: string; host: string; port: number }): Promise<Peer> => {
     const p = await Peer.start(world, id, config);
     peers.push(p);
@@ -152,8 +163,8 @@ await describeKernel('revoking established connections (conntrack) on the real k
   });
 
   it('cuts the connections a change denies (IPv4 and IPv6, bridged); an allowed one over vxlan carries on; kept until then', async () => {
-    await start('x/b', { role: 'tcp-server', host: '::', port: 9000 });
-    const a4 = await start('x/a', { role: 'tcp-client', host: B.v4, port: 9000 });
+    bServer = await start('x/b', { role: 'tcp-server', host: '::', port: 9000 });
+    a4 = await start('x/a', { role: 'tcp-client', host: B.v4, port: 9000 });
     const a6 = await start('x/a', { role: 'tcp-client', host: B.v6, port: 9000 });
     const c4 = await start('x/c', { role: 'tcp-client', host: B.v4, port: 9000 });
     expect([await a4.roundTrip('open-a4'), await a6.roundTrip('open-a6'), await c4.roundTrip('open-c4')]).toEqual([true, true, true]);
@@ -201,5 +212,36 @@ await describeKernel('revoking established connections (conntrack) on the real k
 
     server.send('push-after-flush');
     expect(await old.saw('push-after-flush')).toBe(false);
+  }, 60_000);
+
+  // What revocation alone cannot do, and the rule that completes it (for the
+  // table: docs/established-connections.md). After the entry is gone, a packet
+  // of the connection is a new one to conntrack, which picks a TCP connection
+  // up mid-stream by default (nf_conntrack_tcp_loose=1): x/a's data is judged
+  // x/a -> x/b:9000 and dropped, but x/b's next segment is judged
+  // x/b:9000 -> x/a:<its port>, which x/a (not isolated for ingress) allows,
+  // and the connection lives again, in reverse, as an allowed flow.
+  it('fact: a revoked TCP connection comes back when the server sends first, unless new connections without SYN are dropped', async () => {
+    bServer.send('push-after-revoke');
+    expect(await a4.saw('push-after-revoke')).toBe(true);
+    const reversed = (await conntrack.list()).entries.filter((e) => e.protocol === 'TCP' && e.original.src === B.v4 && e.reply.src === A.v4);
+    expect(reversed.map((e) => [e.original.sport, e.state])).toEqual([[9000, 'ESTABLISHED']]);
+    expect(entriesToRevoke({ node: 'n1', engine: engineOf(B_CLOSED), entries: reversed })).toEqual([]); // allowed that way round
+
+    // The rule the pod chains need: a TCP packet that would open a connection must be a SYN.
+    await world.inNode('n1', ['nft', '-f', '-'], { input: NEW_NEEDS_SYN });
+    try {
+      await apply(OPEN);
+      const a2 = await start('x/a', { role: 'tcp-client', host: B.v4, port: 9000 });
+      expect(await a2.roundTrip('a2-open')).toBe(true);
+      await apply(B_CLOSED);
+      const revoked = entriesToRevoke({ node: 'n1', engine: engineOf(B_CLOSED), entries: (await conntrack.list()).entries });
+      await conntrack.delete(revoked.map((r) => r.entry));
+      bServer.send('push-after-revoke-2');
+      expect(await a2.saw('push-after-revoke-2')).toBe(false);
+      expect(await a2.roundTrip('a2-after')).toBe(false);
+    } finally {
+      await world.inNode('n1', ['nft', 'delete', 'table', 'inet', 'nftpol_new_needs_syn']);
+    }
   }, 60_000);
 });

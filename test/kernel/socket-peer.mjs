@@ -8,6 +8,7 @@
 // {"connected":true}, {"data":"text"} for each chunk received (a server echoes
 // what it receives, prefixed "echo:"), {"closed":"reason"}.
 // Plain JavaScript with node: imports only: it runs under whichever node runs the tests.
+/* global process */
 import dgram from 'node:dgram';
 import net from 'node:net';
 import readline from 'node:readline';
