@@ -4,9 +4,10 @@
 // not share counters.
 //
 // Per-pod drops are the kernel's own counters (each pod chain's final
-// `counter drop`), read when Prometheus scrapes: one `nft -j list table` per
-// scrape at most every few seconds (cached), so scrapes from several
-// Prometheus replicas cost one listing. A pod that leaves the table leaves the
+// `counter drop`), read when Prometheus scrapes: one `nft -j -t list table`
+// (terse: the rules without the sets' elements, which are most of a big
+// table and say nothing about drops) at most every few seconds (cached), so
+// scrapes from several Prometheus replicas cost one listing. A pod that leaves the table leaves the
 // metric at the next read. The kernel's counter starts at 0 when the chain is
 // made again (a whole-table replace, or a delta that rewrites the pod's
 // chain); Prometheus' rate() and increase() read a decrease as such a reset.
@@ -107,7 +108,7 @@ export class AgentMetrics {
     // No table yet (before the first sync) or a failed listing: no series, until a read succeeds.
     const read = async (): Promise<readonly PodDropCounter[]> => {
       try {
-        return podDropCounters(await source.runner.read(['-j', 'list', 'table', 'inet', source.table]), source.table).counters;
+        return podDropCounters(await source.runner.read(['-j', '-t', 'list', 'table', 'inet', source.table]), source.table).counters;
       } catch {
         return [];
       }

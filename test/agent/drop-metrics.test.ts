@@ -37,7 +37,7 @@ describe('per-pod drop metrics', () => {
       'nftpol_pod_dropped_bytes_total{namespace="shop",pod="db-0",direction="ingress"} 180',
       'nftpol_pod_dropped_bytes_total{namespace="shop",pod="web-7d9f8c6b5-x2x4q",direction="egress"} 960',
     ]);
-    expect(runner.reads).toEqual([['-j', 'list', 'table', 'inet', 'nftpol']]);
+    expect(runner.reads).toEqual([['-j', '-t', 'list', 'table', 'inet', 'nftpol']]);
     now += 4999;
     await metrics.text();
     expect(runner.reads).toHaveLength(1);

@@ -76,7 +76,7 @@ await describeNft('libnftables backend (in-process nft) in a network namespace',
   it('loads the library, applies a table of our shape and reads it back as the command does (-j too)', async () => {
     expect(await lib.next()).toEqual({ backend: 'libnftables', fallback: null });
     expect(await lib.ask({ op: 'apply', script: table })).toEqual({ ok: true, out: null });
-    for (const args of [LIST, ['-j', ...LIST], ['-a', ...LIST], ['-s', '-j', ...LIST]]) {
+    for (const args of [LIST, ['-j', ...LIST], ['-a', ...LIST], ['-s', '-j', ...LIST], ['-j', '-t', ...LIST]]) {
       const viaLib = await lib.ask({ op: 'read', args });
       const viaCli = await nftCli(args);
       expect(viaCli.code).toBe(0);
