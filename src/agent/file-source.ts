@@ -35,6 +35,22 @@ export interface FileSourceOptions {
   readonly onWatchError?: (message: string) => void;
 }
 
+/**
+ * The revision of a folder's manifests (`files`: absolute path to bytes, as the
+ * source read them): the first 16 hex digits of SHA-256 over each file's path
+ * relative to `dir`, its length and its bytes, in path order. Exported so whoever
+ * writes the folder (`nftpol test --dataplane agent`) knows which revision
+ * /status must show once the agent has applied it.
+ */
+export function folderRevision(dir: string, files: ReadonlyMap<string, Uint8Array>): string {
+  const h = createHash('sha256');
+  for (const file of [...files.keys()].sort()) {
+    const b = files.get(file) as Uint8Array;
+    h.update(`${path.relative(dir, file)}\0${b.length}\0`).update(b);
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
 function isEmpty(o: ClusterObjects): boolean {
   return o.namespaces.length + o.pods.length + o.policies.length + o.nodes.length === 0;
 }
@@ -135,14 +151,8 @@ export class FileSource implements ClusterSource {
     return out;
   }
 
-  /** First 16 hex digits of SHA-256 over each file's path (relative to the folder), length and bytes, in path order. */
   private digest(files: ReadonlyMap<string, Uint8Array>): string {
-    const h = createHash('sha256');
-    for (const file of [...files.keys()].sort()) {
-      const b = files.get(file) as Uint8Array;
-      h.update(`${path.relative(this.opts.dir, file)}\0${b.length}\0`).update(b);
-    }
-    return h.digest('hex').slice(0, 16);
+    return folderRevision(this.opts.dir, files);
   }
 
   private watchFolder(): void {

@@ -2,11 +2,14 @@
 // arguments (without the node and script names), runs the subcommand and
 // returns the exit code, writing only to io. Tests call it in-process;
 // nftpol-main.ts calls it with the process streams.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import type { NftRunner } from '../dataplane/nft-runner.ts';
 import { registerAgentCommand, type AgentCommandDeps } from './commands/agent-command.ts';
 import { registerCleanupCommand } from './commands/cleanup-command.ts';
 import { registerRenderCommand } from './commands/render-command.ts';
+import { createAgentVerdictSource } from '../policytest/agent-verdicts.ts';
 import { createKernelVerdictSource } from '../policytest/kernel-verdicts.ts';
 import { modelVerdicts, type VerdictSources } from '../policytest/verdict-source.ts';
 import { registerTestCommand } from './commands/test-command.ts';
@@ -17,7 +20,7 @@ import { packageVersion } from './version.ts';
 export interface MainOptions {
   /** Directory that relative paths start from; process.cwd() by default. */
   readonly cwd?: string;
-  /** What `nftpol test --dataplane` chooses from; by default the model and the kernel. */
+  /** What `nftpol test --dataplane` chooses from; by default the model, the kernel and the agent. */
   readonly verdictSources?: VerdictSources;
   /** What `nftpol agent` runs with: tests give it a stop signal, a clock, an nft runner. */
   readonly agent?: AgentCommandDeps;
@@ -25,7 +28,16 @@ export interface MainOptions {
   readonly nft?: NftRunner;
 }
 
-const VERDICT_SOURCES: VerdictSources = { model: () => modelVerdicts, kernel: () => createKernelVerdictSource() };
+// The agent dataplane runs this very program as `nftpol agent` in each lab node: the
+// entry point beside this module (nftpol-main.ts from src, nftpol-main.js from dist), with
+// the node binary running us now.
+const NFTPOL_MAIN = fileURLToPath(new URL(`./nftpol-main${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+const VERDICT_SOURCES: VerdictSources = {
+  model: () => modelVerdicts,
+  kernel: () => createKernelVerdictSource(),
+  agent: () => createAgentVerdictSource({ command: [process.execPath, NFTPOL_MAIN] }),
+};
 
 export async function main(argv: readonly string[], io: CliIO, opts: MainOptions = {}): Promise<number> {
   let exitCode: number = EXIT.ok;

@@ -34,6 +34,12 @@ export interface TestWorld {
   /** One engine per world: its isolation memo serves every case asked of it. */
   readonly engine: PolicyEngine;
   /**
+   * The manifest documents the world was assembled from, as decoded: the resources, the
+   * inline objects and each step's `apply` in order, minus what a step deleted (what a
+   * folder of manifests for this state holds: the agent dataplane writes them out).
+   */
+  readonly documents: readonly RawObject[];
+  /**
    * For a test with steps: which test (file#document) and which state (0 the start,
    * i + 1 after steps[i]). A dataplane moves from one state to the next in order.
    */
@@ -187,7 +193,7 @@ export class TestWorldLoader {
     const cluster = new ClusterState(objects);
     const sequence = test.steps.length > 0 ? { sequence: { key: `${test.file}#${test.document}`, state } } : {};
     return {
-      world: { key, objects, state: cluster, engine: new PolicyEngine(cluster), ...sequence },
+      world: { key, objects, state: cluster, engine: new PolicyEngine(cluster), documents, ...sequence },
       problems: [...read.problems, ...problems, ...assembled.problems],
     };
   }

@@ -1,14 +1,15 @@
 // What answers "is this flow allowed?" for a test run: a verdict source. The
 // model asks the policy engine; the kernel (real nftables in network
-// namespaces, kernel-verdicts.ts) answers behind the same interface, so the
-// same PolicyTests check that the kernel agrees with the model. The command
+// namespaces, kernel-verdicts.ts) and the agent (one `nftpol agent` process per
+// lab node, agent-verdicts.ts) answer behind the same interface, so the same
+// PolicyTests check that the kernel agrees with the model. The command
 // line picks one by the name its --dataplane option takes; whoever runs the
 // tests passes the sources it offers in explicitly (no registry).
 import type { Flow } from '../policy/engine.ts';
 import type { TestWorld } from './load-test-world.ts';
 
-export type VerdictSourceName = 'model' | 'kernel';
-const VERDICT_SOURCE_NAMES: readonly VerdictSourceName[] = ['model', 'kernel'];
+export type VerdictSourceName = 'model' | 'kernel' | 'agent';
+const VERDICT_SOURCE_NAMES: readonly VerdictSourceName[] = ['model', 'kernel', 'agent'];
 
 /** One flow to decide. */
 export interface FlowQuestion {

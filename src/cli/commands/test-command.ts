@@ -2,8 +2,9 @@
 // recursively) and reports as text or JSON, optionally also as JUnit XML.
 // Exit 0 when every case passed, 1 when a case failed, 2 on bad input (a test
 // file that does not validate, manifests with errors, an endpoint or port that
-// names nothing, a folder without tests, an unavailable dataplane: the kernel one
-// without root or its tools).
+// names nothing, a folder without tests, an unavailable dataplane: the kernel or
+// agent one without root or its tools, or an agent that died, refused its folder or
+// never reached a state's revision).
 import { constants } from 'node:fs';
 import { access, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -39,7 +40,7 @@ export function registerTestCommand(program: Command, ctx: CommandContext): Comm
     .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json']).default('text'))
     .option('--junit <file>', 'also write a JUnit XML report to FILE')
     .option('-v, --verbose', 'also list passing cases, and debug notes about the manifests')
-    .addOption(new Option('--dataplane <name>', 'what decides each flow: model (the policy engine) or kernel (real packets through the compiled nftables rules, in network namespaces; needs root)').choices(['model', 'kernel']).default('model'))
+    .addOption(new Option('--dataplane <name>', 'what decides each flow: model (the policy engine), kernel (real packets through the compiled nftables rules, in network namespaces; needs root) or agent (the same, with one nftpol agent per node applying each state from its folder; needs root)').choices(['model', 'kernel', 'agent']).default('model'))
     .addOption(validateOption())
     .addHelpText('after', '\nExit status: 0 every case passed, 1 a case failed, 2 bad input.')
     .action(async (paths: string[], opts: TestCommandOptions) => {
@@ -89,7 +90,8 @@ export async function runTestCommand(
   try {
     outcome = await runPolicyTests(collected, { verdicts, loader: new TestWorldLoader({ cwd, validate: opts.validate ?? 'strict' }), ...(stream && { onCase: (c: CaseResult) => stream.add(c) }) });
   } catch (err) {
-    // The kernel dataplane finds out only when it starts: not root, nft or ip missing...
+    // The kernel and agent dataplanes find out only when they start: not root, nft or ip
+    // missing, an agent that does not come up...
     if (!(err instanceof VerdictSourceUnavailableError)) throw err;
     io.stderr.write(`error: ${err.message}\n`);
     return EXIT.badInput;

@@ -1,0 +1,321 @@
+// `nftpol test --dataplane agent`: the kernel lab of `--dataplane kernel` (src/lab, laid out
+// by kernel-layout.ts), but nftpol applies no table itself: each lab node runs one real
+// `nftpol agent --source files:DIR --node NAME` inside its network namespace, on a folder
+// of its own. For each state of a test the runner writes the state into every folder as a
+// user would (agent-folder.ts: one file per object, new and changed files written beside
+// and renamed over, deleted objects' files removed), waits until every agent reports
+// through /status that its kernel holds that folder's revision (agent-wait.ts), flushes
+// conntrack, then probes as the kernel dataplane does. So a test's later states reach the
+// kernel the way a change reaches a node: by the agent's watch, coalescing and delta.
+//
+// One lab network (and its agents) at a time: worlds are taken in turn, those sharing
+// nodes and pods together, a test's states in order; a world with other nodes or pods
+// gets a new network and new agents. Before the agents are trusted with a world, the
+// folder is read back as the agent reads it and each node's table compiled from it must
+// equal the one the lab was laid out for (same placement, same addresses): otherwise the
+// probes would test another cluster than the one the agents enforce.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { compileForNode } from '../compile/compile-for-node.ts';
+import { compileNode } from '../compile/compile-node.ts';
+import type { NodeIR } from '../compile/ir.ts';
+import { formatProblem } from '../model/problems.ts';
+import { RulesetVerdicts } from '../nft/ir-verdict.ts';
+import { hasErrors, loadManifests, placeAndAddress } from '../sources/load-cluster.ts';
+import { NodeAgentProcess } from '../lab/agent-process.ts';
+import { cleanupOrphans } from '../lab/cleanup.ts';
+import { run } from '../lab/commands.ts';
+import { DEFAULT_PROBE_CONCURRENCY, DEFAULT_PROBE_RETRIES, DEFAULT_PROBE_TIMEOUT_MS, type ProbeResult } from '../lab/probe.ts';
+import { InvalidWorldError, type WorldSpec } from '../lab/spec.ts';
+import { buildWorld, type World } from '../lab/world.ts';
+import { kernelDataplanePrerequisites } from './kernel-verdicts.ts';
+import { failClosedNote, labEnd, labProbe, labSpec, placeWorld, type LabProbe, type PlacedWorld } from './kernel-layout.ts';
+import { moveFolder, revisionOf, worldFiles, type FolderFiles } from './agent-folder.ts';
+import { AgentDataplaneError, DEFAULT_REVISION_TIMEOUT_MS, untilAtRevision } from './agent-wait.ts';
+import type { TestWorld } from './load-test-world.ts';
+import type { FlowAnswer, FlowQuestion, VerdictSource, WorldQuestions } from './verdict-source.ts';
+import { VerdictSourceUnavailableError } from './verdict-source.ts';
+
+export interface AgentVerdictOptions {
+  /** argv that runs nftpol (`agent` and its flags follow), e.g. [node, …/cli/nftpol-main.js]. */
+  readonly command: readonly string[];
+  /** More flags for every agent (tests use it to make one fail). */
+  readonly agentArgs?: readonly string[];
+  /** How long every agent has to reach a state's revision (default 30 s). */
+  readonly revisionTimeoutMs?: number;
+  readonly probeTimeoutMs?: number;
+  readonly retries?: number;
+  readonly concurrency?: number;
+}
+
+/** Timings of a run, for the tests' logs and comparisons with the kernel dataplane. */
+export interface AgentTimings {
+  networks: number;
+  buildMs: number;
+  /** States written to the folders. */
+  states: number;
+  /** From writing a state's files to every agent at its revision. */
+  syncMs: number;
+  probeMs: number;
+  probes: number;
+  ruleLevel: number;
+  /** Node tables the agents moved to a state by a delta, and by replacing the whole table (their first). */
+  deltas: number;
+  replaces: number;
+}
+
+const RULE_LEVEL = 'rule-level (no SCTP sockets): the table the agent applied, read for this flow';
+
+interface Network {
+  readonly key: string;
+  readonly world: World;
+  readonly root: string;
+  readonly dirs: ReadonlyMap<string, string>;
+  agents: Map<string, NodeAgentProcess>;
+  /** What the folders hold now. */
+  files: FolderFiles;
+}
+
+function probeDetail(r: ProbeResult, timeoutMs: number): string {
+  if (r.verdict === 'allow') return `${r.protocol} answered by ${r.reply ?? r.target} in ${r.ms} ms`;
+  const tries = r.attempts === 1 ? '1 try' : `${r.attempts} tries`;
+  return r.reason === 'timeout' ? `${r.protocol}: no answer within ${timeoutMs} ms (${tries})` : `${r.protocol}: ${r.reason} (${tries})`;
+}
+
+/** A world as messages name it: its test file and state. */
+function worldLabel(world: TestWorld): string {
+  const seq = world.sequence;
+  if (!seq) return `test world ${world.key}`;
+  return `${seq.key.replace(/#(\d+)$/, ' document $1')}, ${seq.state === 0 ? 'its starting state' : `the state after steps[${seq.state - 1}]`}`;
+}
+
+/** Every node's table compiled from the folder as the agent reads it, or why that cannot be. */
+async function agentTables(dir: string, nodes: readonly string[]): Promise<Map<string, NodeIR>> {
+  const loaded = await loadManifests([dir]);
+  if (hasErrors(loaded.problems)) {
+    const errors = loaded.problems.filter((p) => p.severity === 'error').map((p) => `    ${formatProblem(p)}`);
+    throw new AgentDataplaneError(`the agents would refuse the folder written for this world (they validate strictly):\n${errors.join('\n')}`);
+  }
+  const objects = placeAndAddress(loaded.objects);
+  const out = new Map<string, NodeIR>();
+  for (const node of nodes) {
+    const compiled = compileForNode(objects, node);
+    if (!compiled.ok) throw new AgentDataplaneError(`the agent of node ${node} would not know its node (the folder knows ${compiled.known.join(', ')})`);
+    out.set(node, compiled.ir);
+  }
+  return out;
+}
+
+export class AgentVerdictSource implements VerdictSource {
+  readonly name = 'agent' as const;
+  readonly timings: AgentTimings = { networks: 0, buildMs: 0, states: 0, syncMs: 0, probeMs: 0, probes: 0, ruleLevel: 0, deltas: 0, replaces: 0 };
+  private readonly options: Required<AgentVerdictOptions>;
+  private readonly placed = new Map<TestWorld, PlacedWorld>();
+  private readonly planned = new Map<string, { worlds: PlacedWorld[]; probes: LabProbe[] }>();
+  private readonly decided = new Map<TestWorld, { cases: readonly FlowQuestion[]; answers: readonly FlowAnswer[] }>();
+  private network: Network | undefined;
+  private ready: Promise<void> | undefined;
+
+  constructor(options: AgentVerdictOptions) {
+    this.options = {
+      command: options.command,
+      agentArgs: options.agentArgs ?? [],
+      revisionTimeoutMs: options.revisionTimeoutMs ?? DEFAULT_REVISION_TIMEOUT_MS,
+      probeTimeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
+      retries: options.retries ?? DEFAULT_PROBE_RETRIES,
+      concurrency: options.concurrency ?? DEFAULT_PROBE_CONCURRENCY,
+    };
+  }
+
+  /** What the kernel dataplane needs, and socat for the relay to each agent's endpoints. */
+  private checkMachine(): Promise<void> {
+    return (this.ready ??= (async () => {
+      const missing = await kernelDataplanePrerequisites();
+      const socat = await run(['socat', '-V'], { reject: false, timeoutMs: 10_000 }).catch(() => undefined);
+      if (socat?.exitCode !== 0) missing.push('no working `socat` on PATH: it relays each agent\'s endpoints out of its node\'s network namespace');
+      if (missing.length > 0) throw new VerdictSourceUnavailableError(`the agent dataplane cannot run here:\n  - ${missing.join('\n  - ')}`);
+      await cleanupOrphans();
+    })());
+  }
+
+  private place(world: TestWorld): PlacedWorld {
+    let p = this.placed.get(world);
+    if (!p) this.placed.set(world, (p = placeWorld(world)));
+    return p;
+  }
+
+  private plan(placed: PlacedWorld, cases: readonly FlowQuestion[]): void {
+    const plan = this.planned.get(placed.networkKey) ?? { worlds: [], probes: [] };
+    plan.worlds.push(placed);
+    for (const c of cases) {
+      const probe = labProbe(placed, c.flow);
+      if (probe) plan.probes.push(probe);
+    }
+    this.planned.set(placed.networkKey, plan);
+  }
+
+  /** Decides every world, one network at a time: worlds sharing nodes and pods together, each test's states in order. */
+  async prepare(worlds: readonly WorldQuestions[]): Promise<void> {
+    await this.checkMachine();
+    type Item = { placed: PlacedWorld; question: WorldQuestions };
+    const jobs: Item[][] = [];
+    const sequences = new Map<string, Item[]>();
+    for (const question of worlds) {
+      const placed = this.place(question.world);
+      this.plan(placed, question.cases);
+      const item = { placed, question };
+      const seq = question.world.sequence;
+      const chain = seq && sequences.get(seq.key);
+      if (chain) chain.push(item);
+      else {
+        jobs.push([item]);
+        if (seq) sequences.set(seq.key, jobs[jobs.length - 1] as Item[]);
+      }
+    }
+    for (const chain of sequences.values()) chain.sort((a, b) => (a.question.world.sequence?.state ?? 0) - (b.question.world.sequence?.state ?? 0));
+    // Worlds of one network together (stable: in the run's order otherwise).
+    const firstSeen = new Map<string, number>();
+    jobs.forEach((j, i) => firstSeen.set(j[0]?.placed.networkKey ?? '', Math.min(firstSeen.get(j[0]?.placed.networkKey ?? '') ?? i, i)));
+    const ordered = jobs.map((j, i) => ({ j, i })).sort((a, b) =>
+      (firstSeen.get(a.j[0]?.placed.networkKey ?? '') ?? 0) - (firstSeen.get(b.j[0]?.placed.networkKey ?? '') ?? 0) || a.i - b.i);
+    for (const { j } of ordered) {
+      for (const item of j) {
+        const answers = await this.decide(item.placed, item.question.cases);
+        this.decided.set(item.question.world, { cases: item.question.cases, answers });
+      }
+    }
+  }
+
+  async verdicts(world: TestWorld, cases: readonly FlowQuestion[]): Promise<readonly FlowAnswer[]> {
+    const done = this.decided.get(world);
+    if (done?.cases === cases) return done.answers;
+    await this.checkMachine();
+    const placed = this.place(world);
+    this.plan(placed, cases);
+    // Not seen by prepare(): its ports may not be served yet, so its network is built anew.
+    if (this.network?.key === placed.networkKey) await this.dropNetwork();
+    return this.decide(placed, cases);
+  }
+
+  /** One world: its folder written, every agent at its revision, conntrack flushed, every flow probed or read. */
+  private async decide(placed: PlacedWorld, cases: readonly FlowQuestion[]): Promise<FlowAnswer[]> {
+    const { world } = placed;
+    const network = await this.networkFor(placed);
+    const files = worldFiles(world);
+    const t0 = performance.now();
+    await Promise.all([...network.dirs.values()].map((dir) => moveFolder(dir, network.files, files)));
+    network.files = files;
+    const expected = new Map(placed.nodes.map((n) => [n, compileNode(placed.engine, n)]));
+    const first = network.dirs.get(placed.nodes[0] as string) as string;
+    const enforced = await agentTables(first, placed.nodes);
+    const differ = placed.nodes.filter((n) => JSON.stringify(enforced.get(n)) !== JSON.stringify(expected.get(n)));
+    if (differ.length > 0) {
+      throw new AgentDataplaneError(
+        `the agent dataplane cannot run ${worldLabel(world)}: read from its folder, the table of node${differ.length === 1 ? '' : 's'} ${differ.join(', ')} ` +
+          'would differ from the one the lab is laid out for (the agents would place pods or give them addresses otherwise, e.g. host-network pods on no node); use --dataplane kernel for it',
+      );
+    }
+    if (network.agents.size === 0) {
+      network.agents = new Map(placed.nodes.map((node, i) => [node, NodeAgentProcess.start({
+        netnsPrefix: network.world.nodeCommandPrefix(node), command: this.options.command, node,
+        dir: network.dirs.get(node) as string, socket: path.join(network.root, `agent-${i}.sock`), extraArgs: this.options.agentArgs,
+      })]));
+    }
+    const wait = { revision: revisionOf(first, files), what: worldLabel(world), timeoutMs: this.options.revisionTimeoutMs };
+    const statuses = await Promise.all([...network.agents.values()].map((a) => untilAtRevision(a, wait)));
+    // A table the agent wrote for this revision, and how (an unchanged table writes nothing).
+    for (const s of statuses) if (s.lastApply?.revision === wait.revision) this.timings[s.lastApply.kind === 'delta' ? 'deltas' : 'replaces']++;
+    // Connections of the previous world must not pass as established under this one's rules.
+    await Promise.all(placed.nodes.map((n) => network.world.inNode(n, ['conntrack', '-F'])));
+    const t1 = performance.now();
+    this.timings.states++;
+    this.timings.syncMs += t1 - t0;
+
+    const probes = cases.map((c) => labProbe(placed, c.flow));
+    const unique = new Map<string, LabProbe>();
+    for (const p of probes) if (p) unique.set(JSON.stringify(p), p);
+    const list = [...unique.values()];
+    const results = await network.world.probeAll(
+      list.map((p) => ({ from: p.from, source: p.source, to: p.to, protocol: p.protocol, port: p.port })),
+      { timeoutMs: this.options.probeTimeoutMs, retries: this.options.retries, concurrency: this.options.concurrency },
+    );
+    const byKey = new Map(list.map((p, i) => [JSON.stringify(p), results[i] as ProbeResult]));
+    this.timings.probeMs += performance.now() - t1;
+    this.timings.probes += list.length;
+
+    let rules: RulesetVerdicts | undefined;
+    return cases.map((c, i): FlowAnswer => {
+      const probe = probes[i];
+      if (probe) {
+        const r = byKey.get(JSON.stringify(probe)) as ProbeResult;
+        const note = r.verdict === 'deny' ? failClosedNote(placed, c.flow) : undefined;
+        const detail = probeDetail(r, this.options.probeTimeoutMs);
+        return { allowed: r.verdict === 'allow', checkedBy: 'kernel', detail: note === undefined ? detail : `${detail}; note: ${note}` };
+      }
+      // The tables read for the flow are the agents' own (compiled from their folder, and
+      // equal to the lab's, checked above).
+      rules ??= new RulesetVerdicts(enforced);
+      this.timings.ruleLevel++;
+      const from = labEnd(placed, c.flow.from);
+      const to = labEnd(placed, c.flow.to);
+      const allowed = rules.allows({
+        src: c.flow.from.ip,
+        dst: c.flow.to.ip,
+        ...(from.node !== undefined && { srcNode: from.node }),
+        ...(to.node !== undefined && { dstNode: to.node }),
+        protocol: c.flow.protocol,
+        ...(c.flow.port !== undefined && { port: c.flow.port }),
+      });
+      const note = allowed ? undefined : failClosedNote(placed, c.flow);
+      return { allowed, checkedBy: 'rules', detail: note === undefined ? RULE_LEVEL : `${RULE_LEVEL}; note: ${note}` };
+    });
+  }
+
+  /** The network for a world: the current one when it has the same nodes and pods, else a new one (agents not started yet). */
+  private async networkFor(placed: PlacedWorld): Promise<Network> {
+    if (this.network?.key === placed.networkKey) return this.network;
+    await this.dropNetwork();
+    const plan = this.planned.get(placed.networkKey);
+    const spec: WorldSpec = labSpec(plan?.worlds ?? [placed], plan?.probes ?? []);
+    const t0 = performance.now();
+    let world: World;
+    try {
+      world = await buildWorld(spec);
+    } catch (err) {
+      if (err instanceof InvalidWorldError) {
+        throw new VerdictSourceUnavailableError(`the agent dataplane cannot build the test world ${placed.world.key}: ${err.message}`);
+      }
+      throw err;
+    }
+    this.timings.buildMs += performance.now() - t0;
+    this.timings.networks++;
+    const root = await mkdtemp(path.join(os.tmpdir(), 'nftpol-agents-'));
+    // A folder per node, named by the node when the name is a plain one.
+    // ('#' is in no Kubernetes name, so the two forms never meet).
+    const dirs = new Map(placed.nodes.map((n, i) => [n, path.join(root, /^[a-z0-9][a-z0-9.-]*$/.test(n) ? n : `node#${i}`)]));
+    this.network = { key: placed.networkKey, world, root, dirs, agents: new Map(), files: new Map() };
+    return this.network;
+  }
+
+  /** Stops the agents (their tables stay until the namespaces go), then the network and the folders. */
+  private async dropNetwork(): Promise<void> {
+    const n = this.network;
+    this.network = undefined;
+    if (!n) return;
+    try {
+      await Promise.allSettled([...n.agents.values()].map((a) => a.stop()));
+      await n.world.destroy();
+    } finally {
+      await rm(n.root, { recursive: true, force: true });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dropNetwork();
+  }
+}
+
+export function createAgentVerdictSource(options: AgentVerdictOptions): AgentVerdictSource {
+  return new AgentVerdictSource(options);
+}
