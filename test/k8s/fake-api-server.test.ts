@@ -1,5 +1,10 @@
 // The fake API server's own protocol, checked with plain HTTP, so tests that
 // build on it can trust what it says a real server says.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApiServer } from './fake-api-server.ts';
 import { namespace, pod } from './watch-events.ts';
@@ -82,5 +87,32 @@ describe('fake API server', () => {
     ]);
     expect((await getJson('/api/v1/services')).status).toBe(404);
     expect((await getJson('/apis/networking.k8s.io/v1/pods')).status).toBe(404);
+  });
+
+  it('listens on a Unix socket when asked: the same answers there, the socket gone while down and back after', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'nftpol-fake-api-sock-'));
+    const socketPath = path.join(dir, 'api.sock');
+    const onSocket = await FakeApiServer.start({ socketPath });
+    const names = (): Promise<string[]> => new Promise((resolve, reject) => {
+      request({ socketPath, path: '/api/v1/namespaces', agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => void (body += c.toString()));
+        res.on('end', () => resolve((JSON.parse(body) as { items: { metadata: { name: string } }[] }).items.map((i) => i.metadata.name)));
+      }).on('error', reject).end();
+    });
+    try {
+      onSocket.apply(namespace('a'));
+      expect(await names()).toEqual(['a']);
+      expect(onSocket.all('Namespace').map((o) => o.metadata?.name)).toEqual(['a']);
+      expect(() => onSocket.url).toThrow(/Unix socket/);
+      await onSocket.goDown();
+      expect(existsSync(socketPath)).toBe(false);
+      await expect(names()).rejects.toThrow(/ENOENT/);
+      await onSocket.comeBack();
+      expect(await names()).toEqual(['a']);
+    } finally {
+      await onSocket.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,8 @@
 // A fake Kubernetes API server for tests of anything that lists and watches:
-// node:http on 127.0.0.1, an ephemeral port, speaking the wire protocol the
-// real one speaks for Namespaces, Pods, NetworkPolicies and Nodes.
+// node:http on 127.0.0.1, an ephemeral port (or on a Unix socket, which a
+// relay in another network namespace can reach: loopback is per namespace,
+// the filesystem is not), speaking the wire protocol the real one speaks for
+// Namespaces, Pods, NetworkPolicies and Nodes.
 //
 // What it implements, as the API documents it:
 //  - One resourceVersion counter for every kind (etcd's revision): every
@@ -132,21 +134,37 @@ export class FakeApiServer {
   private port = 0;
 
   private readonly tls: FakeTls | undefined;
+  /** The Unix socket listened on instead of a TCP port, if any. */
+  readonly socketPath: string | undefined;
 
-  private constructor(tls: FakeTls | undefined) {
+  private constructor(tls: FakeTls | undefined, socketPath: string | undefined) {
     this.tls = tls;
+    this.socketPath = socketPath;
     this.server = this.makeServer();
   }
 
-  /** A server listening on 127.0.0.1, on a port the system picks; HTTPS with `tls`. */
-  static async start(opts: { readonly tls?: FakeTls } = {}): Promise<FakeApiServer> {
-    const s = new FakeApiServer(opts.tls);
+  /**
+   * A server listening on 127.0.0.1, on a port the system picks; HTTPS with
+   * `tls`. With `socketPath`, on that Unix socket instead (the file must not
+   * exist; it is removed when the server goes down or closes).
+   */
+  static async start(opts: { readonly tls?: FakeTls; readonly socketPath?: string } = {}): Promise<FakeApiServer> {
+    const s = new FakeApiServer(opts.tls, opts.socketPath);
     await s.listen(0);
     return s;
   }
 
+  /** The server's URL; a server on a Unix socket has none (its clients reach it through a relay, whose URL they know). */
   get url(): string {
+    if (this.socketPath !== undefined) throw new Error(`fake API server: listening on the Unix socket ${this.socketPath}, not on a URL`);
     return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
+  }
+
+  /** Every stored object of a kind, in key order (namespace/name). */
+  all(kind: string): KubeObject[] {
+    const resource = KIND_TO_RESOURCE[kind];
+    if (!resource) throw new Error(`fake API server: no kind ${JSON.stringify(kind)}`);
+    return this.current(resource, undefined);
   }
 
   /** The latest resourceVersion, as a list would answer now. */
@@ -232,7 +250,7 @@ export class FakeApiServer {
     this.expireHistory();
   }
 
-  /** Nothing listens on the port until comeBack(); every connection is cut. */
+  /** Nothing listens on the port (or socket) until comeBack(); every connection is cut. */
   async goDown(): Promise<void> {
     this.dropWatches();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -240,7 +258,7 @@ export class FakeApiServer {
     await closed;
   }
 
-  /** Listens again, on the same port. */
+  /** Listens again, on the same port (or socket). */
   async comeBack(): Promise<void> {
     this.server = this.makeServer();
     await this.listen(this.port);
@@ -266,6 +284,11 @@ export class FakeApiServer {
   }
 
   private async listen(port: number): Promise<void> {
+    if (this.socketPath !== undefined) {
+      this.server.listen(this.socketPath);
+      await once(this.server, 'listening');
+      return;
+    }
     this.server.listen(port, '127.0.0.1');
     await once(this.server, 'listening');
     this.port = (this.server.address() as AddressInfo).port;
@@ -415,10 +438,9 @@ export function fakeKubeConfig(server: { readonly url: string }, opts: { readonl
   return kc;
 }
 
-/** The same as a kubeconfig file, for commands given --kubeconfig; returns its path. */
-export async function writeFakeKubeconfig(server: { readonly url: string }): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'nftpol-fake-api-'));
-  const file = path.join(dir, 'config');
+/** The same as a kubeconfig file, for commands given --kubeconfig, in `dir` (default: a new temporary folder); returns its path. */
+export async function writeFakeKubeconfig(server: { readonly url: string }, dir?: string): Promise<string> {
+  const file = path.join(dir ?? await mkdtemp(path.join(tmpdir(), 'nftpol-fake-api-')), 'config');
   await writeFile(file, [
     'apiVersion: v1', 'kind: Config', 'current-context: fake',
     `clusters: [{name: fake, cluster: {server: "${server.url}", insecure-skip-tls-verify: true}}]`,

@@ -1,0 +1,281 @@
+// End to end: the fake API server (test/k8s/fake-api-server.ts) + two real
+// `nftpol agent --source kubernetes` processes + the kernel lab. One lab
+// world of two canal-style nodes; one agent per node, each in its node's
+// network namespace (it writes that node's table), both watching ONE fake API
+// server that holds the world's Namespaces, Nodes (pod CIDRs), Pods (lab
+// addresses, nodeName) and NetworkPolicies. The server listens on a Unix
+// socket; a socat relay in each node's namespace makes it 127.0.0.1:6443
+// there, and another relays the agent's endpoints back to a socket of the
+// test (test/kernel/agent-e2e/node-agent.ts).
+//
+// Every check: change objects through the server, poll both agents' /status
+// until their kernel revision includes the change (the resourceVersion of the
+// last write of each resource; never a fixed sleep), then probe every TCP flow
+// between the lab's pods once and require the engine's verdict for what the
+// server now holds (test/kernel/agent-e2e/cluster.ts). Each step also names a
+// few flows whose verdict it is about, so a step that changed nothing (or an
+// oracle that says allow to everything) fails. The world is shared: the tests
+// run in order and each starts from the state the one before left.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildWorld, cleanupOrphans, kernelPrerequisites, type World } from '../../src/lab/index.ts';
+import { FakeApiServer, writeFakeKubeconfig, type FakeResource, type KubeObject } from '../k8s/fake-api-server.ts';
+import { describeRequiring } from '../support/describe-requiring.ts';
+import { relayPrerequisites } from '../support/netns-relay.ts';
+import { disagreements, engineVerdicts, initialObjects, labPod, NODES, podFlows, podObject, worldSpec, type Verdict } from './agent-e2e/cluster.ts';
+import { API_PORT, NodeAgent, revisionCovers } from './agent-e2e/node-agent.ts';
+
+const RESOURCE_OF: Readonly<Record<string, FakeResource>> = { Namespace: 'namespaces', Pod: 'pods', NetworkPolicy: 'networkpolicies', Node: 'nodes' };
+const KINDS = ['Namespace', 'Node', 'Pod', 'NetworkPolicy'] as const;
+
+const policy = (id: string, spec: Record<string, unknown>): KubeObject => {
+  const [namespace, name] = id.split('/') as [string, string];
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace, name }, spec };
+};
+const app = (value: string): Record<string, unknown> => ({ matchLabels: { app: value } });
+
+await describeRequiring('kernel', async () => [...(await kernelPrerequisites()), ...(await relayPrerequisites())],
+  'nftpol agent --source kubernetes on two lab nodes, one fake API server', () => {
+    let world: World;
+    let server: FakeApiServer;
+    let agents: NodeAgent[] = [];
+    let dir: string;
+    /** The resourceVersion of each resource's last write: what both kernels must include. */
+    const written: Partial<Record<FakeResource, number>> = {};
+
+    const apply = (obj: KubeObject): void => {
+      const stored = server.apply(obj);
+      written[RESOURCE_OF[obj.kind as string] as FakeResource] = Number(stored.metadata?.resourceVersion);
+    };
+    const remove = (kind: string, id: string): void => {
+      const [namespace, name] = id.includes('/') ? (id.split('/') as [string, string]) : [undefined, id];
+      expect(server.delete(kind, namespace, name), `delete ${kind} ${id}`).toBe(true);
+      written[RESOURCE_OF[kind] as FakeResource] = Number(server.resourceVersion);
+    };
+    const podLabels = (id: string, labels: Record<string, string>): void => {
+      const p = labPod(id);
+      apply(podObject(id, p.node, p.ip, labels));
+    };
+    const transcripts = (): string => agents.map((a) => `--- agent on ${a.node}:\n${a.transcript().split('\n').slice(-40).join('\n')}`).join('\n');
+
+    /** Polls until `done` holds (each poll a round trip to the agents); fails after `timeoutMs` with the agents' logs. */
+    const until = async (what: string, done: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> => {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await done())) {
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${transcripts()}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    /** Both kernels hold every write so far, by a sync that worked. */
+    const inKernels = (timeoutMs?: number): Promise<void> => until(`both kernels to include ${JSON.stringify(written)}`, async () => {
+      const all = await Promise.all(agents.map((a) => a.status()));
+      return all.every((s) => s !== undefined && s.ready && s.kernel.lastSync?.result !== 'failed' && revisionCovers(s.kernel.revision, written));
+    }, timeoutMs);
+    const objects = (): KubeObject[] => KINDS.flatMap((k) => server.all(k));
+    /** Probes every pod-to-pod flow once; each must get the engine's verdict for the objects the server holds. Returns those verdicts. */
+    const kernelMatchesEngine = async (): Promise<ReadonlyMap<string, Verdict>> => {
+      const flows = podFlows();
+      const expected = engineVerdicts(objects(), flows);
+      const results = await world.probeAll(flows);
+      expect(disagreements(results, expected)).toEqual([]);
+      return expected;
+    };
+    /** The engine's verdicts for the named flows, to say what a step is about (and catch a step or an oracle that changed nothing). */
+    const pick = (verdicts: ReadonlyMap<string, Verdict>, names: readonly string[]): Record<string, Verdict | undefined> =>
+      Object.fromEntries(names.map((n) => [n, verdicts.get(n)]));
+    /**
+     * Every resource gets an event (an object re-applied as it is: MODIFIED,
+     * a new resourceVersion, the same table). A reflector resets its backoff
+     * streak on a watch event; without this, the faults of the tests before
+     * would add up in the backoff (0.8 s doubling, reset only after two quiet
+     * minutes) and a fault test would mostly wait. The Node goes last, so
+     * every other resource's last resourceVersion is older than the newest
+     * write: a resume from it after expireHistory() is 410 Gone.
+     */
+    const touchAll = async (): Promise<void> => {
+      for (const kind of ['NetworkPolicy', 'Pod', 'Namespace', 'Node'] as const) {
+        const first = server.all(kind)[0];
+        if (first !== undefined) apply(first);
+      }
+      await inKernels();
+    };
+
+    beforeAll(async () => {
+      await cleanupOrphans();
+      dir = await mkdtemp(path.join(os.tmpdir(), 'nftpol-agent-e2e-'));
+      world = await buildWorld(worldSpec());
+      server = await FakeApiServer.start({ socketPath: path.join(dir, 'api.sock') });
+      for (const o of initialObjects()) apply(o);
+      const kubeconfig = await writeFakeKubeconfig({ url: `http://127.0.0.1:${API_PORT}` }, dir);
+      agents = await Promise.all(NODES.map((n) => NodeAgent.start({
+        node: n.name, netnsPrefix: world.nodeCommandPrefix(n.name), apiSocket: path.join(dir, 'api.sock'), kubeconfig, dir,
+      })));
+      await inKernels(30_000);
+    });
+
+    afterAll(async () => {
+      const codes = await Promise.all(agents.map((a) => a.stop()));
+      await server?.close();
+      await world?.destroy();
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+      // SIGTERM is a clean stop (exit 0, the tables stay): checked last, once everything is torn down.
+      expect(codes).toEqual(agents.map(() => 0));
+    });
+
+    it('enforces the world of the first list: every pod open, the address of a pod the server does not know yet closed', async () => {
+      const v = await kernelMatchesEngine();
+      expect(pick(v, ['x/b -> x/a:80', 'y/a -> x/b:81', 'x/a -> x/d:80', 'x/d -> y/a:80'])).toEqual({
+        'x/b -> x/a:80': 'allow', 'y/a -> x/b:81': 'allow', 'x/a -> x/d:80': 'deny', 'x/d -> y/a:80': 'deny',
+      });
+    });
+
+    it('follows policies, pods, pod labels and namespace labels as they are created, changed and deleted', async () => {
+      // A policy and a pod created: only api pods of x reach x's db, on its "http" port.
+      apply(policy('x/db-ingress', { podSelector: app('db'), ingress: [{ from: [{ podSelector: app('api') }], ports: [{ port: 'http' }] }] }));
+      podLabels('x/d', { app: 'api' });
+      await inKernels();
+      expect(pick(await kernelMatchesEngine(), ['x/b -> x/a:80', 'x/b -> x/a:81', 'x/d -> x/a:80', 'x/c -> x/a:80', 'y/a -> x/a:80'])).toEqual({
+        'x/b -> x/a:80': 'allow', 'x/b -> x/a:81': 'deny', 'x/d -> x/a:80': 'allow', 'x/c -> x/a:80': 'deny', 'y/a -> x/a:80': 'deny',
+      });
+
+      // The policy changed (a second peer: api pods of team=blue namespaces; port 81 too) and a pod relabelled web -> api.
+      apply(policy('x/db-ingress', {
+        podSelector: app('db'),
+        ingress: [{ from: [{ podSelector: app('api') }, { namespaceSelector: { matchLabels: { team: 'blue' } }, podSelector: app('api') }], ports: [{ port: 'http' }, { port: 81 }] }],
+      }));
+      podLabels('x/c', { app: 'api' });
+      await inKernels();
+      expect(pick(await kernelMatchesEngine(), ['x/c -> x/a:80', 'x/c -> x/a:81', 'y/a -> x/a:80'])).toEqual({
+        'x/c -> x/a:80': 'allow', 'x/c -> x/a:81': 'allow', 'y/a -> x/a:80': 'deny',
+      });
+
+      // A namespace label: y becomes team=blue, so its api pod (not its web pod) reaches the db.
+      apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'y', labels: { 'kubernetes.io/metadata.name': 'y', team: 'blue' } } });
+      await inKernels();
+      expect(pick(await kernelMatchesEngine(), ['y/a -> x/a:80', 'y/a -> x/a:81', 'y/b -> x/a:80'])).toEqual({
+        'y/a -> x/a:80': 'allow', 'y/a -> x/a:81': 'allow', 'y/b -> x/a:80': 'deny',
+      });
+
+      // An egress policy for all of y (only to namespace x), and a pod deleted: its address is closed again.
+      apply(policy('y/egress-to-x', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'x' } } }] }] }));
+      remove('Pod', 'x/d');
+      await inKernels();
+      expect(pick(await kernelMatchesEngine(), ['y/b -> x/c:80', 'y/b -> y/a:80', 'y/a -> x/b:81', 'x/b -> x/d:80', 'x/d -> x/a:80'])).toEqual({
+        'y/b -> x/c:80': 'allow', 'y/b -> y/a:80': 'deny', 'y/a -> x/b:81': 'allow', 'x/b -> x/d:80': 'deny', 'x/d -> x/a:80': 'deny',
+      });
+
+      // Policies deleted and the namespace label taken away: open again.
+      remove('NetworkPolicy', 'x/db-ingress');
+      remove('NetworkPolicy', 'y/egress-to-x');
+      apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'y', labels: { 'kubernetes.io/metadata.name': 'y' } } });
+      await inKernels();
+      expect(pick(await kernelMatchesEngine(), ['y/b -> x/a:80', 'y/b -> y/a:80', 'x/c -> x/a:81'])).toEqual({
+        'y/b -> x/a:80': 'allow', 'y/b -> y/a:80': 'allow', 'x/c -> x/a:81': 'allow',
+      });
+    });
+
+    it('a dropped watch resumes where it was: a change made while it was cut and one made after it reopened both reach the kernel', async () => {
+      const mark = server.requests.length;
+      server.dropWatches();
+      // In the gap (nothing can reconnect between these two lines): every pod of y isolated for ingress.
+      apply(policy('y/deny-ingress', { podSelector: {}, policyTypes: ['Ingress'] }));
+      await until('every watch of both agents to be open again', async () =>
+        (['namespaces', 'pods', 'networkpolicies', 'nodes'] as const).every((r) => server.watchCount(r) === agents.length));
+      apply(policy('y/allow-from-api', { podSelector: {}, ingress: [{ from: [{ podSelector: app('api') }] }] }));
+      await inKernels();
+      expect(pick(await kernelMatchesEngine(), ['y/a -> y/b:80', 'y/b -> y/a:80', 'x/b -> y/a:81'])).toEqual({
+        'y/a -> y/b:80': 'allow', 'y/b -> y/a:80': 'deny', 'x/b -> y/a:81': 'deny',
+      });
+      // Resumed from the last resourceVersion (the history still had it): watches only, no list.
+      expect(server.requests.slice(mark).filter((r) => !r.includes('watch=true'))).toEqual([]);
+    });
+
+    it('after 410 Gone both agents relist, and changes made in the gap reach the kernel', async () => {
+      await touchAll();
+      const mark = server.requests.length;
+      const logMarks = agents.map((a) => a.logs.length);
+      // restart(): watches cut, and no resume possible (the history is gone): a resume from before it is 410.
+      server.restart();
+      podLabels('y/b', { app: 'api' });
+      remove('NetworkPolicy', 'y/deny-ingress');
+      await inKernels();
+      expect(pick(await kernelMatchesEngine(), ['y/b -> y/a:80', 'y/a -> y/b:81', 'x/b -> y/b:80'])).toEqual({
+        'y/b -> y/a:80': 'allow', 'y/a -> y/b:81': 'allow', 'x/b -> y/b:80': 'deny',
+      });
+      // The two resources that changed in the gap were listed again, once by each agent, after the 410.
+      const lists = (p: string): number => server.requests.slice(mark).filter((r) => r.startsWith(`GET ${p}?`) && !r.includes('watch=true')).length;
+      expect([lists('/api/v1/pods'), lists('/apis/networking.k8s.io/v1/networkpolicies')]).toEqual([agents.length, agents.length]);
+      for (const [i, a] of agents.entries()) {
+        expect(a.logged('watch: pods: too old resource version', logMarks[i]).length, `agent on ${a.node} logs the 410`).toBeGreaterThan(0);
+      }
+    });
+
+    it('API server down: the tables keep enforcing, /readyz stays 200, and changes made after it comes back reach the kernel', async () => {
+      await touchAll();
+      const before = await Promise.all(agents.map(async (a) => (await a.status())?.kernel.revision));
+      const logMarks = agents.map((a) => a.logs.length);
+      await server.goDown();
+      try {
+        // Down for a while: until each agent has tried again after the cut, and failed (a second trouble line for one resource).
+        await until('each agent to fail a retry while the server is down', async () => agents.every((a, i) => {
+          const perResource = new Map<string, number>();
+          for (const l of a.logged('watch: ', logMarks[i])) {
+            const r = l.msg.split(':')[1] ?? '';
+            perResource.set(r, (perResource.get(r) ?? 0) + 1);
+          }
+          return [...perResource.values()].some((n) => n >= 2);
+        }));
+        await kernelMatchesEngine();
+        for (const [i, a] of agents.entries()) {
+          // docs/agent.md: /readyz is about the table in force, written and confirmed; an unreachable source is a log line.
+          expect(await a.get('/readyz')).toEqual({ status: 200, body: 'ok\n' });
+          expect((await a.status())?.kernel.revision).toBe(before[i]);
+        }
+      } finally {
+        await server.comeBack(); // whatever failed, the tests after this one get a server
+      }
+      remove('NetworkPolicy', 'y/allow-from-api');
+      apply(policy('x/db-from-x', { podSelector: app('db'), ingress: [{ from: [{ podSelector: {} }] }] }));
+      // The agents reconnect at their next retry: up to a few seconds of backoff.
+      await inKernels(30_000);
+      expect(pick(await kernelMatchesEngine(), ['y/a -> x/a:80', 'x/c -> x/a:80', 'x/b -> y/a:80'])).toEqual({
+        'y/a -> x/a:80': 'deny', 'x/c -> x/a:80': 'allow', 'x/b -> y/a:80': 'allow',
+      });
+    });
+
+    it('a malformed policy fails closed for the pods it selects; both agents keep running and count it', async () => {
+      const rejected = await Promise.all(agents.map((a) => a.metric('nftpol_objects_rejected_total')));
+      // An invalid CIDR in one rule, and a sound rule that allows every pod: the whole policy fails closed
+      // (DESIGN invariant 4), so neither rule opens anything. Leaving out only the broken rule would open y to all.
+      apply(policy('y/bad-cidr', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.244.0.0/33' } }] }, { from: [{ namespaceSelector: {} }] }] }));
+      await inKernels();
+      expect(pick(await kernelMatchesEngine(), ['x/b -> y/a:80', 'y/b -> y/a:81', 'y/a -> x/c:80'])).toEqual({
+        'x/b -> y/a:80': 'deny', 'y/b -> y/a:81': 'deny', 'y/a -> x/c:80': 'allow',
+      });
+      for (const [i, a] of agents.entries()) {
+        expect(a.running).toBe(true);
+        expect(await a.get('/healthz')).toEqual({ status: 200, body: 'ok\n' });
+        expect(await a.get('/readyz')).toEqual({ status: 200, body: 'ok\n' });
+        expect(await a.metric('nftpol_objects_rejected_total')).toBe((rejected[i] ?? Number.NaN) + 1);
+      }
+    });
+
+    it('an address reused by a new pod with other labels: traffic to and from it follows the new pod', async () => {
+      // x's api pods take only x's traffic; x's web pods may send nothing. x/b (api) holds 10.244.1.11.
+      apply(policy('x/api-from-x', { podSelector: app('api'), ingress: [{ from: [{ podSelector: {} }] }] }));
+      apply(policy('x/web-no-egress', { podSelector: app('web'), policyTypes: ['Egress'] }));
+      await inKernels();
+      expect(pick(await kernelMatchesEngine(), ['y/a -> x/b:80', 'x/b -> x/a:80'])).toEqual({ 'y/a -> x/b:80': 'deny', 'x/b -> x/a:80': 'allow' });
+
+      // x/b deleted and x/a-web created at its address, in one burst; the lab pod there is still called x/b. Both
+      // pods have the same creationTimestamp and the new name sorts first: were the deleted pod still held
+      // anywhere, it would keep the address (ClusterState's tie-break), so only its deletion hands it over.
+      remove('Pod', 'x/b');
+      apply(podObject('x/a-web', labPod('x/b').node, labPod('x/b').ip, { app: 'web' }));
+      await inKernels();
+      // Both flip, the opposite ways: neither the old pod's rules nor a closed unknown address would give this.
+      expect(pick(await kernelMatchesEngine(), ['y/a -> x/b:80', 'x/b -> x/a:80'])).toEqual({ 'y/a -> x/b:80': 'allow', 'x/b -> x/a:80': 'deny' });
+    });
+  });
