@@ -64,15 +64,20 @@ function asyncRun(fn: KoffiFunction): (ctx: Context, text: string) => Promise<nu
   });
 }
 
+/** Bindings by library path: made once, since koffi's loaded libraries and types live for the process. */
+const bound = new Map<string, Libnftables>();
+
 /** Binds the functions; throws when koffi, the library or one of its symbols cannot be loaded. */
 function bind(library: string): Libnftables {
+  const known = bound.get(library);
+  if (known !== undefined) return known;
   // Loaded here, not imported: a missing koffi (or one without a build for
   // this platform) must become the command backend's fallback, not a crash
   // of every module that imports the dataplane.
   const koffi = createRequire(import.meta.url)('koffi') as typeof Koffi;
-  const lib = koffi.load(library);
-  const ctxPtr = koffi.pointer(koffi.opaque('nft_ctx'));
-  const f = (name: string, result: string | Koffi.TypeObject, args: (string | Koffi.TypeObject)[]): KoffiFunction => lib.func(name, result, args);
+  const handle = koffi.load(library);
+  const ctxPtr = koffi.pointer(koffi.opaque()); // struct nft_ctx *, unnamed: koffi's type names are process-wide
+  const f = (name: string, result: string | Koffi.TypeObject, args: (string | Koffi.TypeObject)[]): KoffiFunction => handle.func(name, result, args);
   const ctxNew = f('nft_ctx_new', ctxPtr, ['uint32']);
   const ctxFree = f('nft_ctx_free', 'void', [ctxPtr]);
   const bufferOutput = f('nft_ctx_buffer_output', 'int', [ctxPtr]);
@@ -83,7 +88,7 @@ function bind(library: string): Libnftables {
   const setDryRun = f('nft_ctx_set_dry_run', 'void', [ctxPtr, 'bool']);
   const runBuffer = f('nft_run_cmd_from_buffer', 'int', [ctxPtr, 'const char *']);
   const runFile = f('nft_run_cmd_from_filename', 'int', [ctxPtr, 'const char *']);
-  return {
+  const lib: Libnftables = {
     ctxNew: () => (ctxNew(0) as Context | null) ?? null, // NFT_CTX_DEFAULT
     ctxFree: (ctx) => void ctxFree(ctx),
     bufferOutput: (ctx) => Number(bufferOutput(ctx)),
@@ -95,6 +100,8 @@ function bind(library: string): Libnftables {
     runBuffer: asyncRun(runBuffer),
     runFile: asyncRun(runFile),
   };
+  bound.set(library, lib);
+  return lib;
 }
 
 /** nft's own lines for an error, cut as the command runner cuts them. */
