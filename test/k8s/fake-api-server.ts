@@ -27,41 +27,20 @@
 // the port for a while), latencyMs (every response late), holdLists() (one
 // resource's lists wait until released), injectLine() (a raw line into watches).
 import { once } from 'node:events';
-import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KIND_TO_RESOURCE, keyOf, RESOURCES, route, status, type FakeResource, type KubeObject } from './fake-api-resources.ts';
+
+// Clients' configs for it and its vocabulary live beside it; importers of this module find them here too.
+export { fakeKubeConfig, writeFakeKubeconfig } from './fake-kubeconfig.ts';
+export type { FakeResource, KubeObject } from './fake-api-resources.ts';
 
 /** A key and certificate (PEM) for an HTTPS fake server. */
 export interface FakeTls {
   readonly key: string;
   readonly cert: string;
 }
-
-export type FakeResource = 'namespaces' | 'pods' | 'networkpolicies' | 'nodes';
-
-interface ResourceInfo {
-  readonly kind: string;
-  readonly apiVersion: string;
-  readonly namespaced: boolean;
-}
-
-const RESOURCES: Readonly<Record<FakeResource, ResourceInfo>> = {
-  namespaces: { kind: 'Namespace', apiVersion: 'v1', namespaced: false },
-  pods: { kind: 'Pod', apiVersion: 'v1', namespaced: true },
-  networkpolicies: { kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1', namespaced: true },
-  nodes: { kind: 'Node', apiVersion: 'v1', namespaced: false },
-};
-
-const KIND_TO_RESOURCE: Readonly<Record<string, FakeResource>> = {
-  Namespace: 'namespaces', Pod: 'pods', NetworkPolicy: 'networkpolicies', Node: 'nodes',
-};
-
-/** A Kubernetes object as JSON. */
-export type KubeObject = Record<string, unknown> & { metadata?: Record<string, unknown> };
 
 interface HistoryEvent {
   readonly rv: number;
@@ -80,26 +59,6 @@ interface Watcher {
 interface Snapshot {
   readonly rv: number;
   readonly items: readonly KubeObject[];
-}
-
-/** What the path names: a resource, and a namespace for namespaced list/watch paths. */
-function route(pathname: string): { resource: FakeResource; namespace?: string } | undefined {
-  const m = /^\/(?:api\/v1|apis\/networking\.k8s\.io\/v1)(?:\/namespaces\/([^/]+))?\/(namespaces|pods|networkpolicies|nodes)$/.exec(pathname);
-  if (!m) return undefined;
-  const resource = m[2] as FakeResource;
-  const group = pathname.startsWith('/apis/') ? 'networking.k8s.io/v1' : 'v1';
-  if (RESOURCES[resource].apiVersion !== group) return undefined;
-  if (m[1] !== undefined && !RESOURCES[resource].namespaced) return undefined;
-  return { resource, ...(m[1] !== undefined && { namespace: decodeURIComponent(m[1]) }) };
-}
-
-function keyOf(obj: KubeObject): string {
-  const ns = obj.metadata?.namespace;
-  return typeof ns === 'string' && ns !== '' ? `${ns}/${String(obj.metadata?.name)}` : String(obj.metadata?.name);
-}
-
-function status(code: number, reason: string, message: string): KubeObject {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
 }
 
 export class FakeApiServer {
@@ -416,36 +375,4 @@ export class FakeApiServer {
       this.watchers.delete(watcher);
     });
   }
-}
-
-/**
- * A KubeConfig whose current context is the fake server, with token "t"
- * unless given; for an HTTPS server, `ca` is the certificate to trust (PEM).
- */
-export function fakeKubeConfig(server: { readonly url: string }, opts: { readonly token?: string; readonly ca?: string } = {}): KubeConfig {
-  const kc = new KubeConfig();
-  const token = opts.token ?? 't';
-  // client-node refuses plain http unless TLS verification is off, as for any local test cluster.
-  const trust = server.url.startsWith('https:')
-    ? { skipTLSVerify: false, ...(opts.ca !== undefined && { caData: Buffer.from(opts.ca).toString('base64') }) }
-    : { skipTLSVerify: true };
-  kc.loadFromOptions({
-    clusters: [{ name: 'fake', server: server.url, ...trust }],
-    users: [{ name: 'u', token }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'u' }],
-    currentContext: 'fake',
-  });
-  return kc;
-}
-
-/** The same as a kubeconfig file, for commands given --kubeconfig, in `dir` (default: a new temporary folder); returns its path. */
-export async function writeFakeKubeconfig(server: { readonly url: string }, dir?: string): Promise<string> {
-  const file = path.join(dir ?? await mkdtemp(path.join(tmpdir(), 'nftpol-fake-api-')), 'config');
-  await writeFile(file, [
-    'apiVersion: v1', 'kind: Config', 'current-context: fake',
-    `clusters: [{name: fake, cluster: {server: "${server.url}", insecure-skip-tls-verify: true}}]`,
-    'users: [{name: u, user: {token: t}}]',
-    'contexts: [{name: fake, context: {cluster: fake, user: u}}]',
-  ].join('\n'));
-  return file;
 }

@@ -21,13 +21,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildWorld, cleanupOrphans, kernelPrerequisites, type World } from '../../src/lab/index.ts';
+import { KIND_TO_RESOURCE } from '../k8s/fake-api-resources.ts';
 import { FakeApiServer, writeFakeKubeconfig, type FakeResource, type KubeObject } from '../k8s/fake-api-server.ts';
 import { describeRequiring } from '../support/describe-requiring.ts';
 import { relayPrerequisites } from '../support/netns-relay.ts';
 import { disagreements, engineVerdicts, initialObjects, labPod, NODES, podFlows, podObject, worldSpec, type Verdict } from './agent-e2e/cluster.ts';
 import { API_PORT, NodeAgent, revisionCovers } from './agent-e2e/node-agent.ts';
 
-const RESOURCE_OF: Readonly<Record<string, FakeResource>> = { Namespace: 'namespaces', Pod: 'pods', NetworkPolicy: 'networkpolicies', Node: 'nodes' };
 const KINDS = ['Namespace', 'Node', 'Pod', 'NetworkPolicy'] as const;
 
 const policy = (id: string, spec: Record<string, unknown>): KubeObject => {
@@ -47,12 +47,12 @@ await describeRequiring('kernel', async () => [...(await kernelPrerequisites()),
 
     const apply = (obj: KubeObject): void => {
       const stored = server.apply(obj);
-      written[RESOURCE_OF[obj.kind as string] as FakeResource] = Number(stored.metadata?.resourceVersion);
+      written[KIND_TO_RESOURCE[obj.kind as string] as FakeResource] = Number(stored.metadata?.resourceVersion);
     };
     const remove = (kind: string, id: string): void => {
       const [namespace, name] = id.includes('/') ? (id.split('/') as [string, string]) : [undefined, id];
       expect(server.delete(kind, namespace, name), `delete ${kind} ${id}`).toBe(true);
-      written[RESOURCE_OF[kind] as FakeResource] = Number(server.resourceVersion);
+      written[KIND_TO_RESOURCE[kind] as FakeResource] = Number(server.resourceVersion);
     };
     const podLabels = (id: string, labels: Record<string, string>): void => {
       const p = labPod(id);
