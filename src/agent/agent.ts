@@ -18,8 +18,11 @@ import type { Clock, TimerHandle } from './clock.ts';
 import type { ClusterSource } from './cluster-source.ts';
 import { Coalescer } from './coalescer.ts';
 import type { AgentMetrics, SyncErrorCause, SyncTrigger } from './metrics.ts';
-import { compileForNode } from '../compile/compile-for-node.ts';
+import { CompiledNode } from './compiled-node.ts';
 import { countIR, type IRCounts } from './node-ir.ts';
+
+/** How long changes must pause before the applier takes its drift baseline. */
+const SETTLE_MS = 1000;
 
 export interface AgentOptions {
   readonly node: string;
@@ -96,11 +99,16 @@ export class Agent {
   private rejected: { revision: string; problems: readonly SourceProblem[] } | undefined;
   private lastWarned: string | undefined;
   private readonly kernelListeners = new Set<() => void>();
+  /** The state last read and its IR, moved forward by each read's changes. */
+  private readonly compiled: CompiledNode;
+  private settleTimer: TimerHandle | undefined;
+  private lastShared: string | undefined;
 
   constructor(opts: AgentOptions, deps: AgentDeps) {
     this.opts = { retryMs: 1000, maxRetryMs: 60_000, ...opts };
     this.deps = deps;
     this.retryDelay = this.opts.retryMs;
+    this.compiled = new CompiledNode(opts.node, { place: deps.source.kind === 'files' });
     this.coalescer = new Coalescer(opts.coalesceMs, (firstAt) => this.enqueue(() => this.sync(firstAt, 'change')), deps.clock);
   }
 
@@ -114,7 +122,7 @@ export class Agent {
   /** Ends the loop; the table stays in force (uninstall is `nftpol cleanup`). */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of [this.reconcileTimer, this.retryTimer]) if (t !== undefined) this.deps.clock.clear(t);
+    for (const t of [this.reconcileTimer, this.retryTimer, this.settleTimer]) if (t !== undefined) this.deps.clock.clear(t);
     await this.deps.source.stop();
     await this.coalescer.stop();
     await this.kernelQueue;
@@ -211,7 +219,8 @@ export class Agent {
     // Steady state: the same revision is in force and the last sync worked.
     if (trigger === 'change' && this.applied?.revision === snapshot.revision && this.lastSync?.result !== 'failed') return;
 
-    const compiled = compileForNode(snapshot.objects, this.opts.node, { place: source.kind === 'files' });
+    const compiled = this.compiled.advance(snapshot, read.changes);
+    if (source.kind === 'kubernetes') this.warnSharedAddresses(snapshot.revision);
     if (!compiled.ok) {
       const problem = `node "${this.opts.node}" is not in the input; it knows ${compiled.known.join(', ')}`;
       this.fail(trigger, snapshot.revision, 'unknown_node', problem, false);
@@ -239,6 +248,7 @@ export class Agent {
     metrics.lastSuccess.set(now / 1000);
     metrics.setIR(counts);
     if (outcome.applied) metrics.syncDuration.observe((now - firstAt) / 1000);
+    if (outcome.applied) this.settleLater();
     if (outcome.applied && outcome.script !== undefined) {
       this.lastApply = { ...outcome.script, revision, at: now };
       metrics.scriptBytes.observe({ script: outcome.script.kind }, outcome.script.bytes);
@@ -249,6 +259,38 @@ export class Agent {
         before === undefined ? `table inet ${this.opts.table} replaced with revision ${revision} (first sync)` : `table inet ${this.opts.table} now at revision ${revision}`);
     }
     logger.debug({ trigger, result, revision, attempts: outcome.attempts, ms: now - firstAt, ...(outcome.script && { script: outcome.script.kind, scriptBytes: outcome.script.bytes }) }, 'sync');
+  }
+
+  /**
+   * Once changes pause (no apply for a second), the applier takes the
+   * listing that reconciles compare with: a listing costs what the table
+   * costs, so it is not taken after every change.
+   */
+  private settleLater(): void {
+    const { clock, applier } = this.deps;
+    if (applier.settle === undefined || this.stopped) return;
+    if (this.settleTimer !== undefined) clock.clear(this.settleTimer);
+    this.settleTimer = clock.setTimeout(() => {
+      this.settleTimer = undefined;
+      void this.enqueue(async () => applier.settle?.());
+    }, SETTLE_MS);
+  }
+
+  /**
+   * Addresses two running pods claim (the API server's pods; a folder's are
+   * reported with its other warnings): logged when the set of them changes.
+   */
+  private warnSharedAddresses(revision: string): void {
+    const state = this.compiled.engine?.state;
+    if (state === undefined) return;
+    const shared = state.hasSharedAddresses() ? state.sharedAddresses().map((s) =>
+      `address ${s.ip} is claimed by ${s.claimants.map((p) => `${p.namespace}/${p.name}`).join(', ')}; ${s.holder.namespace}/${s.holder.name} holds it (created last): its traffic is that pod's, the others' policies do not apply to it`) : [];
+    const said = shared.join('\n');
+    if (said !== (this.lastShared ?? '')) {
+      if (shared.length > 0) this.deps.logger.warn({ revision, problems: shared }, `${shared.length} address${shared.length === 1 ? ' is' : 'es are'} claimed by two or more running pods`);
+      else this.deps.logger.info({ revision }, 'no address is claimed by two running pods any more');
+    }
+    this.lastShared = said;
   }
 
   private fail(trigger: SyncTrigger, revision: string, cause: SyncErrorCause, error: string, retry: boolean): void {

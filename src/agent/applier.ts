@@ -7,11 +7,16 @@
 // a refused delta means the table is not what we think). A forced apply
 // (drift repair) is always the whole replace. The agent sees only this seam.
 //
-// Drift: right after an apply the applier lists the table (`nft list table`)
-// and keeps that text with the counters' values blanked out; a reconcile
-// lists it again and compares. The kernel's own listing is compared with the
-// kernel's own listing, so nft's formatting never needs to be predicted. A
-// difference (a rule added or deleted by hand, the table gone) is drift.
+// Drift: once the table has settled after an apply, the applier lists it
+// (`nft list table`) and keeps that text with the counters' values blanked
+// out; a reconcile lists it again and compares. The kernel's own listing is
+// compared with the kernel's own listing, so nft's formatting never needs to
+// be predicted. A difference (a rule added or deleted by hand, the table
+// gone) is drift. The listing costs as much as the table is big, so it is
+// not taken after every apply (a change would cost what the table costs):
+// the agent calls settle() when changes pause, and a reconcile that finds no
+// listing since the last apply takes it then (that reconcile cannot see drift
+// of the moments before; the next one can).
 import type { NodeIR } from '../compile/ir.ts';
 import { BridgeNetfilterError, type SysctlAccess } from '../dataplane/bridge-netfilter.ts';
 import { isNoSuchTable, type NftRunner } from '../dataplane/nft-runner.ts';
@@ -42,6 +47,8 @@ export interface Applier {
   apply(ir: NodeIR, opts: { readonly force: boolean }): Promise<ApplyOutcome>;
   /** Whether the kernel's table is still what the last apply left there (false: drifted, or gone). */
   inSync(): Promise<boolean>;
+  /** Changes have paused: take what inSync compares with now, if an apply changed the table since. */
+  settle?(): Promise<void>;
 }
 
 export interface SyncerApplierOptions {
@@ -63,6 +70,8 @@ export class SyncerApplier implements Applier {
   private readonly runner: NftRunner;
   private readonly table: string;
   private listed: string | undefined;
+  /** An apply changed the table since `listed` was taken. */
+  private unsettled = false;
 
   constructor(opts: SyncerApplierOptions) {
     this.runner = opts.runner;
@@ -83,14 +92,24 @@ export class SyncerApplier implements Applier {
       throw err;
     }
     if (res.error !== undefined) return { ok: false, cause: 'nft', error: res.error };
-    if (res.applied || this.listed === undefined) this.listed = await this.listing().catch(() => undefined);
+    if (res.applied) this.unsettled = true;
     return {
       ok: true, applied: res.applied, attempts: res.attempts,
       ...(res.applied && { script: { kind: res.script, bytes: res.scriptBytes } }),
     };
   }
 
+  async settle(): Promise<void> {
+    if (!this.unsettled) return;
+    this.listed = await this.listing().catch(() => undefined);
+    this.unsettled = false;
+  }
+
   async inSync(): Promise<boolean> {
+    if (this.unsettled) {
+      await this.settle();
+      return true;
+    }
     const now = await this.listing();
     return now !== undefined && now === this.listed;
   }

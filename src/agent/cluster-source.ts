@@ -3,6 +3,7 @@
 // only this seam: change notifications (cheap, many per burst: it coalesces
 // them) and reads of the current state, with a revision that names it.
 import type { SourceProblem } from '../model/problems.ts';
+import type { ClusterChange } from '../model/cluster-change.ts';
 import type { ClusterObjects } from '../model/types.ts';
 
 export type SourceKind = 'files' | 'kubernetes';
@@ -10,7 +11,19 @@ export type SourceKind = 'files' | 'kubernetes';
 /** A complete, valid cluster state and the revision that names it. */
 export interface ClusterSnapshot {
   readonly revision: string;
+  /** All of it (a source may build it only when it is read: the agent reads it to start afresh, not per change). */
   readonly objects: ClusterObjects;
+}
+
+/**
+ * What changed from one revision to the next, object by object: a source
+ * that knows it (the API server's watch) says so, and the agent applies just
+ * that instead of comparing whole states.
+ */
+export interface SourceChanges {
+  /** The revision these changes start from (the previous read's). */
+  readonly since: string;
+  readonly list: readonly ClusterChange[];
 }
 
 /**
@@ -19,7 +32,7 @@ export interface ClusterSnapshot {
  * before the first one).
  */
 export type SourceRead =
-  | { readonly kind: 'state'; readonly snapshot: ClusterSnapshot; readonly warnings: readonly SourceProblem[] }
+  | { readonly kind: 'state'; readonly snapshot: ClusterSnapshot; readonly warnings: readonly SourceProblem[]; readonly changes?: SourceChanges }
   | { readonly kind: 'rejected'; readonly revision: string; readonly problems: readonly SourceProblem[]; readonly snapshot: ClusterSnapshot | undefined };
 
 export interface ClusterSource {

@@ -19,13 +19,26 @@
 //
 // The revision names the state by the last resourceVersion applied to each
 // map ("namespaces=12,pods=40,..."): the same events give the same revision.
+//
+// A read costs what changed, not the cluster's size: it lists the objects
+// that changed since the previous read (SourceChanges), and the whole state
+// is assembled only when the agent asks for it (to start afresh). For live
+// objects the manifests' cross-object steps change nothing but nodes (a
+// workload or a duplicate key cannot come from the API server; a namespace a
+// pod names but the watch has not listed yet reads as one with only its name
+// label either way), so pods, namespaces and policies go over as they are,
+// and nodes go through the one step that concerns them (overlapping pod
+// CIDRs), which is also where this source's warnings come from.
 // Pods are where the scheduler put them (no placement): an unscheduled pod
 // has no node and no address yet.
 import { KubeConfig } from '@kubernetes/client-node';
 import { CLUSTER_SOURCE, loadKubeconfig } from '../k8s/live-objects.ts';
 import { WATCHED_RESOURCES, watchCluster, type ClusterEvent, type ClusterWatch, type WatchClusterOptions, type WatchedResource } from '../k8s/watch-cluster.ts';
 import type { SourceProblem } from '../model/problems.ts';
-import { assembleNormalized, type LocatedObject } from '../sources/assemble-cluster.ts';
+import { changesBetween, type ClusterChange } from '../model/cluster-change.ts';
+import type { ClusterObjects, Node } from '../model/types.ts';
+import type { ModelObject } from '../sources/normalize-object.ts';
+import { assembleNodes, assembleNormalized, type LocatedObject } from '../sources/assemble-cluster.ts';
 import type { ClusterSnapshot, ClusterSource, SourceRead } from './cluster-source.ts';
 
 export interface KubernetesSourceConfig {
@@ -67,6 +80,10 @@ export class KubernetesSource implements ClusterSource {
   private onChange: (() => void) | undefined;
   private isSynced = false;
   private last: { snapshot: ClusterSnapshot; warnings: readonly SourceProblem[] } | undefined;
+  /** "resource\0key" of every object changed since the last read. */
+  private readonly pending = new Set<string>();
+  /** The nodes as the last read assembled them. */
+  private nodes: readonly Node[] = [];
 
   constructor(opts: KubernetesSourceOptions) {
     this.opts = opts;
@@ -103,11 +120,27 @@ export class KubernetesSource implements ClusterSource {
       };
     }
     if (this.last?.snapshot.revision === revision) return { kind: 'state', ...this.last };
-    const located = WATCHED_RESOURCES.flatMap((r) => [...(this.objects.get(r) as Map<string, LocatedObject>).values()]);
-    const assembled = assembleNormalized(located);
-    // Errors of the cross-object steps (overlapping pod CIDRs) leave the one object's part out, as render does: reported, never refusing the whole cluster.
-    this.last = { snapshot: { revision, objects: assembled.objects }, warnings: assembled.problems };
-    return { kind: 'state', ...this.last };
+    const since = this.last?.snapshot.revision;
+    const list: ClusterChange[] = [];
+    let nodesTouched = this.last === undefined;
+    for (const p of this.pending) {
+      const [resource, key] = p.split('\0') as [WatchedResource, string];
+      if (resource === 'nodes') nodesTouched = true;
+      else list.push(changeOf(key, (this.objects.get(resource) as Map<string, LocatedObject>).get(key)?.object, resource));
+    }
+    this.pending.clear();
+    let warnings = this.last?.warnings ?? [];
+    if (nodesTouched) {
+      // Errors of the node step (overlapping pod CIDRs) leave the one node's CIDR out, as render does: reported, never refusing the whole cluster.
+      const problems: SourceProblem[] = [];
+      const nodes = assembleNodes([...(this.objects.get('nodes') as Map<string, LocatedObject>).values()], problems);
+      list.unshift(...changesBetween({ ...NO_OBJECTS, nodes: this.nodes }, { ...NO_OBJECTS, nodes }));
+      this.nodes = nodes;
+      warnings = problems;
+    }
+    const snapshot = lazySnapshot(revision, () => assembleNormalized(WATCHED_RESOURCES.flatMap((r) => [...(this.objects.get(r) as Map<string, LocatedObject>).values()])).objects);
+    this.last = { snapshot, warnings };
+    return { kind: 'state', snapshot, warnings, ...(since !== undefined && { changes: { since, list } }) };
   }
 
   private currentRevision(): string {
@@ -120,6 +153,7 @@ export class KubernetesSource implements ClusterSource {
       case 'modified':
       case 'deleted': {
         const held = this.objects.get(e.resource) as Map<string, LocatedObject>;
+        this.pending.add(`${e.resource}\0${e.key}`);
         if (e.type === 'deleted') held.delete(e.key);
         else if (e.object !== undefined) held.set(e.key, { object: e.object, source: { file: CLUSTER_SOURCE, document: 0 } });
         if (e.type !== 'deleted' && e.problems.some((p) => p.severity === 'error')) {
@@ -146,4 +180,21 @@ export class KubernetesSource implements ClusterSource {
     }
     if (this.isSynced) this.onChange?.();
   }
+}
+
+const NO_OBJECTS: ClusterObjects = { namespaces: [], pods: [], policies: [], nodes: [] };
+
+/** A watched object's change (object undefined: deleted, or never valid). */
+function changeOf(key: string, object: ModelObject | undefined, resource: Exclude<WatchedResource, 'nodes'>): ClusterChange {
+  switch (resource) {
+    case 'pods': return { kind: 'pod', key, ...(object?.type === 'pod' && { pod: object.value }) };
+    case 'namespaces': return { kind: 'namespace', name: key, ...(object?.type === 'namespace' && { namespace: object.value }) };
+    case 'networkpolicies': return { kind: 'policy', key, ...(object?.type === 'policy' && { policy: object.value }) };
+  }
+}
+
+/** A snapshot whose objects are assembled the first time they are read. */
+function lazySnapshot(revision: string, assemble: () => ClusterObjects): ClusterSnapshot {
+  let objects: ClusterObjects | undefined;
+  return { revision, get objects() { return (objects ??= assemble()); } };
 }

@@ -132,13 +132,16 @@ export function diffIR(previous: TableObjects, next: TableObjects): TableDelta {
   const rewrite = next.chains.filter((c) => {
     if (created.has(c.name)) return false;
     const before = prevChains.get(c.name) as TableChain;
-    return !sameRules(before.rules, c.rules) || c.rules.some((r) => refersToRecreated(r.refs));
+    // The same object (an unchanged part of the IR, read once) has the same rules.
+    return (before !== c && !sameRules(before.rules, c.rules)) || (recreated.size > 0 && c.rules.some((r) => refersToRecreated(r.refs)));
   });
 
   const elements: ElementChange[] = [];
   for (const s of next.sets) {
     if (created.has(s.name)) continue;
     const before = prevSets.get(s.name) as TableSet;
+    // The same object has the same elements; a set's elements refer to nothing (only a map's verdicts do).
+    if (before === s && s.kind === 'set') continue;
     const now = new Map(s.elements.map((e) => [e.key, e]));
     const was = new Map(before.elements.map((e) => [e.key, e]));
     // A value pointing at an object created anew is written again after it is.

@@ -7,8 +7,8 @@
 // not what we think, and a replace repairs it.
 import { diffIR, isEmptyDelta, type TableObjects } from '../compile/diff-ir.ts';
 import type { NodeIR } from '../compile/ir.ts';
-import { parseTableBody, renderDelta } from '../nft/render-delta.ts';
-import { DEFAULT_TABLE, renderDeleteScript, renderTableBody, replaceScriptOf, type TableName } from '../nft/render-table.ts';
+import { renderDelta, tableObjects } from '../nft/render-delta.ts';
+import { DEFAULT_TABLE, renderDeleteScript, renderReplaceScript, type TableName } from '../nft/render-table.ts';
 import { ensureBridgeNetfilter, procSysctls, type SysctlAccess } from './bridge-netfilter.ts';
 import type { NftRunner } from './nft-runner.ts';
 
@@ -63,18 +63,22 @@ export class Syncer {
       await ensureBridgeNetfilter(this.opts.bridge); // throws BridgeNetfilterError: refuse loudly
       this.bridgeChecked = true;
     }
-    // The body is rendered once: the replace script wraps it, a delta parses it.
-    const body = renderTableBody(ir, this.opts.table);
-    const replace = replaceScriptOf(body, this.opts.table);
-    const next = this.opts.deltas ? parseTableBody(body) : undefined;
-    let script = replace;
+    // With deltas, the table's objects (only the parts of the IR that changed
+    // are rendered and read again), and the whole script only when it is written.
+    const next = this.opts.deltas ? tableObjects(ir, this.opts.table) : undefined;
+    let replace: string | undefined;
+    const replaceScript = (): string => (replace ??= renderReplaceScript(ir, this.opts.table));
+    let script: string;
     let kind: SyncResult['script'] = 'replace';
     if (next !== undefined && this.inForce !== undefined && !force) {
       const delta = diffIR(this.inForce, next);
       if (isEmptyDelta(delta)) return { applied: false, attempts: 0, scriptBytes: 0, script: 'delta' };
       script = renderDelta(delta, this.opts.table);
       kind = 'delta';
-    } else if (!force && replace === this.lastScript) return { applied: false, attempts: 0, scriptBytes: replace.length, script: 'replace' };
+    } else {
+      script = replaceScript();
+      if (!force && script === this.lastScript) return { applied: false, attempts: 0, scriptBytes: script.length, script: 'replace' };
+    }
     let delay = this.opts.backoffMs;
     let lastError = '';
     for (let attempt = 1; attempt <= this.opts.attempts; attempt++) {
@@ -86,7 +90,7 @@ export class Syncer {
       } catch (e) {
         lastError = e instanceof Error ? e.message : String(e);
         // A refused delta: the table is not what we think; the whole replace repairs it.
-        script = replace;
+        script = replaceScript();
         kind = 'replace';
         if (attempt < this.opts.attempts) await this.opts.sleep(delay);
         delay = Math.min(delay * 2, this.opts.maxBackoffMs);

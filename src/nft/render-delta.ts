@@ -21,7 +21,7 @@
 // The same pair of tables gives the same bytes; an empty delta is the empty string.
 import { diffIR, EMPTY_TABLE, isEmptyDelta, type TableChain, type TableDelta, type TableElement, type TableObjects, type TableRule, type TableSet } from '../compile/diff-ir.ts';
 import type { NodeIR } from '../compile/ir.ts';
-import { DEFAULT_TABLE, renderTableBody, type TableName } from './render-table.ts';
+import { DEFAULT_TABLE, tablePieces, type TableName, type TablePiece } from './render-table.ts';
 import { elementsClause } from './syntax.ts';
 
 const I = '\t\t';
@@ -102,9 +102,36 @@ export function parseTableBody(text: string): TableObjects {
   return { head, sets, chains };
 }
 
-/** A node's table as named objects: what the full script for this IR declares. */
+/** What one piece of the table declares, read from its text alone. */
+type PieceObjects = Pick<TableObjects, 'sets' | 'chains'>;
+const pieceObjects = new WeakMap<object, PieceObjects>();
+
+function readPiece(piece: TablePiece): PieceObjects {
+  const have = piece.of === undefined ? undefined : pieceObjects.get(piece.of);
+  if (have !== undefined) return have;
+  const { sets, chains } = parseTableBody(['table inet piece {', ...piece.lines(), '}'].join('\n'));
+  const read = { sets, chains };
+  if (piece.of !== undefined) pieceObjects.set(piece.of, read);
+  return read;
+}
+
+/**
+ * A node's table as named objects: what the full script for this IR declares
+ * (parseTableBody of renderTableBody, read piece by piece). An IR object seen
+ * before (the incremental compiler keeps unchanged sets and chains as the
+ * same objects) is not rendered or read again, so the cost follows the
+ * change, and diffIR skips the objects that are the same.
+ */
 export function tableObjects(ir: NodeIR, table: TableName = DEFAULT_TABLE): TableObjects {
-  return parseTableBody(renderTableBody(ir, table));
+  const { head, pieces } = tablePieces(ir, table);
+  const sets: TableSet[] = [];
+  const chains: TableChain[] = [];
+  for (const piece of pieces) {
+    const read = readPiece(piece);
+    sets.push(...read.sets);
+    chains.push(...read.chains);
+  }
+  return { head, sets, chains };
 }
 
 // -------------------------------------------------------------- writing a delta

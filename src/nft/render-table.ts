@@ -15,18 +15,37 @@ export interface TableName {
 
 export const DEFAULT_TABLE: TableName = { family: 'inet', name: 'nftpol' };
 
-/** Only the node's address families are written (see nodeFamilies): no IPv6 on an IPv4-only node. */
-export function renderTableBody(ir: NodeIR, table: TableName = DEFAULT_TABLE): string {
+/**
+ * One part of the table text: a set, a policy chain, a pod's chains, a map.
+ * `of` is the IR object it is rendered from alone, when there is one: the
+ * same object renders the same lines, so a reader may keep what it made of
+ * them (render-delta.ts's tableObjects does).
+ */
+export interface TablePiece {
+  readonly of?: object;
+  lines(): string[];
+}
+
+/** The table's head line and its statements, then its pieces in the order the script declares them. */
+export function tablePieces(ir: NodeIR, table: TableName = DEFAULT_TABLE): { readonly open: string; readonly head: readonly string[]; readonly pieces: readonly TablePiece[] } {
+  // Only the node's address families are written (see nodeFamilies): no IPv6 on an IPv4-only node.
   const families = nodeFamilies(ir);
   const podCidrFamilies = families.filter((f) => ir.podCidrs.some((c) => cidrFamily(c) === f));
-  const lines: string[] = [`table ${table.family} ${table.name} {`, `\t${comment(`nftpol: NetworkPolicy for node ${ir.node}`)}`];
-  for (const f of podCidrFamilies) lines.push(...renderPodCidrSet(f, ir.podCidrs));
-  for (const set of ir.sets) lines.push(...renderSet(set));
-  for (const chain of ir.policyChains) lines.push(...renderPolicyChain(chain));
-  for (const pod of ir.pods) lines.push(...renderPodChain(pod, 'egress'), ...renderPodChain(pod, 'ingress'));
-  for (const dir of ['egress', 'ingress'] as const) for (const f of families) lines.push(...renderDispatchMap(ir.pods, dir, f));
+  const pieces: TablePiece[] = [];
+  for (const f of podCidrFamilies) pieces.push({ lines: () => renderPodCidrSet(f, ir.podCidrs) });
+  for (const set of ir.sets) pieces.push({ of: set, lines: () => renderSet(set) });
+  for (const chain of ir.policyChains) pieces.push({ of: chain, lines: () => renderPolicyChain(chain) });
+  for (const pod of ir.pods) pieces.push({ of: pod, lines: () => [...renderPodChain(pod, 'egress'), ...renderPodChain(pod, 'ingress')] });
+  for (const dir of ['egress', 'ingress'] as const) for (const f of families) pieces.push({ lines: () => renderDispatchMap(ir.pods, dir, f) });
   const base = { families, podCidrFamilies };
-  lines.push(...renderBaseChain('egress', base), ...renderBaseChain('ingress', base));
+  pieces.push({ lines: () => [...renderBaseChain('egress', base), ...renderBaseChain('ingress', base)] });
+  return { open: `table ${table.family} ${table.name} {`, head: [comment(`nftpol: NetworkPolicy for node ${ir.node}`)], pieces };
+}
+
+export function renderTableBody(ir: NodeIR, table: TableName = DEFAULT_TABLE): string {
+  const { open, head, pieces } = tablePieces(ir, table);
+  const lines: string[] = [open, ...head.map((h) => `\t${h}`)];
+  for (const piece of pieces) lines.push(...piece.lines());
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }

@@ -66,6 +66,16 @@ export function assembleCluster(raws: readonly RawObject[], opts: NormalizeOptio
 }
 
 /**
+ * Nodes alone through the one cross-object step that concerns them
+ * (overlapping pod CIDRs are left out): the nodes assembleNormalized gives
+ * for the same nodes, in the same order. The agent's kubernetes source uses
+ * it when only nodes changed.
+ */
+export function assembleNodes(nodes: readonly LocatedObject[], problems: SourceProblem[] = []): Node[] {
+  return dropOverlappingPodCidrs(nodes, problems).flatMap((l) => (l.object.type === 'node' ? [l.object.value] : []));
+}
+
+/**
  * The cross-object steps alone, for objects normalized already (the cluster
  * watch normalizes each as it arrives); `problems` collects what they find,
  * after any the caller put there first.

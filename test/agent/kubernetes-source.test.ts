@@ -197,7 +197,7 @@ describe('agent --source kubernetes', () => {
     server.apply(pod('shop', 'late', '10.244.1.5'));
     await kernel.next((ir) => podKeys(ir).includes('shop/late'));
     const warned = logs.filter((l) => l.level === 40).map((l) => l.msg);
-    expect(warned).toEqual(['source read with 1 problem']);
+    expect(warned).toEqual(['1 address is claimed by two or more running pods']);
   });
 
   it('410 Gone mid-run: the table stays in force, the relist brings what changed during the gap', async () => {
