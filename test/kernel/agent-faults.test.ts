@@ -29,19 +29,18 @@ import { main } from '../../src/cli/nftpol-program.ts';
 import { AgentChild, EndpointRelay, pollUntil, processEnded, type AgentStatusView } from '../support/agent-child.ts';
 import { describeRequiring } from '../support/describe-requiring.ts';
 import { normalizeNftJson } from '../support/nft-listing.ts';
+import { relayPrerequisites } from '../support/netns-relay.ts';
 import { throwawayNetns, type ThrowawayNetns } from '../support/root.ts';
 import { ALLOWED_PORT, API, BASE_FILES, bulkPolicies, DB, dbAllowsApi, DENIED_PORT, ECHO_PORT, NODE, WORLD } from './agent-faults/cluster.ts';
 import { EchoServer, LoadClient } from './agent-faults/traffic.ts';
 
-const LISTEN = '127.0.0.1:9807';
+const PORT = 9807;
+const LISTEN = `127.0.0.1:${PORT}`;
 const REPAIRED = 'nftpol_reconciles_total{result="repaired"}';
 
 /** The lab's prerequisites, and socat for the relay to the agent's endpoints. */
 async function prerequisites(): Promise<string[]> {
-  const missing = await kernelPrerequisites();
-  const socat = await execa('socat', ['-V'], { reject: false, stdin: 'ignore' }).catch(() => undefined);
-  if (socat?.exitCode !== 0) missing.push('no working `socat` on PATH (scripts/system-deps.sh installs it)');
-  return missing;
+  return [...await kernelPrerequisites(), ...await relayPrerequisites()];
 }
 
 await describeRequiring('kernel', prerequisites, 'nftpol agent under faults, on a lab world', () => {
@@ -55,7 +54,7 @@ await describeRequiring('kernel', prerequisites, 'nftpol agent under faults, on 
   beforeAll(async () => {
     await cleanupOrphans();
     [world, scratch, tmp] = await Promise.all([buildWorld(WORLD), throwawayNetns(), mkdtemp(path.join(os.tmpdir(), 'nftpol-agent-faults-'))]);
-    relay = await EndpointRelay.start(world.nodeCommandPrefix(NODE), LISTEN);
+    relay = await EndpointRelay.start(world.nodeCommandPrefix(NODE), PORT);
   });
   afterEach(async () => {
     for (const l of loads.splice(0)) l.kill();

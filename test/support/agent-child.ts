@@ -4,17 +4,19 @@
 // its own children (the nft it runs) are found under /proc/<pid>.
 //
 // The agent's endpoints listen on the namespace's loopback. The test reaches
-// them through a socat relay from a Unix socket (a socket bound to a path is
-// reachable from every network namespace), one relay per namespace, which
-// outlives agent restarts: while no agent listens, a request answers status 0.
+// them through a socat relay from a Unix socket (netns-relay.ts: a socket
+// bound to a path is reachable from every network namespace), one relay per
+// namespace, which outlives agent restarts: while no agent listens, a request
+// answers status 0.
 //
 // Waits poll (pollUntil): a test waits for what it needs to see, never a fixed
 // time and a hope.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { relaySocketToLoopback, type Relay } from './netns-relay.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 /** The CLI from source (Node >= 23.6 strips the types): what the tests run. */
@@ -46,26 +48,22 @@ export async function pollUntil(what: string, done: () => Promise<boolean> | boo
   }
 }
 
-/** A socat relay from a Unix socket to HOST:PORT inside a namespace: the test's way to the agent's endpoints. */
+/** A socat relay (netns-relay.ts) from a Unix socket to a port on a namespace's loopback: the test's way to the agent's endpoints. */
 export class EndpointRelay {
-  private readonly socat: ChildProcess;
+  private readonly relay: Relay;
   private readonly dir: string;
   readonly socket: string;
 
-  private constructor(socat: ChildProcess, dir: string, socket: string) {
-    this.socat = socat;
+  private constructor(relay: Relay, dir: string, socket: string) {
+    this.relay = relay;
     this.dir = dir;
     this.socket = socket;
   }
 
-  static async start(netnsPrefix: readonly string[], listen: string): Promise<EndpointRelay> {
+  static async start(netnsPrefix: readonly string[], port: number): Promise<EndpointRelay> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'nftpol-relay-'));
     const socket = path.join(dir, 'agent.sock');
-    const [cmd, ...args] = [...netnsPrefix, 'socat', `UNIX-LISTEN:${socket},fork`, `TCP:${listen}`];
-    const socat = spawn(cmd as string, args, { stdio: 'ignore' });
-    const relay = new EndpointRelay(socat, dir, socket);
-    await pollUntil(`the socat relay's socket ${socket}`, async () => (await stat(socket).catch(() => undefined)) !== undefined, { timeoutMs: 10_000 });
-    return relay;
+    return new EndpointRelay(await relaySocketToLoopback(netnsPrefix, socket, port), dir, socket);
   }
 
   get(p: string): Promise<HttpAnswer> {
@@ -97,7 +95,7 @@ export class EndpointRelay {
   }
 
   async stop(): Promise<void> {
-    this.socat.kill('SIGTERM');
+    await this.relay.stop();
     await rm(this.dir, { recursive: true, force: true });
   }
 }
