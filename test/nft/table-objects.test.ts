@@ -1,0 +1,34 @@
+// tableObjects reads the table piece by piece and keeps what it read of each
+// IR object; whatever it kept from earlier IRs, its answer equals reading the
+// whole table text at once (parseTableBody of renderTableBody). The IRs are
+// those of the incremental compiler along random walks, where unchanged sets
+// and chains are the same objects from one IR to the next.
+import fc from 'fast-check';
+import { expect, it } from 'vitest';
+import { NodeCompiler } from '../../src/compile/node-compiler.ts';
+import { changesBetween } from '../../src/model/cluster-change.ts';
+import { ClusterState } from '../../src/model/cluster-state.ts';
+import type { ClusterObjects } from '../../src/model/types.ts';
+import { parseTableBody, tableObjects } from '../../src/nft/render-delta.ts';
+import { renderTableBody } from '../../src/nft/render-table.ts';
+import { PolicyEngine } from '../../src/policy/engine.ts';
+import { clusterA, mutated } from '../generators/cluster-mutations.ts';
+
+const RUNS = Number(process.env.FC_RUNS ?? 60);
+const SEED = Number(process.env.FC_SEED ?? 20261202);
+
+it('tableObjects, piece by piece and remembered, equals reading the whole text', () => {
+  const walk = clusterA.chain((a) => fc.tuple(fc.constant(a), mutated(a, 2)).chain(([a0, a1]) => fc.tuple(fc.constant(a0), fc.constant(a1), mutated(a1, 2))));
+  fc.assert(fc.property(walk, (states) => {
+    const compiler = new NodeCompiler(new PolicyEngine(new ClusterState(states[0])), 'node-0');
+    const check = (): void => {
+      const ir = compiler.ir();
+      expect(tableObjects(ir)).toEqual(parseTableBody(renderTableBody(ir)));
+    };
+    check();
+    for (let i = 1; i < states.length; i++) {
+      for (const c of changesBetween(states[i - 1] as ClusterObjects, states[i] as ClusterObjects)) compiler.apply(c);
+      check();
+    }
+  }), { numRuns: RUNS, seed: SEED });
+});
