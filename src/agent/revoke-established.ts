@@ -13,7 +13,8 @@
 //    address must not inherit the old pod's connections, whatever the
 //    policies say.
 //
-// Entries with no pod of this node at either end are never chosen. Pure: no
+// With --keep-established only the second kind is chosen. Entries with no
+// pod of this node at either end are never chosen. Pure: no
 // I/O; one engine question per distinct flow, however many connections it has.
 import type { ConntrackEntry } from '../dataplane/conntrack-listing.ts';
 import { judgedFlow } from '../dataplane/conntrack-listing.ts';
@@ -40,6 +41,12 @@ export interface RevocationInput {
   /** The state whose table was in force before it; none on the first sync (owners are then not compared). */
   readonly previous?: ClusterState;
   readonly entries: readonly ConntrackEntry[];
+  /**
+   * --keep-established: leave the connections of flows the policy now denies
+   * (upstream's neutral behaviour); the entries of addresses whose owner
+   * changed are still chosen, since no pod should inherit another's.
+   */
+  readonly keepEstablished?: boolean;
 }
 
 export function entriesToRevoke(input: RevocationInput): Revocation[] {
@@ -61,6 +68,7 @@ export function entriesToRevoke(input: RevocationInput): Revocation[] {
       revoked.push({ entry, cause: 'address-owner-changed', reason: owner });
       continue;
     }
+    if (input.keepEstablished === true) continue;
     if (!local(state.podAt(flow.from)) && !local(state.podAt(flow.to))) continue;
     const key = `${flow.protocol} ${flow.from} ${flow.to} ${flow.port ?? ''}`;
     if (!verdicts.has(key)) {

@@ -129,6 +129,14 @@ describe('entriesToRevoke: addresses whose owner changed', () => {
     expect(revoke(open([A, B, C2, D]), [entry], before.state)).toEqual([]);
   });
 
+  it('with keepEstablished, still flushes reused addresses but leaves denied flows', () => {
+    const denied = tcpEntry('10.244.1.3', '10.244.2.3', 80); // x/b -> y/d, denied by y/deny
+    const w = world([Z, B, C, D]);
+    expect(revoke(w, [denied, ...fromA], before.state).map((r) => r.cause)).toEqual(['denied', ...fromA.map(() => 'address-owner-changed')]);
+    const kept = entriesToRevoke({ node: 'node-1', engine: w.engine, previous: before.state, entries: [denied, ...fromA], keepEstablished: true });
+    expect(kept.map((r) => r.cause)).toEqual(fromA.map(() => 'address-owner-changed'));
+  });
+
   it('compares no owners without the previous state (the first sync)', () => {
     expect(revoke(open([Z, B, C, D]), fromA)).toEqual([]);
   });
