@@ -5,13 +5,16 @@
 // `runs` deltas alternating forward (a pod added) and back (removed), timing
 // each apply here, so the figures hold no IPC; then lists the table with -j
 // (with and without -t) and reads the drop counters from it, `runs` / 5
-// times each. Prints one JSON line.
+// times each. With `freshContext`, the deltas are also applied each through
+// a new libnftables context (made and freed around the apply, its cost
+// included), to show what the long-lived one saves. Prints one JSON line.
 import { readFileSync } from 'node:fs';
 import { podDropCounters } from '../src/agent/drop-counters.ts';
+import { LibnftablesRunner } from '../src/dataplane/libnftables-runner.ts';
 import { openNftBackend, type NftBackend } from '../src/dataplane/nft-backend.ts';
 import type { NftRunner } from '../src/dataplane/nft-runner.ts';
 
-interface Job { backend: NftBackend; full: string; forward: string; back: string; runs: number }
+interface Job { backend: NftBackend; full: string; forward: string; back: string; runs: number; freshContext: boolean }
 
 const job = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as Job;
 const opened = openNftBackend(job.backend);
@@ -32,6 +35,19 @@ for (let i = 0; i < 2; i++) {
 }
 const deltaMs: number[] = [];
 for (let i = 0; i < job.runs; i++) deltaMs.push(await timedMs(() => runner.apply(i % 2 === 0 ? job.forward : job.back)));
+const freshMs: number[] = [];
+if (job.freshContext) {
+  for (let i = 0; i < job.runs; i++) {
+    freshMs.push(await timedMs(async () => {
+      const once = new LibnftablesRunner();
+      try {
+        await once.apply(i % 2 === 0 ? job.forward : job.back);
+      } finally {
+        await once.close();
+      }
+    }));
+  }
+}
 /** Reads of the drop counters: -j list table + parse, with -t (terse: no set elements, what the metrics read) and without. */
 async function listTimes(args: readonly string[]): Promise<{ ms: number[]; pods: number }> {
   const ms: number[] = [];
@@ -45,4 +61,4 @@ async function listTimes(args: readonly string[]): Promise<{ ms: number[]; pods:
 }
 const terse = await listTimes(['-j', '-t', 'list', 'table', 'inet', 'nftpol']);
 const whole = await listTimes(['-j', 'list', 'table', 'inet', 'nftpol']);
-process.stdout.write(`${JSON.stringify({ backend: opened.backend, fullMs, deltaMs, terseListMs: terse.ms, listMs: whole.ms, pods: terse.pods })}\n`);
+process.stdout.write(`${JSON.stringify({ backend: opened.backend, fullMs, deltaMs, freshMs, terseListMs: terse.ms, listMs: whole.ms, pods: terse.pods })}\n`);

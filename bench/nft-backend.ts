@@ -5,7 +5,9 @@
 // map elements, pod chains and peer set elements), as the Syncer renders it.
 // Each backend runs in a child under `ip netns exec` in its own throwaway
 // namespace (libnftables acts in its caller's namespace), applies the whole
-// table, then 100 deltas alternating add and remove, each timed in the child;
+// table, then 100 deltas alternating add and remove, each timed in the child
+// (for libnftables, also 100 through a new context each: what the long-lived
+// context saves);
 // median and p99 (nearest rank) are printed, with the first whole-table apply
 // and the per-pod drop counters' read (`-j -t list table` + parse, what a
 // metrics scrape costs, beside `-j list table` with the sets' elements). Root, nft and libnftables1 needed.
@@ -33,7 +35,7 @@ const NODE = nodeName(0);
 const CHILD = path.join(import.meta.dirname, 'nft-backend-child.ts');
 const BACKENDS: readonly NftBackend[] = ['nft', 'libnftables'];
 
-interface ChildFigures { backend: NftBackend; fullMs: number; deltaMs: number[]; terseListMs: number[]; listMs: number[]; pods: number }
+interface ChildFigures { backend: NftBackend; fullMs: number; deltaMs: number[]; freshMs: number[]; terseListMs: number[]; listMs: number[]; pods: number }
 
 /** A copy of node-000's first pod under a new name and address (host .250 is never generated). */
 function withAddedPod(objects: ClusterObjects): ClusterObjects {
@@ -88,13 +90,17 @@ async function run(report: (line: string) => void): Promise<void> {
         + `delta add ${count(Buffer.byteLength(forward))} bytes, remove ${count(Buffer.byteLength(back))} bytes`);
       for (const backend of BACKENDS) {
         const jobFile = path.join(dir, `${size.label}-${backend}.json`);
-        await writeFile(jobFile, JSON.stringify({ backend, full, forward, back, runs: RUNS }));
+        await writeFile(jobFile, JSON.stringify({ backend, full, forward, back, runs: RUNS, freshContext: backend === 'libnftables' }));
         try {
           const f = await inThrowawayNetns(jobFile);
           const line = [size.label, backend, millis(median(f.deltaMs)), millis(percentile(f.deltaMs, 99)), millis(f.fullMs), millis(median(f.terseListMs)), millis(median(f.listMs))];
           rows.push(line.join(' | '));
           report(`  ${backend.padEnd(11)} delta median ${millis(median(f.deltaMs))}, p99 ${millis(percentile(f.deltaMs, 99))} (${RUNS} applies); `
             + `whole table ${millis(f.fullMs)}; drop counters (${f.pods} pod chains) read ${millis(median(f.terseListMs))} with -t, ${millis(median(f.listMs))} without`);
+          if (f.freshMs.length > 0) {
+            rows.push([size.label, 'libnftables, a new context per apply', millis(median(f.freshMs)), millis(percentile(f.freshMs, 99)), '', '', ''].join(' | '));
+            report(`  libnftables with a new context per apply: delta median ${millis(median(f.freshMs))}, p99 ${millis(percentile(f.freshMs, 99))}`);
+          }
         } catch (err) {
           report(`  ${backend}: FAILED ${(err as Error).message}`);
         }
