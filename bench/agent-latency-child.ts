@@ -8,15 +8,17 @@
 //        --min-rounds A --max-rounds B --budget-ms T --replace-rounds R
 //
 // Measures: the start-up sync (agent.start(), the initial lists, up to the
-// first table in the kernel); RSS after it (after a GC: what the agent keeps,
-// with the generated objects, which its source holds anyway) and before the
-// cluster was generated (the process alone); then rounds of the changes of
+// first table in the kernel); RSS once the agent is at rest after it (its
+// drift listing taken; after a GC: what the agent keeps, with the generated
+// objects, which its source holds anyway) and before the cluster was
+// generated (the process alone); then rounds of the changes of
 // agent-latency-events.ts, one event at a time: from handing the event to
 // the source to the end of the agent's sync of it (its kernel-work
-// listener), with the script it applied and the time nft took (applying,
-// and listing the table after, which the SyncerApplier does for its drift
-// check). In the first R rounds, one more pod label change is applied with
-// the apply forced: the whole-table replace the agent did before deltas.
+// listener, once status() shows a sync of a new revision), with the script
+// it applied and nft's share (applying the script; reading, i.e. listing
+// the table, when the applier did that within the sync). In the first R
+// rounds, one more pod label change is applied with the apply forced: the
+// whole-table replace, which every change cost before deltas.
 // Rounds go on up to B, and past A only while the run is under T ms.
 // Progress goes to stderr, the result (ChildResult) as one JSON line to stdout.
 import { KubeConfig } from '@kubernetes/client-node';
@@ -29,10 +31,10 @@ import { AGENT_DEFAULTS } from '../src/agent/config.ts';
 import { KubernetesSource } from '../src/agent/kubernetes-source.ts';
 import { AgentMetrics } from '../src/agent/metrics.ts';
 import type { NodeIR } from '../src/compile/ir.ts';
+import { NFT_BACKENDS, openNftBackend } from '../src/dataplane/nft-backend.ts';
 import type { NftRunner } from '../src/dataplane/nft-runner.ts';
 import type { ClusterEvent } from '../src/k8s/watch-cluster.ts';
 import { LATENCY_EVENTS, latencyChanges, type Change } from './agent-latency-events.ts';
-import { openBenchBackend, isNftBackend } from './agent-latency-backend.ts';
 import { generateCluster, nodeName } from './generated-cluster.ts';
 import { initialEvents, objectEvent } from './watch-events.ts';
 
@@ -42,7 +44,7 @@ export interface EventSample {
   readonly result: 'applied' | 'unchanged';
   readonly script: 'replace' | 'delta' | null;
   readonly bytes: number;
-  /** In the nft runner: applying the script (nft -f), and reading (the listing after it). */
+  /** In the nft runner during the sync: applying the script (nft -f), and reading (nft list). */
   readonly nftApplyMs: number;
   readonly nftReadMs: number;
 }
@@ -116,6 +118,8 @@ class ReplacingApplier implements Applier {
 }
 
 const SYNC_TIMEOUT_MS = 120_000;
+/** Longer than the agent's pause (1 s) before it takes its drift listing: the start-up's is then done before the first event. */
+const QUIET_MS = 2500;
 const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
@@ -148,9 +152,12 @@ function options(): ChildOptions {
 
 async function main(): Promise<ChildResult> {
   const opts = options();
-  if (!isNftBackend(opts.backend)) throw new Error(`--backend: nft or libnftables, not ${JSON.stringify(opts.backend)}`);
-  const opened = await openBenchBackend(opts.backend);
-  if ('skipped' in opened) return opened;
+  const backend = NFT_BACKENDS.find((b) => b === opts.backend);
+  if (backend === undefined) throw new Error(`--backend: one of ${NFT_BACKENDS.join(', ')}, not ${JSON.stringify(opts.backend)}`);
+  // A backend that fell back is skipped with its message, not measured under the other's name.
+  const opened = openNftBackend(backend);
+  if (opened.fallback !== undefined) return { skipped: opened.fallback };
+  if (opened.backend !== backend) return { skipped: `${backend} asked for, ${opened.backend} opened` };
   globalThis.gc?.();
   const baselineRssMb = mb(process.memoryUsage().rss);
 
@@ -173,26 +180,46 @@ async function main(): Promise<ChildResult> {
     { node, table: AGENT_DEFAULTS.table, coalesceMs: Number(AGENT_DEFAULTS.coalesceMs), reconcileIntervalMs: 0, staleAfterMs: 0 },
     { source, applier, logger: pino({ level: 'error' }, pino.destination(2)), metrics: new AgentMetrics(), clock: systemClock },
   );
-  let waiting: (() => void) | undefined;
-  agent.onKernelWork(() => waiting?.());
-  /** Resolves at the end of the next sync. */
-  const kernelWork = (): Promise<void> => new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no sync within ${SYNC_TIMEOUT_MS / 1000}s`)), SYNC_TIMEOUT_MS);
-    waiting = () => {
+  // Kernel work is a sync or the applier's settle (its drift listing, once changes pause): each end calls onWork.
+  let onWork: (() => void) | undefined;
+  agent.onKernelWork(() => onWork?.());
+  /** Resolves at the end of the first kernel work after which `done()` holds. */
+  const kernelWorkUntil = (done: () => boolean, what: string): Promise<void> => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onWork = undefined;
+      reject(new Error(`${what}: no sync within ${SYNC_TIMEOUT_MS / 1000}s`));
+    }, SYNC_TIMEOUT_MS);
+    onWork = () => {
+      if (!done()) return;
       clearTimeout(timer);
-      waiting = undefined;
+      onWork = undefined;
       resolve();
     };
   });
+  /** Resolves once no kernel work has ended for QUIET_MS. */
+  const quiet = (): Promise<void> => new Promise((resolve) => {
+    const end = (): void => {
+      onWork = undefined;
+      resolve();
+    };
+    let timer = setTimeout(end, QUIET_MS);
+    onWork = () => {
+      clearTimeout(timer);
+      timer = setTimeout(end, QUIET_MS);
+    };
+  });
+  const lastSyncRevision = (): string | undefined => agent.status().kernel.lastSync?.revision;
 
   const t0 = performance.now();
-  const first = kernelWork();
+  const first = kernelWorkUntil(() => lastSyncRevision() !== undefined, 'start-up');
   await agent.start();
   for (const e of initialEvents(objects, 1)) emit(e);
   await first;
   const startupSyncMs = performance.now() - t0;
   const started = agent.status();
   if (started.kernel.lastSync?.result !== 'applied') throw new Error(`the start-up sync did not apply: ${started.kernel.lastSync?.error ?? started.readyReason}`);
+  // The agent at rest, its drift baseline taken, as it waits for the next change.
+  await quiet();
   globalThis.gc?.();
   const rssMb = mb(process.memoryUsage().rss);
   progress(`start-up sync ${startupSyncMs.toFixed(0)} ms (${started.kernel.lastApply?.bytes ?? 0} bytes), RSS ${rssMb} MB`);
@@ -200,8 +227,8 @@ async function main(): Promise<ChildResult> {
   let rv = 1;
   /** Sends one change, waits for its sync; the kernel's revision must then be the source's, moved by the change. */
   const measure = async (change: Change): Promise<EventSample> => {
-    const before = agent.status().source.revision;
-    const done = kernelWork();
+    const before = agent.status();
+    const done = kernelWorkUntil(() => lastSyncRevision() !== before.kernel.lastSync?.revision, 'event');
     runner.take();
     const start = performance.now();
     emit(objectEvent(change.type, change.object, ++rv));
@@ -211,8 +238,8 @@ async function main(): Promise<ChildResult> {
     const st = agent.status();
     const last = st.kernel.lastSync;
     if (last === null || last.result === 'failed') throw new Error(`sync failed: ${last?.error ?? 'no sync'}`);
-    if (st.source.revision === before || st.kernel.revision !== st.source.revision) {
-      throw new Error(`the sync after the event is not of it: source ${String(st.source.revision)}, kernel ${String(st.kernel.revision)}, before ${String(before)}`);
+    if (st.source.revision === before.source.revision || st.kernel.revision !== st.source.revision) {
+      throw new Error(`the sync after the event is not of it: source ${String(st.source.revision)}, kernel ${String(st.kernel.revision)}, before ${String(before.source.revision)}`);
     }
     const apply = last.result === 'applied' ? st.kernel.lastApply : null;
     return { ms, result: last.result, script: apply?.kind ?? null, bytes: apply?.bytes ?? 0, nftApplyMs: nft.applyMs, nftReadMs: nft.readMs };
