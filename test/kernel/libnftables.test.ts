@@ -8,8 +8,13 @@
 // child that could not load the library fails it with the fallback message.
 // Last, drops from real packets: a routed "node" namespace between a source
 // and a pod namespace, UDP from the source to a pod its policy isolates, and
-// the pod's drop counter (and metric) read through the library.
+// the pod's drop counter (and metric) read through the library. And the
+// agent itself with --nft-backend libnftables in a namespace of its own: its
+// first sync, an edit applied as a delta, no fallback warning (every wait
+// polls its /status; none sleeps and hopes).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { copyFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
@@ -23,6 +28,8 @@ import { describeNft, throwawayNetns, type ThrowawayNetns } from '../support/roo
 const CHILD = path.join(import.meta.dirname, 'libnftables-child.ts');
 const CLUSTER = path.join(import.meta.dirname, '../agent/fixtures/drop-counters/cluster.yaml');
 const LIST = ['list', 'table', 'inet', 'nftpol'];
+const MAIN = path.resolve(import.meta.dirname, '../../src/cli/nftpol-main.ts');
+const DENY_WEB = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-web, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]\n';
 
 interface Answer { ok: boolean; out?: string | null; error?: { nft: boolean; message: string; stderr: string | null; noSuchTable: boolean } }
 
@@ -160,6 +167,53 @@ await describeNft('libnftables backend (in-process nft) in a network namespace',
     } finally {
       await pod.destroy();
       await source.destroy();
+    }
+  });
+
+  it('nftpol agent --nft-backend libnftables: the first sync replaces the table, an edit goes in as a delta, both through the library', async () => {
+    const node = await throwawayNetns();
+    await execa('ip', ['-n', node.name, 'link', 'set', 'lo', 'up'], { stdin: 'ignore' }); // the endpoints listen on 127.0.0.1
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'nftpol-libnft-agent-'));
+    await copyFile(CLUSTER, path.join(dir, 'cluster.yaml'));
+    let logs = '';
+    const agent = spawn('ip', ['netns', 'exec', node.name, process.execPath, MAIN, 'agent', '--source', `files:${dir}`, '--node', 'node-1',
+      '--nft-backend', 'libnftables', '--no-bridge-netfilter-check', '--listen', '127.0.0.1:9807'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    agent.stdout.on('data', (b: Buffer) => void (logs += b.toString()));
+    agent.stderr.on('data', (b: Buffer) => void (logs += b.toString()));
+    const exited = new Promise<number | null>((resolve) => agent.on('exit', resolve));
+    type Status = { kernel: { revision: string | null; lastApply: { kind: string } | null } };
+    const status = async (): Promise<Status | undefined> => {
+      const script = 'fetch("http://127.0.0.1:9807/status").then(async (r) => process.stdout.write(await r.text()), () => {})';
+      const out = String((await execa('ip', ['netns', 'exec', node.name, process.execPath, '-e', script], { reject: false, stdin: 'ignore' })).stdout);
+      return out === '' ? undefined : JSON.parse(out) as Status;
+    };
+    const until = async (what: string, done: (s: Status) => boolean): Promise<Status> => {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const s = await status();
+        if (s !== undefined && done(s)) return s;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; agent logs:\n${logs}`);
+      }
+    };
+    const listed = async () => String((await execa('ip', ['netns', 'exec', node.name, 'nft', ...LIST], { reject: false, stdin: 'ignore' })).stdout);
+    try {
+      const first = await until('the first sync', (s) => s.kernel.revision !== null);
+      expect(first.kernel.lastApply?.kind).toBe('replace');
+      const start = JSON.parse(logs.split('\n')[0] as string) as { msg: string; nftBackendInUse: string; config: { nftBackend: string } };
+      expect(start).toMatchObject({ msg: 'nftpol agent starting', nftBackendInUse: 'libnftables', config: { nftBackend: 'libnftables' } });
+      expect(await listed()).toContain('chain pod-in/shop/db-0 {');
+      await writeFile(path.join(dir, '.deny-web.tmp'), DENY_WEB);
+      await rename(path.join(dir, '.deny-web.tmp'), path.join(dir, 'deny-web.yaml'));
+      const second = await until('the edit in the kernel', (s) => s.kernel.revision !== first.kernel.revision);
+      expect(second.kernel.lastApply?.kind).toBe('delta');
+      expect(await listed()).toContain('chain pod-in/shop/web-7d9f8c6b5-x2x4q {');
+      agent.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(logs).not.toMatch(/"level":(40|50)/); // no warning (no fallback), no error
+    } finally {
+      agent.kill('SIGKILL');
+      await node.destroy();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
