@@ -8,9 +8,10 @@
 // conntrack, then probes as the kernel dataplane does. So a test's later states reach the
 // kernel the way a change reaches a node: by the agent's watch, coalescing and delta.
 //
-// One lab network (and its agents) at a time: worlds are taken in turn, those sharing
-// nodes and pods together, a test's states in order; a world with other nodes or pods
-// gets a new network and new agents. Before the agents are trusted with a world, the
+// A few lanes, each one lab network with its agents at a time (a state with denied flows
+// mostly waits for probe timeouts, so two lanes halve a run): each lane takes the next
+// world, preferring one its network fits, a test's states in order on one lane; a world
+// with other nodes or pods gets a new network and new agents. Before the agents are trusted with a world, the
 // folder is read back as the agent reads it and each node's table compiled from it must
 // equal the one the lab was laid out for (same placement, same addresses): otherwise the
 // probes would test another cluster than the one the agents enforce.
@@ -47,9 +48,13 @@ export interface AgentVerdictOptions {
   readonly probeTimeoutMs?: number;
   readonly retries?: number;
   readonly concurrency?: number;
+  /** Lab networks (each with its own agents) worlds are spread over. Default 2. */
+  readonly lanes?: number;
 }
 
-/** Timings of a run, for the tests' logs and comparisons with the kernel dataplane. */
+export const DEFAULT_AGENT_LANES = 2;
+
+/** Timings of a run (summed over lanes), for the tests' logs and comparisons with the kernel dataplane. */
 export interface AgentTimings {
   networks: number;
   buildMs: number;
@@ -77,25 +82,33 @@ interface Network {
   files: FolderFiles;
 }
 
+/** One lab network at a time, used by one world at a time. */
+interface Lane {
+  network: Network | undefined;
+}
+
 function probeDetail(r: ProbeResult, timeoutMs: number): string {
   if (r.verdict === 'allow') return `${r.protocol} answered by ${r.reply ?? r.target} in ${r.ms} ms`;
   const tries = r.attempts === 1 ? '1 try' : `${r.attempts} tries`;
   return r.reason === 'timeout' ? `${r.protocol}: no answer within ${timeoutMs} ms (${tries})` : `${r.protocol}: ${r.reason} (${tries})`;
 }
 
-/** A world as messages name it: its test file and state. */
-function worldLabel(world: TestWorld): string {
+/** A world as messages name it: its test file and state, or the resources it is made of. */
+export function worldLabel(world: TestWorld): string {
   const seq = world.sequence;
-  if (!seq) return `test world ${world.key}`;
-  return `${seq.key.replace(/#(\d+)$/, ' document $1')}, ${seq.state === 0 ? 'its starting state' : `the state after steps[${seq.state - 1}]`}`;
+  if (seq) return `${seq.key.replace(/#(\d+)$/, ' document $1')}, ${seq.state === 0 ? 'its starting state' : `the state after steps[${seq.state - 1}]`}`;
+  // The loader's keys: the resource paths (JSON), then #file#document for a test with objects of its own.
+  const own = /^(\[.*\])#(.*)#(\d+)$/.exec(world.key);
+  if (own) return `the world of ${own[2] as string} document ${own[3] as string}`;
+  return `the world of ${world.key}`;
 }
 
 /** Every node's table compiled from the folder as the agent reads it, or why that cannot be. */
-async function agentTables(dir: string, nodes: readonly string[]): Promise<Map<string, NodeIR>> {
+async function agentTables(dir: string, nodes: readonly string[], what: string): Promise<Map<string, NodeIR>> {
   const loaded = await loadManifests([dir]);
   if (hasErrors(loaded.problems)) {
     const errors = loaded.problems.filter((p) => p.severity === 'error').map((p) => `    ${formatProblem(p)}`);
-    throw new AgentDataplaneError(`the agents would refuse the folder written for this world (they validate strictly):\n${errors.join('\n')}`);
+    throw new AgentDataplaneError(`the agents would refuse the folder written for ${what} (an agent validates strictly, whatever --validate says):\n${errors.join('\n')}`);
   }
   const objects = placeAndAddress(loaded.objects);
   const out = new Map<string, NodeIR>();
@@ -114,7 +127,7 @@ export class AgentVerdictSource implements VerdictSource {
   private readonly placed = new Map<TestWorld, PlacedWorld>();
   private readonly planned = new Map<string, { worlds: PlacedWorld[]; probes: LabProbe[] }>();
   private readonly decided = new Map<TestWorld, { cases: readonly FlowQuestion[]; answers: readonly FlowAnswer[] }>();
-  private network: Network | undefined;
+  private readonly lanes: Lane[] = [];
   private ready: Promise<void> | undefined;
 
   constructor(options: AgentVerdictOptions) {
@@ -125,6 +138,7 @@ export class AgentVerdictSource implements VerdictSource {
       probeTimeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
       retries: options.retries ?? DEFAULT_PROBE_RETRIES,
       concurrency: options.concurrency ?? DEFAULT_PROBE_CONCURRENCY,
+      lanes: Math.max(1, Math.floor(options.lanes ?? DEFAULT_AGENT_LANES)),
     };
   }
 
@@ -155,7 +169,7 @@ export class AgentVerdictSource implements VerdictSource {
     this.planned.set(placed.networkKey, plan);
   }
 
-  /** Decides every world, one network at a time: worlds sharing nodes and pods together, each test's states in order. */
+  /** Decides every world over a few lanes: a lane keeps to worlds its network fits, a test's states in order on one lane. */
   async prepare(worlds: readonly WorldQuestions[]): Promise<void> {
     await this.checkMachine();
     type Item = { placed: PlacedWorld; question: WorldQuestions };
@@ -174,17 +188,30 @@ export class AgentVerdictSource implements VerdictSource {
       }
     }
     for (const chain of sequences.values()) chain.sort((a, b) => (a.question.world.sequence?.state ?? 0) - (b.question.world.sequence?.state ?? 0));
-    // Worlds of one network together (stable: in the run's order otherwise).
-    const firstSeen = new Map<string, number>();
-    jobs.forEach((j, i) => firstSeen.set(j[0]?.placed.networkKey ?? '', Math.min(firstSeen.get(j[0]?.placed.networkKey ?? '') ?? i, i)));
-    const ordered = jobs.map((j, i) => ({ j, i })).sort((a, b) =>
-      (firstSeen.get(a.j[0]?.placed.networkKey ?? '') ?? 0) - (firstSeen.get(b.j[0]?.placed.networkKey ?? '') ?? 0) || a.i - b.i);
-    for (const { j } of ordered) {
-      for (const item of j) {
-        const answers = await this.decide(item.placed, item.question.cases);
-        this.decided.set(item.question.world, { cases: item.question.cases, answers });
+    const lanes = Math.min(this.options.lanes, jobs.length);
+    while (this.lanes.length < lanes) this.lanes.push({ network: undefined });
+    let failed = false;
+    const work = async (lane: Lane): Promise<void> => {
+      while (!failed && jobs.length > 0) {
+        // Prefer a world the lane's network already fits: no new network, no new agents.
+        let i = jobs.findIndex((j) => j[0]?.placed.networkKey === lane.network?.key);
+        if (i < 0) i = 0;
+        const [job] = jobs.splice(i, 1);
+        if (!job) break;
+        try {
+          for (const item of job) {
+            const answers = await this.decide(lane, item.placed, item.question.cases);
+            this.decided.set(item.question.world, { cases: item.question.cases, answers });
+          }
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
       }
-    }
+    };
+    const settled = await Promise.allSettled(this.lanes.slice(0, lanes).map(work));
+    const error = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (error) throw error.reason;
   }
 
   async verdicts(world: TestWorld, cases: readonly FlowQuestion[]): Promise<readonly FlowAnswer[]> {
@@ -193,22 +220,24 @@ export class AgentVerdictSource implements VerdictSource {
     await this.checkMachine();
     const placed = this.place(world);
     this.plan(placed, cases);
+    if (this.lanes.length === 0) this.lanes.push({ network: undefined });
+    const lane = this.lanes[0] as Lane;
     // Not seen by prepare(): its ports may not be served yet, so its network is built anew.
-    if (this.network?.key === placed.networkKey) await this.dropNetwork();
-    return this.decide(placed, cases);
+    if (lane.network?.key === placed.networkKey) await this.dropNetwork(lane);
+    return this.decide(lane, placed, cases);
   }
 
   /** One world: its folder written, every agent at its revision, conntrack flushed, every flow probed or read. */
-  private async decide(placed: PlacedWorld, cases: readonly FlowQuestion[]): Promise<FlowAnswer[]> {
+  private async decide(lane: Lane, placed: PlacedWorld, cases: readonly FlowQuestion[]): Promise<FlowAnswer[]> {
     const { world } = placed;
-    const network = await this.networkFor(placed);
+    const network = await this.networkFor(lane, placed);
     const files = worldFiles(world);
     const t0 = performance.now();
     await Promise.all([...network.dirs.values()].map((dir) => moveFolder(dir, network.files, files)));
     network.files = files;
     const expected = new Map(placed.nodes.map((n) => [n, compileNode(placed.engine, n)]));
     const first = network.dirs.get(placed.nodes[0] as string) as string;
-    const enforced = await agentTables(first, placed.nodes);
+    const enforced = await agentTables(first, placed.nodes, worldLabel(world));
     const differ = placed.nodes.filter((n) => JSON.stringify(enforced.get(n)) !== JSON.stringify(expected.get(n)));
     if (differ.length > 0) {
       throw new AgentDataplaneError(
@@ -273,9 +302,9 @@ export class AgentVerdictSource implements VerdictSource {
   }
 
   /** The network for a world: the current one when it has the same nodes and pods, else a new one (agents not started yet). */
-  private async networkFor(placed: PlacedWorld): Promise<Network> {
-    if (this.network?.key === placed.networkKey) return this.network;
-    await this.dropNetwork();
+  private async networkFor(lane: Lane, placed: PlacedWorld): Promise<Network> {
+    if (lane.network?.key === placed.networkKey) return lane.network;
+    await this.dropNetwork(lane);
     const plan = this.planned.get(placed.networkKey);
     const spec: WorldSpec = labSpec(plan?.worlds ?? [placed], plan?.probes ?? []);
     const t0 = performance.now();
@@ -294,14 +323,14 @@ export class AgentVerdictSource implements VerdictSource {
     // A folder per node, named by the node when the name is a plain one.
     // ('#' is in no Kubernetes name, so the two forms never meet).
     const dirs = new Map(placed.nodes.map((n, i) => [n, path.join(root, /^[a-z0-9][a-z0-9.-]*$/.test(n) ? n : `node#${i}`)]));
-    this.network = { key: placed.networkKey, world, root, dirs, agents: new Map(), files: new Map() };
-    return this.network;
+    lane.network = { key: placed.networkKey, world, root, dirs, agents: new Map(), files: new Map() };
+    return lane.network;
   }
 
   /** Stops the agents (their tables stay until the namespaces go), then the network and the folders. */
-  private async dropNetwork(): Promise<void> {
-    const n = this.network;
-    this.network = undefined;
+  private async dropNetwork(lane: Lane): Promise<void> {
+    const n = lane.network;
+    lane.network = undefined;
     if (!n) return;
     try {
       await Promise.allSettled([...n.agents.values()].map((a) => a.stop()));
@@ -312,7 +341,9 @@ export class AgentVerdictSource implements VerdictSource {
   }
 
   async close(): Promise<void> {
-    await this.dropNetwork();
+    const settled = await Promise.allSettled(this.lanes.map((l) => this.dropNetwork(l)));
+    const error = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (error) throw error.reason;
   }
 }
 

@@ -5,13 +5,13 @@
 // reaching the kernel by the agents' deltas; the CLI keeps its reports and exit codes, and
 // every reported case names its step; an agent that cannot start fails the run with what
 // it said.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cleanupOrphans, listNetns } from '../../src/lab/index.ts';
-import { AgentVerdictSource } from '../../src/policytest/agent-verdicts.ts';
+import { AgentVerdictSource, DEFAULT_AGENT_LANES } from '../../src/policytest/agent-verdicts.ts';
 import { collectPolicyTests } from '../../src/policytest/collect-tests.ts';
 import { TestWorldLoader } from '../../src/policytest/load-test-world.ts';
 import type { PolicyTestReport } from '../../src/policytest/report-json.ts';
@@ -24,8 +24,8 @@ import { describeKernel } from '../support/describe-requiring.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** How the agents are run from the sources (the CLI runs the nftpol beside itself the same way). */
 const COMMAND = [process.execPath, path.join(ROOT, 'src/cli/nftpol-main.ts')];
-/** Two conformance tests without steps, on the same world: the agents move between tests too. */
-const WITHOUT_STEPS = ['should-support-a-default-deny-ingress-policy.yaml', 'should-allow-ingress-access-on-one-named-port.yaml'];
+/** A conformance test without steps, on the same world: the agents move between tests too. */
+const WITHOUT_STEPS = ['should-support-a-default-deny-ingress-policy.yaml'];
 
 await describeKernel('nftpol test --dataplane agent', () => {
   let scratch: string;
@@ -61,11 +61,12 @@ await describeKernel('nftpol test --dataplane agent', () => {
     expect(verdicts(onAgents.run)).toEqual(verdicts(model.run));
     expect(onAgents.run.summary.failed).toBe(0);
     expect(onAgents.run.dataplane).toBe('agent');
-    // One network for every world (same world.yaml): its two agents followed 12 tests, 22 states.
-    expect(t.networks).toBe(1);
-    expect(t.states).toBe(22);
+    // One network per lane for every world (same world.yaml): its two agents followed the
+    // tests the lane took, 21 states in all.
+    expect(t.networks).toBeLessThanOrEqual(DEFAULT_AGENT_LANES);
+    expect(t.states).toBe(21);
     // Each agent replaced its table once, at its first sync; every later state was a delta.
-    expect(t.replaces).toBe(2);
+    expect(t.replaces).toBe(2 * t.networks);
     expect(t.deltas).toBeGreaterThanOrEqual(stepped.length);
     const checked = new Set(onAgents.run.tests.flatMap((x) => x.cases.map((c) => c.checkedBy)));
     expect(checked).toEqual(new Set(['kernel']));
@@ -102,9 +103,19 @@ await describeKernel('nftpol test --dataplane agent', () => {
     expect(r.stderr).toMatch(/^error: the agent of node node-[12] exited with code 2 before its table reached revision [0-9a-f]{16} \(steps\.yaml document 0, its starting state\); command: .* agent --source files:\S+ --node node-[12] .* --no-such-flag\n {2}its last log lines:\n {4}error: unknown option '--no-such-flag'/);
   }, 60_000);
 
+  it('(d) an agent that does not reach the revision in time fails the run with its status and last log lines', async () => {
+    // The agent's first sync waits out a 10 s coalescing window; the run gives it 1 s.
+    const slow = { agent: () => new AgentVerdictSource({ command: COMMAND, agentArgs: ['--coalesce-ms', '10000'], revisionTimeoutMs: 1000 }) };
+    const r = await nftpol(['test', '--dataplane', 'agent', 'steps.yaml'], scratch, { verdictSources: slow });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: the agent of node node-[12] did not reach revision [0-9a-f]{16} \(steps\.yaml document 0, its starting state\) within 1000 ms: (its kernel is at revision none|its status could not be read \(.*\))\n {2}its last log lines:\n/);
+  }, 60_000);
+
   it('leaves no network namespace, agent or folder behind', async () => {
     const ours = (await listNetns()).filter((n) => n.startsWith(`np${process.pid}r`));
     expect(ours).toEqual([]);
+    expect((await readdir(tmpdir())).filter((f) => f.startsWith('nftpol-agents-'))).toEqual([]);
   });
 });
 
