@@ -58,6 +58,20 @@ export interface TableObjects {
 
 export const EMPTY_TABLE: TableObjects = { head: [], sets: [], chains: [] };
 
+/** A set known to be another set with some elements added and deleted (its maker knows; the diff need not compare them). */
+export interface TableSetChange {
+  readonly from: TableSet;
+  readonly add: readonly TableElement[];
+  readonly delete: readonly TableElement[];
+}
+
+const setChanges = new WeakMap<TableSet, TableSetChange>();
+
+/** Records that `set` is `change.from` with change's elements added and deleted. */
+export function noteSetChange(set: TableSet, change: TableSetChange): void {
+  setChanges.set(set, change);
+}
+
 export interface ElementChange {
   readonly kind: 'set' | 'map';
   readonly name: string;
@@ -142,6 +156,11 @@ export function diffIR(previous: TableObjects, next: TableObjects): TableDelta {
     const before = prevSets.get(s.name) as TableSet;
     // The same object has the same elements; a set's elements refer to nothing (only a map's verdicts do).
     if (before === s && s.kind === 'set') continue;
+    const known = s.kind === 'set' ? setChanges.get(s) : undefined;
+    if (known !== undefined && known.from === before) {
+      if (known.delete.length > 0 || known.add.length > 0) elements.push({ kind: s.kind, name: s.name, delete: known.delete, add: known.add });
+      continue;
+    }
     const now = new Map(s.elements.map((e) => [e.key, e]));
     const was = new Map(before.elements.map((e) => [e.key, e]));
     // A value pointing at an object created anew is written again after it is.

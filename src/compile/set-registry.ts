@@ -77,6 +77,29 @@ interface Entry {
   readonly counts: Map<string, [SetElement, number]>;
   /** The set as the IR carries it; undefined after a change, until asked for again. */
   named: NamedSet | undefined;
+  /** The last NamedSet made, and the elements added and removed since (by key). */
+  last: NamedSet | undefined;
+  readonly added: Map<string, SetElement>;
+  readonly removed: Map<string, SetElement>;
+}
+
+/** How a set's elements moved from one NamedSet of it to the next. */
+export interface SetChange {
+  readonly from: NamedSet;
+  readonly add: readonly SetElement[];
+  readonly delete: readonly SetElement[];
+}
+
+const changes = new WeakMap<NamedSet, SetChange>();
+
+/**
+ * The elements added to and removed from the set since the NamedSet before
+ * it (undefined for a set built at once): the renderer patches what it made
+ * of that one instead of reading the whole set again, so a pod event costs
+ * its own elements, not the set's size.
+ */
+export function setChange(set: NamedSet): SetChange | undefined {
+  return changes.get(set);
 }
 
 function scopeMatches(scope: SetScope, namespace: string, labels: Labels): boolean {
@@ -128,7 +151,12 @@ export class SetRegistry {
       : source.type === 'address'
         ? [...e.counts.keys()].sort()
         : [...e.counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, [el]]) => el as AddressPort);
-    return (e.named = { name, family: e.family, type: source.type, elements, comment: source.comment });
+    const named: NamedSet = { name, family: e.family, type: source.type, elements, comment: source.comment };
+    if (e.last !== undefined) changes.set(named, { from: e.last, add: [...e.added.values()], delete: [...e.removed.values()] });
+    e.added.clear();
+    e.removed.clear();
+    e.last = named;
+    return (e.named = named);
   }
 
   delete(name: string): void {
@@ -178,7 +206,7 @@ export class SetRegistry {
   }
 
   private add(name: string, family: IPFamily, source: SetSource): void {
-    const e: Entry = { name, family, source, members: new Map(), counts: new Map(), named: undefined };
+    const e: Entry = { name, family, source, members: new Map(), counts: new Map(), named: undefined, last: undefined, added: new Map(), removed: new Map() };
     this.sets.set(name, e);
     this.sortedNames = undefined;
     if (source.type === 'prefix') return;
@@ -228,10 +256,16 @@ export class SetRegistry {
     }
     let changed = false;
     for (const [k, was] of existed) {
-      if (!was) changed = true;
-      else if ((e.counts.get(k) as [SetElement, number])[1] === 0) {
+      const c = e.counts.get(k) as [SetElement, number];
+      if (!was) {
+        changed = true;
+        if (e.removed.has(k)) e.removed.delete(k);
+        else e.added.set(k, c[0]);
+      } else if (c[1] === 0) {
         e.counts.delete(k);
         changed = true;
+        if (e.added.has(k)) e.added.delete(k);
+        else e.removed.set(k, c[0]);
       }
     }
     if (next.length > 0) {

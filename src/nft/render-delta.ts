@@ -19,8 +19,10 @@
 //   table inet nftpol { chain pol-in/x/p { rule... } }    rules of new and rewritten chains, after all they use
 //
 // The same pair of tables gives the same bytes; an empty delta is the empty string.
-import { diffIR, EMPTY_TABLE, isEmptyDelta, type TableChain, type TableDelta, type TableElement, type TableObjects, type TableRule, type TableSet } from '../compile/diff-ir.ts';
-import type { NodeIR } from '../compile/ir.ts';
+import { diffIR, EMPTY_TABLE, isEmptyDelta, noteSetChange, type TableChain, type TableDelta, type TableElement, type TableObjects, type TableRule, type TableSet } from '../compile/diff-ir.ts';
+import type { NamedSet, NodeIR } from '../compile/ir.ts';
+import { setChange } from '../compile/set-registry.ts';
+import { elementText as setElementText } from './render-sets.ts';
 import { DEFAULT_TABLE, tablePieces, type TableName, type TablePiece } from './render-table.ts';
 import { elementsClause } from './syntax.ts';
 
@@ -106,9 +108,30 @@ export function parseTableBody(text: string): TableObjects {
 type PieceObjects = Pick<TableObjects, 'sets' | 'chains'>;
 const pieceObjects = new WeakMap<object, PieceObjects>();
 
+/**
+ * A set whose maker says how it differs from a set read before: that set's
+ * objects with the elements patched (they keep no order; the diff needs none),
+ * and the change noted for diffIR.
+ */
+function patchedSet(set: NamedSet): PieceObjects | undefined {
+  const change = setChange(set);
+  const from = change === undefined ? undefined : pieceObjects.get(change.from)?.sets[0];
+  if (change === undefined || from === undefined) return undefined;
+  const gone = new Set(change.delete.map(setElementText));
+  const add = change.add.map((e): TableElement => ({ key: setElementText(e), refs: [] }));
+  const read: TableSet = { ...from, elements: [...from.elements.filter((e) => !gone.has(e.key)), ...add] };
+  noteSetChange(read, { from, add, delete: [...gone].map((key): TableElement => ({ key, refs: [] })) });
+  return { sets: [read], chains: [] };
+}
+
 function readPiece(piece: TablePiece): PieceObjects {
   const have = piece.of === undefined ? undefined : pieceObjects.get(piece.of);
   if (have !== undefined) return have;
+  const patched = piece.set === undefined ? undefined : patchedSet(piece.set);
+  if (patched !== undefined) {
+    pieceObjects.set(piece.set as NamedSet, patched);
+    return patched;
+  }
   const { sets, chains } = parseTableBody(['table inet piece {', ...piece.lines(), '}'].join('\n'));
   const read = { sets, chains };
   if (piece.of !== undefined) pieceObjects.set(piece.of, read);

@@ -13,9 +13,13 @@ import { addrType, comment, elementsClause, nftName } from './syntax.ts';
 
 const I = '\t\t';
 
+/** One element as nft writes it: an address or prefix, or "address . protocol . port". */
+export function elementText(e: string | AddressPort): string {
+  return typeof e === 'string' ? e : `${e.address} . ${e.protocol.toLowerCase()} . ${e.port}`;
+}
+
 export function setElements(set: NamedSet): string[] {
-  if (set.type !== 'address-port') return [...(set.elements as readonly string[])];
-  return (set.elements as readonly AddressPort[]).map((e) => `${e.address} . ${e.protocol.toLowerCase()} . ${e.port}`);
+  return (set.elements as readonly (string | AddressPort)[]).map(elementText);
 }
 
 export function setType(set: NamedSet): string {

@@ -2,7 +2,7 @@
 // same bytes, so golden files and diffs work. Order matters to nft: sets and
 // chains are declared before the rules and maps that refer to them.
 import { cidrFamily } from '../model/addresses.ts';
-import { nodeFamilies, type NodeIR } from '../compile/ir.ts';
+import { nodeFamilies, type NamedSet, type NodeIR } from '../compile/ir.ts';
 import { renderBaseChain, renderPodChain, renderPolicyChain } from './render-chains.ts';
 import { renderDispatchMap, renderPodCidrSet, renderSet } from './render-sets.ts';
 import { comment } from './syntax.ts';
@@ -23,6 +23,8 @@ export const DEFAULT_TABLE: TableName = { family: 'inet', name: 'nftpol' };
  */
 export interface TablePiece {
   readonly of?: object;
+  /** When the piece is a named set: the set. */
+  readonly set?: NamedSet;
   lines(): string[];
 }
 
@@ -33,7 +35,7 @@ export function tablePieces(ir: NodeIR, table: TableName = DEFAULT_TABLE): { rea
   const podCidrFamilies = families.filter((f) => ir.podCidrs.some((c) => cidrFamily(c) === f));
   const pieces: TablePiece[] = [];
   for (const f of podCidrFamilies) pieces.push({ lines: () => renderPodCidrSet(f, ir.podCidrs) });
-  for (const set of ir.sets) pieces.push({ of: set, lines: () => renderSet(set) });
+  for (const set of ir.sets) pieces.push({ of: set, set, lines: () => renderSet(set) });
   for (const chain of ir.policyChains) pieces.push({ of: chain, lines: () => renderPolicyChain(chain) });
   for (const pod of ir.pods) pieces.push({ of: pod, lines: () => [...renderPodChain(pod, 'egress'), ...renderPodChain(pod, 'ingress')] });
   for (const dir of ['egress', 'ingress'] as const) for (const f of families) pieces.push({ lines: () => renderDispatchMap(ir.pods, dir, f) });
