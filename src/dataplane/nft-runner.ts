@@ -1,5 +1,13 @@
-// The one place nftpol runs the nft binary. Scripts go in on stdin, so a
-// change is one `nft -f -` transaction: all of it applies, or none of it.
+// The one place nftpol runs the nft binary. A script is one `nft -f FILE`
+// transaction: all of it applies, or none of it. It goes through a private
+// file, not stdin: nft reads stdin until EOF, so if the agent died (SIGKILL,
+// OOM) while writing a script bigger than the pipe, nft would read a cut-off
+// script, and one cut at the end of a command commits half a change (a delta
+// flushes rewritten chains first and refills them last: the pods would be
+// open). A file is complete before nft starts.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { execa } from 'execa';
 
 export interface NftRunner {
@@ -29,6 +37,20 @@ export interface NftRunnerOptions {
   readonly binary?: string;
   /** Prefix command, e.g. ["ip", "netns", "exec", "node1"] to act inside a network namespace. */
   readonly prefix?: readonly string[];
+  /** Where the script files are written (default: the system's temporary folder). */
+  readonly scriptDir?: string;
+}
+
+/** Runs `use` with the script in a file only this user can read, removed afterwards. */
+async function withScriptFile<T>(script: string, dir: string, use: (file: string) => Promise<T>): Promise<T> {
+  const folder = await mkdtemp(path.join(dir, 'nftpol-'));
+  try {
+    const file = path.join(folder, 'script.nft');
+    await writeFile(file, script, { mode: 0o600 });
+    return await use(file);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
 }
 
 export function execNftRunner(opts: NftRunnerOptions = {}): NftRunner {
@@ -43,9 +65,10 @@ export function execNftRunner(opts: NftRunnerOptions = {}): NftRunner {
     }
     return String(res.stdout);
   };
+  const dir = opts.scriptDir ?? os.tmpdir();
   return {
-    apply: async (script) => void (await run(['-f', '-'], script)),
-    check: async (script) => void (await run(['-c', '-f', '-'], script)),
+    apply: (script) => withScriptFile(script, dir, async (file) => void (await run(['-f', file]))),
+    check: (script) => withScriptFile(script, dir, async (file) => void (await run(['-c', '-f', file]))),
     read: (args) => run(args),
   };
 }
