@@ -43,7 +43,7 @@ describe('nftpol agent', () => {
   it('--help lists every flag', async () => {
     const { code, stdout } = await nftpol(['agent', '--help']);
     expect(code).toBe(0);
-    for (const flag of ['--source', '--kubeconfig', '--context', '--node', '--table', '--coalesce-ms', '--reconcile-interval', '--rescan-interval', '--stale-after', '--listen', '--log-level', '--no-bridge-netfilter-check']) {
+    for (const flag of ['--source', '--kubeconfig', '--context', '--node', '--table', '--coalesce-ms', '--reconcile-interval', '--rescan-interval', '--stale-after', '--listen', '--log-level', '--no-bridge-netfilter-check', '--nft-backend', '--keep-established']) {
       expect(stdout).toContain(flag);
     }
   });
