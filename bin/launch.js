@@ -1,7 +1,7 @@
 // Shared launcher for the package's command-line entry points.
 // nftpol needs Node 24; on a machine whose default node is older, re-run the
 // command with the Node 24 that `npm ci` installed (the `node` dev dependency).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -15,8 +15,18 @@ export async function launch(entry) {
       process.stderr.write(`nftpol needs Node.js 24 or later (this is ${process.version}); run "npm ci" first or install Node 24.\n`);
       process.exit(2);
     }
-    const res = spawnSync(local, [process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
-    process.exit(res.status ?? 1);
+    // The child does the work; signals sent to this wrapper (a DaemonSet's
+    // SIGTERM, Ctrl-C) are passed on, and it exits as the child did.
+    const child = spawn(local, [process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+    child.on('exit', (code, signal) => {
+      if (signal !== null) {
+        process.removeAllListeners(signal);
+        process.kill(process.pid, signal);
+      }
+      process.exit(code ?? 1);
+    });
+    return;
   }
   const built = path.join(root, 'dist', 'cli', `${entry}.js`);
   if (!existsSync(built)) {
