@@ -29,6 +29,8 @@ export type RevocationCause = 'denied' | 'address-owner-changed';
 export interface Revocation {
   readonly entry: ConntrackEntry;
   readonly cause: RevocationCause;
+  /** address-owner-changed: the address (every entry with it at a judged end goes). */
+  readonly address?: string;
   /** What changed, in words, for the log: the flow and the side that denies it, or the address and its owners. */
   readonly reason: string;
 }
@@ -65,7 +67,7 @@ export function entriesToRevoke(input: RevocationInput): Revocation[] {
     const flow = judgedFlow(entry);
     const owner = previous === undefined ? undefined : ownerChange(previous, state, [flow.from, flow.to], local);
     if (owner !== undefined) {
-      revoked.push({ entry, cause: 'address-owner-changed', reason: owner });
+      revoked.push({ entry, cause: 'address-owner-changed', address: owner.ip, reason: owner.reason });
       continue;
     }
     if (input.keepEstablished === true) continue;
@@ -81,8 +83,18 @@ export function entriesToRevoke(input: RevocationInput): Revocation[] {
   return revoked;
 }
 
+/**
+ * What to hand to ConntrackTable.delete: the entries of denied flows, and the
+ * addresses whose owner changed (deleted address-wide: two table walks each
+ * instead of one per flow).
+ */
+export function deletionRequest(revocations: readonly Revocation[]): { entries: ConntrackEntry[]; addresses: string[] } {
+  const addresses = [...new Set(revocations.flatMap((r) => (r.address === undefined ? [] : [r.address])))];
+  return { entries: revocations.filter((r) => r.address === undefined).map((r) => r.entry), addresses };
+}
+
 /** Why the address of a local pod (before or after) at an end of the flow changed owner, if it did. */
-function ownerChange(before: ClusterState, after: ClusterState, ips: readonly string[], local: (p: Pod | undefined) => boolean): string | undefined {
+function ownerChange(before: ClusterState, after: ClusterState, ips: readonly string[], local: (p: Pod | undefined) => boolean): { ip: string; reason: string } | undefined {
   for (const ip of ips) {
     const was = before.podAt(ip);
     const is = after.podAt(ip);
@@ -90,9 +102,9 @@ function ownerChange(before: ClusterState, after: ClusterState, ips: readonly st
     const wasKey = was === undefined ? undefined : podKey(was);
     const isKey = is === undefined ? undefined : podKey(is);
     if (wasKey === isKey) continue;
-    if (isKey === undefined) return `address ${ip} was ${wasKey} and is no pod's now`;
-    if (wasKey === undefined) return `address ${ip} was no pod's and is ${isKey} now`;
-    return `address ${ip} was ${wasKey} and is ${isKey} now`;
+    const reason = isKey === undefined ? `address ${ip} was ${wasKey} and is no pod's now`
+      : wasKey === undefined ? `address ${ip} was no pod's and is ${isKey} now` : `address ${ip} was ${wasKey} and is ${isKey} now`;
+    return { ip, reason };
   }
   return undefined;
 }

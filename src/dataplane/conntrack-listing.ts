@@ -206,7 +206,18 @@ export function deletionArgs(e: ConntrackEntry): string[] {
   ];
 }
 
-/** One `conntrack -R` line per distinct judged flow of the entries. */
-export function deletionBatch(entries: readonly ConntrackEntry[]): string[] {
-  return [...new Set(entries.map((e) => deletionArgs(e).join(' ')))];
+/**
+ * The `conntrack -D` lines that delete every entry with an address at a
+ * judged end: as the original source, or as the reply's source (the
+ * destination after DNAT). Two table walks for all of an address's
+ * connections, where one line per flow would be one walk per flow.
+ */
+export function addressDeletionArgs(ip: string): string[][] {
+  const family = familyOfText(ip) === 6 ? 'ipv6' : 'ipv4';
+  return [['-D', '-f', family, '-s', ip], ['-D', '-f', family, '-r', ip]];
+}
+
+/** The `conntrack -R` lines: two per address, then one per distinct judged flow of the entries. */
+export function deletionBatch(entries: readonly ConntrackEntry[], addresses: readonly string[] = []): string[] {
+  return [...new Set([...addresses.flatMap((ip) => addressDeletionArgs(ip)), ...entries.map(deletionArgs)].map((args) => args.join(' ')))];
 }

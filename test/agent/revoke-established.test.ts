@@ -2,7 +2,7 @@
 // flows the new state denies with a pod of this node at an end, and every
 // entry of a local pod's address whose owner changed.
 import { describe, expect, it, vi } from 'vitest';
-import { entriesToRevoke, type Revocation } from '../../src/agent/revoke-established.ts';
+import { deletionRequest, entriesToRevoke, type Revocation } from '../../src/agent/revoke-established.ts';
 import { parseConntrackLine, type ConntrackEntry } from '../../src/dataplane/conntrack-listing.ts';
 import type { ClusterState } from '../../src/model/cluster-state.ts';
 import type { NetworkPolicy, Pod } from '../../src/model/types.ts';
@@ -111,6 +111,10 @@ describe('entriesToRevoke: addresses whose owner changed', () => {
       ['address-owner-changed', 'address 10.244.1.2 was x/a and is x/z now'],
       ['address-owner-changed', 'address fd00:1::2 was x/a and is x/z now'],
     ]);
+    // Deleted address-wide, the denied flows one by one.
+    const denied = tcpEntry('10.244.1.3', '10.244.2.3', 80);
+    const request = deletionRequest([...got, ...revoke(world([Z, B, C, D]), [denied], before.state)]);
+    expect(request).toEqual({ entries: [denied], addresses: ['10.244.1.2', 'fd00:1::2'] });
   });
 
   it('revokes the entries of an address no pod holds any more, and of one a pod holds that none did', () => {

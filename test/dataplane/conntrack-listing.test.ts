@@ -127,4 +127,11 @@ describe('the judged flow and the deletion lines', () => {
     const backend2 = DNAT.replace('src=10.244.1.5', 'src=10.244.1.6');
     expect(deletionBatch([line(DNAT), line(other), line(backend2)])).toHaveLength(2);
   });
+
+  it('deletes an address\'s entries with two lines, judged source and judged destination, before the flows', () => {
+    expect(deletionBatch([line(DNAT)], ['fd00::1', '10.244.1.5'])).toEqual([
+      '-D -f ipv6 -s fd00::1', '-D -f ipv6 -r fd00::1', '-D -f ipv4 -s 10.244.1.5', '-D -f ipv4 -r 10.244.1.5',
+      '-D -f ipv4 -p 6 -s 10.0.0.1 -d 10.96.0.10 --dport 80 -r 10.244.1.5 --reply-port-src 8080',
+    ]);
+  });
 });

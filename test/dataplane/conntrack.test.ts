@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConntrackError, execConntrack } from '../../src/dataplane/conntrack.ts';
-import { parseConntrackListing } from '../../src/dataplane/conntrack-listing.ts';
+import { parseConntrackListing, type ConntrackEntry } from '../../src/dataplane/conntrack-listing.ts';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'conntrack-list.txt');
 
@@ -54,6 +54,16 @@ esac
       '-D -f ipv4 -p 6 -s 10.0.0.1 -d 10.96.0.10 --dport 80 -r 10.244.1.6 --reply-port-src 8080',
       '',
     ]);
+  });
+
+  it('runs a long sweep in batches of 50 lines, one process each', async () => {
+    const one = parseConntrackListing(await readFile(FIXTURE, 'utf8')).entries.find((e) => e.protocol === 'TCP') as ConntrackEntry;
+    // 120 flows: one client's connections to 120 ports.
+    const entries = Array.from({ length: 120 }, (_, i) => ({ ...one, original: { ...one.original, dport: 1000 + i }, reply: { ...one.reply, sport: 1000 + i } }));
+    const before = (await calls()).length;
+    const got = await execConntrack({ binary: fake }).delete(entries);
+    expect(got.commands).toBe(120);
+    expect((await calls()).slice(before).map((c) => c.split(' ')[0])).toEqual(['-R', '-R', '-R']);
   });
 
   it('runs nothing for nothing to delete', async () => {

@@ -24,7 +24,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { entriesToRevoke } from '../../src/agent/revoke-established.ts';
+import { deletionRequest, entriesToRevoke } from '../../src/agent/revoke-established.ts';
 import { compileForNode } from '../../src/compile/compile-for-node.ts';
 import { execConntrack, type ConntrackTable } from '../../src/dataplane/conntrack.ts';
 import { execNftRunner } from '../../src/dataplane/nft-runner.ts';
@@ -208,7 +208,10 @@ await describeKernel('revoking established connections (conntrack) on the real k
     const revoked = entriesToRevoke({ node: 'n1', engine: now, previous: new ClusterState(B_CLOSED), entries });
     expect(revoked.filter((r) => r.entry.protocol === 'UDP').map((r) => [r.cause, r.reason]))
       .toEqual([['address-owner-changed', 'address 10.244.1.12 was x/old and is x/new now']]);
-    await conntrack.delete(revoked.map((r) => r.entry));
+    const { entries: flows, addresses } = deletionRequest(revoked);
+    expect(addresses).toEqual([OLD]);
+    const deleted = await conntrack.delete(flows, addresses);
+    expect(deleted.deleted).toBeGreaterThanOrEqual(1);
 
     server.send('push-after-flush');
     expect(await old.saw('push-after-flush')).toBe(false);
