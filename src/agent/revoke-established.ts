@@ -84,6 +84,18 @@ export function entriesToRevoke(input: RevocationInput): Revocation[] {
 }
 
 /**
+ * The addresses of this node's pods (before or after) whose owner differs
+ * between the two states: cheap (the node's pods only), so the agent can skip
+ * listing conntrack after a change that neither rewrote the table nor moved
+ * an address (a table unchanged means no local pod's verdict changed).
+ */
+export function addressesWithNewOwner(node: string, before: ClusterState, after: ClusterState): string[] {
+  const ips = new Set([...before.podsOn(node), ...after.podsOn(node)].flatMap((p) => p.ips));
+  const key = (p: Pod | undefined): string | undefined => (p === undefined ? undefined : podKey(p));
+  return [...ips].filter((ip) => key(before.podAt(ip)) !== key(after.podAt(ip))).sort();
+}
+
+/**
  * What to hand to ConntrackTable.delete: the entries of denied flows, and the
  * addresses whose owner changed (deleted address-wide: two table walks each
  * instead of one per flow).

@@ -2,7 +2,7 @@
 // flows the new state denies with a pod of this node at an end, and every
 // entry of a local pod's address whose owner changed.
 import { describe, expect, it, vi } from 'vitest';
-import { deletionRequest, entriesToRevoke, type Revocation } from '../../src/agent/revoke-established.ts';
+import { addressesWithNewOwner, deletionRequest, entriesToRevoke, type Revocation } from '../../src/agent/revoke-established.ts';
 import { parseConntrackLine, type ConntrackEntry } from '../../src/dataplane/conntrack-listing.ts';
 import type { ClusterState } from '../../src/model/cluster-state.ts';
 import type { NetworkPolicy, Pod } from '../../src/model/types.ts';
@@ -139,6 +139,15 @@ describe('entriesToRevoke: addresses whose owner changed', () => {
     expect(revoke(w, [denied, ...fromA], before.state).map((r) => r.cause)).toEqual(['denied', ...fromA.map(() => 'address-owner-changed')]);
     const kept = entriesToRevoke({ node: 'node-1', engine: w.engine, previous: before.state, entries: [denied, ...fromA], keepEstablished: true });
     expect(kept.map((r) => r.cause)).toEqual(fromA.map(() => 'address-owner-changed'));
+  });
+
+  it('says cheaply which local addresses changed owner, so a sweep can be skipped when none did and the table did not change', () => {
+    expect(addressesWithNewOwner('node-1', before.state, open([Z, B, C, D]).state)).toEqual(['10.244.1.2', 'fd00:1::2']);
+    expect(addressesWithNewOwner('node-1', before.state, open([B, C, D]).state)).toEqual(['10.244.1.2', 'fd00:1::2']);
+    const relabelled = pod('x/a', { app: 'a', tier: 'new' }, { node: 'node-1', ips: A.ips });
+    expect(addressesWithNewOwner('node-1', before.state, open([relabelled, B, C, D]).state)).toEqual([]);
+    // A remote pod's address is its node's business.
+    expect(addressesWithNewOwner('node-1', before.state, open([A, B, pod('x/c2', {}, { node: 'node-2', ips: C.ips }), D]).state)).toEqual([]);
   });
 
   it('compares no owners without the previous state (the first sync)', () => {
