@@ -272,7 +272,14 @@ export class Agent {
     if (this.settleTimer !== undefined) clock.clear(this.settleTimer);
     this.settleTimer = clock.setTimeout(() => {
       this.settleTimer = undefined;
-      void this.enqueue(async () => applier.settle?.());
+      void this.enqueue(async () => {
+        try {
+          await applier.settle?.();
+        } catch (err) {
+          // Not taken: the next reconcile takes it (and says so if the table cannot be listed).
+          this.deps.logger.debug({ error: (err as Error).message }, 'could not list the table to keep as the drift reference');
+        }
+      });
     }, SETTLE_MS);
   }
 

@@ -8,19 +8,22 @@
 // (drift repair) is always the whole replace. The agent sees only this seam.
 //
 // Drift: once the table has settled after an apply, the applier lists it
-// (`nft list table`) and keeps that text with the counters' values blanked
-// out; a reconcile lists it again and compares. The kernel's own listing is
-// compared with the kernel's own listing, so nft's formatting never needs to
-// be predicted. A difference (a rule added or deleted by hand, the table
-// gone) is drift. The listing costs as much as the table is big, so it is
-// not taken after every apply (a change would cost what the table costs):
-// the agent calls settle() when changes pause, and a reconcile that finds no
-// listing since the last apply takes it then (that reconcile cannot see drift
-// of the moments before; the next one can).
+// (`nft -j list table`) and checks its shape against what it wrote (the same
+// sets, maps and chains, as many elements and rules: table-shape.ts), so a
+// table changed by hand before the listing was taken is drift, not the new
+// reference. That listing, without counters' values and handles, is the
+// reference a reconcile lists again and compares with: the kernel's own
+// listing against the kernel's own listing, so nft's formatting never needs
+// to be predicted. A difference (a rule added, changed or deleted by hand, a
+// set or the table gone) is drift. The listing costs as much as the table is
+// big, so it is not taken after every apply (a change would cost what the
+// table costs): the agent calls settle() when changes pause, and a reconcile
+// that finds none since the last apply takes it first.
 import type { NodeIR } from '../compile/ir.ts';
 import { BridgeNetfilterError, type SysctlAccess } from '../dataplane/bridge-netfilter.ts';
 import { isNoSuchTable, type NftRunner } from '../dataplane/nft-runner.ts';
 import { Syncer, type SyncResult } from '../dataplane/syncer.ts';
+import { normalizeJsonListing, shapeDifference } from './table-shape.ts';
 
 export type ApplyCause = 'nft' | 'bridge_netfilter';
 
@@ -60,15 +63,12 @@ export interface SyncerApplierOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** `nft list table` without the counters' values, which change with every packet. */
-export function normalizeListing(text: string): string {
-  return text.replace(/counter packets \d+ bytes \d+/g, 'counter').replace(/[ \t]+$/gm, '');
-}
 
 export class SyncerApplier implements Applier {
   private readonly syncer: Syncer;
   private readonly runner: NftRunner;
   private readonly table: string;
+  /** The reference listing; undefined when the table was gone or misshapen when it was taken. */
   private listed: string | undefined;
   /** An apply changed the table since `listed` was taken. */
   private unsettled = false;
@@ -101,23 +101,24 @@ export class SyncerApplier implements Applier {
 
   async settle(): Promise<void> {
     if (!this.unsettled) return;
-    this.listed = await this.listing().catch(() => undefined);
+    const listing = await this.listing();
     this.unsettled = false;
+    const expected = this.syncer.expected();
+    const misshapen = listing === undefined || (expected !== undefined && shapeDifference(listing, expected) !== undefined);
+    this.listed = misshapen ? undefined : normalizeJsonListing(listing);
   }
 
   async inSync(): Promise<boolean> {
-    if (this.unsettled) {
-      await this.settle();
-      return true;
-    }
+    if (this.unsettled) await this.settle();
+    if (this.listed === undefined) return false;
     const now = await this.listing();
-    return now !== undefined && now === this.listed;
+    return now !== undefined && normalizeJsonListing(now) === this.listed;
   }
 
   /** The table as the kernel lists it, normalized; undefined when there is no such table. */
   private async listing(): Promise<string | undefined> {
     try {
-      return normalizeListing(await this.runner.read(['list', 'table', 'inet', this.table]));
+      return await this.runner.read(['-j', 'list', 'table', 'inet', this.table]);
     } catch (err) {
       if (isNoSuchTable(err)) return undefined;
       throw err;

@@ -100,6 +100,11 @@ export class Syncer {
     return { applied: false, attempts: this.opts.attempts, error: lastError, scriptBytes: script.length, script: kind };
   }
 
+  /** The table last applied, as named objects (deltas only; undefined before a sync succeeds or after one failed). */
+  expected(): TableObjects | undefined {
+    return this.inForce;
+  }
+
   /** Removes the table: the agent's uninstall. */
   async remove(): Promise<void> {
     await this.opts.runner.apply(renderDeleteScript(this.opts.table));

@@ -1,45 +1,82 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeListing, SyncerApplier } from '../../src/agent/applier.ts';
+import { SyncerApplier } from '../../src/agent/applier.ts';
+import { normalizeJsonListing } from '../../src/agent/table-shape.ts';
+import { tableObjects } from '../../src/nft/render-delta.ts';
 import type { NodeIR } from '../../src/compile/ir.ts';
 import type { SysctlAccess } from '../../src/dataplane/bridge-netfilter.ts';
 import { NftError, type NftRunner } from '../../src/dataplane/nft-runner.ts';
 
 const ir: NodeIR = { node: 'n1', podCidrs: ['10.244.1.0/24'], pods: [], policyChains: [], sets: [] };
 
-/** A kernel of one table whose listing the test can change behind the applier's back. */
-function kernel(): NftRunner & { listing: string | undefined; applies: number } {
+type Item = Record<string, Record<string, unknown>>;
+
+/**
+ * A kernel of one table: an apply makes it list (as `nft -j list table`
+ * would) the objects of the IR applied last; the test changes that listing
+ * behind the applier's back.
+ */
+function kernel(): NftRunner & { items: Item[] | undefined; applies: number; lastIR: NodeIR } {
   const k = {
-    listing: undefined as string | undefined,
+    items: undefined as Item[] | undefined,
     applies: 0,
+    lastIR: ir,
     apply: async () => {
       k.applies++;
-      k.listing = 'table inet nftpol {\n\tchain egress {\n\t\tct state invalid counter packets 0 bytes 0 drop\n\t}\n}\n';
+      const t = tableObjects(k.lastIR);
+      k.items = [
+        { table: { family: 'inet', name: 'nftpol', handle: 1 } },
+        ...t.sets.map((s, i): Item => ({ [s.kind]: { name: s.name, handle: 10 + i, ...(s.head.includes('flags interval') && { flags: ['interval'] }), ...(s.elements.length > 0 && { elem: s.elements.map((e) => e.key) }) } })),
+        ...t.chains.flatMap((c, i): Item[] => [{ chain: { name: c.name, handle: 100 + i } }, ...c.rules.map((r, j): Item => ({ rule: { chain: c.name, handle: 1000 + 10 * i + j, expr: [{ counter: { packets: 0, bytes: 0 } }, { text: r.text }] } }))]),
+      ];
     },
     check: async () => {},
     read: async () => {
-      if (k.listing === undefined) throw new NftError('nft list table failed (exit 1)', 'Error: No such file or directory');
-      return k.listing;
+      if (k.items === undefined) throw new NftError('nft list table failed (exit 1)', 'Error: No such file or directory');
+      return JSON.stringify({ nftables: [{ metainfo: { json_schema_version: 1 } }, ...k.items] });
     },
   };
   return k;
 }
 
+const withPod: NodeIR = { ...ir, pods: [{ pod: 'x/p0', ips: ['10.244.1.2'], ingress: { isolated: true, chain: 'pod-in/x/p0', policyChains: [] }, egress: { isolated: false } }] };
+
 describe('SyncerApplier', () => {
-  it('counters moving is not drift; a rule changed by hand or the table deleted is', async () => {
+  it('counters moving and handles renumbered are not drift; a rule changed by hand or the table deleted is', async () => {
     const k = kernel();
     const a = new SyncerApplier({ runner: k, table: 'nftpol', bridge: false });
     expect(await a.apply(ir, { force: false })).toMatchObject({ ok: true, applied: true, attempts: 1, script: { kind: 'replace' } });
     expect(await a.inSync()).toBe(true);
-    k.listing = k.listing!.replace('packets 0 bytes 0', 'packets 12 bytes 3456');
+    const rule = (): Record<string, unknown> => (k.items as Item[]).find((i) => i.rule !== undefined)?.rule as Record<string, unknown>;
+    rule().expr = [{ counter: { packets: 12, bytes: 3456 } }, ...(rule().expr as unknown[]).slice(1)];
+    rule().handle = 4242;
     expect(await a.inSync()).toBe(true);
-    k.listing = k.listing.replace('drop', 'accept');
+    rule().expr = [...(rule().expr as unknown[]), { accept: null }];
     expect(await a.inSync()).toBe(false);
-    k.listing = undefined;
+    k.items = undefined;
     expect(await a.inSync()).toBe(false);
     expect(await a.apply(ir, { force: false })).toMatchObject({ ok: true, applied: false });
     expect(await a.apply(ir, { force: true })).toMatchObject({ ok: true, applied: true });
     expect(await a.inSync()).toBe(true);
     expect(k.applies).toBe(2);
+  });
+
+  it('a table changed before its reference listing was taken is drift, not the new reference', async () => {
+    for (const spoil of ['flush a chain', 'delete a set', 'delete an element', 'add a chain'] as const) {
+      const k = kernel();
+      const a = new SyncerApplier({ runner: k, table: 'nftpol', bridge: false });
+      k.lastIR = withPod;
+      await a.apply(withPod, { force: false });
+      const items = k.items as Item[];
+      if (spoil === 'flush a chain') k.items = items.filter((i) => (i.rule?.chain as string | undefined) !== 'pod-in/x/p0');
+      if (spoil === 'delete a set') k.items = items.filter((i) => i.map?.name !== 'ingress-v4');
+      if (spoil === 'delete an element') (items.find((i) => i.map?.name === 'ingress-v4')?.map as Record<string, unknown>).elem = [];
+      if (spoil === 'add a chain') items.push({ chain: { name: 'not-ours', handle: 9 } });
+      // The first reconcile after the apply takes the reference: it must not adopt the spoiled table.
+      expect(await a.inSync(), spoil).toBe(false);
+      expect(await a.inSync(), spoil).toBe(false);
+      await a.apply(withPod, { force: true });
+      expect(await a.inSync(), spoil).toBe(true);
+    }
   });
 
   it('replaces the table first, then applies changes as deltas; a forced apply (drift repair) replaces it', async () => {
@@ -48,17 +85,17 @@ describe('SyncerApplier', () => {
     const apply = k.apply;
     k.apply = async (...args: Parameters<NftRunner['apply']>) => {
       scripts.push(args[0]);
-      await apply(...args);
+      await apply();
     };
     const a = new SyncerApplier({ runner: k, table: 'nftpol', bridge: false });
-    const withPod: NodeIR = { ...ir, pods: [{ pod: 'x/p0', ips: ['10.244.1.2'], ingress: { isolated: false }, egress: { isolated: false } }] };
+    const openPod: NodeIR = { ...ir, pods: [{ pod: 'x/p0', ips: ['10.244.1.2'], ingress: { isolated: false }, egress: { isolated: false } }] };
     const first = await a.apply(ir, { force: false });
     expect(first).toMatchObject({ ok: true, applied: true, script: { kind: 'replace', bytes: scripts[0]?.length } });
-    const second = await a.apply(withPod, { force: false });
+    const second = await a.apply(openPod, { force: false });
     expect(second).toMatchObject({ ok: true, applied: true, script: { kind: 'delta', bytes: scripts[1]?.length } });
     expect(scripts[1]).toMatch(/^add element inet nftpol /);
-    expect(await a.apply(withPod, { force: false })).toEqual({ ok: true, applied: false, attempts: 0 });
-    expect(await a.apply(withPod, { force: true })).toMatchObject({ ok: true, applied: true, script: { kind: 'replace' } });
+    expect(await a.apply(openPod, { force: false })).toEqual({ ok: true, applied: false, attempts: 0 });
+    expect(await a.apply(openPod, { force: true })).toMatchObject({ ok: true, applied: true, script: { kind: 'replace' } });
   });
 
   it('a refused transaction and a missing br_netfilter are failures with their cause, not exceptions', async () => {
@@ -74,7 +111,8 @@ describe('SyncerApplier', () => {
     expect(await b.apply(ir, { force: false })).toMatchObject({ ok: false, cause: 'bridge_netfilter', error: expect.stringContaining('br_netfilter is not loaded') });
   });
 
-  it('normalizeListing blanks counter values only', () => {
-    expect(normalizeListing('ip saddr 10.0.0.1 counter packets 5 bytes 300 accept comment "x packets 1"  \n')).toBe('ip saddr 10.0.0.1 counter accept comment "x packets 1"\n');
+  it('normalizeJsonListing blanks counter values and handles only', () => {
+    expect(normalizeJsonListing('{"rule":{"handle":7,"expr":[{"counter":{"packets":5,"bytes":300}},{"comment":"packets 1"}]}}'))
+      .toBe('{"rule":{"expr":[{"counter":{"packets":0,"bytes":0}},{"comment":"packets 1"}]}}');
   });
 });
