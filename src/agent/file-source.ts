@@ -1,6 +1,10 @@
 // The file source: a folder of manifests (what `nftpol render -f DIR` reads),
-// watched with fs.watch (recursive) plus a periodic rescan, because watches
-// miss events (a folder replaced, an NFS mount, an overflowed queue).
+// watched with fs.watch plus a periodic rescan, because watches miss events
+// (a folder replaced, an NFS mount, an overflowed queue). Each folder is
+// watched by itself, not with `recursive`: Node's recursive watch on Linux
+// follows files, and after the first atomic save (write, rename over) it
+// hears nothing of later saves of the same file. The folders watched follow
+// the tree at every read.
 //
 // A read is all or nothing. Any error in any file (a half-written YAML, a
 // bad field, an unreadable file), an empty file (a writer that truncated and
@@ -16,7 +20,7 @@
 // rescan in steady state) costs reading and hashing the bytes, not parsing.
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceProblem } from '../model/problems.ts';
 import type { ClusterObjects } from '../model/types.ts';
@@ -59,7 +63,8 @@ export class FileSource implements ClusterSource {
   readonly kind = 'files' as const;
   readonly location: string;
   private readonly opts: FileSourceOptions;
-  private watcher: FSWatcher | undefined;
+  /** Folder -> its watch. */
+  private readonly watchers = new Map<string, FSWatcher>();
   private rescan: TimerHandle | undefined;
   private onChange: (() => void) | undefined;
   private last: ClusterSnapshot | undefined;
@@ -81,25 +86,24 @@ export class FileSource implements ClusterSource {
 
   async start(onChange: () => void): Promise<void> {
     this.onChange = onChange;
-    this.watchFolder();
+    await this.watchFolders();
     if (this.opts.rescanIntervalMs > 0) {
-      this.rescan = this.opts.clock.setInterval(() => {
-        if (this.watcher === undefined) this.watchFolder();
-        this.onChange?.();
-      }, this.opts.rescanIntervalMs);
+      // Each rescan is a read, which also sets up again any watch that failed.
+      this.rescan = this.opts.clock.setInterval(() => this.onChange?.(), this.opts.rescanIntervalMs);
     }
     onChange();
   }
 
   async stop(): Promise<void> {
     this.onChange = undefined;
-    this.watcher?.close();
-    this.watcher = undefined;
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
     if (this.rescan !== undefined) this.opts.clock.clear(this.rescan);
     this.rescan = undefined;
   }
 
   async read(): Promise<SourceRead> {
+    if (this.onChange !== undefined) await this.watchFolders();
     // First the bytes and their digest: an unchanged folder (every rescan in
     // steady state) is known without parsing it again.
     const bytes = await this.readFolder();
@@ -155,17 +159,35 @@ export class FileSource implements ClusterSource {
     return folderRevision(this.opts.dir, files);
   }
 
-  private watchFolder(): void {
+  /** Watches the folder and every folder under it, and only those. */
+  private async watchFolders(): Promise<void> {
+    const dirs = new Set([this.opts.dir]);
     try {
-      const w = watch(this.opts.dir, { recursive: true, persistent: false }, () => this.onChange?.());
+      for (const e of await readdir(this.opts.dir, { recursive: true, withFileTypes: true })) {
+        if (e.isDirectory()) dirs.add(path.join(e.parentPath, e.name));
+      }
+    } catch {
+      // The folder is gone or unreadable: the read says so; its watch (if any) stays.
+    }
+    for (const [d, w] of this.watchers) {
+      if (dirs.has(d)) continue;
+      w.close();
+      this.watchers.delete(d);
+    }
+    for (const d of dirs) if (!this.watchers.has(d)) this.watchOne(d);
+  }
+
+  private watchOne(dir: string): void {
+    try {
+      const w = watch(dir, { persistent: false }, () => this.onChange?.());
       w.on('error', (err) => {
-        this.opts.onWatchError?.(`watching ${this.opts.dir} failed (${err.message}); the periodic rescan goes on and sets the watch up again`);
+        this.opts.onWatchError?.(`watching ${dir} failed (${err.message}); the periodic rescan goes on and sets the watch up again`);
         w.close();
-        if (this.watcher === w) this.watcher = undefined;
+        if (this.watchers.get(dir) === w) this.watchers.delete(dir);
       });
-      this.watcher = w;
+      this.watchers.set(dir, w);
     } catch (err) {
-      this.opts.onWatchError?.(`cannot watch ${this.opts.dir} (${(err as Error).message}); relying on the periodic rescan`);
+      this.opts.onWatchError?.(`cannot watch ${dir} (${(err as Error).message}); relying on the periodic rescan`);
     }
   }
 }

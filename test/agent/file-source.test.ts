@@ -139,6 +139,35 @@ describe('FileSource watches', () => {
     expect(r.kind === 'state' && r.snapshot.objects.policies.map((p) => p.name).sort()).toEqual(['db-allow-api', 'deny-web', 'deny-web-2']);
   });
 
+  it('hears every atomic save of the same file, and a folder made after the start', async () => {
+    const s = new FileSource({ dir, rescanIntervalMs: 0, clock: systemClock });
+    source = s;
+    let waiting: (() => void) | undefined;
+    const nextChange = (): Promise<void> => new Promise((r) => (waiting = r));
+    await s.start(() => waiting?.());
+    // Written beside the folder, then renamed into it (as an editor or a ConfigMap update does).
+    const save = async (file: string, text: string): Promise<void> => {
+      await writeFile(`${dir}.tmp-save`, text);
+      await rename(`${dir}.tmp-save`, file);
+    };
+    // Three saves over one name (a recursive watch hears only the first), each followed by the read the agent does.
+    for (const port of [5433, 5434, 5435, 5436]) {
+      const heard = nextChange();
+      await save(path.join(dir, 'policies.yaml'), (await readFile(path.join(EXAMPLE, 'policies.yaml'), 'utf8')).replace(/port: \d+/, `port: ${port}`));
+      await heard;
+      const r = await s.read();
+      expect(r.kind === 'state' && r.snapshot.objects.policies[0]?.ingress[0]?.ports[0]?.port).toBe(port);
+    }
+    // A folder made now is watched from the next read on.
+    const made = nextChange();
+    await mkdir(path.join(dir, 'later'));
+    await made;
+    await s.read();
+    const inside = nextChange();
+    await writeFile(path.join(dir, 'later', 'deny-web.yaml'), DENY_WEB);
+    await inside;
+  });
+
   it('rescans on its period, in case a watch event was missed', async () => {
     const clock = new FakeClock();
     const s = newSource(clock, 30_000);
