@@ -94,7 +94,7 @@ function probeDetail(r: ProbeResult, timeoutMs: number): string {
 }
 
 /** A world as messages name it: its test file and state, or the resources it is made of. */
-export function worldLabel(world: TestWorld): string {
+function worldLabel(world: TestWorld): string {
   const seq = world.sequence;
   if (seq) return `${seq.key.replace(/#(\d+)$/, ' document $1')}, ${seq.state === 0 ? 'its starting state' : `the state after steps[${seq.state - 1}]`}`;
   // The loader's keys: the resource paths (JSON), then #file#document for a test with objects of its own.
