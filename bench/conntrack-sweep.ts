@@ -6,9 +6,8 @@
 // policies of ns-01 replaced by one denying all ingress, and two of node-0's pods replaced by new
 // pods on their addresses. Measured: `conntrack -L` of both families and the
 // parse (list), entriesToRevoke for the change (decide; the engine's memos
-// cold), and the deletion of the chosen entries, one `-D` line per judged flow
-// and two per replaced address, in one `conntrack -R` (at most 100 flows
-// measured, the rest scaled).
+// cold), and the deletion of the chosen entries with deletionRequest's lines
+// (each a walk of the whole table in conntrack 1.4.7).
 // Root only: without it, it says so and measures nothing. CT_BENCH_SIZES=1000,10000 for other sizes.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -17,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { deletionRequest, entriesToRevoke } from '../src/agent/revoke-established.ts';
 import { execConntrack } from '../src/dataplane/conntrack.ts';
-import { deletionBatch } from '../src/dataplane/conntrack-listing.ts';
+import { deletionLines } from '../src/dataplane/conntrack-deletion.ts';
 import { ClusterState } from '../src/model/cluster-state.ts';
 import type { ClusterObjects } from '../src/model/types.ts';
 import { PolicyEngine } from '../src/policy/engine.ts';
@@ -83,18 +82,16 @@ async function run(report: (line: string) => void): Promise<void> {
       const engine = new PolicyEngine(new ClusterState(after));
       const decide = timed(() => entriesToRevoke({ node: NODE, engine, previous: before.state, entries: listing.entries }));
       const owners = decide.result.filter((r) => r.cause === 'address-owner-changed').length;
-      const request = deletionRequest(decide.result);
-      const lines = deletionBatch(request.entries, request.addresses).length;
+      const request = deletionRequest(decide.result, listing.entries);
+      const flowLines = deletionLines({ flows: decide.result.filter((r) => r.address === undefined).map((r) => r.entry) }).length;
       report(`${count(listing.entries.length)} entries: list ${millis(listMs)}, decide ${millis(decide.ms)}: ${count(decide.result.length)} revoked ` +
-        `(${count(decide.result.length - owners)} denied, ${count(owners)} of ${request.addresses.length} replaced addresses) in ${count(lines)} -D lines`);
-      // The addresses' lines and at most 100 flows' are run; the rest is scaled from them.
-      const flows = deletionBatch(request.entries).slice(0, 100);
-      const some = request.entries.filter((e) => flows.includes(deletionBatch([e])[0] as string));
+        `(${count(decide.result.length - owners)} denied, ${count(owners)} of ${request.addresses?.length ?? 0} replaced addresses)`);
+      const lines = deletionLines(request).length;
       const t1 = process.hrtime.bigint();
-      const done = await table.delete(some, request.addresses);
+      const done = await table.delete(request);
       const delMs = Number(process.hrtime.bigint() - t1) / 1e6;
-      const perLine = delMs / Math.max(1, done.commands);
-      report(`  delete: ${count(done.commands)} lines (${count(done.deleted)} entries) in ${millis(delMs)}, ${millis(perLine)} per line; all ${count(lines)} lines ≈ ${millis(perLine * lines)}`);
+      report(`  delete: ${count(lines)} -D lines (${count(flowLines)} if one per denied flow) deleted ${count(done.deleted)} entries in ${millis(delMs)}, ` +
+        `${millis(delMs / Math.max(1, lines))} per line`);
     }
   } finally {
     await execa('ip', ['netns', 'delete', netns]).catch(() => undefined);

@@ -16,6 +16,7 @@
 // With --keep-established only the second kind is chosen. Entries with no
 // pod of this node at either end are never chosen. Pure: no
 // I/O; one engine question per distinct flow, however many connections it has.
+import { compactDeletion, type ConntrackDeletionRequest } from '../dataplane/conntrack-deletion.ts';
 import type { ConntrackEntry } from '../dataplane/conntrack-listing.ts';
 import { judgedFlow } from '../dataplane/conntrack-listing.ts';
 import type { ClusterState } from '../model/cluster-state.ts';
@@ -96,13 +97,15 @@ export function addressesWithNewOwner(node: string, before: ClusterState, after:
 }
 
 /**
- * What to hand to ConntrackTable.delete: the entries of denied flows, and the
- * addresses whose owner changed (deleted address-wide: two table walks each
- * instead of one per flow).
+ * What to hand to ConntrackTable.delete for the revocations of a listing:
+ * the addresses whose owner changed, whole; the denied flows in as few lines
+ * as the listing allows (compactDeletion: a pod that now denies all its
+ * ingress is one line, not one per peer and port).
  */
-export function deletionRequest(revocations: readonly Revocation[]): { entries: ConntrackEntry[]; addresses: string[] } {
+export function deletionRequest(revocations: readonly Revocation[], listed: readonly ConntrackEntry[]): ConntrackDeletionRequest {
   const addresses = [...new Set(revocations.flatMap((r) => (r.address === undefined ? [] : [r.address])))];
-  return { entries: revocations.filter((r) => r.address === undefined).map((r) => r.entry), addresses };
+  const denied = revocations.filter((r) => r.address === undefined).map((r) => r.entry);
+  return { addresses, ...compactDeletion(denied, listed, new Set(revocations.map((r) => r.entry))) };
 }
 
 /** Why the address of a local pod (before or after) at an end of the flow changed owner, if it did. */

@@ -1,5 +1,6 @@
 // The kernel's connection tracking table as `conntrack -L` prints it, read
-// into typed entries; and the `conntrack -D` lines that delete chosen ones.
+// into typed entries, and the flow each entry is judged as.
+// (Deleting chosen ones: conntrack-deletion.ts.)
 //
 // The listing is outside input: a line that does not read as an entry (a
 // protocol without the fields it needs, an address that is not one, a port
@@ -155,7 +156,7 @@ function canonical(text: string | undefined, family: IPFamily): string | undefin
   return r.ok && r.family === family && r.warnings.length === 0 ? r.ip : undefined; // conntrack prints canonical text
 }
 
-function familyOfText(text: string | undefined): IPFamily | undefined {
+export function familyOfText(text: string | undefined): IPFamily | undefined {
   if (text === undefined) return undefined;
   const r = parseIp(text);
   return r.ok ? r.family : undefined;
@@ -182,42 +183,4 @@ function smallInt(text: string | undefined, max: number): number | undefined {
  */
 export function judgedFlow(e: ConntrackEntry): { from: string; to: string; protocol: string; port?: number } {
   return { from: e.original.src, to: e.reply.src, protocol: e.protocol, ...(e.reply.sport !== undefined && { port: e.reply.sport }) };
-}
-
-/**
- * The `conntrack -D` arguments that delete an entry and the entries of the
- * same judged flow (a batch line for `conntrack -R`). The filter is the
- * original source and destination, the reply source (the backend behind a
- * DNAT), the protocol, the original and reply destination-side ports, and the
- * zone: everything the engine's verdict depends on, so whatever else it
- * matches is a connection of the same flow, with the same verdict. The client's
- * source port is left out on purpose: conntrack 1.4.7 walks the whole table
- * for each -D, so one line per judged flow (a client's many connections to one
- * port) rather than one per connection keeps a sweep's cost to the flows, not
- * the connections.
- */
-export function deletionArgs(e: ConntrackEntry): string[] {
-  const { original: o, reply: r } = e;
-  return [
-    '-D', '-f', e.family === 4 ? 'ipv4' : 'ipv6', '-p', String(e.protonum),
-    ...(e.zone !== undefined ? ['-w', String(e.zone)] : []),
-    '-s', o.src, '-d', o.dst, ...(o.dport !== undefined ? ['--dport', String(o.dport)] : []),
-    '-r', r.src, ...(r.sport !== undefined ? ['--reply-port-src', String(r.sport)] : []),
-  ];
-}
-
-/**
- * The `conntrack -D` lines that delete every entry with an address at a
- * judged end: as the original source, or as the reply's source (the
- * destination after DNAT). Two table walks for all of an address's
- * connections, where one line per flow would be one walk per flow.
- */
-export function addressDeletionArgs(ip: string): string[][] {
-  const family = familyOfText(ip) === 6 ? 'ipv6' : 'ipv4';
-  return [['-D', '-f', family, '-s', ip], ['-D', '-f', family, '-r', ip]];
-}
-
-/** The `conntrack -R` lines: two per address, then one per distinct judged flow of the entries. */
-export function deletionBatch(entries: readonly ConntrackEntry[], addresses: readonly string[] = []): string[] {
-  return [...new Set([...addresses.flatMap((ip) => addressDeletionArgs(ip)), ...entries.map(deletionArgs)].map((args) => args.join(' ')))];
 }

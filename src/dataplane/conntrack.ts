@@ -8,8 +8,8 @@
 // rtnetlink and generic netlink, through a native addon, and is unmaintained
 // since 2021). The command is already a dependency of the kernel tests.
 //
-// Deleting: every line of one `conntrack -R FILE` batch is a `-D` with a filter
-// (conntrack-listing.ts says which), run in one process. The batch goes
+// Deleting: every line of a `conntrack -R FILE` batch is a `-D` with a filter
+// (conntrack-deletion.ts says which), run in one process. The batch goes
 // through a file in a private temporary folder, not stdin: conntrack opens
 // /dev/stdin by name, which fails on the socket Node gives a child as stdin.
 // A line that matches
@@ -19,26 +19,21 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { deletionBatch, parseConntrackListing, type ConntrackEntry, type ConntrackListing } from './conntrack-listing.ts';
+import { deletionLines, type ConntrackDeletionRequest } from './conntrack-deletion.ts';
+import { parseConntrackListing, type ConntrackListing } from './conntrack-listing.ts';
 
 export interface ConntrackDeletion {
-  /** Entries and addresses asked to be deleted. */
-  readonly requested: number;
-  /** `-D` lines run: two per address, one per distinct judged flow of the entries. */
+  /** `-D` lines run (conntrack-deletion.ts). */
   readonly commands: number;
-  /** Entries the kernel deleted (more than requested when connections of the same flow opened since the listing). */
+  /** Entries the kernel deleted. */
   readonly deleted: number;
 }
 
 export interface ConntrackTable {
   /** Every entry of both families; lines that do not read as entries are counted in `skipped`. */
   list(): Promise<ConntrackListing>;
-  /**
-   * Deletes the entries (and the other connections of their flows), and every
-   * entry with one of the addresses at a judged end; an entry already gone is
-   * not an error.
-   */
-  delete(entries: readonly ConntrackEntry[], addresses?: readonly string[]): Promise<ConntrackDeletion>;
+  /** Deletes what the request names (conntrack-deletion.ts); an entry already gone is not an error. */
+  delete(request: ConntrackDeletionRequest): Promise<ConntrackDeletion>;
 }
 
 /** `-D` lines per `conntrack -R` process (each walks the table: ~50 ms at 1k entries, ~150 ms at 10k, here). */
@@ -86,10 +81,10 @@ export function execConntrack(opts: ConntrackOptions = {}): ConntrackTable {
         skippedSamples: [...a.skippedSamples, ...b.skippedSamples].slice(0, 3),
       };
     },
-    async delete(entries, addresses = []) {
-      const lines = deletionBatch(entries, addresses);
+    async delete(request) {
+      const lines = deletionLines(request);
       let deleted = 0;
-      if (lines.length === 0) return { requested: 0, commands: 0, deleted };
+      if (lines.length === 0) return { commands: 0, deleted };
       const dir = await mkdtemp(path.join(os.tmpdir(), 'nftpol-conntrack-'));
       try {
         // In batches, each a process with its own timeout: each line walks the
@@ -101,7 +96,7 @@ export function execConntrack(opts: ConntrackOptions = {}): ConntrackTable {
           await writeFile(batch, `${lines.slice(i, i + LINES_PER_BATCH).join('\n')}\n`, { mode: 0o600 });
           deleted += parseConntrackListing(await run(['-R', batch])).entries.length;
         }
-        return { requested: entries.length + addresses.length, commands: lines.length, deleted };
+        return { commands: lines.length, deleted };
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

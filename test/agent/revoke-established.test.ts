@@ -111,10 +111,11 @@ describe('entriesToRevoke: addresses whose owner changed', () => {
       ['address-owner-changed', 'address 10.244.1.2 was x/a and is x/z now'],
       ['address-owner-changed', 'address fd00:1::2 was x/a and is x/z now'],
     ]);
-    // Deleted address-wide, the denied flows one by one.
+    // Deleted address-wide; the denied flow by the widest line the listing allows.
     const denied = tcpEntry('10.244.1.3', '10.244.2.3', 80);
-    const request = deletionRequest([...got, ...revoke(world([Z, B, C, D]), [denied], before.state)]);
-    expect(request).toEqual({ entries: [denied], addresses: ['10.244.1.2', 'fd00:1::2'] });
+    const allowed = tcpEntry('10.244.2.2', '10.244.2.3', 80, { sport: 40001 }); // y/d keeps an entry: not its address whole
+    const request = deletionRequest([...got, ...revoke(world([Z, B, C, D]), [denied], before.state)], [...fromA, denied, allowed]);
+    expect(request).toEqual({ addresses: ['10.244.1.2', 'fd00:1::2'], destinations: [], sources: ['10.244.1.3'], pairs: [], flows: [] });
   });
 
   it('revokes the entries of an address no pod holds any more, and of one a pod holds that none did', () => {

@@ -4,13 +4,13 @@
 // a DNAT'd TCP connection (a Service address to a backend), ICMP, ICMPv6,
 // SCTP, UDP in zone 5. `conntrack-list.txt` is `-L -f ipv4` then
 // `-L -f ipv6` (what execConntrack runs), `conntrack-list-extended.txt` is
-// `-L -o extended` of the same table.
+// `-L -o extended` of the same table. (Deletion lines: conntrack-deletion.test.ts.)
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  deletionArgs, deletionBatch, judgedFlow, parseConntrackLine, parseConntrackListing, type ConntrackEntry,
+  judgedFlow, parseConntrackLine, parseConntrackListing, type ConntrackEntry,
 } from '../../src/dataplane/conntrack-listing.ts';
 
 const fixture = (name: string): string => readFileSync(path.join(import.meta.dirname, 'fixtures', name), 'utf8');
@@ -107,31 +107,10 @@ describe('hostile listings', () => {
   });
 });
 
-describe('the judged flow and the deletion lines', () => {
+describe('the judged flow', () => {
   it('judges a DNAT\'d connection by its backend and the backend\'s port', () => {
     expect(judgedFlow(line(DNAT))).toEqual({ from: '10.0.0.1', to: '10.244.1.5', protocol: 'TCP', port: 8080 });
     expect(judgedFlow(parseConntrackListing(PLAIN).entries.find((e) => e.protocol === 'ICMP') as ConntrackEntry))
       .toEqual({ from: '10.0.0.1', to: '10.0.0.2', protocol: 'ICMP' });
-  });
-
-  it('deletes by family, protocol, zone, original source and destination, the destination ports and the backend', () => {
-    expect(deletionArgs(line(DNAT)).join(' ')).toBe('-D -f ipv4 -p 6 -s 10.0.0.1 -d 10.96.0.10 --dport 80 -r 10.244.1.5 --reply-port-src 8080');
-    const zoned = parseConntrackListing(PLAIN).entries.find((e) => e.zone !== undefined) as ConntrackEntry;
-    expect(deletionArgs(zoned).join(' ')).toBe('-D -f ipv4 -p 17 -w 5 -s 10.0.0.1 -d 10.0.0.2 --dport 9 -r 10.0.0.2 --reply-port-src 9');
-    const icmp6 = parseConntrackListing(PLAIN).entries.find((e) => e.protocol === 'ICMPv6') as ConntrackEntry;
-    expect(deletionArgs(icmp6).join(' ')).toBe('-D -f ipv6 -p 58 -s fd00::1 -d fd00::2 -r fd00::2');
-  });
-
-  it('writes one line per judged flow: connections of one flow share it, two backends do not', () => {
-    const other = DNAT.replaceAll('1000', '1001');
-    const backend2 = DNAT.replace('src=10.244.1.5', 'src=10.244.1.6');
-    expect(deletionBatch([line(DNAT), line(other), line(backend2)])).toHaveLength(2);
-  });
-
-  it('deletes an address\'s entries with two lines, judged source and judged destination, before the flows', () => {
-    expect(deletionBatch([line(DNAT)], ['fd00::1', '10.244.1.5'])).toEqual([
-      '-D -f ipv6 -s fd00::1', '-D -f ipv6 -r fd00::1', '-D -f ipv4 -s 10.244.1.5', '-D -f ipv4 -r 10.244.1.5',
-      '-D -f ipv4 -p 6 -s 10.0.0.1 -d 10.96.0.10 --dport 80 -r 10.244.1.5 --reply-port-src 8080',
-    ]);
   });
 });

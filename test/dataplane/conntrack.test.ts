@@ -46,8 +46,8 @@ esac
 
   it('deletes in one -R batch, one line per judged flow, and counts what the kernel deleted', async () => {
     const entries = parseConntrackListing(await readFile(FIXTURE, 'utf8')).entries.filter((e) => e.protocol === 'TCP' && e.family === 4);
-    const got = await execConntrack({ binary: fake }).delete([...entries, ...entries]);
-    expect(got).toEqual({ requested: 6, commands: 3, deleted: 3 });
+    const got = await execConntrack({ binary: fake }).delete({ flows: [...entries, ...entries] });
+    expect(got).toEqual({ commands: 3, deleted: 3 });
     expect((await readFile(path.join(dir, 'batch'), 'utf8')).split('\n')).toEqual([
       '-D -f ipv4 -p 6 -s 10.0.0.1 -d 10.96.0.10 --dport 80 -r 10.244.1.5 --reply-port-src 8080',
       '-D -f ipv4 -p 6 -s 127.0.0.1 -d 127.0.0.1 --dport 7000 -r 127.0.0.1 --reply-port-src 7000',
@@ -61,14 +61,14 @@ esac
     // 120 flows: one client's connections to 120 ports.
     const entries = Array.from({ length: 120 }, (_, i) => ({ ...one, original: { ...one.original, dport: 1000 + i }, reply: { ...one.reply, sport: 1000 + i } }));
     const before = (await calls()).length;
-    const got = await execConntrack({ binary: fake }).delete(entries);
+    const got = await execConntrack({ binary: fake }).delete({ flows: entries });
     expect(got.commands).toBe(120);
     expect((await calls()).slice(before).map((c) => c.split(' ')[0])).toEqual(['-R', '-R', '-R']);
   });
 
   it('runs nothing for nothing to delete', async () => {
     const before = (await calls()).length;
-    expect(await execConntrack({ binary: fake }).delete([])).toEqual({ requested: 0, commands: 0, deleted: 0 });
+    expect(await execConntrack({ binary: fake }).delete({ flows: [], addresses: [] })).toEqual({ commands: 0, deleted: 0 });
     expect((await calls()).length).toBe(before);
   });
 

@@ -183,7 +183,7 @@ await describeKernel('revoking established connections (conntrack) on the real k
       'x/a (10.244.1.10) -> x/b (10.244.1.11) 9000/TCP now denied by the ingress of x/b',
       'x/a (fd00:10:244:1::10) -> x/b (fd00:10:244:1::11) 9000/TCP now denied by the ingress of x/b',
     ]);
-    const deleted = await conntrack.delete(revoked.map((r) => r.entry));
+    const deleted = await conntrack.delete(deletionRequest(revoked, listing.entries));
     expect(deleted.deleted).toBeGreaterThanOrEqual(2);
 
     expect([await a4.roundTrip('cut-a4'), await a6.roundTrip('cut-a6')]).toEqual([false, false]);
@@ -208,9 +208,9 @@ await describeKernel('revoking established connections (conntrack) on the real k
     const revoked = entriesToRevoke({ node: 'n1', engine: now, previous: new ClusterState(B_CLOSED), entries });
     expect(revoked.filter((r) => r.entry.protocol === 'UDP').map((r) => [r.cause, r.reason]))
       .toEqual([['address-owner-changed', 'address 10.244.1.12 was x/old and is x/new now']]);
-    const { entries: flows, addresses } = deletionRequest(revoked);
-    expect(addresses).toEqual([OLD]);
-    const deleted = await conntrack.delete(flows, addresses);
+    const request = deletionRequest(revoked, entries);
+    expect(request.addresses).toEqual([OLD]);
+    const deleted = await conntrack.delete(request);
     expect(deleted.deleted).toBeGreaterThanOrEqual(1);
 
     server.send('push-after-flush');
@@ -238,8 +238,8 @@ await describeKernel('revoking established connections (conntrack) on the real k
       const a2 = await start('x/a', { role: 'tcp-client', host: B.v4, port: 9000 });
       expect(await a2.roundTrip('a2-open')).toBe(true);
       await apply(B_CLOSED);
-      const revoked = entriesToRevoke({ node: 'n1', engine: engineOf(B_CLOSED), entries: (await conntrack.list()).entries });
-      await conntrack.delete(revoked.map((r) => r.entry));
+      const { entries } = await conntrack.list();
+      await conntrack.delete(deletionRequest(entriesToRevoke({ node: 'n1', engine: engineOf(B_CLOSED), entries }), entries));
       bServer.send('push-after-revoke-2');
       expect(await a2.saw('push-after-revoke-2')).toBe(false);
       expect(await a2.roundTrip('a2-after')).toBe(false);
