@@ -20,6 +20,8 @@ export class AgentDataplaneError extends VerdictSourceUnavailableError {}
 /** The part of /status the wait reads, checked field by field (it is another process's output). */
 export interface StatusView {
   readonly kernelRevision: string | null;
+  /** The last good revision the source read. */
+  readonly sourceRevision: string | null;
   readonly rejected: { readonly revision: string; readonly problems: readonly string[] } | null;
   readonly lastSync: { readonly result: string; readonly revision: string; readonly error?: string; readonly cause?: string } | null;
   /** The last script the agent wrote: `replace` (the whole table) or `delta`, and for which revision. */
@@ -41,6 +43,7 @@ export function readStatus(body: string): StatusView | undefined {
   if (!isRecord(status) || !isRecord(status.kernel) || !isRecord(status.source)) return undefined;
   const { revision } = status.kernel;
   if (revision !== null && typeof revision !== 'string') return undefined;
+  const sourceRevision = typeof status.source.revision === 'string' ? status.source.revision : null;
   const rej = status.source.rejected;
   const rejected = isRecord(rej) && typeof rej.revision === 'string'
     ? { revision: rej.revision, problems: Array.isArray(rej.problems) ? rej.problems.filter((p): p is string => typeof p === 'string') : [] }
@@ -51,7 +54,7 @@ export function readStatus(body: string): StatusView | undefined {
     : null;
   const la = status.kernel.lastApply;
   const lastApply = isRecord(la) && typeof la.kind === 'string' && typeof la.revision === 'string' ? { kind: la.kind, revision: la.revision } : null;
-  return { kernelRevision: revision, rejected, lastSync, lastApply };
+  return { kernelRevision: revision, sourceRevision, rejected, lastSync, lastApply };
 }
 
 function logTail(agent: NodeAgentProcess): string {
@@ -104,7 +107,10 @@ export async function untilAtRevision(agent: NodeAgentProcess, wait: WaitFor): P
       throw new AgentDataplaneError(`${where} cannot enforce revision ${wait.revision} (${wait.what}): ${last.lastSync.error ?? 'unknown node'}`);
     }
     if (Date.now() > deadline) {
-      const at = last ? `its kernel is at revision ${last.kernelRevision ?? 'none'}${last.lastSync?.error !== undefined ? `, its last sync failed: ${last.lastSync.error}` : ''}` : `its status could not be read (${lastError})`;
+      // Which side is behind: the source (the folder's change not read: a missed watch event
+      // waits for the periodic rescan) or the kernel (the sync failing or slow).
+      const unread = last && last.sourceRevision !== wait.revision ? `; its source has not read the folder as written (it holds revision ${last.sourceRevision ?? 'none'})` : '';
+      const at = last ? `its kernel is at revision ${last.kernelRevision ?? 'none'}${unread}${last.lastSync?.error !== undefined ? `, its last sync failed: ${last.lastSync.error}` : ''}` : `its status could not be read (${lastError})`;
       throw new AgentDataplaneError(
         `${where} did not reach revision ${wait.revision} (${wait.what}) within ${wait.timeoutMs} ms: ${at}\n  its last log lines:\n${logTail(agent)}`,
       );

@@ -109,7 +109,7 @@ await describeKernel('nftpol test --dataplane agent', () => {
     const r = await nftpol(['test', '--dataplane', 'agent', 'steps.yaml'], scratch, { verdictSources: slow });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^error: the agent of node node-[12] did not reach revision [0-9a-f]{16} \(steps\.yaml document 0, its starting state\) within 1000 ms: (its kernel is at revision none|its status could not be read \(.*\))\n {2}its last log lines:\n/);
+    expect(r.stderr).toMatch(/^error: the agent of node node-[12] did not reach revision [0-9a-f]{16} \(steps\.yaml document 0, its starting state\) within 1000 ms: (its kernel is at revision none; its source has not read the folder as written \(it holds revision none\)|its status could not be read \(.*\))\n {2}its last log lines:\n/);
   }, 60_000);
 
   it('leaves no network namespace, agent or folder behind', async () => {

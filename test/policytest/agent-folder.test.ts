@@ -92,16 +92,17 @@ describe('readStatus', () => {
   it('reads the revision in the kernel, a refused read and the last apply', () => {
     const body = JSON.stringify({
       node: 'node-1',
-      source: { kind: 'files', rejected: { revision: 'r2', problems: ['a.yaml: bad', 7] } },
+      source: { kind: 'files', revision: 'r1', rejected: { revision: 'r2', problems: ['a.yaml: bad', 7] } },
       kernel: { revision: 'r1', lastSync: { result: 'applied', revision: 'r1' }, lastApply: { kind: 'delta', bytes: 10, revision: 'r1' } },
     });
     expect(readStatus(body)).toEqual({
       kernelRevision: 'r1',
+      sourceRevision: 'r1',
       rejected: { revision: 'r2', problems: ['a.yaml: bad'] },
       lastSync: { result: 'applied', revision: 'r1' },
       lastApply: { kind: 'delta', revision: 'r1' },
     });
-    expect(readStatus(JSON.stringify({ source: {}, kernel: { revision: null } }))).toEqual({ kernelRevision: null, rejected: null, lastSync: null, lastApply: null });
+    expect(readStatus(JSON.stringify({ source: {}, kernel: { revision: null } }))).toEqual({ kernelRevision: null, sourceRevision: null, rejected: null, lastSync: null, lastApply: null });
   });
 
   it('refuses what is not the agent\'s status', () => {
