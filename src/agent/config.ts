@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { NFT_BACKENDS, type NftBackend } from '../dataplane/nft-backend.ts';
 import { tableNameProblem } from '../nft/syntax.ts';
-import { agentKubeConfig, type KubernetesSourceConfig } from './kubernetes-source.ts';
+import type { KubernetesSourceConfig } from './kubernetes-source.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -119,7 +119,7 @@ function durationFlag(flag: string, text: string, minMs: number, problems: strin
  * (exit 2), not a failure after start. Without --kubeconfig, the pod's
  * service account, which needs the variables the kubelet sets in every pod.
  */
-function checkKubernetes(flags: AgentFlags, env: Readonly<Record<string, string | undefined>>, cwd: string, problems: string[]): KubernetesSourceConfig | undefined {
+async function checkKubernetes(flags: AgentFlags, env: Readonly<Record<string, string | undefined>>, cwd: string, problems: string[]): Promise<KubernetesSourceConfig | undefined> {
   if (flags.kubeconfig === undefined) {
     if (flags.context !== undefined) {
       problems.push('--context needs --kubeconfig: the in-cluster config (the pod\'s service account) has one context');
@@ -134,6 +134,8 @@ function checkKubernetes(flags: AgentFlags, env: Readonly<Record<string, string 
   }
   const cfg: KubernetesSourceConfig = { kind: 'kubernetes', kubeconfig: path.resolve(cwd, flags.kubeconfig), ...(flags.context !== undefined && { context: flags.context }) };
   try {
+    // Loaded here, not at start: only this source needs the client library.
+    const { agentKubeConfig } = await import('./kubernetes-source.ts');
     agentKubeConfig(cfg);
   } catch (err) {
     problems.push(`--kubeconfig ${flags.kubeconfig}: ${((err as Error).message.split('\n')[0] ?? '').trim()}`);
@@ -148,7 +150,7 @@ async function checkSource(flags: AgentFlags, env: Readonly<Record<string, strin
     problems.push('--source is required: files:DIR (a folder of manifests) or kubernetes (the API server)');
     return undefined;
   }
-  if (text === 'kubernetes') return checkKubernetes(flags, env, cwd, problems);
+  if (text === 'kubernetes') return await checkKubernetes(flags, env, cwd, problems);
   for (const flag of ['kubeconfig', 'context'] as const) {
     if (flags[flag] !== undefined) problems.push(`--${flag} is for --source kubernetes only`);
   }

@@ -14,7 +14,6 @@ import { systemClock, type Clock } from './clock.ts';
 import { describeConfig, type AgentConfig } from './config.ts';
 import { listenEndpoints, type Endpoints } from './http-endpoints.ts';
 import { FileSource } from './file-source.ts';
-import { agentKubeConfig, KubernetesSource } from './kubernetes-source.ts';
 import { formatProblem } from '../model/problems.ts';
 import type { ClusterSource } from './cluster-source.ts';
 import type { WatchClusterOptions } from '../k8s/watch-cluster.ts';
@@ -57,10 +56,13 @@ export async function runAgent(config: AgentConfig, deps: RunAgentDeps): Promise
     processMetrics: deps.processMetrics ?? false,
     ...(runner !== undefined && { drops: { runner, table: config.table } }),
   });
+  // The API server's client library is loaded only for that source: it takes
+  // seconds to load on a busy node, and a folder of manifests does not need it.
+  const k8s = config.source.kind === 'kubernetes' ? await import('./kubernetes-source.ts') : undefined;
   const source: ClusterSource = config.source.kind === 'files'
     ? new FileSource({ dir: config.source.dir, rescanIntervalMs: config.rescanIntervalMs, clock, onWatchError: (m) => logger.warn(m) })
-    : new KubernetesSource({
-      kubeConfig: agentKubeConfig(config.source),
+    : new (k8s as NonNullable<typeof k8s>).KubernetesSource({
+      kubeConfig: (k8s as NonNullable<typeof k8s>).agentKubeConfig(config.source),
       ...(deps.watch !== undefined && { watch: deps.watch }),
       onInvalid: (problems) => {
         metrics.objectsRejected.inc();
