@@ -21,7 +21,7 @@ import { ClusterState } from '../src/model/cluster-state.ts';
 import type { ClusterObjects } from '../src/model/types.ts';
 import { PolicyEngine } from '../src/policy/engine.ts';
 import { podEndpoint } from '../src/policy/endpoint.ts';
-import { denyAll } from '../test/generators/cluster-builders.ts';
+import { denyAll, NAME_LABEL, nsPeer, policy, rule, sel } from '../test/generators/cluster-builders.ts';
 import { type Bench, count, millis, prng, timed } from './bench.ts';
 import { buildCluster } from './engine-verdicts.ts';
 
@@ -58,20 +58,23 @@ async function run(report: (line: string) => void): Promise<void> {
   }
   const objects = buildCluster();
   const before = new PolicyEngine(new ClusterState(objects));
-  // The change: ns-01's policies give way to one that denies all ingress; two pods of node-0 are replaced by new ones on their addresses.
+  // Two changes: ns-01's policies give way to one that denies all ingress (or,
+  // narrowing, to one that admits only ns-00); either way two pods of node-0
+  // are replaced by new ones on their addresses.
   const replaced = new Set(objects.pods.filter((p) => p.nodeName === NODE).slice(0, 2));
-  const after: ClusterObjects = {
-    ...objects,
-    pods: objects.pods.map((p) => (replaced.has(p) ? { ...p, name: `${p.name}-new`, labels: { app: 'new' } } : p)),
-    policies: [...objects.policies.filter((p) => p.namespace !== 'ns-01'), denyAll('ns-01/deny-all-ingress', ['Ingress'])],
-  };
+  const pods = objects.pods.map((p) => (replaced.has(p) ? { ...p, name: `${p.name}-new`, labels: { app: 'new' } } : p));
+  const others = objects.policies.filter((p) => p.namespace !== 'ns-01');
+  const changes: Array<[string, ClusterObjects]> = [
+    ['deny-all', { ...objects, pods, policies: [...others, denyAll('ns-01/deny-all-ingress', ['Ingress'])] }],
+    ['narrow', { ...objects, pods, policies: [...others, policy('ns-01/only-ns-00', { ingress: [rule([nsPeer(sel({ [NAME_LABEL]: 'ns-00' }))])] })] }],
+  ];
   const netns = `npct${process.pid}`;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'nftpol-ct-bench-'));
   await execa('ip', ['netns', 'add', netns]);
   const inNs = (argv: readonly string[]) => execa('ip', ['netns', 'exec', netns, ...argv], { stdin: 'ignore' });
   const table = execConntrack({ prefix: ['ip', 'netns', 'exec', netns] });
   try {
-    for (const n of SIZES) {
+    for (const [change, after] of changes) for (const n of SIZES) {
       const file = path.join(dir, `insert-${n}`);
       await writeFile(file, `${insertLines(before, n).join('\n')}\n`);
       await inNs(['conntrack', '-F']).catch(() => undefined);
@@ -84,7 +87,7 @@ async function run(report: (line: string) => void): Promise<void> {
       const owners = decide.result.filter((r) => r.cause === 'address-owner-changed').length;
       const request = deletionRequest(decide.result, listing.entries);
       const flowLines = deletionLines({ flows: decide.result.filter((r) => r.address === undefined).map((r) => r.entry) }).length;
-      report(`${count(listing.entries.length)} entries: list ${millis(listMs)}, decide ${millis(decide.ms)}: ${count(decide.result.length)} revoked ` +
+      report(`${change}, ${count(listing.entries.length)} entries: list ${millis(listMs)}, decide ${millis(decide.ms)}: ${count(decide.result.length)} revoked ` +
         `(${count(decide.result.length - owners)} denied, ${count(owners)} of ${request.addresses?.length ?? 0} replaced addresses)`);
       const lines = deletionLines(request).length;
       const t1 = process.hrtime.bigint();
