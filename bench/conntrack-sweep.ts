@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { deletionRequest, entriesToRevoke } from '../src/agent/revoke-established.ts';
+import { addressOwners, deletionRequest, entriesToRevoke } from '../src/agent/revoke-established.ts';
 import { execConntrack } from '../src/dataplane/conntrack.ts';
 import { deletionLines } from '../src/dataplane/conntrack-deletion.ts';
 import { ClusterState } from '../src/model/cluster-state.ts';
@@ -83,7 +83,7 @@ async function run(report: (line: string) => void): Promise<void> {
       const listing = await table.list();
       const listMs = Number(process.hrtime.bigint() - t0) / 1e6;
       const engine = new PolicyEngine(new ClusterState(after));
-      const decide = timed(() => entriesToRevoke({ node: NODE, engine, previous: before.state, entries: listing.entries }));
+      const decide = timed(() => entriesToRevoke({ node: NODE, engine, previousOwners: addressOwners(NODE, before.state), entries: listing.entries }));
       const owners = decide.result.filter((r) => r.cause === 'address-owner-changed').length;
       const request = deletionRequest(decide.result, listing.entries);
       const flowLines = deletionLines({ flows: decide.result.filter((r) => r.address === undefined).map((r) => r.entry) }).length;

@@ -7,11 +7,11 @@
 //    this node (its egress, or its ingress): the flow judged is the one the
 //    forward hook sees (original source to reply source, on the reply's source
 //    port: after DNAT, before SNAT);
-//  - given the state in force before the change, every entry of an address of
-//    this node's pods whose owner changed (another pod holds it now, or none
-//    does, or a pod holds it that did not before): a new pod reusing an
-//    address must not inherit the old pod's connections, whatever the
-//    policies say.
+//  - given who held this node's pod addresses before the change
+//    (addressOwners), every entry of such an address whose owner changed
+//    (another pod holds it now, or none does, or a pod of this node holds one
+//    that no pod of it held before): a new pod reusing an address must not
+//    inherit the old pod's connections, whatever the policies say.
 //
 // With --keep-established only the second kind is chosen. Entries with no
 // pod of this node at either end are never chosen. Pure: no
@@ -41,8 +41,11 @@ export interface RevocationInput {
   readonly node: string;
   /** The engine of the state just applied. */
   readonly engine: PolicyEngine;
-  /** The state whose table was in force before it; none on the first sync (owners are then not compared). */
-  readonly previous?: ClusterState;
+  /**
+   * Who held this node's addresses before the change (addressOwners, taken
+   * before the state moved); none on the first sync (owners are then not compared).
+   */
+  readonly previousOwners?: AddressOwners;
   readonly entries: readonly ConntrackEntry[];
   /**
    * --keep-established: leave the connections of flows the policy now denies
@@ -53,7 +56,7 @@ export interface RevocationInput {
 }
 
 export function entriesToRevoke(input: RevocationInput): Revocation[] {
-  const { node, engine, previous } = input;
+  const { node, engine, previousOwners } = input;
   const state = engine.state;
   const local = (pod: Pod | undefined): boolean => pod !== undefined && pod.nodeName === node;
   const endpoints = new Map<string, Endpoint>();
@@ -66,7 +69,7 @@ export function entriesToRevoke(input: RevocationInput): Revocation[] {
   const revoked: Revocation[] = [];
   for (const entry of input.entries) {
     const flow = judgedFlow(entry);
-    const owner = previous === undefined ? undefined : ownerChange(previous, state, [flow.from, flow.to], local);
+    const owner = previousOwners === undefined ? undefined : ownerChange(node, previousOwners, state, [flow.from, flow.to]);
     if (owner !== undefined) {
       revoked.push({ entry, cause: 'address-owner-changed', address: owner.ip, reason: owner.reason });
       continue;
@@ -85,15 +88,32 @@ export function entriesToRevoke(input: RevocationInput): Revocation[] {
 }
 
 /**
- * The addresses of this node's pods (before or after) whose owner differs
- * between the two states: cheap (the node's pods only), so the agent can skip
- * listing conntrack after a change that neither rewrote the table nor moved
- * an address (a table unchanged means no local pod's verdict changed).
+ * Who holds each address of a node's pods: address to "namespace/name" of
+ * its holder (ClusterState.podAt). The agent's cluster state moves in place,
+ * so this is taken before a change, for the sweep after it.
  */
-export function addressesWithNewOwner(node: string, before: ClusterState, after: ClusterState): string[] {
-  const ips = new Set([...before.podsOn(node), ...after.podsOn(node)].flatMap((p) => p.ips));
-  const key = (p: Pod | undefined): string | undefined => (p === undefined ? undefined : podKey(p));
-  return [...ips].filter((ip) => key(before.podAt(ip)) !== key(after.podAt(ip))).sort();
+export type AddressOwners = ReadonlyMap<string, string>;
+
+export function addressOwners(node: string, state: ClusterState): AddressOwners {
+  const owners = new Map<string, string>();
+  for (const pod of state.podsOn(node)) {
+    for (const ip of pod.ips) {
+      const holder = state.podAt(ip);
+      if (holder !== undefined) owners.set(ip, podKey(holder));
+    }
+  }
+  return owners;
+}
+
+/**
+ * The addresses of this node's pods (before or now) whose owner changed:
+ * cheap (the node's pods only), so the agent can skip listing conntrack after
+ * a change that neither rewrote the table nor moved an address (a table
+ * unchanged means no local pod's verdict changed).
+ */
+export function addressesWithNewOwner(node: string, before: AddressOwners, now: ClusterState): string[] {
+  const ips = new Set([...before.keys(), ...now.podsOn(node).flatMap((p) => p.ips)]);
+  return [...ips].filter((ip) => ownerChange(node, before, now, [ip]) !== undefined).sort();
 }
 
 /**
@@ -108,17 +128,16 @@ export function deletionRequest(revocations: readonly Revocation[], listed: read
   return { addresses, ...compactDeletion(denied, listed, new Set(revocations.map((r) => r.entry))) };
 }
 
-/** Why the address of a local pod (before or after) at an end of the flow changed owner, if it did. */
-function ownerChange(before: ClusterState, after: ClusterState, ips: readonly string[], local: (p: Pod | undefined) => boolean): { ip: string; reason: string } | undefined {
+/** The first address of a local pod (before or now) among ips whose owner changed, and how, if any. */
+function ownerChange(node: string, before: AddressOwners, now: ClusterState, ips: readonly string[]): { ip: string; reason: string } | undefined {
   for (const ip of ips) {
-    const was = before.podAt(ip);
-    const is = after.podAt(ip);
-    if (!local(was) && !local(is)) continue;
-    const wasKey = was === undefined ? undefined : podKey(was);
+    const wasKey = before.get(ip);
+    const is = now.podAt(ip);
+    if (wasKey === undefined && is?.nodeName !== node) continue; // not this node's address, before or now
     const isKey = is === undefined ? undefined : podKey(is);
     if (wasKey === isKey) continue;
     const reason = isKey === undefined ? `address ${ip} was ${wasKey} and is no pod's now`
-      : wasKey === undefined ? `address ${ip} was no pod's and is ${isKey} now` : `address ${ip} was ${wasKey} and is ${isKey} now`;
+      : wasKey === undefined ? `address ${ip} was held by no pod of ${node} and is ${isKey} now` : `address ${ip} was ${wasKey} and is ${isKey} now`;
     return { ip, reason };
   }
   return undefined;

@@ -2,7 +2,7 @@
 // flows the new state denies with a pod of this node at an end, and every
 // entry of a local pod's address whose owner changed.
 import { describe, expect, it, vi } from 'vitest';
-import { addressesWithNewOwner, deletionRequest, entriesToRevoke, type Revocation } from '../../src/agent/revoke-established.ts';
+import { addressesWithNewOwner, addressOwners, deletionRequest, entriesToRevoke, type Revocation } from '../../src/agent/revoke-established.ts';
 import { parseConntrackLine, type ConntrackEntry } from '../../src/dataplane/conntrack-listing.ts';
 import type { ClusterState } from '../../src/model/cluster-state.ts';
 import type { NetworkPolicy, Pod } from '../../src/model/types.ts';
@@ -32,7 +32,7 @@ function parsed(text: string): ConntrackEntry {
   return e;
 }
 const revoke = (w: World, entries: readonly ConntrackEntry[], previous?: ClusterState, nodeName = 'node-1'): Revocation[] =>
-  entriesToRevoke({ node: nodeName, engine: w.engine, entries, ...(previous !== undefined && { previous }) });
+  entriesToRevoke({ node: nodeName, engine: w.engine, entries, ...(previous !== undefined && { previousOwners: addressOwners(nodeName, previous) }) });
 
 describe('entriesToRevoke: flows the new state denies', () => {
   const w = world([A, B, C, D]);
@@ -120,7 +120,7 @@ describe('entriesToRevoke: addresses whose owner changed', () => {
 
   it('revokes the entries of an address no pod holds any more, and of one a pod holds that none did', () => {
     expect(revoke(open([B, C, D]), fromA.slice(0, 1), before.state).map((r) => r.reason)).toEqual(['address 10.244.1.2 was x/a and is no pod\'s now']);
-    expect(revoke(open([A, B, C, D]), fromA.slice(0, 1), open([B, C, D]).state).map((r) => r.reason)).toEqual(['address 10.244.1.2 was no pod\'s and is x/a now']);
+    expect(revoke(open([A, B, C, D]), fromA.slice(0, 1), open([B, C, D]).state).map((r) => r.reason)).toEqual(['address 10.244.1.2 was held by no pod of node-1 and is x/a now']);
   });
 
   it('keeps entries whose addresses kept their owners (a relabelled pod is judged by policy, not flushed)', () => {
@@ -138,17 +138,21 @@ describe('entriesToRevoke: addresses whose owner changed', () => {
     const denied = tcpEntry('10.244.1.3', '10.244.2.3', 80); // x/b -> y/d, denied by y/deny
     const w = world([Z, B, C, D]);
     expect(revoke(w, [denied, ...fromA], before.state).map((r) => r.cause)).toEqual(['denied', ...fromA.map(() => 'address-owner-changed')]);
-    const kept = entriesToRevoke({ node: 'node-1', engine: w.engine, previous: before.state, entries: [denied, ...fromA], keepEstablished: true });
+    const kept = entriesToRevoke({ node: 'node-1', engine: w.engine, previousOwners: addressOwners('node-1', before.state), entries: [denied, ...fromA], keepEstablished: true });
     expect(kept.map((r) => r.cause)).toEqual(fromA.map(() => 'address-owner-changed'));
   });
 
   it('says cheaply which local addresses changed owner, so a sweep can be skipped when none did and the table did not change', () => {
-    expect(addressesWithNewOwner('node-1', before.state, open([Z, B, C, D]).state)).toEqual(['10.244.1.2', 'fd00:1::2']);
-    expect(addressesWithNewOwner('node-1', before.state, open([B, C, D]).state)).toEqual(['10.244.1.2', 'fd00:1::2']);
+    const owners = addressOwners('node-1', before.state);
+    expect([...owners]).toEqual([['10.244.1.2', 'x/a'], ['fd00:1::2', 'x/a'], ['10.244.1.3', 'x/b'], ['fd00:1::3', 'x/b']]);
+    expect(addressesWithNewOwner('node-1', owners, open([Z, B, C, D]).state)).toEqual(['10.244.1.2', 'fd00:1::2']);
+    expect(addressesWithNewOwner('node-1', owners, open([B, C, D]).state)).toEqual(['10.244.1.2', 'fd00:1::2']);
     const relabelled = pod('x/a', { app: 'a', tier: 'new' }, { node: 'node-1', ips: A.ips });
-    expect(addressesWithNewOwner('node-1', before.state, open([relabelled, B, C, D]).state)).toEqual([]);
+    expect(addressesWithNewOwner('node-1', owners, open([relabelled, B, C, D]).state)).toEqual([]);
     // A remote pod's address is its node's business.
-    expect(addressesWithNewOwner('node-1', before.state, open([A, B, pod('x/c2', {}, { node: 'node-2', ips: C.ips }), D]).state)).toEqual([]);
+    expect(addressesWithNewOwner('node-1', owners, open([A, B, pod('x/c2', {}, { node: 'node-2', ips: C.ips }), D]).state)).toEqual([]);
+    // A new local pod on a fresh address: no entry can be another pod's, but it is reported (a sweep finds nothing).
+    expect(addressesWithNewOwner('node-1', owners, open([A, B, C, D, pod('x/e', {}, { node: 'node-1', ips: ['10.244.1.9'] })]).state)).toEqual(['10.244.1.9']);
   });
 
   it('compares no owners without the previous state (the first sync)', () => {

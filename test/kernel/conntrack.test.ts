@@ -24,7 +24,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { deletionRequest, entriesToRevoke } from '../../src/agent/revoke-established.ts';
+import { addressOwners, deletionRequest, entriesToRevoke } from '../../src/agent/revoke-established.ts';
 import { compileForNode } from '../../src/compile/compile-for-node.ts';
 import { execConntrack, type ConntrackTable } from '../../src/dataplane/conntrack.ts';
 import { execNftRunner } from '../../src/dataplane/nft-runner.ts';
@@ -177,7 +177,7 @@ await describeKernel('revoking established connections (conntrack) on the real k
 
     const listing = await conntrack.list();
     expect(listing.skipped).toBe(0);
-    const revoked = entriesToRevoke({ node: 'n1', engine: engineOf(B_CLOSED), previous: new ClusterState(OPEN), entries: listing.entries });
+    const revoked = entriesToRevoke({ node: 'n1', engine: engineOf(B_CLOSED), previousOwners: addressOwners('n1', new ClusterState(OPEN)), entries: listing.entries });
     const reasons = [...new Set(revoked.map((r) => r.reason))].sort();
     expect(reasons).toEqual([
       'x/a (10.244.1.10) -> x/b (10.244.1.11) 9000/TCP now denied by the ingress of x/b',
@@ -205,7 +205,7 @@ await describeKernel('revoking established connections (conntrack) on the real k
     const { entries } = await conntrack.list();
     const now = engineOf(REUSED);
     expect(entriesToRevoke({ node: 'n1', engine: now, entries }).filter((r) => r.entry.protocol === 'UDP')).toEqual([]); // policy alone keeps it
-    const revoked = entriesToRevoke({ node: 'n1', engine: now, previous: new ClusterState(B_CLOSED), entries });
+    const revoked = entriesToRevoke({ node: 'n1', engine: now, previousOwners: addressOwners('n1', new ClusterState(B_CLOSED)), entries });
     expect(revoked.filter((r) => r.entry.protocol === 'UDP').map((r) => [r.cause, r.reason]))
       .toEqual([['address-owner-changed', 'address 10.244.1.12 was x/old and is x/new now']]);
     const request = deletionRequest(revoked, entries);
