@@ -275,5 +275,6 @@ try {
   process.stdout.write(`${JSON.stringify(await main())}\n`);
 } catch (err) {
   progress(`agent-latency child failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-  process.exitCode = 1;
+  // The agent may still be retrying on its timers: end here rather than wait for them.
+  process.exit(1);
 }
