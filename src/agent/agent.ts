@@ -19,6 +19,8 @@ import type { ClusterSource } from './cluster-source.ts';
 import { Coalescer } from './coalescer.ts';
 import type { AgentMetrics, SyncErrorCause, SyncTrigger } from './metrics.ts';
 import { CompiledNode } from './compiled-node.ts';
+import type { ConntrackTable } from '../dataplane/conntrack.ts';
+import { EstablishedSweeper } from './established-sweeper.ts';
 import { countIR, type IRCounts } from './node-ir.ts';
 
 /** How long changes must pause before the applier takes its drift baseline. */
@@ -30,6 +32,8 @@ export interface AgentOptions {
   readonly coalesceMs: number;
   readonly reconcileIntervalMs: number;
   readonly staleAfterMs: number;
+  /** Leave established connections of flows a change denies (addresses that change owner are swept all the same). */
+  readonly keepEstablished?: boolean;
   /** First retry delay after a failed sync; doubles up to maxRetryMs. */
   readonly retryMs?: number;
   readonly maxRetryMs?: number;
@@ -41,6 +45,8 @@ export interface AgentDeps {
   readonly logger: Logger;
   readonly metrics: AgentMetrics;
   readonly clock: Clock;
+  /** The node's connection tracking table: given, revoked connections are cut after each change (established-sweeper.ts). */
+  readonly conntrack?: ConntrackTable;
 }
 
 export interface LastSync {
@@ -101,14 +107,19 @@ export class Agent {
   private readonly kernelListeners = new Set<() => void>();
   /** The state last read and its IR, moved forward by each read's changes. */
   private readonly compiled: CompiledNode;
+  private readonly sweeper: EstablishedSweeper | undefined;
   private settleTimer: TimerHandle | undefined;
   private lastShared: string | undefined;
 
   constructor(opts: AgentOptions, deps: AgentDeps) {
-    this.opts = { retryMs: 1000, maxRetryMs: 60_000, ...opts };
+    this.opts = { retryMs: 1000, maxRetryMs: 60_000, keepEstablished: false, ...opts };
     this.deps = deps;
     this.retryDelay = this.opts.retryMs;
     this.compiled = new CompiledNode(opts.node, { place: deps.source.kind === 'files' });
+    this.sweeper = deps.conntrack === undefined ? undefined : new EstablishedSweeper({
+      node: opts.node, table: deps.conntrack, keepEstablished: this.opts.keepEstablished, logger: deps.logger, metrics: deps.metrics,
+      engine: () => this.compiled.engine,
+    });
     this.coalescer = new Coalescer(opts.coalesceMs, (firstAt) => this.enqueue(() => this.sync(firstAt, 'change')), deps.clock);
   }
 
@@ -126,6 +137,7 @@ export class Agent {
     await this.deps.source.stop();
     await this.coalescer.stop();
     await this.kernelQueue;
+    await this.sweeper?.idle();
   }
 
   /** Calls `listener` after every sync and reconcile (tests and the kernel test wait on it). */
@@ -219,6 +231,7 @@ export class Agent {
     // Steady state: the same revision is in force and the last sync worked.
     if (trigger === 'change' && this.applied?.revision === snapshot.revision && this.lastSync?.result !== 'failed') return;
 
+    this.sweeper?.beforeChange(this.compiled.engine?.state);
     const compiled = this.compiled.advance(snapshot, read.changes);
     if (source.kind === 'kubernetes') this.warnSharedAddresses(snapshot.revision);
     if (!compiled.ok) {
@@ -249,6 +262,7 @@ export class Agent {
     metrics.setIR(counts);
     if (outcome.applied) metrics.syncDuration.observe((now - firstAt) / 1000);
     if (outcome.applied) this.settleLater();
+    if (trigger !== 'reconcile') this.sweeper?.afterApply(outcome.applied);
     if (outcome.applied && outcome.script !== undefined) {
       this.lastApply = { ...outcome.script, revision, at: now };
       metrics.scriptBytes.observe({ script: outcome.script.kind }, outcome.script.bytes);

@@ -79,6 +79,15 @@ export class AgentMetrics {
   readonly readsRejected = new Counter({
     name: 'nftpol_source_reads_rejected_total', help: 'Source reads refused (a new revision with errors): the last good state stays', registers: [this.registry],
   });
+  readonly revoked = new Counter({
+    name: 'nftpol_conntrack_entries_revoked_total',
+    help: 'Connection tracking entries the agent deleted after a change: denied (a flow the policy now denies) or address-owner-changed (a reused pod address)',
+    labelNames: ['cause'] as const, registers: [this.registry],
+  });
+  readonly sweeps = new Counter({
+    name: 'nftpol_conntrack_sweeps_total', help: 'Sweeps of the connection tracking table after changes, by result (done, failed)',
+    labelNames: ['result'] as const, registers: [this.registry],
+  });
   readonly lastSuccess = new Gauge({
     name: 'nftpol_last_sync_success_timestamp_seconds', help: 'When the kernel table was last written or confirmed equal to the desired one (Unix time)',
     registers: [this.registry],

@@ -8,6 +8,7 @@ import { procSysctls } from '../dataplane/bridge-netfilter.ts';
 import { LibnftablesRunner } from '../dataplane/libnftables-runner.ts';
 import { openNftBackend, type NftBackend } from '../dataplane/nft-backend.ts';
 import type { NftRunner } from '../dataplane/nft-runner.ts';
+import { execConntrack, type ConntrackTable } from '../dataplane/conntrack.ts';
 import { Agent } from './agent.ts';
 import { SyncerApplier, type Applier } from './applier.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -25,6 +26,8 @@ export interface RunAgentDeps {
   readonly clock?: Clock;
   readonly runner?: NftRunner;
   readonly applier?: Applier;
+  /** The connection tracking table to sweep after changes (default: the conntrack command on this node, unless the runner or applier is injected). */
+  readonly conntrack?: ConntrackTable;
   /** process_* and nodejs_* metrics (on in production; off in tests). */
   readonly processMetrics?: boolean;
   readonly version?: string;
@@ -74,10 +77,13 @@ export async function runAgent(config: AgentConfig, deps: RunAgentDeps): Promise
     runner: runner as NftRunner, // set whenever no applier is given
     table: config.table, bridge: config.bridgeNetfilterCheck ? procSysctls : false,
   });
+  // Revoked connections are cut on the node the agent runs on (its network
+  // namespace); a test that injects its own kernel injects its conntrack too.
+  const conntrack = deps.conntrack ?? (opened !== undefined ? execConntrack() : undefined);
   const agent = new Agent({
     node: config.node, table: config.table, coalesceMs: config.coalesceMs,
-    reconcileIntervalMs: config.reconcileIntervalMs, staleAfterMs: config.staleAfterMs,
-  }, { source, applier, logger, metrics, clock });
+    reconcileIntervalMs: config.reconcileIntervalMs, staleAfterMs: config.staleAfterMs, keepEstablished: config.keepEstablished,
+  }, { source, applier, logger, metrics, clock, ...(conntrack !== undefined && { conntrack }) });
   const endpoints = await listenEndpoints(agent, metrics, config.listen.host, config.listen.port);
   logger.info({
     config: describeConfig(config), nftBackendInUse: backend, endpoints: endpoints.address, ...(deps.version !== undefined && { version: deps.version }),
