@@ -71,11 +71,23 @@ export interface BaseChainOptions {
  *
  *   ct state established,related accept
  *   ct state invalid counter drop
+ *   ip saddr @pod-cidrs-v4 tcp flags & (fin | syn | rst | ack) != syn ct state new counter drop
+ *                                                      no TCP connection of a local pod starts but with a SYN
  *   icmpv6 type { nd-... } accept                      neighbour discovery always passes (IPv6 nodes)
  *   ip saddr vmap @egress-v4                           local pod -> its chain, or accept when open
  *   ip saddr @pod-cidrs-v4 counter drop                a local address no known pod holds: fail closed
  *
  * The last two per family of the node (the drop only where it has a pod CIDR).
+ *
+ * Why TCP must start with a SYN: conntrack picks up a TCP connection in mid
+ * stream by default (nf_conntrack_tcp_loose). After the agent deletes the
+ * entry of a connection a change revoked (or of an address a new pod
+ * reuses), the next packet of either side would be a "new" flow; sent by
+ * the server, it is judged as server -> client, which the client's policies
+ * may allow, and the connection would live on reversed. A local pod's TCP
+ * packet that is new but no SYN is dropped instead, in both directions, so a
+ * connection cut stays cut (as with tcp_loose=0, but only for pod addresses,
+ * not for the whole node).
  */
 export function renderBaseChain(direction: Direction, opts: BaseChainOptions): string[] {
   const priority = direction === 'egress' ? 'filter - 10' : 'filter - 5';
@@ -86,6 +98,9 @@ export function renderBaseChain(direction: Direction, opts: BaseChainOptions): s
     `${I}ct state established,related accept`,
     `${I}ct state invalid counter drop ${comment(`${direction} invalid`)}`,
   ];
+  for (const f of opts.podCidrFamilies) {
+    lines.push(`${I}${ipKeyword(f)} ${side} @pod-cidrs-v${f} tcp flags & (fin | syn | rst | ack) != syn ct state new counter drop ${comment(`${direction} tcp without syn`)}`);
+  }
   if (opts.families.includes(6)) {
     lines.push(`${I}icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert, nd-redirect } accept`);
   }

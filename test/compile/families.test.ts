@@ -41,6 +41,7 @@ describe('the families of a node', () => {
       'type filter hook forward priority filter - 5; policy accept;',
       'ct state established,related accept',
       'ct state invalid counter drop comment "ingress invalid"',
+      'ip daddr @pod-cidrs-v4 tcp flags & (fin | syn | rst | ack) != syn ct state new counter drop comment "ingress tcp without syn"',
       'ip daddr vmap @ingress-v4',
       'ip daddr @pod-cidrs-v4 counter drop comment "ingress unknown local pod"',
     ]);
