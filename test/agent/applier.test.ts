@@ -85,7 +85,7 @@ describe('SyncerApplier', () => {
     const apply = k.apply;
     k.apply = async (...args: Parameters<NftRunner['apply']>) => {
       scripts.push(args[0]);
-      await apply();
+      await apply(...args);
     };
     const a = new SyncerApplier({ runner: k, table: 'nftpol', bridge: false });
     const openPod: NodeIR = { ...ir, pods: [{ pod: 'x/p0', ips: ['10.244.1.2'], ingress: { isolated: false }, egress: { isolated: false } }] };
