@@ -1,6 +1,8 @@
 // Wires one agent from its config: the file or kubernetes source, the Syncer-backed
 // applier (the nft command or libnftables on this node, as --nft-backend says,
-// br_netfilter checked before the first sync), pino JSON logs, the metrics
+// br_netfilter checked before the first sync), the node checks (bridged or
+// routed pods, an eBPF datapath that bypasses netfilter, the Node's pod CIDR:
+// logged at start and shown in /status), pino JSON logs, the metrics
 // (per-pod drops read through the same runner) and the HTTP endpoints. The CLI calls this and
 // waits for SIGTERM/SIGINT; tests call it with their own clock or runner.
 import { pino, type DestinationStream, type Logger } from 'pino';
@@ -9,7 +11,7 @@ import { LibnftablesRunner } from '../dataplane/libnftables-runner.ts';
 import { openNftBackend, type NftBackend } from '../dataplane/nft-backend.ts';
 import type { NftRunner } from '../dataplane/nft-runner.ts';
 import { execConntrack, type ConntrackTable } from '../dataplane/conntrack.ts';
-import { Agent } from './agent.ts';
+import { Agent, type AgentStatus } from './agent.ts';
 import { SyncerApplier, type Applier } from './applier.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { describeConfig, type AgentConfig } from './config.ts';
@@ -19,6 +21,8 @@ import { formatProblem } from '../model/problems.ts';
 import type { ClusterSource } from './cluster-source.ts';
 import type { WatchClusterOptions } from '../k8s/watch-cluster.ts';
 import { AgentMetrics } from './metrics.ts';
+import { NodeCheckReporter, type NodeChecksStatus } from './node-check-reporter.ts';
+import { commandNodeProbe, type NodeProbe } from './node-probe.ts';
 
 export interface RunAgentDeps {
   /** Where JSON log lines go (stdout in production). */
@@ -33,6 +37,22 @@ export interface RunAgentDeps {
   readonly version?: string;
   /** Watch backoff and timeouts for the kubernetes source (tests make them short). */
   readonly watch?: WatchClusterOptions;
+  /** What the node checks read (iproute2 here by default; off when a runner or applier is injected, unless given). */
+  readonly nodeProbe?: NodeProbe | false;
+}
+
+/** The agent, with the node checks' report in /status. */
+class CheckedAgent extends Agent {
+  private readonly nodeChecks: NodeCheckReporter;
+
+  constructor(opts: ConstructorParameters<typeof Agent>[0], deps: ConstructorParameters<typeof Agent>[1], nodeChecks: NodeCheckReporter) {
+    super(opts, deps);
+    this.nodeChecks = nodeChecks;
+  }
+
+  override status(): AgentStatus & { readonly nodeChecks: NodeChecksStatus } {
+    return { ...super.status(), nodeChecks: this.nodeChecks.status() };
+  }
 }
 
 export interface RunningAgent {
@@ -62,6 +82,10 @@ export async function runAgent(config: AgentConfig, deps: RunAgentDeps): Promise
   // The API server's client library is loaded only for that source: it takes
   // seconds to load on a busy node, and a folder of manifests does not need it.
   const k8s = config.source.kind === 'kubernetes' ? await import('./kubernetes-source.ts') : undefined;
+  const nodeChecks = new NodeCheckReporter(
+    deps.nodeProbe ?? (deps.runner === undefined && deps.applier === undefined ? commandNodeProbe() : false),
+    { node: config.node, bridgeNetfilterCheck: config.bridgeNetfilterCheck, logger },
+  );
   const source: ClusterSource = config.source.kind === 'files'
     ? new FileSource({ dir: config.source.dir, rescanIntervalMs: config.rescanIntervalMs, clock, onWatchError: (m) => logger.warn(m) })
     : new (k8s as NonNullable<typeof k8s>).KubernetesSource({
@@ -80,15 +104,16 @@ export async function runAgent(config: AgentConfig, deps: RunAgentDeps): Promise
   // Revoked connections are cut on the node the agent runs on (its network
   // namespace); a test that injects its own kernel injects its conntrack too.
   const conntrack = deps.conntrack ?? (opened !== undefined ? execConntrack() : undefined);
-  const agent = new Agent({
+  const agent = new CheckedAgent({
     node: config.node, table: config.table, coalesceMs: config.coalesceMs,
     reconcileIntervalMs: config.reconcileIntervalMs, staleAfterMs: config.staleAfterMs, keepEstablished: config.keepEstablished,
-  }, { source, applier, logger, metrics, clock, ...(conntrack !== undefined && { conntrack }) });
+  }, { source: nodeChecks.watch(source), applier, logger, metrics, clock, ...(conntrack !== undefined && { conntrack }) }, nodeChecks);
   const endpoints = await listenEndpoints(agent, metrics, config.listen.host, config.listen.port);
   logger.info({
     config: describeConfig(config), nftBackendInUse: backend, endpoints: endpoints.address, ...(deps.version !== undefined && { version: deps.version }),
   }, 'nftpol agent starting');
   if (opened?.fallback !== undefined) logger.warn({ requested: config.nftBackend, nftBackendInUse: opened.backend }, opened.fallback);
+  await nodeChecks.inspect();
   await agent.start();
   return {
     agent, endpoints, logger, metrics,
