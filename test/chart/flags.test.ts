@@ -1,0 +1,89 @@
+// Every argument the chart passes exists in the program it runs: the agent's
+// arguments against the options `nftpol agent` registers with commander (the
+// command itself, not a copy of its list), the cleanup hook's against
+// `nftpol cleanup`'s; then the agent's own flag check accepts the values.
+import { Command, type Option } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { resolveAgentConfig, type AgentFlags } from '../../src/agent/config.ts';
+import { registerAgentCommand } from '../../src/cli/commands/agent-command.ts';
+import { registerCleanupCommand } from '../../src/cli/commands/cleanup-command.ts';
+import type { CommandContext } from '../../src/cli/commands/command-context.ts';
+import { findObject, renderChart, VARIANTS, type Rendered } from './helm.ts';
+
+const ctx: CommandContext = {
+  io: { stdout: process.stdout, stderr: process.stderr } as unknown as CommandContext['io'],
+  verdictSources: {} as CommandContext['verdictSources'],
+  setExitCode: () => undefined,
+};
+
+/** The nftpol subcommand as the program registers it, with its action swapped for one that hands back the parsed flags. */
+function subcommand(name: 'agent' | 'cleanup'): { command: Command; parse: (args: readonly string[]) => Promise<Record<string, unknown>> } {
+  const program = new Command('nftpol').exitOverride();
+  const command = name === 'agent' ? registerAgentCommand(program, ctx) : registerCleanupCommand(program, ctx);
+  command.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  let parsed: Record<string, unknown> = {};
+  command.action((opts: Record<string, unknown>) => void (parsed = opts));
+  return { command, parse: async (args) => {
+    await program.parseAsync([...args], { from: 'user' });
+    return parsed;
+  } };
+}
+
+const longFlags = (command: Command): Set<string> => new Set(command.options.map((o: Option) => o.long).filter((l): l is string => l !== undefined));
+
+type Container = { name: string; args?: string[] };
+function containers(o: Rendered): Container[] {
+  const spec = (o as unknown as { spec?: { template?: { spec?: { containers?: Container[]; initContainers?: Container[] } } } }).spec?.template?.spec;
+  return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+}
+
+/** Every container of the chart that runs nftpol (no command: the image's entrypoint), with its subcommand. */
+function nftpolInvocations(objects: readonly Rendered[]): { where: string; args: string[] }[] {
+  return objects.flatMap((o) => containers(o)
+    .filter((c) => (c as { command?: unknown }).command === undefined)
+    .map((c) => ({ where: `${o.kind}/${o.metadata.name} container ${c.name}`, args: c.args ?? [] })));
+}
+
+const flagOf = (arg: string): string => arg.split('=')[0] as string;
+
+describe('the chart passes only flags nftpol has', () => {
+  for (const [name, values] of Object.entries(VARIANTS)) {
+    it(name, async () => {
+      const objects = await renderChart(values);
+      const runs = nftpolInvocations(objects);
+      expect(runs.map((r) => r.args[0])).toContain('agent');
+      for (const { where, args } of runs) {
+        const [sub, ...rest] = args;
+        expect(['agent', 'cleanup'], where).toContain(sub);
+        const { command, parse } = subcommand(sub as 'agent' | 'cleanup');
+        const known = longFlags(command);
+        for (const arg of rest) {
+          expect(arg, `${where}: ${arg} is not a flag`).toMatch(/^--/);
+          expect(known.has(flagOf(arg)), `${where}: ${flagOf(arg)} is not a flag of nftpol ${sub} (it has ${[...known].join(' ')})`).toBe(true);
+        }
+        // commander itself agrees: the whole argument list parses (an unknown option or a missing value throws).
+        const flags = await parse(args);
+        if (sub !== 'agent') continue;
+        // And the agent's own check accepts the values, in a pod (the kubelet sets these).
+        const resolved = await resolveAgentConfig(flags as AgentFlags, { NODE_NAME: 'node-1', KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' }, '/');
+        const problems = resolved.ok ? [] : resolved.problems;
+        // The kubeconfig Secret exists only in the cluster; its path is the one problem here.
+        expect(problems.filter((p) => !p.startsWith('--kubeconfig /etc/nftpol/kubeconfig/kubeconfig:'))).toEqual([]);
+      }
+    });
+  }
+
+  it('the check can fail: a flag the agent does not have is caught', async () => {
+    const objects = structuredClone(await renderChart());
+    const c = containers(findObject(objects, 'DaemonSet'))[0] as Container;
+    c.args = [...(c.args ?? []), '--metrics-port=9808'];
+    const { command, parse } = subcommand('agent');
+    expect(longFlags(command).has('--metrics-port')).toBe(false);
+    await expect(parse(c.args)).rejects.toThrow(/unknown option '--metrics-port=9808'/);
+  });
+
+  it('reads the flags from the command: --listen, --table, --nft-backend, --no-bridge-netfilter-check are there', () => {
+    const known = longFlags(subcommand('agent').command);
+    for (const f of ['--source', '--listen', '--table', '--nft-backend', '--no-bridge-netfilter-check', '--keep-established', '--kubeconfig', '--context']) expect(known).toContain(f);
+  });
+});
