@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import type { NftRunner } from '../dataplane/nft-runner.ts';
 import { registerAgentCommand, type AgentCommandDeps } from './commands/agent-command.ts';
 import { registerCleanupCommand } from './commands/cleanup-command.ts';
+import { registerDemoCommand, type DemoCommandDeps } from './commands/demo-command.ts';
 import { registerRenderCommand } from './commands/render-command.ts';
 import { createAgentVerdictSource } from '../policytest/agent-verdicts.ts';
 import { createKernelVerdictSource } from '../policytest/kernel-verdicts.ts';
@@ -26,6 +27,8 @@ export interface MainOptions {
   readonly agent?: AgentCommandDeps;
   /** The nft that `nftpol cleanup` runs (tests point it into a network namespace). */
   readonly nft?: NftRunner;
+  /** What `nftpol demo` runs with: tests simulate a missing prerequisite. */
+  readonly demo?: DemoCommandDeps;
 }
 
 // The agent dataplane runs this very program as `nftpol agent` in each lab node: the
@@ -59,6 +62,7 @@ export async function main(argv: readonly string[], io: CliIO, opts: MainOptions
   registerRenderCommand(program, ctx);
   registerAgentCommand(program, ctx, opts.agent);
   registerCleanupCommand(program, ctx, opts.nft);
+  registerDemoCommand(program, ctx, opts.demo);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {

@@ -1,0 +1,92 @@
+// `nftpol demo` on the real kernel: the whole command in-process (`main(['demo', '--json'])`)
+// builds the two-node world, runs one real agent per node, and at every step the live
+// matrix (real connections) equals the engine's, each step having reached both kernels
+// (the first by a replace, the rest by deltas or an unchanged table); afterwards nothing
+// is left: no netns of the run, no agent process, no folder. Then Ctrl-C: the built
+// command interrupted in its first step leaves nothing behind either.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, expect, it } from 'vitest';
+import { cleanupOrphans, listNetns } from '../../src/lab/index.ts';
+import { DEMO_STEPS } from '../../src/demo/scenario.ts';
+import { count, EXPECTED_COUNTS, nftpolDemo, type Report } from '../demo/helpers.ts';
+import { describeKernel } from '../support/describe-requiring.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Pids whose command line mentions `text` (an agent runs with --source files:<its folder>). */
+function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+await describeKernel('nftpol demo', () => {
+  beforeAll(async () => {
+    await cleanupOrphans();
+  });
+
+  it('every step: the live matrix equals the engine\'s, each step in both kernels; nothing left afterwards', async () => {
+    const r = await nftpolDemo(['--json']);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.failure).toBeNull();
+    expect(r.stderr).toBe('');
+    expect(report.mode).toBe('kernel');
+    expect(report.steps.map((s) => s.dir)).toEqual(DEMO_STEPS.map((s) => s.dir));
+    for (const [i, step] of report.steps.entries()) {
+      expect(step.live, step.dir).toEqual(step.expected);
+      expect(step.agree).toBe(true);
+      expect({ allowed: count(step.expected, 'allowed'), denied: count(step.expected, 'denied') }).toEqual(EXPECTED_COUNTS[i]);
+      expect(step.kernel.map((k) => k.node)).toEqual(['node-1', 'node-2']);
+      for (const k of step.kernel) {
+        expect(k.how, `${step.dir} ${k.node}`).toBe(i === 0 ? 'replace' : 'delta');
+        expect(k.ms).toBeLessThanOrEqual(k.seenMs);
+      }
+    }
+    console.log(`[demo] write to kernel, ms: ${report.steps.map((s) => `${s.dir} ${s.kernel.map((k) => k.ms).join('/')}`).join(', ')}`);
+    expect(r.code).toBe(0);
+    expect(report.agree).toBe(true);
+    const world = report.world;
+    if (world === null) throw new Error('no world in a kernel run');
+    expect(report.cleanup).toEqual({ netnsLeft: [], folderRemoved: true });
+    expect((await listNetns()).filter((n) => n.startsWith(world.prefix))).toEqual([]);
+    expect(existsSync(world.root)).toBe(false);
+    expect(processesMentioning(world.root)).toEqual([]);
+  }, 120_000);
+
+  it('Ctrl-C (SIGINT) during a run removes the namespaces, the agents and the folders, and ends by the signal', async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'src/cli/nftpol-main.ts'), 'demo'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    // Interrupted once the agents enforce the first step (they are up, their folders written).
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('reached the kernel')) resolve();
+      });
+      void ended.then(() => reject(new Error(`the demo ended before its first step:\n${out}\n${err}`)));
+    });
+    const prefix = /network namespaces (np\d+r[0-9a-f]{4}-)\*/.exec(out)?.[1];
+    const root = /files:(\/\S+)\/NODE/.exec(out)?.[1];
+    if (prefix === undefined || root === undefined) throw new Error(`no prefix or folder in:\n${out}`);
+    expect((await listNetns()).filter((n) => n.startsWith(prefix)).length).toBeGreaterThan(0);
+    expect(processesMentioning(root).length).toBeGreaterThan(0);
+    child.kill('SIGINT');
+    expect(await ended).toEqual({ code: null, signal: 'SIGINT' });
+    expect(err).toContain('SIGINT: removing the demo\'s namespaces, agents and folders');
+    expect((await listNetns()).filter((n) => n.startsWith(prefix))).toEqual([]);
+    expect(existsSync(root)).toBe(false);
+    expect(processesMentioning(root)).toEqual([]);
+  }, 60_000);
+});
