@@ -115,7 +115,7 @@ describe('the agent DaemonSet', () => {
     expect(sm.metadata.labels.release).toBe('prom');
     expect(sm.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s' }]);
     // The ServiceMonitor selects the Service by labels the Service has.
-    const svcLabels = (findObject(objects, 'Service').metadata as { labels: Record<string, string> }).labels;
+    const svcLabels = findObject(objects, 'Service').metadata.labels ?? {};
     for (const [k, v] of Object.entries(sm.spec.selector.matchLabels)) expect(svcLabels[k]).toBe(v);
     const defaults = await renderChart();
     expect(defaults.filter((o) => o.kind === 'Service' || o.kind === 'ServiceMonitor')).toEqual([]);

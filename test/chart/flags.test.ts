@@ -2,40 +2,10 @@
 // arguments against the options `nftpol agent` registers with commander (the
 // command itself, not a copy of its list), the cleanup hook's against
 // `nftpol cleanup`'s; then the agent's own flag check accepts the values.
-import { Command, type Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { resolveAgentConfig, type AgentFlags } from '../../src/agent/config.ts';
-import { registerAgentCommand } from '../../src/cli/commands/agent-command.ts';
-import { registerCleanupCommand } from '../../src/cli/commands/cleanup-command.ts';
-import type { CommandContext } from '../../src/cli/commands/command-context.ts';
 import { findObject, renderChart, VARIANTS, type Rendered } from './helm.ts';
-
-const ctx: CommandContext = {
-  io: { stdout: process.stdout, stderr: process.stderr } as unknown as CommandContext['io'],
-  verdictSources: {} as CommandContext['verdictSources'],
-  setExitCode: () => undefined,
-};
-
-/** The nftpol subcommand as the program registers it, with its action swapped for one that hands back the parsed flags. */
-function subcommand(name: 'agent' | 'cleanup'): { command: Command; parse: (args: readonly string[]) => Promise<Record<string, unknown>> } {
-  const program = new Command('nftpol').exitOverride();
-  const command = name === 'agent' ? registerAgentCommand(program, ctx) : registerCleanupCommand(program, ctx);
-  command.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  let parsed: Record<string, unknown> = {};
-  command.action((opts: Record<string, unknown>) => void (parsed = opts));
-  return { command, parse: async (args) => {
-    await program.parseAsync([...args], { from: 'user' });
-    return parsed;
-  } };
-}
-
-const longFlags = (command: Command): Set<string> => new Set(command.options.map((o: Option) => o.long).filter((l): l is string => l !== undefined));
-
-type Container = { name: string; args?: string[] };
-function containers(o: Rendered): Container[] {
-  const spec = (o as unknown as { spec?: { template?: { spec?: { containers?: Container[]; initContainers?: Container[] } } } }).spec?.template?.spec;
-  return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
-}
+import { containers, longFlags, subcommand, type Container } from './nftpol-commands.ts';
 
 /** Every container of the chart that runs nftpol (no command: the image's entrypoint), with its subcommand. */
 function nftpolInvocations(objects: readonly Rendered[]): { where: string; args: string[] }[] {

@@ -59,7 +59,7 @@ export async function helm(args: readonly string[]): Promise<HelmResult> {
 }
 
 /** A Kubernetes object as rendered. */
-export type Rendered = Record<string, unknown> & { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } };
+export type Rendered = Record<string, unknown> & { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } };
 
 /** `helm template` of the chart with these --set-json values; throws with helm's stderr when it fails. */
 export async function renderChart(values: Record<string, unknown> = {}, namespace = 'kube-system'): Promise<Rendered[]> {

@@ -26,11 +26,13 @@
 // resume is 410), restart() (both), goDown()/comeBack() (nothing listens on
 // the port for a while), latencyMs (every response late), holdLists() (one
 // resource's lists wait until released), injectLine() (a raw line into watches).
+// Authorization: requireToken (401), role (RBAC: 403 for what it does not grant).
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { KIND_TO_RESOURCE, keyOf, RESOURCES, route, status, type FakeResource, type KubeObject } from './fake-api-resources.ts';
+import { allowed, forbiddenMessage, requestAttributes, type PolicyRule } from './fake-rbac.ts';
 
 // Clients' configs for it and its vocabulary live beside it; importers of this module find them here too.
 export { fakeKubeConfig, writeFakeKubeconfig } from './fake-kubeconfig.ts';
@@ -74,6 +76,10 @@ export class FakeApiServer {
   watchGoneAs: 'event' | 'status' = 'event';
   /** When set, a request without `Authorization: Bearer <requireToken>` is 401 Unauthorized. */
   requireToken: string | undefined;
+  /** When set, RBAC as kube-apiserver does it (fake-rbac.ts): a request the rules do not grant `user` is 403 Forbidden. */
+  role: { readonly user: string; readonly rules: readonly PolicyRule[] } | undefined;
+  /** Every request refused by `role`, as "GET /api/v1/pods?watch=true: <the Status message>". */
+  readonly forbidden: string[] = [];
   /** Called with each list or watch request before it is answered: a test's hook to act at an exact point of the protocol. */
   onRequest: ((request: { readonly resource: FakeResource; readonly watch: boolean; readonly query: URLSearchParams }) => void) | undefined;
   private rv = 100;
@@ -292,6 +298,13 @@ export class FakeApiServer {
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     if (this.requireToken !== undefined && req.headers.authorization !== `Bearer ${this.requireToken}`) {
       this.json(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+      return;
+    }
+    const attributes = requestAttributes(req.method ?? 'GET', url);
+    if (this.role !== undefined && !allowed(this.role.rules, attributes)) {
+      const message = forbiddenMessage(this.role.user, attributes);
+      this.forbidden.push(`${req.method} ${url.pathname}${url.search}: ${message}`);
+      this.json(res, 403, { ...status(403, 'Forbidden', message), details: { ...(attributes.name !== '' && { name: attributes.name }), group: attributes.apiGroup, kind: attributes.resource } });
       return;
     }
     const target = route(url.pathname);
