@@ -1,10 +1,10 @@
-// The kernel lab: builds a canal-style world (flannel vxlan + per-node bridge) in network
-// namespaces, runs commands in its nodes, probes real TCP/UDP flows. Used by the kernel tests
+// The kernel lab: builds a canal-style world (flannel vxlan + per-node bridge) or a routed
+// one (a veth and a /32 route per pod, no bridge) in network namespaces, runs commands in its nodes, probes real TCP/UDP flows. Used by the kernel tests
 // and by `nftpol test --dataplane kernel`. See README.md.
 
 export { buildWorld, type BuildOptions, type World, type WorldTimings } from './world.ts';
-export type { WorldSpec, NodeSpec, PodSpec, OutsideHostSpec, Protocol } from './spec.ts';
-export { InvalidWorldError, validateSpec } from './spec.ts';
+export type { WorldSpec, NodeSpec, PodSpec, OutsideHostSpec, Protocol, LabTopology } from './spec.ts';
+export { InvalidWorldError, LAB_TOPOLOGIES, validateSpec } from './spec.ts';
 export type { Flow, ProbeOptions, ProbeResult } from './probe.ts';
 export { describeFlow, DEFAULT_PROBE_CONCURRENCY, DEFAULT_PROBE_RETRIES, DEFAULT_PROBE_TIMEOUT_MS } from './probe.ts';
 export type { ProbeOutcome, Verdict } from './servers.ts';

@@ -42,7 +42,20 @@ export interface OutsideHostSpec {
   udpPorts?: number[];
 }
 
+/**
+ * How pods reach their node and each other:
+ *  - `bridge` (default): flannel/canal. A `cni0` bridge per node, pods on veth ports of it,
+ *    nodes joined by vxlan (`flannel.1`); same-node pod traffic is bridged (br_netfilter).
+ *  - `routed`: kindnet, Calico, the CNI `ptp` plugin. Each pod on its own veth with a /32
+ *    (/128) route on the node and no bridge; nodes route pod CIDRs to each other over the
+ *    underlay link, no overlay. All pod traffic is routed, so br_netfilter is left off.
+ */
+export type LabTopology = 'bridge' | 'routed';
+export const LAB_TOPOLOGIES: readonly LabTopology[] = ['bridge', 'routed'];
+
 export interface WorldSpec {
+  /** Default `bridge`. */
+  topology?: LabTopology;
   nodes: NodeSpec[];
   pods: PodSpec[];
   outsideHosts?: OutsideHostSpec[];
@@ -64,7 +77,6 @@ export function podCidrOf(node: NodeSpec, fam: IPFamily): PodCidr | undefined {
   return undefined;
 }
 
-/** Throws one error listing every problem in the description. */
 /** A world description the lab cannot build; `problems` lists each reason. */
 export class InvalidWorldError extends Error {
   readonly problems: readonly string[];
@@ -74,6 +86,7 @@ export class InvalidWorldError extends Error {
   }
 }
 
+/** Throws one error listing every problem in the description. */
 export function validateSpec(spec: WorldSpec): void {
   const problems: string[] = [];
   const ids = new Set<string>();
@@ -116,6 +129,9 @@ export function validateSpec(spec: WorldSpec): void {
     return families;
   };
 
+  if (spec.topology !== undefined && !LAB_TOPOLOGIES.includes(spec.topology)) {
+    problems.push(`topology ${JSON.stringify(spec.topology)}: want ${LAB_TOPOLOGIES.join(' or ')}`);
+  }
   if (spec.nodes.length === 0) problems.push('no nodes');
   if (spec.nodes.length > 200) problems.push('more than 200 nodes');
   if ((spec.outsideHosts ?? []).length > MAX_OUTSIDE_HOSTS) problems.push(`more than ${MAX_OUTSIDE_HOSTS} outside hosts`);

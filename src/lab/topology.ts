@@ -1,5 +1,7 @@
-// Plans a canal-style world (flannel vxlan + a bridge per node) from a WorldSpec.
-// Pure: it returns netns names, endpoints and the iproute2 commands to run; world.ts runs them.
+// Plans a world from a WorldSpec: canal-style (flannel vxlan + a bridge per node, below), or
+// routed (a veth and a /32 route per pod, no bridge: routed-topology.ts) when the spec says
+// `topology: 'routed'`. Pure: it returns netns names, endpoints and the iproute2 commands to
+// run; world.ts runs them.
 //
 //   pod netns            node netns                          underlay netns       node netns
 //   eth0 ──veth── vethN ─ cni0 (gw)   flannel.1 ─ eth0 ──veth── nI ─ br0 ─ nJ ──veth── eth0 ...
@@ -16,7 +18,9 @@
 
 import { canonicalIp, cidrContains, cidrFamily, cidrOf, familyOf, hostCidr, IP_FAMILIES, type IPFamily } from '../model/addresses.ts';
 import { LINK_GATEWAY, onLinkPrefixes, overlayAddress, transitAddresses, underlayAddress } from './addresses.ts';
-import { nodePodCidrs, podCidrOf, type WorldSpec } from './spec.ts';
+import { commonSysctls, ofFamily, outsideHostSetup, uplinkCommands, type PlacedHost, type PlacedPod } from './plan-parts.ts';
+import { routedPhases } from './routed-topology.ts';
+import { nodePodCidrs, podCidrOf, type LabTopology, type WorldSpec } from './spec.ts';
 
 export type EndpointKind = 'node' | 'pod' | 'outside';
 
@@ -36,9 +40,12 @@ export interface NodePlan extends EndpointPlan {
   index: number;
   /** Pod CIDRs (at most one per family); may be empty. */
   podCIDRs: string[];
-  /** cni0 addresses: the pods' gateways (169.254.1.1 / fe80::1 for a family without a pod CIDR). */
+  /**
+   * The pods' gateways (169.254.1.1 / fe80::1 for a family without a pod CIDR): cni0's
+   * addresses, or in the routed topology the node's lo (its pods route IPv6 via fe80::1).
+   */
   gateways: Record<IPFamily, string>;
-  /** flannel.1 and flannel-v6.1 addresses: the network address of the pod CIDR, or a lab address. */
+  /** flannel.1 and flannel-v6.1 addresses (bridge topology): the network address of the pod CIDR, or a lab address. */
   overlay: Record<IPFamily, string>;
   underlay: string[];
   /** The node's own addresses (on lo). */
@@ -59,6 +66,7 @@ export interface NetnsSetup {
 
 export interface WorldPlan {
   prefix: string;
+  topology: LabTopology;
   underlayNetns: string;
   nodes: NodePlan[];
   endpoints: EndpointPlan[];
@@ -75,13 +83,6 @@ function mac(kind: 0 | 1, index: number): string {
   const hex = (n: number): string => n.toString(16).padStart(2, '0');
   return `0e:00:00:0${kind}:${hex(index >> 8)}:${hex(index & 0xff)}`;
 }
-
-const commonSysctls = {
-  'net.ipv6.conf.all.accept_dad': '0',
-  'net.ipv6.conf.default.accept_dad': '0',
-  'net.ipv4.conf.all.rp_filter': '0',
-  'net.ipv4.conf.default.rp_filter': '0',
-};
 
 /** Plans the world. `prefix` names every netns (e.g. `np1234r9f3a-`); the spec must be valid. */
 export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
@@ -124,7 +125,7 @@ export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
   };
   const podCidrOfPlan = (n: NodePlan, fam: IPFamily): ReturnType<typeof podCidrOf> => podCidrOf(specByName.get(n.id) ?? { name: n.id }, fam);
 
-  const pods = spec.pods.map((p, index) => ({
+  const pods = spec.pods.map((p, index): PlacedPod => ({
     spec: p,
     index,
     node: nodeOf(p.node),
@@ -137,7 +138,7 @@ export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
       udpPorts: p.udpPorts,
     } satisfies EndpointPlan,
   }));
-  const outside = (spec.outsideHosts ?? []).map((h, index) => ({
+  const outside = (spec.outsideHosts ?? []).map((h, index): PlacedHost => ({
     spec: h,
     index,
     node: nodeOf(h.via ?? spec.nodes[0]?.name ?? ''),
@@ -151,7 +152,6 @@ export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
     } satisfies EndpointPlan,
   }));
 
-  const ofFamily = (ips: readonly string[], fam: IPFamily): string[] => ips.filter((a) => familyOf(a) === fam);
   const allPodAddresses = pods.flatMap((p) => p.plan.addresses);
   const onLink: Record<IPFamily, string[]> = {
     4: onLinkPrefixes(ofFamily(allPodAddresses, 4)),
@@ -192,8 +192,11 @@ export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
     ...outside.map((h) => ({ netns: h.plan.netns, sysctls: commonSysctls, verify: {}, ip: [], bridge: [] })),
   ];
 
+  const topology = spec.topology ?? 'bridge';
+  const routed = topology === 'routed' ? routedPhases({ underlayNetns, nodes, pods, outside, podCidrOf: podCidrOfPlan }) : undefined;
+
   // Phase 2: nodes (they create every veth, moving the far end into its netns).
-  const phase2: NetnsSetup[] = nodes.map((node) => {
+  const phase2: NetnsSetup[] = routed?.nodes ?? nodes.map((node) => {
     const v4 = podCidrOfPlan(node, 4);
     const v6 = podCidrOfPlan(node, 6);
     const [u4, u6] = node.underlay as [string, string];
@@ -261,16 +264,7 @@ export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
     }
     for (const h of outside) {
       if (h.node === node) {
-        const [t4, far4] = transitAddresses(h.index, 4);
-        const [t6, far6] = transitAddresses(h.index, 6);
-        ip.push(
-          `link add out${h.index} type veth peer name eth0 netns ${h.plan.netns}`,
-          `addr add ${t4}/30 dev out${h.index}`,
-          `addr add ${t6}/64 dev out${h.index} nodad`,
-          `link set out${h.index} up`,
-          ...ofFamily(h.plan.addresses, 4).map((a) => `route add ${hostCidr(a)} via ${far4} dev out${h.index}`),
-          ...ofFamily(h.plan.addresses, 6).map((a) => `route add ${hostCidr(a)} via ${far6} dev out${h.index}`),
-        );
+        ip.push(...uplinkCommands(h));
       } else {
         // Other nodes reach the outside host through its node, over the overlay.
         for (const a of h.plan.addresses) {
@@ -314,7 +308,7 @@ export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
       ip: nodes.map((n) => `link set n${n.index} master br0 up`),
       bridge: [],
     },
-    ...pods.map((p) => {
+    ...(routed?.pods ?? pods.map((p) => {
       const ip = ['link set lo up'];
       for (const a of p.plan.addresses) ip.push(`addr add ${hostCidr(a)} dev eth0${familyOf(a) === 6 ? ' nodad' : ''}`);
       ip.push(`link set eth0 mtu ${podMtu} up`);
@@ -329,30 +323,12 @@ export function planWorld(spec: WorldSpec, prefix: string): WorldPlan {
         ip.push(`route add ${fam === 4 ? 'default' : '::/0'} via ${p.node.gateways[fam]} dev eth0 onlink`);
       }
       return { netns: p.plan.netns, sysctls: {}, verify: {}, ip, bridge: [] };
-    }),
-    ...outside.map((h) => {
-      const [near4, far4] = transitAddresses(h.index, 4);
-      const [near6, far6] = transitAddresses(h.index, 6);
-      const hostV4 = ofFamily(h.plan.addresses, 4)[0];
-      const hostV6 = ofFamily(h.plan.addresses, 6)[0];
-      const ip = [
-        'link set lo up',
-        `addr add ${far4}/30 dev eth0`,
-        `addr add ${far6}/64 dev eth0 nodad`,
-        ...(hostV4 ? [`addr add ${hostCidr(hostV4)} dev eth0`] : []),
-        ...(hostV6 ? [`addr add ${hostCidr(hostV6)} dev eth0 nodad`] : []),
-        'link set eth0 up',
-        // Everything goes through the node this host hangs off, sourced from the host's own
-        // address (not the transit one).
-        ...(hostV4 ? [`route add default via ${near4} dev eth0 src ${hostV4}`] : []),
-        ...(hostV6 ? [`route add ::/0 via ${near6} dev eth0 src ${hostV6}`] : []),
-      ];
-      return { netns: h.plan.netns, sysctls: {}, verify: {}, ip, bridge: [] };
-    }),
+    })),
+    ...outside.map(outsideHostSetup),
   ];
-
   return {
     prefix,
+    topology,
     underlayNetns,
     nodes,
     endpoints: [...nodes, ...pods.map((p) => p.plan), ...outside.map((h) => h.plan)],

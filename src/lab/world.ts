@@ -55,7 +55,9 @@ async function applySetup(s: NetnsSetup): Promise<void> {
     if (wrong.length > 0) {
       throw new Error(
         `in netns ${s.netns}: ${wrong.map((k) => `${k} is ${got[k] ?? 'missing'} (need ${s.verify[k]})`).join(', ')}. ` +
-          'Bridged pod traffic would bypass the forward hook: br_netfilter must be loaded and its sysctls per-netns.',
+          (wrong.some((k) => s.verify[k] === '1')
+            ? 'Bridged pod traffic would bypass the forward hook: br_netfilter must be loaded and its sysctls per-netns.'
+            : 'A routed node keeps br_netfilter off, so that what is filtered is filtered without it.'),
       );
     }
   }
