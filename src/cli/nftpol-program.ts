@@ -38,8 +38,8 @@ const NFTPOL_MAIN = fileURLToPath(new URL(`./nftpol-main${path.extname(fileURLTo
 
 const VERDICT_SOURCES: VerdictSources = {
   model: () => modelVerdicts,
-  kernel: () => createKernelVerdictSource(),
-  agent: () => createAgentVerdictSource({ command: [process.execPath, NFTPOL_MAIN] }),
+  kernel: (o) => createKernelVerdictSource({ ...o }),
+  agent: (o) => createAgentVerdictSource({ command: [process.execPath, NFTPOL_MAIN], ...o }),
 };
 
 export async function main(argv: readonly string[], io: CliIO, opts: MainOptions = {}): Promise<number> {

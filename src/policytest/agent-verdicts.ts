@@ -28,7 +28,7 @@ import { NodeAgentProcess } from '../lab/agent-process.ts';
 import { cleanupOrphans } from '../lab/cleanup.ts';
 import { run } from '../lab/commands.ts';
 import { DEFAULT_PROBE_CONCURRENCY, DEFAULT_PROBE_RETRIES, DEFAULT_PROBE_TIMEOUT_MS, type ProbeResult } from '../lab/probe.ts';
-import { InvalidWorldError, type WorldSpec } from '../lab/spec.ts';
+import { InvalidWorldError, type LabTopology, type WorldSpec } from '../lab/spec.ts';
 import { buildWorld, type World } from '../lab/world.ts';
 import { kernelDataplanePrerequisites } from './kernel-verdicts.ts';
 import { failClosedNote, labEnd, labProbe, labSpec, placeWorld, type LabProbe, type PlacedWorld } from './kernel-layout.ts';
@@ -50,6 +50,8 @@ export interface AgentVerdictOptions {
   readonly concurrency?: number;
   /** Lab networks (each with its own agents) worlds are spread over. Default 2. */
   readonly lanes?: number;
+  /** How the lab wires pods: `bridge` (default) or `routed` (see KernelVerdictOptions.topology). */
+  readonly topology?: LabTopology;
 }
 
 export const DEFAULT_AGENT_LANES = 2;
@@ -139,6 +141,7 @@ export class AgentVerdictSource implements VerdictSource {
       retries: options.retries ?? DEFAULT_PROBE_RETRIES,
       concurrency: options.concurrency ?? DEFAULT_PROBE_CONCURRENCY,
       lanes: Math.max(1, Math.floor(options.lanes ?? DEFAULT_AGENT_LANES)),
+      topology: options.topology ?? 'bridge',
     };
   }
 
@@ -248,7 +251,9 @@ export class AgentVerdictSource implements VerdictSource {
     if (network.agents.size === 0) {
       network.agents = new Map(placed.nodes.map((node, i) => [node, NodeAgentProcess.start({
         netnsPrefix: network.world.nodeCommandPrefix(node), command: this.options.command, node,
-        dir: network.dirs.get(node) as string, socket: path.join(network.root, `agent-${i}.sock`), extraArgs: this.options.agentArgs,
+        dir: network.dirs.get(node) as string, socket: path.join(network.root, `agent-${i}.sock`),
+        // A routed node has no bridge, so no br_netfilter to require (and the lab keeps it off there).
+        extraArgs: [...(this.options.topology === 'routed' ? ['--no-bridge-netfilter-check'] : []), ...this.options.agentArgs],
       })]));
     }
     const wait = { revision: revisionOf(first, files), what: worldLabel(world), timeoutMs: this.options.revisionTimeoutMs };
@@ -306,7 +311,7 @@ export class AgentVerdictSource implements VerdictSource {
     if (lane.network?.key === placed.networkKey) return lane.network;
     await this.dropNetwork(lane);
     const plan = this.planned.get(placed.networkKey);
-    const spec: WorldSpec = labSpec(plan?.worlds ?? [placed], plan?.probes ?? []);
+    const spec: WorldSpec = { ...labSpec(plan?.worlds ?? [placed], plan?.probes ?? []), topology: this.options.topology };
     const t0 = performance.now();
     let world: World;
     try {

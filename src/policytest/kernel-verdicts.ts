@@ -30,7 +30,7 @@ import { cleanupOrphans } from '../lab/cleanup.ts';
 import { run } from '../lab/commands.ts';
 import { kernelPrerequisites } from '../lab/prerequisites.ts';
 import { DEFAULT_PROBE_CONCURRENCY, DEFAULT_PROBE_RETRIES, DEFAULT_PROBE_TIMEOUT_MS, type ProbeResult } from '../lab/probe.ts';
-import { InvalidWorldError, type WorldSpec } from '../lab/spec.ts';
+import { InvalidWorldError, type LabTopology, type WorldSpec } from '../lab/spec.ts';
 import { buildWorld, type World } from '../lab/world.ts';
 import type { VerdictSource, FlowAnswer, FlowQuestion, WorldQuestions } from './verdict-source.ts';
 import { VerdictSourceUnavailableError } from './verdict-source.ts';
@@ -50,6 +50,11 @@ export interface KernelVerdictOptions {
    * timeouts. Default 4.
    */
   readonly lanes?: number;
+  /**
+   * How the lab wires pods (src/lab/spec.ts): `bridge` (default; flannel's cni0 and vxlan)
+   * or `routed` (kindnet, Calico, CNI ptp: a veth and a /32 route per pod, no bridge).
+   */
+  readonly topology?: LabTopology;
 }
 
 export const DEFAULT_LANES = 4;
@@ -130,6 +135,7 @@ export class KernelVerdictSource implements VerdictSource {
       retries: options.retries ?? DEFAULT_PROBE_RETRIES,
       concurrency: options.concurrency ?? DEFAULT_PROBE_CONCURRENCY,
       lanes: Math.max(1, Math.floor(options.lanes ?? DEFAULT_LANES)),
+      topology: options.topology ?? 'bridge',
     };
   }
 
@@ -293,7 +299,7 @@ export class KernelVerdictSource implements VerdictSource {
       n.key === key && probes.every((p) => n.serves.has(p.from) && n.serves.has(serviceKey(p.target, p.protocol, p.port)));
     if (current && fits(current)) return current;
     const plan = this.planned.get(key);
-    const spec = labSpec(plan?.worlds ?? [placed], [...(plan?.probes ?? []), ...probes]);
+    const spec: WorldSpec = { ...labSpec(plan?.worlds ?? [placed], [...(plan?.probes ?? []), ...probes]), topology: this.options.topology };
     lane.network = undefined;
     await current?.world.destroy();
     const t0 = performance.now();
@@ -308,10 +314,13 @@ export class KernelVerdictSource implements VerdictSource {
     }
     this.timings.buildMs += performance.now() - t0;
     this.timings.networks++;
+    // A routed node has no bridge: no br_netfilter to require (its nodes keep it off, as
+    // `nftpol agent --no-bridge-netfilter-check` would on such a node).
+    const routed = this.options.topology === 'routed';
     const syncers = new Map(
       placed.nodes.map((n) => [n, new Syncer({
         // deltas: a test's later states are applied as the agent would apply them (forced syncs still replace).
-        runner: execNftRunner({ prefix: world.nodeCommandPrefix(n) }), attempts: 1, bridge: commandSysctls(world.nodeCommandPrefix(n)), deltas: true,
+        runner: execNftRunner({ prefix: world.nodeCommandPrefix(n) }), attempts: 1, bridge: routed ? false : commandSysctls(world.nodeCommandPrefix(n)), deltas: true,
       })]),
     );
     lane.network = { key, spec, world, serves: servesOf(spec), syncers };

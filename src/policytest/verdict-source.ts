@@ -5,6 +5,7 @@
 // PolicyTests check that the kernel agrees with the model. The command
 // line picks one by the name its --dataplane option takes; whoever runs the
 // tests passes the sources it offers in explicitly (no registry).
+import type { LabTopology } from '../lab/spec.ts';
 import type { Flow } from '../policy/engine.ts';
 import type { TestWorld } from './load-test-world.ts';
 
@@ -63,14 +64,20 @@ export const modelVerdicts: VerdictSource = {
 /** A verdict source that cannot run here (not root, a tool missing, an unknown name). */
 export class VerdictSourceUnavailableError extends Error {}
 
-/** The verdict sources a caller offers, by name; each made only when chosen. */
-export type VerdictSources = Readonly<Partial<Record<VerdictSourceName, () => VerdictSource>>>;
+/** What the command line tells the chosen source: the lab dataplanes' topology. */
+export interface VerdictSourceOptions {
+  /** How the lab wires pods (kernel and agent dataplanes): `bridge` (flannel) or `routed` (kindnet, Calico, ptp). */
+  readonly topology?: LabTopology;
+}
 
-export function chooseVerdictSource(sources: VerdictSources, name: string): VerdictSource {
+/** The verdict sources a caller offers, by name; each made only when chosen. */
+export type VerdictSources = Readonly<Partial<Record<VerdictSourceName, (options: VerdictSourceOptions) => VerdictSource>>>;
+
+export function chooseVerdictSource(sources: VerdictSources, name: string, options: VerdictSourceOptions = {}): VerdictSource {
   const create = (VERDICT_SOURCE_NAMES as readonly string[]).includes(name) ? sources[name as VerdictSourceName] : undefined;
   if (!create) {
     if ((VERDICT_SOURCE_NAMES as readonly string[]).includes(name)) throw new VerdictSourceUnavailableError(`dataplane ${name} is not available in this build`);
     throw new VerdictSourceUnavailableError(`unknown dataplane ${JSON.stringify(name)} (want ${VERDICT_SOURCE_NAMES.join(' or ')})`);
   }
-  return create();
+  return create(options);
 }

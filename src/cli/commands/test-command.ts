@@ -13,6 +13,7 @@ import { Option } from 'commander';
 import { collectPolicyTests } from '../../policytest/collect-tests.ts';
 import { chooseVerdictSource, VerdictSourceUnavailableError, type VerdictSource, type VerdictSources } from '../../policytest/verdict-source.ts';
 import type { ValidationMode } from '../../sources/schema-check.ts';
+import { LAB_TOPOLOGIES, type LabTopology } from '../../lab/spec.ts';
 import { validateOption } from '../validate-option.ts';
 import { TestWorldLoader } from '../../policytest/load-test-world.ts';
 import { JsonReportWriter, renderJsonReport } from '../../policytest/report-json.ts';
@@ -30,6 +31,7 @@ export interface TestCommandOptions {
   readonly verbose?: boolean;
   readonly dataplane: string;
   readonly validate?: ValidationMode;
+  readonly topology?: LabTopology;
 }
 
 export function registerTestCommand(program: Command, ctx: CommandContext): Command {
@@ -41,6 +43,7 @@ export function registerTestCommand(program: Command, ctx: CommandContext): Comm
     .option('--junit <file>', 'also write a JUnit XML report to FILE')
     .option('-v, --verbose', 'also list passing cases, and debug notes about the manifests')
     .addOption(new Option('--dataplane <name>', 'what decides each flow: model (the policy engine), kernel (real packets through the compiled nftables rules, in network namespaces; needs root) or agent (the same, with one nftpol agent per node applying each state from its folder; needs root)').choices(['model', 'kernel', 'agent']).default('model'))
+    .addOption(new Option('--topology <name>', 'how the kernel and agent dataplanes wire pods in their lab nodes: bridge (flannel: a cni0 bridge per node, vxlan between nodes) or routed (kindnet, Calico, CNI ptp: a veth and a /32 route per pod, no bridge, nodes routed to each other)').choices(LAB_TOPOLOGIES).default('bridge'))
     .addOption(validateOption())
     .addHelpText('after', '\nExit status: 0 every case passed, 1 a case failed, 2 bad input.')
     .action(async (paths: string[], opts: TestCommandOptions) => {
@@ -69,7 +72,7 @@ export async function runTestCommand(
   const verbose = opts.verbose === true;
   let verdicts: VerdictSource;
   try {
-    verdicts = chooseVerdictSource(sources, opts.dataplane);
+    verdicts = chooseVerdictSource(sources, opts.dataplane, opts.topology === undefined ? {} : { topology: opts.topology });
   } catch (err) {
     if (!(err instanceof VerdictSourceUnavailableError)) throw err;
     io.stderr.write(`error: ${err.message}\n`);
