@@ -59,7 +59,7 @@ export interface LiveWorldInfo {
   readonly prefix: string;
   readonly buildMs: number;
   readonly nodes: readonly { readonly name: string; readonly netns: string; readonly folder: string; readonly socket: string }[];
-  readonly pods: readonly { readonly id: string; readonly netns: string; readonly ip: string; readonly node: string }[];
+  readonly pods: readonly { readonly id: string; readonly netns: string; readonly ip: string; readonly node: string; readonly tcpPorts: readonly number[] }[];
   /** The folders' parent: agent folders and their endpoint sockets. */
   readonly root: string;
   readonly agentCommand: readonly string[];
@@ -69,7 +69,7 @@ export type DemoEvent =
   | { readonly type: 'model-only'; readonly missing: readonly string[] }
   | { readonly type: 'world'; readonly world: LiveWorldInfo }
   | { readonly type: 'step'; readonly result: StepResult }
-  | { readonly type: 'keep'; readonly world: LiveWorldInfo; readonly pid: number }
+  | { readonly type: 'keep'; readonly world: LiveWorldInfo; readonly pid: number; readonly last: StepResult | undefined }
   | { readonly type: 'interrupted'; readonly signal: NodeJS.Signals };
 
 export interface DemoCleanup {
@@ -160,7 +160,7 @@ export async function runDemo(deps: DemoDeps, options: DemoOptions, emit: (e: De
     const nodes = built.spec.nodes.map((n, i) => ({
       name: n.name, netns: built.netnsOf(n.name), folder: path.join(root, n.name), socket: path.join(root, `agent-${i}.sock`),
     }));
-    const pods = built.spec.pods.map((p) => ({ id: p.id, netns: built.netnsOf(p.id), ip: p.ips[0] ?? '', node: p.node }));
+    const pods = built.spec.pods.map((p) => ({ id: p.id, netns: built.netnsOf(p.id), ip: p.ips[0] ?? '', node: p.node, tcpPorts: p.tcpPorts }));
     info = { prefix: built.prefix, buildMs, nodes, pods, root, agentCommand: [...deps.command, 'agent', '--source', 'files:DIR', '--node', 'NAME'] };
     emit({ type: 'world', world: info });
     await Promise.all(nodes.map((n) => mkdir(n.folder)));
@@ -187,7 +187,7 @@ export async function runDemo(deps: DemoDeps, options: DemoOptions, emit: (e: De
       emit({ type: 'step', result });
     }
     if (options.keep === true) {
-      emit({ type: 'keep', world: info, pid: process.pid });
+      emit({ type: 'keep', world: info, pid: process.pid, last: results[results.length - 1] });
       // Held until a signal: the lab's handler then removes the world and re-raises it.
       await new Promise<never>(() => setInterval(() => undefined, 1 << 30));
     }

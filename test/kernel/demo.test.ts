@@ -30,6 +30,47 @@ function processesMentioning(text: string): number[] {
   return pids;
 }
 
+interface Child {
+  readonly ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly stderr: () => string;
+  readonly kill: (signal: NodeJS.Signals) => void;
+  /** The run's netns prefix and folder, as its text names them. */
+  readonly prefix: string;
+  readonly root: string;
+}
+
+/** `nftpol demo ARGS` as a child, once its text shows `until`. */
+async function demoChild(args: readonly string[], until: string): Promise<Child> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'src/cli/nftpol-main.ts'), 'demo', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(until)) resolve();
+    });
+    void ended.then(() => reject(new Error(`the demo ended before "${until}":\n${out}\n${err}`)));
+  });
+  const prefix = /network namespaces (np\d+r[0-9a-f]{4}-)\*/.exec(out)?.[1];
+  const root = /files:(\/\S+)\/NODE/.exec(out)?.[1];
+  if (prefix === undefined || root === undefined) throw new Error(`no prefix or folder in:\n${out}`);
+  return { ended, stderr: () => err, kill: (signal) => child.kill(signal), prefix, root };
+}
+
+async function expectUp(c: Child): Promise<void> {
+  expect((await listNetns()).filter((n) => n.startsWith(c.prefix)).length).toBeGreaterThan(0);
+  expect(existsSync(c.root)).toBe(true);
+  expect(processesMentioning(c.root).length).toBeGreaterThan(0);
+}
+
+async function expectGone(c: Child): Promise<void> {
+  expect((await listNetns()).filter((n) => n.startsWith(c.prefix))).toEqual([]);
+  expect(existsSync(c.root)).toBe(false);
+  expect(processesMentioning(c.root)).toEqual([]);
+}
+
 await describeKernel('nftpol demo', () => {
   beforeAll(async () => {
     await cleanupOrphans();
@@ -64,29 +105,20 @@ await describeKernel('nftpol demo', () => {
   }, 120_000);
 
   it('Ctrl-C (SIGINT) during a run removes the namespaces, the agents and the folders, and ends by the signal', async () => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'src/cli/nftpol-main.ts'), 'demo'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     // Interrupted once the agents enforce the first step (they are up, their folders written).
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('reached the kernel')) resolve();
-      });
-      void ended.then(() => reject(new Error(`the demo ended before its first step:\n${out}\n${err}`)));
-    });
-    const prefix = /network namespaces (np\d+r[0-9a-f]{4}-)\*/.exec(out)?.[1];
-    const root = /files:(\/\S+)\/NODE/.exec(out)?.[1];
-    if (prefix === undefined || root === undefined) throw new Error(`no prefix or folder in:\n${out}`);
-    expect((await listNetns()).filter((n) => n.startsWith(prefix)).length).toBeGreaterThan(0);
-    expect(processesMentioning(root).length).toBeGreaterThan(0);
-    child.kill('SIGINT');
-    expect(await ended).toEqual({ code: null, signal: 'SIGINT' });
-    expect(err).toContain('SIGINT: removing the demo\'s namespaces, agents and folders');
-    expect((await listNetns()).filter((n) => n.startsWith(prefix))).toEqual([]);
-    expect(existsSync(root)).toBe(false);
-    expect(processesMentioning(root)).toEqual([]);
+    const c = await demoChild([], 'reached the kernel');
+    await expectUp(c);
+    c.kill('SIGINT');
+    expect(await c.ended).toEqual({ code: null, signal: 'SIGINT' });
+    expect(c.stderr()).toContain('SIGINT: removing the demo\'s namespaces, agents and folders');
+    await expectGone(c);
   }, 60_000);
+
+  it('--keep: the world and its agents stay up after the last step, until SIGTERM removes them', async () => {
+    const c = await demoChild(['--keep'], 'Remove it: Ctrl-C here');
+    await expectUp(c);
+    c.kill('SIGTERM');
+    expect(await c.ended).toEqual({ code: null, signal: 'SIGTERM' });
+    await expectGone(c);
+  }, 90_000);
 });

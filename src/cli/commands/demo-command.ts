@@ -62,14 +62,14 @@ export async function runDemoCommand(opts: DemoCommandOptions, io: CliIO, deps: 
         : renderStepsList(steps, shown(root, cwd)));
       return EXIT.ok;
     }
-    if (!json) io.stdout.write(`${style.bold('nftpol demo')}: NetworkPolicy enforced by nftpol agents on two flannel-style nodes, checked with real packets\n\n`);
+    if (!json) io.stdout.write(`${style.bold('nftpol demo')}: NetworkPolicy step by step on two flannel-style nodes\n\n`);
     const onEvent = (e: DemoEvent): void => {
       if (json) return;
       switch (e.type) {
         case 'model-only': io.stdout.write(renderModelOnlyText(e.missing, style)); break;
         case 'world': io.stdout.write(renderWorldText(e.world, style)); break;
         case 'step': io.stdout.write(renderStepText(e.result, shown(root, cwd), style)); break;
-        case 'keep': io.stdout.write(renderKeepText(e.world, e.pid, style)); break;
+        case 'keep': io.stdout.write(renderKeepText(e.world, e.pid, e.last, style)); break;
         case 'interrupted': io.stderr.write(`\n${e.signal}: removing the demo's namespaces, agents and folders\n`); break;
       }
     };

@@ -61,7 +61,7 @@ export function renderStepText(r: StepResult, scenario: string, s: Style = plain
   const lines = [
     `${s.bold(`Step ${step.index}  ${step.title}`)}   ${s.dim(path.join(scenario, step.dir))}`,
     `  ${step.says}`,
-    `  folders: ${changeText(step)}${step.index === 0 ? ' (written before the agents start)' : ''}`,
+    r.live === null ? `  files: ${changeText(step)}` : `  folders: ${changeText(step)}${step.index === 0 ? ' (written before the agents start)' : ''}`,
   ];
   if (r.kernel.length > 0) {
     const note = step.index === 0 ? s.dim('  (first sync: includes starting the agents)') : '';
@@ -81,7 +81,8 @@ export function renderWorldText(w: LiveWorldInfo, s: Style = plain): string {
   return [
     `${s.bold('world')}   ${w.nodes.length} flannel-style nodes (${nodes}: cni0 bridge, vxlan between them), ${w.pods.length} pods, network namespaces ${w.prefix}* (built in ${ms(w.buildMs)})`,
     `${s.bold('agents')}  nftpol agent --source files:${path.join(w.root, 'NODE')} --node NODE, one in each node's network namespace`,
-    `${s.bold('steps')}   each is written into both folders (+ added, ~ changed, - removed: atomic renames), then awaited in every agent's /status`,
+    `${s.bold('live')}    after each step, a real connection from every pod to every other pod's declared port`,
+    `${s.bold('steps')}   each is written into every node's folder (+ added, ~ changed, - removed: atomic renames), then awaited in every agent's /status`,
     '',
     '',
   ].join('\n');
@@ -98,26 +99,42 @@ export function renderModelOnlyText(missing: readonly string[], s: Style = plain
   ].join('\n');
 }
 
-export function renderKeepText(w: LiveWorldInfo, pid: number, s: Style = plain): string {
+/** A connection to try by hand: the first cell of the last step that is `want`. */
+function example(w: LiveWorldInfo, last: StepResult | undefined, want: MatrixCell): string | undefined {
+  const m = last?.step.expected;
+  if (!m) return undefined;
+  for (const [i, row] of m.cells.entries()) {
+    const j = row.indexOf(want);
+    if (j < 0) continue;
+    const from = w.pods.find((p) => p.id === m.endpoints[i]?.id);
+    const to = w.pods.find((p) => p.id === m.endpoints[j]?.id);
+    if (!from || !to || to.tcpPorts[0] === undefined) continue;
+    const says = want === 'allowed' ? `answers "${to.id}"` : 'times out: denied';
+    return `  ip netns exec ${from.netns} socat - TCP:${to.ip}:${to.tcpPorts[0]},connect-timeout=1 </dev/null   # ${from.id} -> ${to.id}: ${says}`;
+  }
+  return undefined;
+}
+
+export function renderKeepText(w: LiveWorldInfo, pid: number, last: StepResult | undefined, s: Style = plain): string {
   const n1 = w.nodes[0];
-  const [a, b] = w.pods;
   const lines = [
-    s.bold('The world stays up while this command runs. Try, from another shell (as root):'),
+    s.bold('The world stays up while this command runs. From another shell, as root:'),
     ...(n1 ? [
-      `  ip netns exec ${n1.netns} nft list table inet nftpol          # node ${n1.name}'s table, as its agent wrote it`,
-      `  curl -s --unix-socket ${n1.socket} http://agent/status        # its agent's /status`,
-      `  edit or add manifests in ${n1.folder}/ (and the other nodes' folders): the agents apply them`,
+      `  ip netns exec ${n1.netns} nft list table inet nftpol   # node ${n1.name}'s table, as its agent wrote it`,
+      `  curl -s --unix-socket ${n1.socket} http://agent/status   # its agent's /status`,
     ] : []),
-    ...(a && b ? [`  ip netns exec ${a.netns} socat -u - TCP:${b.ip}:PORT,connect-timeout=1 </dev/null   # from ${a.id} to ${b.id}`] : []),
-    ...w.pods.map((p) => `    pod ${p.id}: netns ${p.netns}, ${p.ip}, on ${p.node}`),
-    `Remove it: Ctrl-C here, or kill ${pid} (namespaces, agents and folders go; the lab's guardian removes the namespaces even after kill -9).`,
+    ...[example(w, last, 'allowed'), example(w, last, 'denied')].filter((l): l is string => l !== undefined),
+    ...(n1 ? [`  Edit, add or delete manifests in ${w.nodes.map((n) => `${n.folder}/`).join(' and ')}: each agent applies its folder.`] : []),
+    'Pods:',
+    ...w.pods.map((p) => `  ${p.id}: ${p.ip} port ${p.tcpPorts.join(', ')}, on ${p.node}, netns ${p.netns}`),
+    `Remove it: Ctrl-C here, or kill ${pid} (the namespaces, agents and folders go; if this process is killed with -9, the lab's guardian removes the namespaces).`,
     '',
   ];
   return `${lines.join('\n')}\n`;
 }
 
 export function renderSummaryText(o: DemoOutcome, s: Style = plain): string {
-  if (o.mode === 'model') return `${o.steps.length} steps, model only.\n`;
+  if (o.mode === 'model') return `${o.steps.length} steps, from the policy engine only: no network was built, no packet sent.\n`;
   const lines: string[] = [];
   const changes = o.steps.slice(1).flatMap((r) => r.kernel.filter((k) => k.how === 'delta').map((k) => k.ms)).sort((x, y) => x - y);
   if (o.failure !== null) lines.push(s.red(`The live run stopped: ${o.failure}`));
