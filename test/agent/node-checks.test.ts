@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { checkPodCidr, inspectNode } from '../../src/agent/node-checks.ts';
 import { NodeCheckReporter } from '../../src/agent/node-check-reporter.ts';
@@ -136,14 +136,15 @@ describe('checkPodCidr', () => {
 });
 
 describe('NodeCheckReporter', () => {
-  function capture(): { logger: ReturnType<typeof pino>; lines: () => { level: number; msg: string }[] } {
+  function capture(): { logger: Logger; lines: () => { level: number; msg: string }[] } {
     const out: string[] = [];
     const logTo = new Writable({ write(chunk: Buffer, _enc, done) { out.push(chunk.toString()); done(); } });
-    return { logger: pino({ level: 'info' }, logTo), lines: () => out.join('').trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { level: number; msg: string }) };
+    return { logger: pino({ level: 'info' }, logTo) as Logger, lines: () => out.join('').trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { level: number; msg: string }) };
   }
 
   function source(nodes: { name: string; podCIDRs: string[] }[]): ClusterSource & { reads: number } {
-    const read: SourceRead = { kind: 'state', snapshot: { revision: 'r1', objects: { namespaces: [], pods: [], policies: [], nodes } }, warnings: [] };
+    const full = nodes.map((n) => ({ ...n, addresses: [] }));
+    const read: SourceRead = { kind: 'state', snapshot: { revision: 'r1', objects: { namespaces: [], pods: [], policies: [], nodes: full } }, warnings: [] };
     return {
       kind: 'files', location: '/x', synced: true, revision: 'r1', reads: 0,
       start: () => Promise.resolve(), stop: () => Promise.resolve(),

@@ -67,7 +67,7 @@ await describeKernel('node checks on real devices', () => {
     const probe = commandNodeProbe(prefix, commandSysctls(prefix));
     const r = await inspectNode(probe, { bridgeNetfilterCheck: true });
     expect(r).toMatchObject({ podNetwork: 'routed', bridges: [], routedPodInterfaces: 2, ebpf: [], bypass: [] });
-    expect(r.podAddresses.sort()).toEqual(['10.244.1.10', '10.244.1.11']);
+    expect([...r.podAddresses].sort()).toEqual(['10.244.1.10', '10.244.1.11']);
 
     // A classic-BPF program as a cls_bpf classifier: tc lists it as kind "bpf", as it lists a CNI's eBPF ones.
     await sh(...prefix, 'tc', 'qdisc', 'add', 'dev', 'vethpod2', 'clsact');
