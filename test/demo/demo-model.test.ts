@@ -63,6 +63,13 @@ describe('nftpol demo, model only', () => {
     expect(json[4]?.change).toEqual({ added: [], changed: [], removed: ['default-deny.yaml'] });
   });
 
+  it('--json with --keep is refused: the kept world ends by a signal, before any report', async () => {
+    const r = await nftpolDemo(['--json', '--keep'], withoutSocat);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('--keep holds the world until Ctrl-C, and --json prints its report at the end');
+  });
+
   describe('a scenario that does not read cleanly', () => {
     let copy: string;
     beforeAll(async () => {

@@ -15,7 +15,7 @@ import { DEFAULT_SCENARIO_ROOT, loadScenario, ScenarioError } from '../../demo/s
 import { styleFor } from '../../explain/style.ts';
 import { demoReport, renderKeepText, renderModelOnlyText, renderStepsList, renderStepText, renderSummaryText, renderWorldText } from '../format/demo-output.ts';
 import { toJson } from '../format/output.ts';
-import { EXIT, type CliIO } from '../io.ts';
+import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { CommandContext } from './command-context.ts';
 
 export interface DemoCommandOptions {
@@ -54,6 +54,8 @@ export async function runDemoCommand(opts: DemoCommandOptions, io: CliIO, deps: 
   const root = deps.scenarioRoot ?? DEFAULT_SCENARIO_ROOT;
   const style = styleFor(io.stdout);
   const json = opts.json === true;
+  // --keep ends only by a signal, which ends the command before any report is printed.
+  if (json && opts.keep === true && opts.steps !== true) throw new UsageError('--keep holds the world until Ctrl-C, and --json prints its report at the end: use one or the other');
   try {
     if (opts.steps === true) {
       const steps = await loadScenario(root);
