@@ -65,6 +65,9 @@ describe('the agent DaemonSet', () => {
     const c = agentContainer(objects);
     expect(c.env).toContainEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
     expect(c.args).not.toContainEqual(expect.stringMatching(/^--node/));
+    // The command is named: the arguments are the whole command line, whatever the image's entrypoint.
+    expect(c.command).toEqual(['nftpol']);
+    expect(c.args?.[0]).toBe('agent');
   });
 
   it('security: root with NET_ADMIN alone, not privileged, read-only root with an emptyDir on /tmp', async () => {
@@ -173,6 +176,7 @@ describe('uninstall: post-delete hooks remove the table on every node', () => {
     expect(pod.tolerations).toEqual(agentDaemonSet(objects).spec.template.spec.tolerations);
     expect(pod.initContainers?.map((c) => c.name)).toEqual(['wait-agent-stopped', 'cleanup']);
     expect(pod.initContainers?.[0]?.args?.[0]).toContain("'http://127.0.0.1:9807/healthz'");
+    expect(pod.initContainers?.[1]?.command).toEqual(['nftpol']);
     expect(pod.initContainers?.[1]?.args).toEqual(['cleanup', '--table=policy_v2']);
     const role = findObject(objects, 'Role') as unknown as { rules: unknown[] };
     expect(role.rules).toEqual([{ apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: ['nftpol-cleanup'], verbs: ['get'] }]);

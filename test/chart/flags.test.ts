@@ -7,10 +7,11 @@ import { resolveAgentConfig, type AgentFlags } from '../../src/agent/config.ts';
 import { findObject, renderChart, VARIANTS, type Rendered } from './helm.ts';
 import { containers, longFlags, subcommand, type Container } from './nftpol-commands.ts';
 
-/** Every container of the chart that runs nftpol (no command: the image's entrypoint), with its subcommand. */
+/** Every container of the chart that runs nftpol, with its subcommand. Each names its command: none leans on the image's entrypoint. */
 function nftpolInvocations(objects: readonly Rendered[]): { where: string; args: string[] }[] {
+  for (const o of objects) for (const c of containers(o)) expect(c.command, `${o.kind}/${o.metadata.name} container ${c.name}`).toBeDefined();
   return objects.flatMap((o) => containers(o)
-    .filter((c) => (c as { command?: unknown }).command === undefined)
+    .filter((c) => c.command?.[0] === 'nftpol')
     .map((c) => ({ where: `${o.kind}/${o.metadata.name} container ${c.name}`, args: c.args ?? [] })));
 }
 
@@ -21,7 +22,7 @@ describe('the chart passes only flags nftpol has', () => {
     it(name, async () => {
       const objects = await renderChart(values);
       const runs = nftpolInvocations(objects);
-      expect(runs.map((r) => r.args[0])).toContain('agent');
+      expect(runs.map((r) => r.args[0])).toEqual(values['cleanup.enabled'] === false ? ['agent'] : ['agent', 'cleanup']);
       for (const { where, args } of runs) {
         const [sub, ...rest] = args;
         expect(['agent', 'cleanup'], where).toContain(sub);
