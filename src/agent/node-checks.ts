@@ -144,8 +144,11 @@ export async function inspectNode(probe: NodeProbe, opts: InspectOptions): Promi
     bypass.push(`pods are bridged on ${bridges.map((b) => b.name).join(', ')} but net.bridge.bridge-nf-call-iptables is ${callIptables ?? 'absent'} and --no-bridge-netfilter-check is set: traffic between pods of this node bypasses nftpol (modprobe br_netfilter; sysctl -w net.bridge.bridge-nf-call-iptables=1)`);
   }
 
+  const viaBrNetfilter = callIptables === '1'
+    ? 'traffic between them reaches nftables through br_netfilter'
+    : `traffic between them reaches nftables only through br_netfilter, and net.bridge.bridge-nf-call-iptables is ${callIptables ?? 'absent'} now${opts.bridgeNetfilterCheck ? ': the agent sets it before its first sync, or writes no rules' : ''}`;
   const shape = podNetwork === 'bridged'
-    ? `pods bridged on ${bridges.map((b) => `${b.name} (${b.veths} veth${b.veths === 1 ? '' : 's'})`).join(', ')}: traffic between them reaches nftables through br_netfilter`
+    ? `pods bridged on ${bridges.map((b) => `${b.name} (${b.veths} veth${b.veths === 1 ? '' : 's'})`).join(', ')}: ${viaBrNetfilter}`
     : podNetwork === 'routed'
       ? `pods routed over their own veths (${routed.devs.size}, with /32 or /128 routes): their traffic passes the forward hook natively`
       : podNetwork === 'bridged+routed'

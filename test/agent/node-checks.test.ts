@@ -54,6 +54,10 @@ describe('inspectNode', () => {
     expect(off.bridgeNetfilter).toEqual({ 'net.bridge.bridge-nf-call-iptables': '0', 'net.bridge.bridge-nf-call-ip6tables': '0' });
     expect(off.bypass).toEqual([expect.stringContaining('pods are bridged on cni0 but net.bridge.bridge-nf-call-iptables is 0 and --no-bridge-netfilter-check is set')]);
     expect(off.bypass[0]).toContain('sysctl -w net.bridge.bridge-nf-call-iptables=1');
+    // With the check on, the start line says the first sync will set it (or refuse): no bypass.
+    const willSet = await inspectNode(probe('bridged', { sysctl: '0' }), checked);
+    expect(willSet.bypass).toEqual([]);
+    expect(willSet.summary).toBe('pods bridged on cni0 (2 veths): traffic between them reaches nftables only through br_netfilter, and net.bridge.bridge-nf-call-iptables is 0 now: the agent sets it before its first sync, or writes no rules');
     // Set by hand on the node: nothing to warn about.
     expect((await inspectNode(probe('bridged', { sysctl: '1' }), { bridgeNetfilterCheck: false })).bypass).toEqual([]);
     // Routed pods never need it.
