@@ -1,15 +1,18 @@
-// The capabilities the chart gives the agent are enough, and needed: in a
-// throwaway network namespace (a node with a cni0 bridge, br_netfilter set up
-// as the node must have it), `nftpol agent` runs with the flags the chart
-// renders (the files source instead of the API server) and with only the
-// capabilities the chart's securityContext adds (setpriv: the bounding set, as
-// the container runtime sets it), writes its table and is ready; the conntrack
-// command the agent runs to revoke established connections inserts, lists and
-// deletes under them; the chart's cleanup hook arguments remove the table.
-// With no capability at all, the agent cannot write and stays unready.
+// The agent's container, as the chart sets it up, is enough, and each
+// restriction holds: in a throwaway network namespace (a node with a cni0
+// bridge, br_netfilter set up as the node must have it), `nftpol agent` runs
+// with the flags the chart renders (the files source instead of the API
+// server), with only the capabilities the chart's securityContext adds
+// (setpriv: the bounding set, as the container runtime sets it), on a
+// read-only root with a fresh tmpfs on /tmp (the chart's emptyDir) and a
+// read-only /proc/sys (as in any container), in its own mount namespace. It
+// writes its table and is ready; the conntrack command the agent runs to
+// revoke established connections inserts, lists and deletes under the same
+// capabilities; the chart's cleanup hook arguments remove the table. With no
+// capability the agent cannot write and stays unready; without a writable
+// /tmp, nft gets no script.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeAll, afterAll, expect, it } from 'vitest';
@@ -31,7 +34,22 @@ function setprivFor(sc: SecurityContext | undefined): string[] {
   return ['setpriv', `--bounding-set=-all${add.length > 0 ? `,${add.join(',')}` : ''}`, '--inh-caps=-all', '--no-new-privs'];
 }
 
-await describeKernel('the chart\'s capabilities on the kernel', () => {
+/**
+ * A container's filesystem, as far as the chart decides it: a private mount
+ * namespace whose root is read-only (readOnlyRootFilesystem), /proc/sys
+ * read-only (the runtime's default), and, with `tmp`, a tmpfs on /tmp (the
+ * chart's emptyDir). The command then runs in place (exec: same pid).
+ */
+function containerFs({ tmp }: { readonly tmp: boolean }): string[] {
+  const mounts = [
+    'mount -o remount,bind,ro /',
+    'mount --bind /proc/sys /proc/sys', 'mount -o remount,bind,ro /proc/sys',
+    ...(tmp ? ['mount -t tmpfs -o size=64m tmpfs /tmp'] : []),
+  ];
+  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `${mounts.join(' && ')} && exec "$@"`, 'container'];
+}
+
+await describeKernel('the chart\'s agent container on the kernel (capabilities, read-only root)', () => {
   let ns: ThrowawayNetns;
   let dir: string;
   let objects: Rendered[];
@@ -53,9 +71,9 @@ await describeKernel('the chart\'s capabilities on the kernel', () => {
   const chartAgentArgs = (): string[] => agentArgs(objects).map((a) => (a === '--source=kubernetes' ? `--source=files:${dir}` : a));
   const listenOf = (args: readonly string[]): string => (args.find((a) => a.startsWith('--listen=')) ?? '').slice('--listen='.length);
 
-  function startAgent(privs: readonly string[]): void {
+  function startAgent(privs: readonly string[], { tmp = true } = {}): void {
     logs = '';
-    agent = spawn('ip', ['netns', 'exec', ns.name, ...privs, process.execPath, MAIN, ...chartAgentArgs()], {
+    agent = spawn('ip', ['netns', 'exec', ns.name, ...containerFs({ tmp }), ...privs, process.execPath, MAIN, ...chartAgentArgs()], {
       env: { ...process.env, NODE_NAME: 'node-1' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     agent.stdout?.on('data', (b: Buffer) => void (logs += b.toString()));
@@ -75,7 +93,8 @@ await describeKernel('the chart\'s capabilities on the kernel', () => {
     // What the node must provide (docs/helm.md): br_netfilter with bridged traffic sent to netfilter. The chart's agent cannot set it (read-only /proc/sys, no CAP_SYS_MODULE).
     await execa('modprobe', ['br_netfilter'], { reject: false });
     for (const key of ['net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables']) await inNs(['sysctl', '-q', '-w', `${key}=1`]);
-    dir = await mkdtemp(path.join(os.tmpdir(), 'nftpol-chart-caps-'));
+    // Not under /tmp: the container's /tmp is a fresh tmpfs. /dev/shm is a mount of its own, left as it is.
+    dir = await mkdtemp(path.join('/dev/shm', 'nftpol-chart-caps-'));
     for (const f of ['namespaces.yaml', 'policies.yaml', 'workloads.yaml']) await writeFile(path.join(dir, f), await readFile(path.join(EXAMPLE, f)));
   });
   afterEach(stopAgent);
@@ -110,7 +129,7 @@ await describeKernel('the chart\'s capabilities on the kernel', () => {
 
     await stopAgent();
     const cleanupContainer = container('cleanup');
-    const cleanup = await inNs([...setprivFor(cleanupContainer.securityContext), process.execPath, MAIN, ...(cleanupContainer.args ?? [])]);
+    const cleanup = await inNs([...containerFs({ tmp: true }), ...setprivFor(cleanupContainer.securityContext), process.execPath, MAIN, ...(cleanupContainer.args ?? [])]);
     expect([cleanup.exitCode, String(cleanup.stdout)]).toEqual([0, 'removed table inet nftpol']);
   });
 
@@ -124,5 +143,15 @@ await describeKernel('the chart\'s capabilities on the kernel', () => {
     }
     expect(await readyz(listen)).toBe(503);
     expect(String((await inNs(['nft', 'list', 'tables'])).stdout)).not.toContain('nftpol');
+  });
+
+  it('without a writable /tmp (no emptyDir) nft gets no script: the read-only root is why the chart mounts one', async () => {
+    startAgent(setprivFor(container('agent').securityContext), { tmp: false });
+    const deadline = Date.now() + 20_000;
+    while (!/read-only file system|EROFS/i.test(logs)) {
+      if (Date.now() > deadline) throw new Error(`no read-only refusal logged; logs:\n${logs}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await readyz(listenOf(chartAgentArgs()))).toBe(503);
   });
 });
