@@ -1,6 +1,7 @@
 // policy-explain matrix: the command, its options and output formats; the
 // matrix itself is computed in src/explain/matrix.ts.
-import { computeMatrix, matrixPods, matrixTooLarge, type MatrixPort } from '../../explain/matrix.ts';
+import { computeConnectionMatrix, computeMatrix, matrixPods, matrixTooLarge, type MatrixPort } from '../../explain/matrix.ts';
+import { parseIp } from '../../model/addresses.ts';
 import { styleFor } from '../../explain/style.ts';
 import type { Pod } from '../../model/types.ts';
 import { parsePortSpec } from '../../policy/flow-spec.ts';
@@ -15,6 +16,27 @@ import type { GlobalOptions } from './common.ts';
 export interface MatrixOptions extends GlobalOptions {
   readonly port?: string;
   readonly protocol?: string;
+  /** Addresses to add as rows and columns (outside networks, nodes), as given. */
+  readonly ip?: readonly string[];
+}
+
+/**
+ * --ip values into canonical addresses, each once, in the order given. One
+ * address, not a network: policies may treat the addresses of a network
+ * differently (an ipBlock's except), so a row stands for one address.
+ */
+export function matrixAddresses(values: readonly string[] = []): string[] {
+  const out: string[] = [];
+  for (const raw of values) {
+    const text = raw.startsWith('ip:') ? raw.slice(3) : raw;
+    if (text.includes('/')) {
+      throw new UsageError(`--ip ${raw}: give one address of that network (e.g. ${text.split('/')[0] ?? ''}); policies can treat its addresses differently (ipBlock except), so a row is one address`);
+    }
+    const parsed = parseIp(text);
+    if (!parsed.ok) throw new UsageError(`--ip ${raw}: ${parsed.message}`);
+    if (!out.includes(parsed.ip)) out.push(parsed.ip);
+  }
+  return out;
 }
 
 /** --port/--protocol into a MatrixPort; both absent = declared ports. */
@@ -52,12 +74,16 @@ export async function runMatrix(opts: MatrixOptions, io: CliIO): Promise<number>
   if (opts.namespace !== undefined && ![...state.pods.values()].some((p) => p.namespace === opts.namespace)) {
     throw new UsageError(`--namespace ${opts.namespace}: no pod or workload in that namespace`);
   }
+  const addresses = matrixAddresses(opts.ip);
   const pods = matrixPods(state, opts.namespace ?? null);
   checkPortName(pods, port, opts.namespace);
   // Refused before any verdict is asked: n² of them would not finish.
   const tooLarge = matrixTooLarge(pods, opts.namespace ?? null);
   if (tooLarge !== undefined) throw new UsageError(tooLarge);
-  const m = computeMatrix(state, port, opts.namespace ?? null, pods);
+  // Without a port, each pair's exact connection set; with one, that port's verdict.
+  const m = port === null
+    ? computeConnectionMatrix(state, opts.namespace ?? null, pods, addresses)
+    : computeMatrix(state, port, opts.namespace ?? null, pods, addresses);
   switch (format) {
     case 'json': io.stdout.write(toJson({ ...connectivityMatrix(m), ...failClosedField(loaded.failClosed) })); break;
     case 'markdown': io.stdout.write(`${renderMatrixMarkdown(m)}${failClosedText(loaded.failClosed)}`); break;

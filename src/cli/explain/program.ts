@@ -78,9 +78,10 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
 
   program
     .command('matrix')
-    .description('connectivity matrix between pods and workloads (rows: from, columns: to); with -n, of that namespace only')
-    .option('--port <port>', "port to check (80, 80/UDP, http); default: each destination's declared container ports")
-    .option('--protocol <protocol>', 'protocol of --port (default TCP)')
+    .description('connectivity matrix between pods and workloads (rows: from, columns: to): each pair\'s allowed connections (every port and protocol), or one port\'s verdict with --port; with -n, of that namespace only')
+    .option('--port <port>', 'port to check (80, 80/UDP, http); default: the exact set of allowed ports and protocols of each pair')
+    .option('--protocol <protocol>', 'protocol of --port (default TCP), or a protocol without ports (ICMP)')
+    .option('--ip <address>', 'also an address outside the cluster (or a node\'s) as a row and column; repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .action(async (_opts: unknown, cmd: Command) => setExit(await runMatrix(cmd.optsWithGlobals<MatrixOptions>(), io)));
 
   program

@@ -1,7 +1,11 @@
 // The matrix as a graph: Graphviz DOT and Mermaid flowcharts. Nodes are pods
-// and workloads grouped by namespace; an edge means "allowed".
+// and workloads grouped by namespace (addresses asked for on their own); an
+// edge means "allowed", labelled with its connection set unless that is all.
 import type { MatrixResult } from '../../explain/matrix.ts';
-import { describeMatrixPort } from './matrix-output.ts';
+import { describeMatrixQuestion } from './matrix-output.ts';
+
+/** The group of addresses given with --ip: they belong to no namespace. */
+const OUTSIDE = 'addresses';
 
 function dotString(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -10,17 +14,20 @@ function dotString(s: string): string {
 function byNamespace(m: MatrixResult): Map<string, number[]> {
   const groups = new Map<string, number[]>();
   m.endpoints.forEach((e, i) => {
-    const list = groups.get(e.namespace);
+    const group = e.namespace ?? OUTSIDE;
+    const list = groups.get(group);
     if (list) list.push(i);
-    else groups.set(e.namespace, [i]);
+    else groups.set(group, [i]);
   });
   return groups;
 }
 
-function allowedEdges(m: MatrixResult): [number, number][] {
-  const edges: [number, number][] = [];
+/** [from, to, label]: the label is the connection set, unless the matrix has none or it is all. */
+function allowedEdges(m: MatrixResult): [number, number, string | undefined][] {
+  const edges: [number, number, string | undefined][] = [];
   m.cells.forEach((row, i) => row.forEach((c, j) => {
-    if (c === 'allowed') edges.push([i, j]);
+    const set = m.connections?.[i]?.[j];
+    if (c === 'allowed') edges.push([i, j, set === undefined || set === null || set.isAll() ? undefined : set.format()]);
   }));
   return edges;
 }
@@ -28,7 +35,7 @@ function allowedEdges(m: MatrixResult): [number, number][] {
 export function renderMatrixDot(m: MatrixResult): string {
   const lines = [
     'digraph connectivity {',
-    `  label=${dotString(`Allowed connections on ${describeMatrixPort(m.port)}`)};`,
+    `  label=${dotString(`Allowed connections on ${describeMatrixQuestion(m)}`)};`,
     '  labelloc=t;',
     '  rankdir=LR;',
     '  node [shape=box];',
@@ -42,8 +49,9 @@ export function renderMatrixDot(m: MatrixResult): string {
     }
     lines.push('  }');
   }
-  for (const [i, j] of allowedEdges(m)) {
-    lines.push(`  ${dotString(m.endpoints[i]?.id ?? '')} -> ${dotString(m.endpoints[j]?.id ?? '')};`);
+  for (const [i, j, label] of allowedEdges(m)) {
+    const attrs = label === undefined ? '' : ` [label=${dotString(label)}]`;
+    lines.push(`  ${dotString(m.endpoints[i]?.id ?? '')} -> ${dotString(m.endpoints[j]?.id ?? '')}${attrs};`);
   }
   lines.push('}');
   return `${lines.join('\n')}\n`;
@@ -54,7 +62,7 @@ function mermaidLabel(s: string): string {
 }
 
 export function renderMatrixMermaid(m: MatrixResult): string {
-  const lines = ['flowchart LR', `  %% allowed connections on ${describeMatrixPort(m.port)}`];
+  const lines = ['flowchart LR', `  %% allowed connections on ${describeMatrixQuestion(m)}`];
   let n = 0;
   for (const [ns, members] of byNamespace(m)) {
     lines.push(`  subgraph ns${n++}[${mermaidLabel(ns)}]`);
@@ -64,6 +72,6 @@ export function renderMatrixMermaid(m: MatrixResult): string {
     }
     lines.push('  end');
   }
-  for (const [i, j] of allowedEdges(m)) lines.push(`  p${i} --> p${j}`);
+  for (const [i, j, label] of allowedEdges(m)) lines.push(label === undefined ? `  p${i} --> p${j}` : `  p${i} -->|${mermaidLabel(label)}| p${j}`);
   return `${lines.join('\n')}\n`;
 }
