@@ -14,7 +14,9 @@
 //   device; with BPF host routing, packets are redirected between devices
 //   in tc programs and never reach the forward hook), Calico's eBPF mode
 //   (its bpfin.cali/bpfout.cali pair), or eBPF programs (XDP, tc classifiers)
-//   on pod interfaces. What can be seen is that such a datapath is present,
+//   on pod interfaces. Pods on an Open vSwitch datapath (Antrea,
+//   OVN-Kubernetes: veths enslaved to ovs-system) are switched by OVS, which
+//   br_netfilter does not hand to netfilter either. What can be seen is that such a datapath is present,
 //   not whether a given packet bypasses: the agent warns, it does not refuse.
 //
 // The pod CIDR from the Node object is compared with the pod addresses the
@@ -24,7 +26,7 @@ import { cidrContains, cidrFamily, parseIp } from '../model/addresses.ts';
 import { BRIDGE_SYSCTLS } from '../dataplane/bridge-netfilter.ts';
 import { hasBpfFilter, parseLinks, parseRoutes, type LinkFact, type NodeProbe, type RouteFact } from './node-probe.ts';
 
-export type PodNetwork = 'bridged' | 'routed' | 'bridged+routed' | 'no pods yet';
+export type PodNetwork = 'bridged' | 'routed' | 'bridged+routed' | 'open vswitch' | 'no pods yet';
 
 export interface BridgeFact {
   readonly name: string;
@@ -123,7 +125,10 @@ export async function inspectNode(probe: NodeProbe, opts: InspectOptions): Promi
     .filter((b) => b.veths > 0);
   const routed = routedPods(links, routes);
   const bridged = bridges.length > 0;
-  const podNetwork: PodNetwork = bridged && routed.devs.size > 0 ? 'bridged+routed' : bridged ? 'bridged' : routed.devs.size > 0 ? 'routed' : 'no pods yet';
+  const ovsMasters = new Set(links.filter((l) => l.kind === 'openvswitch').map((l) => l.name));
+  const ovsPorts = links.filter((l) => l.kind === 'veth' && l.master !== undefined && ovsMasters.has(l.master)).map((l) => l.name);
+  const podNetwork: PodNetwork = bridged && routed.devs.size > 0 ? 'bridged+routed' : bridged ? 'bridged' : routed.devs.size > 0 ? 'routed'
+    : ovsPorts.length > 0 ? 'open vswitch' : 'no pods yet';
 
   const bridgeNetfilter: Record<string, string> = {};
   for (const key of BRIDGE_SYSCTLS) bridgeNetfilter[key.replaceAll('/', '.')] = (await probe.sysctls.read(key)) ?? 'absent';
@@ -139,6 +144,9 @@ export async function inspectNode(probe: NodeProbe, opts: InspectOptions): Promi
   if (programs.length > 0) ebpf.push({ name: 'ebpf-programs', evidence: programs });
 
   const bypass: string[] = ebpf.map((d) => `${d.name} datapath on this node (${d.evidence.join(', ')}): eBPF programs can deliver pod traffic without the netfilter forward hook, so nftpol's rules may not see it (docs/cni.md)`);
+  if (ovsPorts.length > 0) {
+    bypass.push(`pods on an Open vSwitch datapath (${ovsPorts.length} veth${ovsPorts.length === 1 ? '' : 's'} on ${[...ovsMasters].join(', ')}): OVS switches their traffic without the netfilter hooks, so nftpol's rules may not see it (docs/cni.md)`);
+  }
   const callIptables = bridgeNetfilter['net.bridge.bridge-nf-call-iptables'];
   if (bridged && !opts.bridgeNetfilterCheck && callIptables !== '1') {
     bypass.push(`pods are bridged on ${bridges.map((b) => b.name).join(', ')} but net.bridge.bridge-nf-call-iptables is ${callIptables ?? 'absent'} and --no-bridge-netfilter-check is set: traffic between pods of this node bypasses nftpol (modprobe br_netfilter; sysctl -w net.bridge.bridge-nf-call-iptables=1)`);
@@ -153,7 +161,9 @@ export async function inspectNode(probe: NodeProbe, opts: InspectOptions): Promi
       ? `pods routed over their own veths (${routed.devs.size}, with /32 or /128 routes): their traffic passes the forward hook natively`
       : podNetwork === 'bridged+routed'
         ? `pods both bridged (${bridges.map((b) => b.name).join(', ')}) and routed (${routed.devs.size} veths)`
-        : 'no pod interfaces on this node yet (no bridge with veths, no routed veths): cannot tell bridged from routed';
+        : podNetwork === 'open vswitch'
+          ? `pods on Open vSwitch (${ovsPorts.length} veths)`
+          : 'no pod interfaces on this node yet (no bridge with veths, no routed veths): cannot tell bridged from routed';
   return {
     podNetwork, bridges, routedPodInterfaces: routed.devs.size,
     podAddresses: podAddressesSeen(bridges, routed.addresses), bridgeNetfilter, ebpf, podCidr: null, bypass,

@@ -97,6 +97,15 @@ describe('inspectNode', () => {
     expect(calico.summary).toContain('eBPF datapath: calico-ebpf');
   });
 
+  it('pods on Open vSwitch (veths enslaved to ovs-system, as Antrea and OVN-Kubernetes make them) bypass', async () => {
+    // Constructed from the flannel capture: cni0 renamed ovs-system, its kind openvswitch (no OVS runs here).
+    const asOvs = (links: string): string => links.replaceAll('"cni0"', '"ovs-system"').replace('"info_kind":"bridge"', '"info_kind":"openvswitch"');
+    const r = await inspectNode(probe('bridged', { links: asOvs }), checked);
+    expect(r.podNetwork).toBe('open vswitch');
+    expect(r.bridges).toEqual([]);
+    expect(r.bypass).toEqual([expect.stringContaining('pods on an Open vSwitch datapath (2 veths on ovs-system): OVS switches their traffic without the netfilter hooks')]);
+  });
+
   it('a node without pod interfaces cannot tell bridged from routed', async () => {
     const onlyLo = (links: string): string => JSON.stringify((JSON.parse(links) as { ifname: string }[]).filter((l) => l.ifname === 'lo'));
     const r = await inspectNode(probe('bridged', { links: onlyLo }), checked);
