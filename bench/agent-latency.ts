@@ -104,7 +104,8 @@ async function runChild(size: Size, backend: NftBackend, rounds: number | undefi
   if (add.exitCode !== 0) return { ...at, failed: `ip netns add failed: ${String(add.stderr).trim()}` };
   try {
     const args = [
-      'netns', 'exec', netns, process.execPath, '--expose-gc', CHILD, '--pods', String(size.pods), '--policies', String(size.policies), '--backend', backend,
+      // --max-semi-space-size=2: the agent runs so in the image and the chart (NODE_OPTIONS).
+      'netns', 'exec', netns, process.execPath, '--expose-gc', '--max-semi-space-size=2', CHILD, '--pods', String(size.pods), '--policies', String(size.policies), '--backend', backend,
       '--min-rounds', String(rounds ?? MIN_ROUNDS), '--max-rounds', String(rounds ?? MAX_ROUNDS),
       '--budget-ms', String(rounds === undefined ? size.budgetMs : 0), '--replace-rounds', String(Math.min(rounds ?? REPLACE_ROUNDS, REPLACE_ROUNDS)),
     ];
