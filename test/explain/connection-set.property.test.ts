@@ -29,7 +29,7 @@ const worldArb = fc.record({
 
 /** Pairs of the picks; pods weigh three times as much as other ends, as their policies make the sets partial. */
 function pairsOf(ends: readonly Endpoint[], picks: readonly (readonly [number, number])[]): [Endpoint, Endpoint][] {
-  const endpoints = ends.flatMap((e) => (e.kind === 'pod' ? [e, e, e] : [e]));
+  const endpoints = ends.flatMap((e): Endpoint[] => (e.kind === 'pod' ? [e, e, e] : [e]));
   const v6 = (e: Endpoint): boolean => e.ip.includes(':');
   const pairs: [Endpoint, Endpoint][] = [];
   for (const [a, b] of picks) {
