@@ -25,13 +25,65 @@ describe('policy-explain matrix', () => {
     expect(r.stdout).toContain('12 allowed, 18 denied');
   });
 
-  it('uses each destination\'s declared ports without --port', async () => {
+  it('shows each pair\'s exact connection set without --port: a letter per set in text, the sets below', async () => {
+    const r = await explainShop('matrix');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('Connectivity on every port and protocol (exact connection sets)');
+    expect(lines[1]).toBe('(rows: from, columns: to; ✓ all, ✗ none, . self; letters: the sets below)');
+    const row = (id: string): string[] => (lines.find((l) => l.includes(` ${id} `)) ?? '').trim().split(/\s+/).slice(2);
+    expect(row('monitoring/prometheus')).toEqual(['✓', '.', 'A', '✗', '✗', '✓']);
+    expect(row('shop/api')).toEqual(['✓', '✓', '.', 'B', 'C', '✓']);
+    expect(row('shop/web')).toEqual(['D', '✗', 'C', '✗', '.', '✗']);
+    // Letters name the sets in the order they first appear, row by row.
+    expect(lines).toContain('A  TCP 9090');
+    expect(lines).toContain('B  TCP 5432');
+    expect(lines).toContain('C  TCP 8080');
+    expect(lines).toContain('D  TCP 53; UDP 53');
+    expect(r.stdout).toContain('9 all, 6 partial, 15 none');
+  });
+
+  it('writes the sets in JSON, markdown, DOT and Mermaid', async () => {
     const doc = JSON.parse((await explainShop('matrix', '-o', 'json')).stdout) as ConnectivityMatrix;
     expect(doc.port).toBeNull();
+    expect(doc.portDescription).toBe('every port and protocol (exact connection sets)');
     const api = IDS.indexOf('shop/api');
     const db = IDS.indexOf('shop/db');
-    expect(doc.cells[api]?.[db]).toBe('allowed'); // postgres 5432
-    expect(doc.cells[IDS.indexOf('monitoring/prometheus')]?.[api]).toBe('allowed'); // metrics 9090
+    const web = IDS.indexOf('shop/web');
+    expect(doc.connections?.[api]?.[db]).toBe('TCP 5432');
+    expect(doc.connections?.[web]?.[0]).toBe('TCP 53; UDP 53');
+    expect(doc.connections?.[db]?.[api]).toBe('none');
+    expect(doc.connections?.[api]?.[api]).toBeNull();
+    expect(doc.cells[api]?.[db]).toBe('allowed');
+    expect(doc.cells[db]?.[api]).toBe('denied');
+    expect(doc.summary).toEqual({ allowed: 15, denied: 15, notApplicable: 0, all: 9, partial: 6 });
+    const md = (await explainShop('matrix', '-n', 'shop', '-o', 'markdown')).stdout.split('\n');
+    expect(md).toContain('| shop/api | . | TCP 5432 | TCP 8080 |');
+    expect(md).toContain('| shop/db | none | . | none |');
+    expect(md).toContain('0 all, 3 partial, 3 none.');
+    const dot = (await explainShop('matrix', '-n', 'shop', '-o', 'dot')).stdout;
+    expect(dot).toContain('  "shop/api" -> "shop/db" [label="TCP 5432"];');
+    const mermaid = (await explainShop('matrix', '-n', 'shop', '-o', 'mermaid')).stdout.split('\n');
+    expect(mermaid).toContain('  p0 -->|"TCP 5432"| p1');
+  });
+
+  it('adds addresses given with --ip as rows and columns, and refuses a network or a non-address', async () => {
+    const doc = JSON.parse((await explainShop('matrix', '-n', 'shop', '--ip', '203.0.113.9', '--ip', 'ip:203.0.113.9', '-o', 'json')).stdout) as ConnectivityMatrix;
+    expect(doc.endpoints.map((e) => e.id)).toEqual(['shop/api', 'shop/db', 'shop/web', 'ip:203.0.113.9']);
+    expect(doc.endpoints[3]).toEqual({ id: 'ip:203.0.113.9', namespace: null, name: '203.0.113.9', kind: 'Address', ip: '203.0.113.9' });
+    expect(doc.connections?.[3]).toEqual(['none', 'none', 'TCP 8080', null]);
+    expect(doc.connections?.[0]?.[3]).toBe('all');
+    const dot = (await explainShop('matrix', '-n', 'shop', '--ip', '203.0.113.9', '-o', 'dot')).stdout;
+    expect(dot).toContain('    label="addresses (--ip)";');
+    expect(dot).toContain('  "ip:203.0.113.9" -> "shop/web" [label="TCP 8080"];');
+    const onePort = await explainShop('matrix', '-n', 'shop', '--ip', '203.0.113.9', '--port', '8080');
+    expect(onePort.stdout).toMatch(/^4 {2}ip:203\.0\.113\.9 {2}✗ {2}✗ {2}✓ {2}\.$/m);
+    const network = await explainShop('matrix', '--ip', '10.0.0.0/8');
+    expect(network.code).toBe(2);
+    expect(network.stderr).toContain('--ip 10.0.0.0/8: give one address of that network');
+    const bad = await explainShop('matrix', '--ip', 'nope');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--ip nope: "nope" is not a valid IP address');
   });
 
   it('prints a ConnectivityMatrix in JSON', async () => {

@@ -5,7 +5,7 @@ import type { MatrixResult } from '../../explain/matrix.ts';
 import { describeMatrixQuestion } from './matrix-output.ts';
 
 /** The group of addresses given with --ip: they belong to no namespace. */
-const OUTSIDE = 'addresses';
+const OUTSIDE = 'addresses (--ip)';
 
 function dotString(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
