@@ -93,12 +93,14 @@ export function matrixPods(state: ClusterState, namespace: string | null): Pod[]
  * Why a matrix of these pods is too large, with how to narrow it; undefined
  * when it is not. `namespace` is the one it was already narrowed to, if any.
  */
-export function matrixTooLarge(pods: readonly Pod[], namespace: string | null, maxCells = MAX_MATRIX_CELLS): string | undefined {
-  const cells = pods.length * pods.length;
+export function matrixTooLarge(pods: readonly Pod[], namespace: string | null, maxCells = MAX_MATRIX_CELLS, addresses = 0): string | undefined {
+  const size = pods.length + addresses;
+  const cells = size * size;
   if (cells <= maxCells) return undefined;
   const fmt = (n: number): string => n.toLocaleString('en-US');
-  const fits = Math.floor(Math.sqrt(maxCells));
-  const head = `a matrix of ${fmt(pods.length)} pods and workloads has ${fmt(cells)} cells, more than the ${fmt(maxCells)} it is limited to`;
+  const fits = Math.floor(Math.sqrt(maxCells)) - addresses;
+  const withAddresses = addresses > 0 ? ` and ${fmt(addresses)} address${addresses === 1 ? '' : 'es'}` : '';
+  const head = `a matrix of ${fmt(pods.length)} pods and workloads${withAddresses} has ${fmt(cells)} cells, more than the ${fmt(maxCells)} it is limited to`;
   const onePod = 'policy-explain pod NAMESPACE/NAME says who may reach one pod and whom it may reach';
   if (namespace !== null) return `${head} (namespace ${namespace}); ${onePod}, and policy-explain flow --from --to answers for one pair`;
   const sizes = new Map<string, number>();

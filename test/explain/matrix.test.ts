@@ -40,6 +40,8 @@ describe('computeMatrix', () => {
     const pods = [...state.pods.values()];
     expect(matrixTooLarge(pods, null, 9)).toBeUndefined();
     expect(matrixTooLarge(pods, null, 8)).toMatch(/./);
+    // Addresses given with --ip are rows and columns too.
+    expect(matrixTooLarge(pods, null, 9, 1)).toMatch(/^a matrix of 3 pods and workloads and 1 address has 16 cells, more than the 9/);
   });
 });
 

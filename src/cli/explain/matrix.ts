@@ -78,7 +78,7 @@ export async function runMatrix(opts: MatrixOptions, io: CliIO): Promise<number>
   const pods = matrixPods(state, opts.namespace ?? null);
   checkPortName(pods, port, opts.namespace);
   // Refused before any verdict is asked: n² of them would not finish.
-  const tooLarge = matrixTooLarge(pods, opts.namespace ?? null);
+  const tooLarge = matrixTooLarge(pods, opts.namespace ?? null, undefined, addresses.length);
   if (tooLarge !== undefined) throw new UsageError(tooLarge);
   // Without a port, each pair's exact connection set; with one, that port's verdict.
   const m = port === null
