@@ -9,13 +9,18 @@
 // port entry matches all ports or none, so every rule, and the engine,
 // answers alike for the whole class: one PolicyEngine.allows per class.
 //
+// A rule none of whose peers is the other end allows nothing on any port,
+// so its ports make no edges (peers never depend on the port); fewer edges,
+// fewer questions, the same answer.
+//
 // Protocols without ports (ICMP, ...) match no port entry, only rules
 // without ports, which match them all alike: one question answers for all.
-import type { NetworkPolicy, Pod, PolicyPort, Protocol } from '../model/types.ts';
+import type { NetworkPolicy, Pod, PolicyPort, PolicyRule, Protocol } from '../model/types.ts';
 import { PROTOCOLS } from '../model/types.ts';
 import type { Direction } from '../model/types.ts';
 import type { PolicyEngine } from '../policy/engine.ts';
 import type { Endpoint } from '../policy/endpoint.ts';
+import { peerMatches } from '../policy/peer-match.ts';
 import { resolveNamedPort } from '../policy/port-match.ts';
 import { ConnectionSet, MAX_PORT, MIN_PORT, type PortRange } from './connection-set-algebra.ts';
 import { pairEndpoints } from './pod-reach.ts';
@@ -56,27 +61,39 @@ function policiesOf(engine: PolicyEngine, pods: readonly Pod[], direction: Direc
   return pods.flatMap((p) => [...engine.isolatingPolicies(p, direction)]);
 }
 
-/** The first port of each class of a protocol's ports (sorted), given the policies that apply. */
-export function portClassStarts(
-  policies: readonly { policy: NetworkPolicy; direction: Direction }[], protocol: Protocol, destinations: readonly Pod[],
-): number[] {
+/** A policy that applies to the pair, in one direction; `other` is the end its rules' peers must match, when known. */
+interface Applying {
+  readonly policy: NetworkPolicy;
+  readonly direction: Direction;
+  readonly other: Endpoint | undefined;
+}
+
+/** The rules of the policies whose ports can matter: those with a peer that is the other end (every rule when it is not known). */
+function applyingRules(engine: PolicyEngine, applying: readonly Applying[]): PolicyRule[] {
+  return applying.flatMap(({ policy, direction, other }) => policy[direction].filter((rule) =>
+    other === undefined || rule.peers.length === 0 || rule.peers.some((peer) => peerMatches(engine.state, policy, peer, other))));
+}
+
+/** The first port of each class of a protocol's ports (sorted), given the rules whose ports can matter. */
+export function portClassStarts(rules: readonly PolicyRule[], protocol: Protocol, destinations: readonly Pod[]): number[] {
   const edges = new Set<number>([MIN_PORT]);
-  for (const { policy, direction } of policies) {
-    for (const rule of policy[direction]) for (const rp of rule.ports) entryEdges(rp, protocol, destinations, edges);
-  }
+  for (const rule of rules) for (const rp of rule.ports) entryEdges(rp, protocol, destinations, edges);
   return [...edges].filter((p) => p >= MIN_PORT && p <= MAX_PORT).sort((a, b) => a - b);
 }
 
 /** Every connection the engine allows from `from` to `to`, exactly. */
 export function connectionSet(engine: PolicyEngine, from: Endpoint, to: Endpoint): ConnectionSet {
   const destinations = podsAt(engine, to);
-  const policies = [
-    ...policiesOf(engine, podsAt(engine, from), 'egress').map((policy) => ({ policy, direction: 'egress' as const })),
-    ...policiesOf(engine, destinations, 'ingress').map((policy) => ({ policy, direction: 'ingress' as const })),
-  ];
+  // With an address claimed twice the engine may put the holder in an end's
+  // place; then every rule's ports count, whatever its peers.
+  const exact = !engine.state.hasSharedAddresses();
+  const rules = applyingRules(engine, [
+    ...policiesOf(engine, podsAt(engine, from), 'egress').map((policy) => ({ policy, direction: 'egress' as const, other: exact ? to : undefined })),
+    ...policiesOf(engine, destinations, 'ingress').map((policy) => ({ policy, direction: 'ingress' as const, other: exact ? from : undefined })),
+  ]);
   const ranges: Partial<Record<Protocol, PortRange[]>> = {};
   for (const protocol of PROTOCOLS) {
-    const starts = portClassStarts(policies, protocol, destinations);
+    const starts = portClassStarts(rules, protocol, destinations);
     const list: PortRange[] = [];
     starts.forEach((start, i) => {
       if (engine.allows({ from, to, protocol, port: start })) list.push([start, (starts[i + 1] ?? MAX_PORT + 1) - 1]);

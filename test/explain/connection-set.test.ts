@@ -72,9 +72,23 @@ describe('connectionSet', () => {
     const spy = vi.spyOn(shop.engine, 'allows');
     connectionSet(shop.engine, shop.endpoint('shop/api'), shop.endpoint('shop/db'));
     // TCP cut at 80, 82, 5432, 5433 (+ the start 1): 5 classes; UDP at 53, 54: 3; SCTP at 9, 10: 3; one for the rest.
-    // (The web rule's range 30000-32767 cuts TCP too: 2 more.)
-    expect(spy).toHaveBeenCalledTimes(7 + 3 + 3 + 1);
+    // The web rule's range 30000-32767 makes no cut: its peer is not api.
+    expect(spy).toHaveBeenCalledTimes(5 + 3 + 3 + 1);
     spy.mockRestore();
+  });
+
+  it('counts every rule\'s ports when an address is claimed twice: the engine answers for the pod that holds it', () => {
+    const w = world({
+      pods: [
+        { ...pod('shop/old', { app: 'old' }, { ips: ['10.244.0.9'] }), createdAt: '2026-01-01T00:00:00.000Z' },
+        { ...pod('shop/new', { app: 'new' }, { ips: ['10.244.0.9'] }), createdAt: '2026-02-01T00:00:00.000Z' },
+        pod('shop/db', { app: 'db' }, { ips: ['10.244.0.3'] }),
+      ],
+      policies: [policy('shop/db-in', { podSelector: sel({ app: 'db' }), ingress: [rule([podPeer(sel({ app: 'new' }))], [tcp(5432)])] })],
+    });
+    // Asked from the old pod, whose labels the rule does not name: the kernel sees only the address, the new pod's.
+    const from = { kind: 'pod' as const, ip: '10.244.0.9', pod: w.pod('shop/old') };
+    expect(connectionSet(w.engine, from, w.endpoint('shop/db')).format()).toBe('TCP 5432');
   });
 
   it('follows the exceptions: a pod and its own node may always talk, unknown pod addresses never', () => {
