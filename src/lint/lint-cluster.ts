@@ -12,6 +12,7 @@ import { checkNamedPortProtocol } from './checks/named-port-protocol.ts';
 import { checkNamespaceAndPodPeers } from './checks/namespace-and-pod-peers.ts';
 import { checkNamespaceNotIsolated } from './checks/namespace-not-isolated.ts';
 import { checkRulesWithoutPolicyType } from './checks/rules-without-policy-type.ts';
+import { checkRedundant } from './checks/redundant.ts';
 import { checkSelectsNothing } from './checks/selects-nothing.ts';
 import type { LintFinding } from './finding.ts';
 import { LintContext } from './lint-context.ts';
@@ -32,6 +33,7 @@ const CHECKS: readonly Check[] = [
   checkExceptOutsideCidr,
   checkIpBlockOverlapsPods,
   checkNamespaceNotIsolated,
+  checkRedundant,
 ];
 
 /** The stable check ids lint can report, for documentation and suppression lists. */
@@ -47,6 +49,9 @@ export const LINT_CHECK_IDS: readonly string[] = [
   'except-outside-cidr',
   'ipblock-overlaps-pods',
   'namespace-not-isolated',
+  'redundant-policy',
+  'contained-policy',
+  'redundant-rule',
 ];
 
 function objectOrder(f: LintFinding): string {

@@ -43,6 +43,21 @@ const FIXTURES: Readonly<Record<string, Partial<ClusterObjects>>> = {
     policies: [policy('shop/out', sel(), { egress: [rule([ipBlock('10.244.0.0/16')])] })],
   },
   'namespace-not-isolated': { namespaces: [ns('shop')], pods: [pod('shop/web', { app: 'web' })] },
+  'redundant-rule': {
+    namespaces: [ns('shop')], pods: [pod('shop/web', { app: 'web' })],
+    policies: [policy('shop/web-in', sel(), { ingress: [rule([], [port(80)]), rule([], [port(80)])] })],
+  },
+  'redundant-policy': {
+    namespaces: [ns('shop')], pods: [pod('shop/web', { app: 'web' })],
+    policies: [
+      policy('shop/in-80', sel(), { ingress: [rule([], [port(80)])] }), policy('shop/in-443', sel(), { ingress: [rule([], [port(443)])] }),
+      policy('shop/in-web', sel(), { ingress: [rule([], [port(80), port(443)])] }),
+    ],
+  },
+  'contained-policy': {
+    namespaces: [ns('shop')], pods: [pod('shop/web', { app: 'web' })],
+    policies: [policy('shop/in-any', sel(), { ingress: [rule()] }), policy('shop/in-80', sel(), { ingress: [rule([], [port(80)])] })],
+  },
 };
 
 describe('lintCluster', () => {
