@@ -115,7 +115,7 @@ describe('usage errors and exit codes', () => {
     expect(r.stderr).toContain("error: unknown option '--bogus'");
     const f = await explainShop('lint', '-o', 'yaml');
     expect(f.code).toBe(2);
-    expect(f.stderr).toContain("argument 'yaml' is invalid. Allowed choices are text, json, markdown, dot, mermaid.");
+    expect(f.stderr).toContain("argument 'yaml' is invalid. Allowed choices are text, json, markdown, dot, mermaid, sarif.");
   });
 
   it('prints help on stdout and exits 0', async () => {

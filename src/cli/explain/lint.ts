@@ -6,6 +6,9 @@
 import { lintCluster } from '../../lint/lint-cluster.ts';
 import type { ClusterObjects } from '../../model/types.ts';
 import { lintReport, renderLintMarkdown, renderLintText } from '../format/lint-output.ts';
+import { lintSarif } from '../format/lint-sarif.ts';
+import { packageVersion } from '../version.ts';
+import { findingLines, repositoryRoot } from './lint-locations.ts';
 import { failClosedField, failClosedText, requireFormat, toJson } from '../format/output.ts';
 import { styleFor } from '../../explain/style.ts';
 import { inputExit, loadInput } from '../input.ts';
@@ -23,7 +26,7 @@ function hasNamespace(objects: ClusterObjects, namespace: string): boolean {
 }
 
 export async function runLint(opts: LintOptions, io: CliIO): Promise<number> {
-  const format = requireFormat(opts.output, ['text', 'json', 'markdown'], 'lint');
+  const format = requireFormat(opts.output, ['text', 'json', 'markdown', 'sarif'], 'lint');
   const loaded = await loadInput(opts, io);
   const { objects } = loaded;
   const only = opts.namespace;
@@ -32,7 +35,11 @@ export async function runLint(opts: LintOptions, io: CliIO): Promise<number> {
   }
   const findings = lintCluster(objects).filter((f) => only === undefined || f.object.namespace === only);
   const report = lintReport(findings, opts.strict === true);
-  if (format === 'json') io.stdout.write(toJson({ ...report, ...failClosedField(loaded.failClosed) }));
+  if (format === 'sarif') {
+    // Code scanning paths are relative to the repository the manifests are in.
+    const cwd = process.cwd();
+    io.stdout.write(toJson(lintSarif(findings, { version: packageVersion(), root: repositoryRoot(cwd), cwd, lines: findingLines(cwd) })));
+  } else if (format === 'json') io.stdout.write(toJson({ ...report, ...failClosedField(loaded.failClosed) }));
   else if (format === 'markdown') io.stdout.write(`${renderLintMarkdown(report)}${failClosedText(loaded.failClosed)}`);
   else io.stdout.write(`${renderLintText(report, styleFor(io.stdout))}${failClosedText(loaded.failClosed)}`);
   return inputExit(loaded, report.passed ? EXIT.ok : EXIT.findings);

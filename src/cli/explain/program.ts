@@ -54,7 +54,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     })
     .showSuggestionAfterError();
   addInputOptions(program)
-    .addOption(new Option('-o, --output <format>', 'output format (dot and mermaid: matrix only)').choices(OUTPUT_FORMATS).default('text'))
+    .addOption(new Option('-o, --output <format>', 'output format (dot and mermaid: matrix only; sarif: lint only)').choices(OUTPUT_FORMATS).default('text'))
     .option('--debug', 'print stack traces of unexpected errors');
 
   // --from and --to are checked in the action, not by commander: its
@@ -81,7 +81,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .description('connectivity matrix between pods and workloads (rows: from, columns: to): each pair\'s allowed connections (every port and protocol), or one port\'s verdict with --port; with -n, of that namespace only')
     .option('--port <port>', 'port to check (80, 80/UDP, http); default: the exact set of allowed ports and protocols of each pair')
     .option('--protocol <protocol>', 'protocol of --port (default TCP), or a protocol without ports (ICMP)')
-    .option('--ip <address>', 'also an address outside the cluster (or a node\'s) as a row and column; repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--ip <address>', 'also an address outside the cluster (or a node\'s) as a row and column; repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .action(async (_opts: unknown, cmd: Command) => setExit(await runMatrix(cmd.optsWithGlobals<MatrixOptions>(), io)));
 
   program

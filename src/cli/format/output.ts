@@ -5,7 +5,7 @@ import { formatSourceRef } from '../../model/problems.ts';
 import { policyKey, type NetworkPolicy, type SourceRef } from '../../model/types.ts';
 import { UsageError } from '../io.ts';
 
-export const OUTPUT_FORMATS = ['text', 'json', 'markdown', 'dot', 'mermaid'] as const;
+export const OUTPUT_FORMATS = ['text', 'json', 'markdown', 'dot', 'mermaid', 'sarif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export const API_VERSION = 'nftpol.dev/v1alpha1';
