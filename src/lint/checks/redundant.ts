@@ -41,7 +41,8 @@ export function checkRedundant(ctx: LintContext): LintFinding[] {
       out.push(finding);
     }
   }
-  const removedRules = new Set<GroupRule['at']['rule']>();
+  // Rules by their place (a rule object may be shared; its place is not).
+  const removedRules = new Map<NetworkPolicy, Set<string>>();
   for (const policy of [...judged].reverse()) {
     if (removed.has(policy)) continue;
     for (const direction of ['egress', 'ingress'] as const) {
@@ -50,7 +51,7 @@ export function checkRedundant(ctx: LintContext): LintFinding[] {
       for (let i = policy[direction].length - 1; i >= 0; i--) {
         const finding = judgeRule(policy, direction, i, mine, removed, removedRules);
         if (finding) {
-          removedRules.add(policy[direction][i] as GroupRule['at']['rule']);
+          removedRules.set(policy, (removedRules.get(policy) ?? new Set()).add(`spec.${direction}[${i}]`));
           out.push(finding);
         }
       }
@@ -110,22 +111,21 @@ function judgePolicy(policy: NetworkPolicy, groups: readonly PodGroup[], removed
 
 function judgeRule(
   policy: NetworkPolicy, direction: Direction, index: number, groups: readonly PodGroup[],
-  removed: ReadonlySet<NetworkPolicy>, removedRules: ReadonlySet<GroupRule['at']['rule']>,
+  removed: ReadonlySet<NetworkPolicy>, removedRules: ReadonlyMap<NetworkPolicy, ReadonlySet<string>>,
 ): LintFinding | undefined {
   if (groups.length === 0) return undefined;
-  const rule = policy[direction][index];
+  const field = `spec.${direction}[${index}]`;
   const by = new Set<string>();
   let allowsAny = false;
   for (const group of groups) {
-    const live = (r: GroupRule): boolean => !removed.has(r.policy) && !removedRules.has(r.at.rule);
-    const own = (r: GroupRule): boolean => r.at.rule === rule && r.policy === policy;
+    const live = (r: GroupRule): boolean => !removed.has(r.policy) && removedRules.get(r.policy)?.has(r.at.field) !== true;
+    const own = (r: GroupRule): boolean => r.policy === policy && r.at.field === field;
     const c = coveringOthers(group, own, live);
     if (!c.covered) return undefined;
     allowsAny ||= c.allowsAny;
     for (const r of c.by) by.add(r.policy === policy ? r.at.field : `${policyKey(r.policy)} ${r.at.field}`);
   }
   if (!allowsAny) return undefined; // allows nothing: selects-nothing or a named-port check says why
-  const field = `spec.${direction}[${index}]`;
   return policyFinding('redundant-rule', 'info', policy, field,
     `this rule allows nothing that other rules do not already allow to the pods this policy selects (${firstFew([...by])}): removing it changes no verdict`);
 }
