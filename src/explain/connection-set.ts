@@ -15,9 +15,8 @@
 //
 // Protocols without ports (ICMP, ...) match no port entry, only rules
 // without ports, which match them all alike: one question answers for all.
-import type { NetworkPolicy, Pod, PolicyPort, PolicyRule, Protocol } from '../model/types.ts';
+import type { Direction, NetworkPolicy, Pod, PolicyPort, PolicyRule, Protocol } from '../model/types.ts';
 import { PROTOCOLS } from '../model/types.ts';
-import type { Direction } from '../model/types.ts';
 import type { PolicyEngine } from '../policy/engine.ts';
 import type { Endpoint } from '../policy/endpoint.ts';
 import { peerMatches } from '../policy/peer-match.ts';
