@@ -151,5 +151,8 @@ describe('policy-explain matrix', () => {
     const ns = await explainShop('matrix', '--namespace', 'nope');
     expect(ns.code).toBe(2);
     expect(ns.stderr).toContain('--namespace nope: no pod or workload in that namespace');
+    const protocolAlone = await explainShop('matrix', '--protocol', 'udp');
+    expect(protocolAlone.code).toBe(2);
+    expect(protocolAlone.stderr).toBe("error: --protocol udp needs --port too (or leave both out for each pair's set of allowed ports and protocols)\n");
   });
 });

@@ -39,11 +39,11 @@ export function matrixAddresses(values: readonly string[] = []): string[] {
   return out;
 }
 
-/** --port/--protocol into a MatrixPort; both absent = declared ports. */
+/** --port/--protocol into a MatrixPort; both absent = null: each pair's connection set. */
 export function matrixPort(port: string | undefined, protocol: string | undefined): MatrixPort | null {
   if (port === undefined && protocol === undefined) return null;
   if (port === undefined && protocol !== undefined && ['TCP', 'UDP', 'SCTP'].includes(protocol.toUpperCase())) {
-    throw new UsageError(`--protocol ${protocol} needs --port too (or leave both out to use each destination's declared ports)`);
+    throw new UsageError(`--protocol ${protocol} needs --port too (or leave both out for each pair's set of allowed ports and protocols)`);
   }
   const spec = parsePortSpec(port, protocol);
   const p = spec.port;

@@ -22,7 +22,7 @@ export interface MatrixSummary {
 
 export interface ConnectivityMatrix extends Envelope<'ConnectivityMatrix'> {
   readonly port: MatrixPort | null;
-  /** The port in words, e.g. "TCP 80" or "each destination's declared container ports". */
+  /** The port in words, e.g. "TCP 80"; with connection sets, CONNECTION_SETS_DESCRIPTION. */
   readonly portDescription: string;
   readonly namespace: string | null;
   readonly endpoints: readonly MatrixEndpoint[];
@@ -39,6 +39,7 @@ export function describeMatrixQuestion(m: MatrixResult): string {
   return m.connections !== undefined ? CONNECTION_SETS_DESCRIPTION : describeMatrixPort(m.port);
 }
 
+/** A port in words; null is the declared-ports matrix (the demo's: computeMatrix without a port). */
 export function describeMatrixPort(port: MatrixPort | null): string {
   if (port === null) return "each destination's declared container ports (allowed = at least one)";
   if (port.name !== null) return `${port.protocol} port named ${port.name} on each destination`;
