@@ -1,6 +1,6 @@
 // policy-explain matrix: the grid and its text, JSON, markdown, DOT and Mermaid forms.
 import { describe, expect, it } from 'vitest';
-import type { ConnectivityMatrix } from '../../src/cli/format/matrix-output.ts';
+import { setLabel, type ConnectivityMatrix } from '../../src/cli/format/matrix-output.ts';
 import { explainShop } from './helpers.ts';
 
 const IDS = ['kube-system/coredns', 'monitoring/prometheus', 'shop/api', 'shop/db', 'shop/web', 'shop-staging/api'];
@@ -154,5 +154,12 @@ describe('policy-explain matrix', () => {
     const protocolAlone = await explainShop('matrix', '--protocol', 'udp');
     expect(protocolAlone.code).toBe(2);
     expect(protocolAlone.stderr).toBe("error: --protocol udp needs --port too (or leave both out for each pair's set of allowed ports and protocols)\n");
+  });
+});
+
+describe('set letters of the text grid', () => {
+  it('go A to Z, then AA, AB, … as spreadsheet columns do, so any number of sets has its own', () => {
+    expect([0, 1, 25, 26, 27, 51, 52, 701, 702].map(setLabel)).toEqual(['A', 'B', 'Z', 'AA', 'AB', 'AZ', 'BA', 'ZZ', 'AAA']);
+    expect(new Set(Array.from({ length: 2000 }, (_, i) => setLabel(i))).size).toBe(2000);
   });
 });
