@@ -18,13 +18,16 @@ export interface AgentCommandDeps extends Partial<Omit<RunAgentDeps, 'logTo'>> {
   readonly onStarted?: (address: string) => void;
 }
 
+/**
+ * The first SIGTERM or SIGINT. The handlers stay installed (a second signal
+ * while stopping changes nothing): execa's child-process cleanup (signal-exit)
+ * re-raises a signal that no other listener handles, so removing ours on
+ * the first one killed the agent by that very signal whenever a child (nft,
+ * conntrack) was running at the moment, instead of stopping it with exit 0.
+ */
 function firstSignal(): Promise<string> {
   return new Promise((resolve) => {
-    const on = (s: NodeJS.Signals): void => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
-      resolve(s);
-    };
+    const on = (s: NodeJS.Signals): void => resolve(s);
     process.on('SIGTERM', on);
     process.on('SIGINT', on);
   });
