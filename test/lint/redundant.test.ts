@@ -116,4 +116,14 @@ describe('redundant-policy and contained-policy', () => {
     // Once api names 8080 "http" too, the named rule allows more: the numbered one is contained in it.
     expect(found([byNumber, byName], [web, api8080, tool])).toEqual(['contained-policy ops/tool-out-8080']);
   });
+
+  it('resolves egress named ports on every pod a rule reaches, beside rules without peers', () => {
+    const apiHttp = (n: number): Pod => ({ ...api, ports: [{ name: 'http', port: n, protocol: 'TCP' }] });
+    const byName = policy('ops/tool-to-app', sel({ app: 'tool' }), { egress: [rule([pods(sel({ tier: 'app' }), sel())], [port('http')])] });
+    const any8080 = policy('ops/tool-8080', sel({ app: 'tool' }), { egress: [rule([], [port(8080)])] });
+    const app = (p: Pod): Pod => ({ ...p, labels: { ...p.labels, tier: 'app' } });
+    // "http" is 8080 on web but 9090 on api: tool-to-app allows api:9090, which tool-8080 does not.
+    expect(found([byName, any8080], [app(web), app(apiHttp(9090)), tool])).toEqual([]);
+    expect(found([byName, any8080], [app(web), app(apiHttp(8080)), tool])).toEqual(['contained-policy ops/tool-to-app']);
+  });
 });

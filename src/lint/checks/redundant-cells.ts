@@ -28,6 +28,8 @@ export interface PodGroup {
   readonly rules: readonly GroupRule[];
   /** Distinct cells: each the indices (into `rules`) of the rules that allow some flow; every flow is in one. */
   readonly cells: readonly (readonly number[])[];
+  /** For each rule, the cells (indices into `cells`) that hold it. */
+  readonly cellsOfRule: readonly (readonly number[])[];
   /** One pod of the group, to name in messages. */
   readonly example: Pod;
 }
@@ -53,7 +55,12 @@ function groupsOf(ctx: LintContext, direction: Direction): PodGroup[] {
     const rules = policies.flatMap((policy) => policy[direction].map((rule, i): GroupRule => ({
       policy, at: { direction, rule, index: i, field: `spec.${direction}[${i}]` },
     })));
-    return { direction, policies, rules, cells: cellsOf(ctx, direction, rules, example), example };
+    const cells = cellsOf(ctx, direction, rules, example);
+    const cellsOfRule: number[][] = rules.map(() => []);
+    cells.forEach((cell, c) => {
+      for (const i of cell) (cellsOfRule[i] as number[]).push(c);
+    });
+    return { direction, policies, rules, cells, cellsOfRule, example };
   });
 }
 
@@ -76,33 +83,7 @@ function cellsOf(ctx: LintContext, direction: Direction, rules: readonly GroupRu
     if (!ends.has(key)) ends.set(key, { rules: matching, dst });
   };
 
-  // Pods some peer matches, each address by itself (an ipBlock matches
-  // addresses): each peer marks its pods, so the cost is what the peers
-  // match. Rules are visited in order, so each list stays ascending.
-  const marks = new Map<Pod, Set<number>[]>();
-  rules.forEach((r, i) => {
-    for (const peer of r.at.rule.peers) {
-      for (const pod of ctx.peerPods(r.policy, peer)) {
-        let byAddress = marks.get(pod);
-        if (!byAddress) marks.set(pod, (byAddress = (pod.ips.length > 0 ? pod.ips : ['']).map(() => new Set<number>())));
-        byAddress.forEach((matching, k) => {
-          if (matching.has(i)) return;
-          const ip = pod.ips[k] ?? '';
-          if (peer.kind === 'pods' || (ip !== '' && peerMatches(ctx.state, r.policy, peer, { kind: 'pod', ip, pod }))) matching.add(i);
-        });
-      }
-    }
-  });
-  const withPeerless = (matching: Set<number>): number[] => (peerless.length === 0 ? [...matching] : [...new Set([...matching, ...peerless])].sort((a, b) => a - b));
-  for (const [pod, byAddress] of marks) for (const matching of byAddress) add(withPeerless(matching), pod);
-  // Every other pod is matched by the rules without peers alone; for egress
-  // they differ only in how the named ports resolve on them.
-  const egressNames = direction === 'egress' && peerless.length > 0 && entries.some((rp) => typeof rp.port === 'string');
-  for (const pod of ctx.pods) {
-    if (marks.has(pod)) continue;
-    add(peerless, pod);
-    if (!egressNames) break;
-  }
+  if (!addOnePeerRuleEnds(ctx, direction, rules, entries, peerless, add)) addPodEnds(ctx, direction, rules, entries, peerless, add);
   // Addresses outside the pods: ipBlocks and rules without peers match them.
   const cidrs = rules.flatMap((r) => r.at.rule.peers.flatMap((p) => (p.kind === 'ipBlock' ? [p.ipBlock.cidr, ...p.ipBlock.except] : [])));
   for (const ip of addressClassRepresentatives(cidrs)) {
@@ -126,4 +107,110 @@ function cellsOf(ctx: LintContext, direction: Direction, rules: readonly GroupRu
     }
   }
   return [...cells.values()];
+}
+
+type AddEnd = (matching: readonly number[], pod: Pod | undefined) => void;
+
+/**
+ * The common case: at most one rule has peers. Then a pod address is either
+ * matched by that rule (with the rules without peers) or not (the rules
+ * without peers alone), and only the pods its peers match are looked at,
+ * unless named ports of egress rules make the other ends' ports matter.
+ */
+function addOnePeerRuleEnds(
+  ctx: LintContext, direction: Direction, rules: readonly GroupRule[], entries: readonly PolicyPort[], peerless: readonly number[], add: AddEnd,
+): boolean {
+  const withPeers = rules.flatMap((r, i) => (r.at.rule.peers.length > 0 ? [i] : []));
+  if (withPeers.length > 1) return false;
+  // Each other end's own ports matter: every pod is one, matched or not.
+  const everyPod = direction === 'egress' && entries.some((rp) => typeof rp.port === 'string');
+  const i = withPeers[0];
+  if (i === undefined) {
+    for (const pod of everyPod ? ctx.pods : ctx.pods.slice(0, 1)) add(peerless, pod);
+    return true;
+  }
+  const rule = rules[i] as GroupRule;
+  const matching = [...new Set([i, ...peerless])].sort((x, y) => x - y);
+  // Pods all of whose addresses the rule matches, and pods only some of whose addresses it does.
+  const whole = new Set<Pod>();
+  const partly = new Set<Pod>();
+  for (const peer of rule.at.rule.peers) {
+    if (peer.kind === 'pods') for (const pod of ctx.peerPods(rule.policy, peer)) whole.add(pod);
+  }
+  for (const peer of rule.at.rule.peers) {
+    if (peer.kind !== 'ipBlock') continue;
+    for (const pod of ctx.peerPods(rule.policy, peer)) {
+      if (whole.has(pod)) continue;
+      const inside = pod.ips.filter((ip) => peerMatches(ctx.state, rule.policy, peer, { kind: 'pod', ip, pod })).length;
+      if (inside === pod.ips.length) whole.add(pod);
+      else if (inside > 0) partly.add(pod);
+    }
+  }
+  for (const pod of partly) {
+    // Another ipBlock of the rule may hold the rest; each address is then judged by itself.
+    if (pod.ips.every((ip) => rule.at.rule.peers.some((peer) => peer.kind === 'ipBlock' && peerMatches(ctx.state, rule.policy, peer, { kind: 'pod', ip, pod })))) {
+      partly.delete(pod);
+      whole.add(pod);
+    }
+  }
+  const matched = [...whole, ...partly];
+  for (const pod of everyPod ? matched : matched.slice(0, 1)) add(matching, pod);
+  // Addresses the rule does not match: the rules without peers alone.
+  const unmatched = (pod: Pod): boolean => partly.has(pod) || !whole.has(pod);
+  if (everyPod && peerless.length > 0) {
+    for (const pod of ctx.pods) if (unmatched(pod)) add(peerless, pod);
+  } else {
+    const pod = ctx.pods.find(unmatched);
+    if (pod) add(peerless, pod);
+  }
+  return true;
+}
+
+/** Every pod address as an other end: which rules' peers match it. */
+function addPodEnds(
+  ctx: LintContext, direction: Direction, rules: readonly GroupRule[], entries: readonly PolicyPort[], peerless: readonly number[], add: AddEnd,
+): void {
+  // Pods some peer matches: each peer marks its pods, so the cost is what
+  // the peers match. Selector peers match a pod whatever its address; an
+  // ipBlock matches addresses, so a pod's addresses are marked one by one.
+  // Rules are visited in order, so each list stays ascending.
+  const bySelector = new Map<Pod, number[]>();
+  const byAddress = new Map<Pod, number[][]>();
+  rules.forEach((r, i) => {
+    for (const peer of r.at.rule.peers) {
+      for (const pod of ctx.peerPods(r.policy, peer)) {
+        if (peer.kind === 'pods') {
+          const list = bySelector.get(pod);
+          if (!list) bySelector.set(pod, [i]);
+          else if (list[list.length - 1] !== i) list.push(i);
+          continue;
+        }
+        let lists = byAddress.get(pod);
+        if (!lists) byAddress.set(pod, (lists = pod.ips.map(() => [])));
+        lists.forEach((list, k) => {
+          if (list[list.length - 1] !== i && peerMatches(ctx.state, r.policy, peer, { kind: 'pod', ip: pod.ips[k] as string, pod })) list.push(i);
+        });
+      }
+    }
+  });
+  const union = (...lists: (readonly number[] | undefined)[]): number[] => {
+    const present = lists.filter((l): l is readonly number[] => l !== undefined && l.length > 0);
+    if (present.length === 1) return present[0] as number[];
+    return [...new Set(present.flat())].sort((x, y) => x - y);
+  };
+  const matched = new Set<Pod>([...bySelector.keys(), ...byAddress.keys()]);
+  for (const pod of matched) {
+    const selectors = bySelector.get(pod);
+    const addresses = byAddress.get(pod);
+    if (!addresses) add(union(selectors, peerless), pod);
+    else for (const list of addresses) add(union(selectors, list, peerless), pod);
+  }
+  // Every other pod is matched by the rules without peers alone; for egress
+  // they differ only in how the named ports resolve on them.
+  const egressNames = direction === 'egress' && peerless.length > 0 && entries.some((rp) => typeof rp.port === 'string');
+  for (const pod of ctx.pods) {
+    if (matched.has(pod)) continue;
+    add(peerless, pod);
+    if (!egressNames) break;
+  }
 }

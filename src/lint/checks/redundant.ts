@@ -60,20 +60,31 @@ export function checkRedundant(ctx: LintContext): LintFinding[] {
   return out;
 }
 
-/** Policies of other rules that allow, in some cell where one of `own` allows: who already allows what `own` does. */
-function coveringOthers(group: PodGroup, own: (r: GroupRule) => boolean, live: (r: GroupRule) => boolean): { covered: boolean; allowsAny: boolean; by: Set<GroupRule> } {
+/**
+ * Whether every flow of the group that one of `own` (rule indices) allows is
+ * allowed by another live rule too; whether `own` allows any; and the other
+ * rules that allow some of it. Only the cells holding an own rule are read.
+ */
+function coveringOthers(group: PodGroup, own: readonly number[], live: (r: GroupRule) => boolean): { covered: boolean; allowsAny: boolean; by: Set<GroupRule>; cells: number[] } {
+  const mine = new Set(own.filter((i) => live(group.rules[i] as GroupRule)));
+  const cells = [...new Set([...mine].flatMap((i) => group.cellsOfRule[i] as number[]))];
   const by = new Set<GroupRule>();
   let covered = true;
-  let allowsAny = false;
-  for (const cell of group.cells) {
-    const rules = cell.map((i) => group.rules[i] as GroupRule).filter(live);
-    if (!rules.some(own)) continue;
-    allowsAny = true;
-    const others = rules.filter((r) => !own(r));
+  for (const c of cells) {
+    const others = (group.cells[c] as number[]).filter((i) => !mine.has(i)).map((i) => group.rules[i] as GroupRule).filter(live);
     if (others.length === 0) covered = false;
     for (const r of others) by.add(r);
   }
-  return { covered, allowsAny, by };
+  return { covered, allowsAny: cells.length > 0, by, cells };
+}
+
+/** Indices of the group's rules that satisfy `pick`. */
+function ruleIndices(group: PodGroup, pick: (r: GroupRule) => boolean): number[] {
+  const out: number[] = [];
+  group.rules.forEach((r, i) => {
+    if (pick(r)) out.push(i);
+  });
+  return out;
 }
 
 function judgePolicy(policy: NetworkPolicy, groups: readonly PodGroup[], removed: ReadonlySet<NetworkPolicy>): LintFinding | undefined {
@@ -85,15 +96,16 @@ function judgePolicy(policy: NetworkPolicy, groups: readonly PodGroup[], removed
   for (const group of groups) {
     const others = group.policies.filter((p) => p !== policy && !removed.has(p));
     if (others.length === 0) return undefined; // without it the pods would not be isolated
-    const live = (r: GroupRule): boolean => !removed.has(r.policy);
-    const own = (r: GroupRule): boolean => r.policy === policy;
-    const c = coveringOthers(group, own, live);
+    const c = coveringOthers(group, ruleIndices(group, (r) => r.policy === policy), (r) => !removed.has(r.policy));
     if (!c.covered) return undefined;
     allowsAny ||= c.allowsAny;
     for (const r of c.by) by.add(r.policy);
-    const here = new Set(others.filter((o) => group.cells.every((cell) => !cell.some((i) => own(group.rules[i] as GroupRule))
-      || cell.some((i) => (group.rules[i] as GroupRule).policy === o))));
-    containing = containing ? new Set([...containing].filter((p) => here.has(p))) : here;
+    let here = new Set(containing ?? others);
+    for (const cell of c.cells) {
+      const inCell = new Set((group.cells[cell] as number[]).map((i) => (group.rules[i] as GroupRule).policy));
+      here = new Set([...here].filter((p) => inCell.has(p)));
+    }
+    containing = new Set(others.filter((p) => here.has(p)));
   }
   if (!allowsAny) return undefined; // allows nothing to the pods it selects: another check's business
   const types = policy.policyTypes.join(' and ');
@@ -119,8 +131,7 @@ function judgeRule(
   let allowsAny = false;
   for (const group of groups) {
     const live = (r: GroupRule): boolean => !removed.has(r.policy) && removedRules.get(r.policy)?.has(r.at.field) !== true;
-    const own = (r: GroupRule): boolean => r.policy === policy && r.at.field === field;
-    const c = coveringOthers(group, own, live);
+    const c = coveringOthers(group, ruleIndices(group, (r) => r.policy === policy && r.at.field === field), live);
     if (!c.covered) return undefined;
     allowsAny ||= c.allowsAny;
     for (const r of c.by) by.add(r.policy === policy ? r.at.field : `${policyKey(r.policy)} ${r.at.field}`);
