@@ -114,15 +114,22 @@ function indexByName<T extends { name: string }>(items: readonly T[], what: stri
   return m;
 }
 
+const indexes = new WeakMap<TableObjects, { sets: Map<string, TableSet>; chains: Map<string, TableChain> }>();
+
+/** A table's objects by name, kept with the table: the agent's next diff finds this one's as its previous. */
+function indexesOf(t: TableObjects): { sets: Map<string, TableSet>; chains: Map<string, TableChain> } {
+  let ix = indexes.get(t);
+  if (ix === undefined) indexes.set(t, (ix = { sets: indexByName(t.sets, 'sets or maps'), chains: indexByName(t.chains, 'chains') }));
+  return ix;
+}
+
 /** The delta that turns table `previous` into table `next`. */
 export function diffIR(previous: TableObjects, next: TableObjects): TableDelta {
   const replaceTable = !sameLines(previous.head, next.head);
   if (replaceTable) return { ...diffIR({ ...EMPTY_TABLE, head: next.head }, next), replaceTable: true };
 
-  const prevSets = indexByName(previous.sets, 'sets or maps');
-  const nextSets = indexByName(next.sets, 'sets or maps');
-  const prevChains = indexByName(previous.chains, 'chains');
-  const nextChains = indexByName(next.chains, 'chains');
+  const { sets: prevSets, chains: prevChains } = indexesOf(previous);
+  const { sets: nextSets, chains: nextChains } = indexesOf(next);
 
   // Objects that go, and objects created anew under the same name.
   const goneSets = previous.sets.filter((s) => {

@@ -83,6 +83,31 @@ interface Entry {
   readonly removed: Map<string, SetElement>;
 }
 
+/**
+ * A sorted element list with a few elements added and removed, kept sorted
+ * (by elementKey, as a fresh sort orders them) without sorting it again: a
+ * pod event in a set of thousands costs a copy and a few binary searches.
+ */
+function patchSorted(sorted: readonly SetElement[], added: ReadonlyMap<string, SetElement>, removed: ReadonlyMap<string, SetElement>): SetElement[] {
+  const out = [...sorted];
+  const find = (key: string): number => {
+    let lo = 0;
+    let hi = out.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (elementKey(out[mid] as SetElement) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  for (const key of removed.keys()) {
+    const i = find(key);
+    if (i < out.length && elementKey(out[i] as SetElement) === key) out.splice(i, 1);
+  }
+  for (const [key, el] of added) out.splice(find(key), 0, el);
+  return out;
+}
+
 /** How a set's elements moved from one NamedSet of it to the next. */
 export interface SetChange {
   readonly from: NamedSet;
@@ -148,9 +173,11 @@ export class SetRegistry {
     const { source } = e;
     const elements = source.type === 'prefix'
       ? source.elements
-      : source.type === 'address'
-        ? [...e.counts.keys()].sort()
-        : [...e.counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, [el]]) => el as AddressPort);
+      : e.last !== undefined && e.added.size + e.removed.size <= e.last.elements.length / 8
+        ? patchSorted(e.last.elements as readonly SetElement[], e.added, e.removed) as readonly string[] | readonly AddressPort[]
+        : source.type === 'address'
+          ? [...e.counts.keys()].sort()
+          : [...e.counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, [el]]) => el as AddressPort);
     const named: NamedSet = { name, family: e.family, type: source.type, elements, comment: source.comment };
     if (e.last !== undefined) changes.set(named, { from: e.last, add: [...e.added.values()], delete: [...e.removed.values()] });
     e.added.clear();

@@ -119,7 +119,8 @@ function patchedSet(set: NamedSet): PieceObjects | undefined {
   if (change === undefined || from === undefined) return undefined;
   const gone = new Set(change.delete.map(setElementText));
   const add = change.add.map((e): TableElement => ({ key: setElementText(e), refs: [] }));
-  const read: TableSet = { ...from, elements: [...from.elements.filter((e) => !gone.has(e.key)), ...add] };
+  const kept = gone.size === 0 ? from.elements : from.elements.filter((e) => !gone.has(e.key));
+  const read: TableSet = { ...from, elements: add.length === 0 ? kept : kept.concat(add) };
   noteSetChange(read, { from, add, delete: [...gone].map((key): TableElement => ({ key, refs: [] })) });
   return { sets: [read], chains: [] };
 }
