@@ -26,6 +26,7 @@ import { renderDeleteScript, renderReplaceScript, type TableName } from '../../s
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import { clusterA, mutated } from '../generators/cluster-mutations.ts';
 import { denyAll, node as nodeOf, pod, podPeer, policy, rule, sel, tcp, World } from '../generators/cluster-builders.ts';
+import { normalizeNftJson as normalizeListing } from '../support/nft-listing.ts';
 import { describeNft, useThrowawayNetns } from '../support/root.ts';
 
 const RUNS = Number(process.env.FC_RUNS ?? 25);
@@ -43,43 +44,6 @@ const compileAll = (o: ClusterObjects): Map<string, NodeIR> => {
   const engine = new PolicyEngine(new ClusterState(o));
   return new Map(o.nodes.map((n) => [n.name, compileNode(engine, n.name)]));
 };
-
-// ---------------------------------------------------------------- the table as nft reports it
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-/** Without handles (they count the kernel's history), object keys sorted. */
-function strip(v: Json): Json {
-  if (Array.isArray(v)) return v.map(strip);
-  if (v !== null && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v).filter((k) => k !== 'handle').sort().map((k) => [k, strip(v[k] as Json)]));
-  }
-  return v;
-}
-
-/**
- * `nft -j list table` as a comparable list: one entry per table, set, map and
- * chain, sorted; set and map elements sorted; a chain's rules in their order.
- */
-function normalizeListing(json: string): string[] {
-  const items = (JSON.parse(json) as { nftables: Record<string, Json>[] }).nftables;
-  const rules = new Map<string, Json[]>();
-  const objects: string[] = [];
-  for (const item of items) {
-    const [kind, body] = Object.entries(item)[0] as [string, Json];
-    if (kind === 'metainfo') continue;
-    const b = strip(body) as Record<string, Json>;
-    if (kind === 'rule') {
-      const chain = String(b.chain);
-      rules.set(chain, [...(rules.get(chain) ?? []), b]);
-      continue;
-    }
-    if (Array.isArray(b.elem)) b.elem = [...b.elem].sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1));
-    objects.push(JSON.stringify([kind, b]));
-  }
-  for (const [chain, rs] of rules) objects.push(JSON.stringify(['rules', chain, rs]));
-  return objects.sort();
-}
 
 await describeNft('deltas on the real kernel: full(A) then delta(A→B) equals full(B)', () => {
   const netns = useThrowawayNetns();
