@@ -11,6 +11,7 @@ import { styleFor } from '../../explain/style.ts';
 import { addInputOptions } from '../input.ts';
 import { reportCliError } from '../report-error.ts';
 import { EXIT, type CliIO } from '../io.ts';
+import { FAIL_ON, runDiff, type DiffOptions } from './diff.ts';
 import { runFlow, type FlowOptions } from './flow.ts';
 import { runLint, type LintOptions } from './lint.ts';
 import { runMatrix, type MatrixOptions } from './matrix.ts';
@@ -26,11 +27,13 @@ Examples:
   policy-explain -f manifests/ pod shop/db
   policy-explain -f manifests/ matrix --port 80/TCP -n shop -o mermaid
   helm template chart/ | policy-explain -f - lint --strict
+  policy-explain -f old/ diff --against new/ --fail-on new-allows -o markdown
 
-Exit codes: 0 success (whatever the verdict), 1 lint --strict found warnings,
+Exit codes: 0 success (whatever the verdict), 1 lint --strict found warnings
+or diff --fail-on's condition holds,
 2 bad input (unreadable or invalid manifests, unknown pod, bad port or option).`;
 
-const COMMANDS = ['flow', 'pod', 'matrix', 'lint', 'help'];
+const COMMANDS = ['flow', 'pod', 'matrix', 'lint', 'diff', 'help'];
 
 /** The flow command's own flags, for the top-level help: flow is the default command. */
 function flowHelp(program: Command, flow: Command): string {
@@ -89,6 +92,14 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .description('findings about policies that are valid but probably not what was meant; with -n, of that namespace only')
     .option('--strict', 'exit 1 when there is any warning (info findings never fail)')
     .action(async (_opts: unknown, cmd: Command) => setExit(await runLint(cmd.optsWithGlobals<LintOptions>(), io)));
+
+  program
+    .command('diff')
+    .description('what changes between two sets of manifests (old: -f, new: --against): each pair of pods and workloads whose allowed connections changed, newly allowed first; with -n, of that namespace only')
+    .option('--against <path>', 'the new side: manifest file, folder or glob; "-" reads stdin (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .addOption(new Option('--fail-on <what>', 'exit 1 when anything becomes newly allowed (new-allows), or on any change (any-change)').choices(FAIL_ON))
+    .option('--ip <address>', 'also an address outside the cluster (or a node\'s) as an end of pairs; repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .action(async (_opts: unknown, cmd: Command) => setExit(await runDiff(cmd.optsWithGlobals<DiffOptions>(), io)));
 
   return program;
 }
