@@ -13,9 +13,9 @@ export interface DiffSummary {
   readonly pairsWithRemoved: number;
   readonly appeared: readonly string[];
   readonly disappeared: readonly string[];
-  /** Pods and workloads (and addresses asked for) on each side. */
-  readonly before: number;
-  readonly after: number;
+  /** How many pods and workloads (and addresses asked for with --ip) each side has. */
+  readonly workloadsBefore: number;
+  readonly workloadsAfter: number;
 }
 
 export interface DiffJson {
@@ -30,8 +30,8 @@ export function diffSummary(d: SemanticDiff): DiffSummary {
     pairsWithRemoved: d.changes.filter((c) => !c.removed.isEmpty()).length,
     appeared: d.appeared,
     disappeared: d.disappeared,
-    before: d.before,
-    after: d.after,
+    workloadsBefore: d.before,
+    workloadsAfter: d.after,
   };
 }
 
