@@ -5,9 +5,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { explain } from './helpers.ts';
+import { explain, fixture } from './helpers.ts';
 
 const step = (name: string): string => fileURLToPath(new URL(`../../demo/scenario/${name}`, import.meta.url));
+const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const START = step('00-start');
 const DENY = step('01-default-deny');
 const ALLOW = step('02-allow-namespace');
@@ -81,5 +82,18 @@ describe('policy-explain diff', () => {
   it('exits 2 on bad input on the new side', async () => {
     const r = await explain(['-f', DENY, 'diff', '--against', '/nonexistent/manifests']);
     expect(r.code).toBe(2);
+  });
+});
+
+describe('policy-explain diff: the README example', () => {
+  it('prints what README.md shows for test/cli/fixtures/diff', async () => {
+    const r = await explain(['-f', fixture('diff/before'), 'diff', '--against', fixture('diff/after'), '--fail-on', 'new-allows']);
+    expect(r.code).toBe(1);
+    const readme = readFileSync(README, 'utf8');
+    const start = readme.indexOf('$ ./bin/policy-explain -f test/cli/fixtures/diff/before diff');
+    expect(start).toBeGreaterThan(0);
+    const shown = readme.slice(readme.indexOf('\n', start) + 1, readme.indexOf('  exit 1\n', start))
+      .split('\n').map((l) => l.replace(/^ {2}/, '')).join('\n');
+    expect(shown).toBe(r.stdout);
   });
 });
