@@ -12,6 +12,7 @@ import { addInputOptions } from '../input.ts';
 import { reportCliError } from '../report-error.ts';
 import { EXIT, type CliIO } from '../io.ts';
 import { FAIL_ON, runDiff, type DiffOptions } from './diff.ts';
+import { runExposure } from './exposure.ts';
 import { runFlow, type FlowOptions } from './flow.ts';
 import { runLint, type LintOptions } from './lint.ts';
 import { runMatrix, type MatrixOptions } from './matrix.ts';
@@ -26,6 +27,7 @@ Examples:
   policy-explain -f manifests/ --from ip:203.0.113.9 --to shop/api --port http -o json
   policy-explain -f manifests/ pod shop/db
   policy-explain -f manifests/ matrix --port 80/TCP -n shop -o mermaid
+  policy-explain -f manifests/ exposure -o markdown
   helm template chart/ | policy-explain -f - lint --strict
   policy-explain -f old/ diff --against new/ --fail-on new-allows -o markdown
 
@@ -33,7 +35,7 @@ Exit codes: 0 success (whatever the verdict), 1 lint --strict found warnings
 or diff --fail-on's condition holds,
 2 bad input (unreadable or invalid manifests, unknown pod, bad port or option).`;
 
-const COMMANDS = ['flow', 'pod', 'matrix', 'lint', 'diff', 'help'];
+const COMMANDS = ['flow', 'pod', 'matrix', 'lint', 'diff', 'exposure', 'help'];
 
 /** The flow command's own flags, for the top-level help: flow is the default command. */
 function flowHelp(program: Command, flow: Command): string {
@@ -92,6 +94,11 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .description('findings about policies that are valid but probably not what was meant; with -n, of that namespace only')
     .option('--strict', 'exit 1 when there is any warning (info findings never fail)')
     .action(async (_opts: unknown, cmd: Command) => setExit(await runLint(cmd.optsWithGlobals<LintOptions>(), io)));
+
+  program
+    .command('exposure')
+    .description('per workload, who may reach it (workloads, namespaces; outside addresses through which ipBlocks, on which ports) and what it may reach outside the cluster; the widest exposed first; with -n, that namespace\'s workloads')
+    .action(async (_opts: unknown, cmd: Command) => setExit(await runExposure(cmd.optsWithGlobals<GlobalOptions>(), io)));
 
   program
     .command('diff')

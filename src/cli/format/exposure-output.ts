@@ -1,0 +1,71 @@
+// policy-explain exposure: the report as text, markdown and JSON (the JSON's
+// schema is in docs/output-schema.md, ExposureReport).
+import { EXPOSURE_LEVELS, type ExposureReport, type OutsideReach, type WorkloadExposure } from '../../explain/exposure.ts';
+import type { Style } from '../../explain/style.ts';
+import { mdCode, mdTable } from './markdown.ts';
+import { API_VERSION } from './output.ts';
+
+/** Text lists at most this many reaching workloads per workload; JSON lists them all. */
+const SHOWN_WORKLOADS = 8;
+
+/** The JSON body: the report as computed, connection sets written as text; levels in the order used. */
+export function exposureJson(r: ExposureReport): object {
+  const counts = Object.fromEntries(EXPOSURE_LEVELS.map((l) => [l, r.workloads.filter((w) => w.level === l).length]));
+  // The kind is set here rather than through output.ts's envelope: its kinds list is shared with other commands.
+  return { apiVersion: API_VERSION, kind: 'ExposureReport', namespace: r.namespace, order: EXPOSURE_LEVELS, workloads: r.workloads, summary: counts };
+}
+
+const LEVEL_TEXT: Readonly<Record<WorkloadExposure['level'], string>> = {
+  'outside-all': 'reachable from outside the cluster on every port and protocol',
+  outside: 'reachable from outside the cluster',
+  'all-workloads': 'reachable from every other workload',
+  'other-namespaces': 'reachable from other namespaces',
+  'own-namespace': 'reachable from its own namespace only',
+  none: 'reachable by nothing',
+};
+
+function outsideText(o: OutsideReach, direction: 'ingress' | 'egress'): string[] {
+  if (o.groups.length === 0) return ['none'];
+  if (!o.isolated) return [`${o.connections.format()} (not isolated for ${direction})`];
+  return o.groups.map((g) => {
+    const through = g.ipBlocks.map((b) => `${b.cidr}${b.except.length > 0 ? ` except ${b.except.join(', ')}` : ''} (${b.policy})`);
+    return `${g.connections.format()} through ${through.join('; ')}`;
+  });
+}
+
+function fromWorkloadsText(w: WorkloadExposure): string {
+  const i = w.ingress;
+  if (i.workloads.length === 0) return 'none';
+  const ns = `${i.namespaces.length} namespace${i.namespaces.length === 1 ? '' : 's'} (${i.namespaces.join(', ')})`;
+  const who = i.allWorkloads ? `every other workload (${i.workloads.length}, ${ns})` : `${i.workloads.length} workload${i.workloads.length === 1 ? '' : 's'} in ${ns}`;
+  return `${i.connections.format()} from ${who}`;
+}
+
+export function renderExposureText(r: ExposureReport, s: Style): string {
+  if (r.workloads.length === 0) return 'no pods or workloads\n';
+  const out: string[] = [`exposure of ${r.workloads.length} workload${r.workloads.length === 1 ? '' : 's'}${r.namespace !== null ? ` in namespace ${r.namespace}` : ''}, widest first`];
+  for (const w of r.workloads) {
+    const level = w.level.startsWith('outside') ? s.red(w.level) : w.level === 'none' ? s.green(w.level) : w.level;
+    out.push('', `${s.bold(w.workload)} (${w.kind}): ${level}: ${LEVEL_TEXT[w.level]}`);
+    for (const line of outsideText(w.ingress.outside, 'ingress')) out.push(`  from outside:   ${line}`);
+    out.push(`  from workloads: ${fromWorkloadsText(w)}`);
+    const shown = w.ingress.allWorkloads ? [] : w.ingress.workloads.slice(0, SHOWN_WORKLOADS);
+    for (const p of shown) out.push(`    ${p.workload}: ${p.connections.format()}`);
+    const more = w.ingress.allWorkloads ? 0 : w.ingress.workloads.length - shown.length;
+    if (more > 0) out.push(`    … and ${more} more (-o json lists them all)`);
+    for (const line of outsideText(w.egress.outside, 'egress')) out.push(`  to outside:     ${line}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export function renderExposureMarkdown(r: ExposureReport): string {
+  const head = `### Exposure${r.namespace !== null ? ` of namespace ${mdCode(r.namespace)}` : ''}, widest first`;
+  if (r.workloads.length === 0) return `${head}\n\nNo pods or workloads.\n`;
+  const rows = r.workloads.map((w) => [
+    mdCode(w.workload), w.level,
+    outsideText(w.ingress.outside, 'ingress').join('\n'),
+    fromWorkloadsText(w),
+    outsideText(w.egress.outside, 'egress').join('\n'),
+  ]);
+  return `${[head, '', ...mdTable(['Workload', 'Exposure', 'From outside', 'From workloads', 'To outside'], rows)].join('\n')}\n`;
+}
