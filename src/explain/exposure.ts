@@ -195,7 +195,8 @@ export function workloadExposure(engine: PolicyEngine, pod: Pod, others: readonl
     },
     egress: { outside: outsideReach(engine, pod, 'egress', classes) },
   };
-  return { ...base, level: levelOf(base) };
+  const { ingress, egress, ...who } = base;
+  return { ...who, level: levelOf(base), ingress, egress };
 }
 
 /** Every workload's exposure (of one namespace, when given), widest first. */

@@ -1,0 +1,65 @@
+// policy-explain exposure: the JSON's shape and order, text and markdown, refusals.
+import { describe, expect, it } from 'vitest';
+import { EXPOSURE_LEVELS } from '../../src/explain/exposure.ts';
+import { explainShop } from './helpers.ts';
+
+interface Outside { isolated: boolean; connections: string; groups: { connections: string; addresses: string[]; ipBlocks: { policy: string; cidr: string; except: string[] }[] }[] }
+interface Exposure {
+  workload: string; namespace: string; name: string; kind: string; level: string;
+  ingress: { connections: string; allWorkloads: boolean; namespaces: string[]; workloads: { workload: string; connections: string }[]; outside: Outside };
+  egress: { outside: Outside };
+}
+interface Report { apiVersion: string; kind: string; namespace: string | null; order: string[]; workloads: Exposure[]; summary: Record<string, number> }
+
+describe('policy-explain exposure', () => {
+  it('writes the documented JSON, widest first', async () => {
+    const r = await explainShop('exposure', '-o', 'json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(Object.keys(report)).toEqual(['apiVersion', 'kind', 'namespace', 'order', 'workloads', 'summary']);
+    expect(report).toMatchObject({ apiVersion: 'nftpol.dev/v1alpha1', kind: 'ExposureReport', namespace: null, order: [...EXPOSURE_LEVELS] });
+    expect(report.workloads.map((w) => [w.workload, w.level])).toEqual([
+      ['kube-system/coredns', 'outside-all'],
+      ['monitoring/prometheus', 'outside-all'],
+      ['shop-staging/api', 'outside-all'],
+      ['shop/web', 'outside'],
+      ['shop/api', 'other-namespaces'],
+      ['shop/db', 'own-namespace'],
+    ]);
+    // Levels never go back up the order.
+    const ranks = report.workloads.map((w) => EXPOSURE_LEVELS.indexOf(w.level as (typeof EXPOSURE_LEVELS)[number]));
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(report.summary).toEqual({ 'outside-all': 3, outside: 1, 'all-workloads': 0, 'other-namespaces': 1, 'own-namespace': 1, none: 0 });
+    const web = report.workloads.find((w) => w.workload === 'shop/web');
+    expect(Object.keys(web ?? {})).toEqual(['workload', 'namespace', 'name', 'kind', 'level', 'ingress', 'egress']);
+    expect(web?.ingress.outside).toMatchObject({
+      isolated: true, connections: 'TCP 8080',
+      groups: [{ connections: 'TCP 8080', ipBlocks: [{ policy: 'shop/web-ingress', cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] }] }],
+    });
+    expect(web?.ingress.outside.groups[0]?.addresses).not.toContain('10.0.0.0/8');
+    expect(web?.ingress.workloads).toEqual([{ workload: 'shop/api', connections: 'TCP 8080' }, { workload: 'shop-staging/api', connections: 'TCP 8080' }]);
+    expect(web?.egress.outside).toEqual({ isolated: true, connections: 'none', groups: [] });
+    const db = report.workloads.find((w) => w.workload === 'shop/db');
+    expect(db?.ingress).toMatchObject({ connections: 'TCP 5432', allWorkloads: false, namespaces: ['shop'] });
+  });
+
+  it('prints text and markdown with the same order', async () => {
+    const text = await explainShop('exposure');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('shop/web (Deployment): outside: reachable from outside the cluster\n  from outside:   TCP 8080 through 0.0.0.0/0 except 10.0.0.0/8 (shop/web-ingress)');
+    expect(text.stdout.indexOf('shop/web (')).toBeLessThan(text.stdout.indexOf('shop/db ('));
+    const md = await explainShop('exposure', '-o', 'markdown');
+    expect(md.stdout).toContain('| Workload | Exposure | From outside | From workloads | To outside |');
+    expect(md.stdout).toContain('| `shop/db` | own-namespace | none | TCP 5432 from 1 workload in 1 namespace (shop) | none |');
+  });
+
+  it('keeps to one namespace with -n, and refuses an unknown one and other formats', async () => {
+    const r = await explainShop('exposure', '-n', 'shop', '-o', 'json');
+    expect((JSON.parse(r.stdout) as Report).workloads.map((w) => w.workload)).toEqual(['shop/web', 'shop/api', 'shop/db']);
+    const unknown = await explainShop('exposure', '-n', 'nope');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no pod or workload in that namespace');
+    const dot = await explainShop('exposure', '-o', 'dot');
+    expect(dot.code).toBe(2);
+  });
+});
