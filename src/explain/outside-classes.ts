@@ -12,7 +12,8 @@
 // outside address; elsewhere its first address that is no pod's or node's
 // stands for it (a pod or node address outside every pod CIDR is skipped,
 // not made a class of its own: it is in the cluster, and the policies treat
-// its outside neighbours as they treat the rest of the class).
+// its outside neighbours as they treat the rest of the class). IPv4-mapped
+// IPv6 addresses are no flow's end (the sources refuse them): left out.
 import ipaddr from 'ipaddr.js';
 import { canonicalIp, cidrOf, type IPFamily } from '../model/addresses.ts';
 import type { ClusterState } from '../model/cluster-state.ts';
@@ -28,6 +29,14 @@ export interface OutsideClass {
 }
 
 const BITS: Record<IPFamily, number> = { 4: 32, 6: 128 };
+
+/**
+ * ::ffff:0:0/96, IPv4-mapped IPv6 addresses: the sources refuse them as
+ * addresses (an IPv4 end is written as IPv4), so no flow has one; their
+ * class is cut out and left out.
+ */
+const V4_MAPPED_FIRST = 0xffffn << 32n;
+const V4_MAPPED_LAST = V4_MAPPED_FIRST + (1n << 32n) - 1n;
 
 function toBig(ip: string): bigint {
   return ipaddr.parse(ip).toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
@@ -75,7 +84,7 @@ export function outsideClasses(state: ClusterState, cidrs: readonly string[] = p
   const out: OutsideClass[] = [];
   for (const family of [4, 6] as const) {
     const max = (1n << BigInt(BITS[family])) - 1n;
-    const edges = new Set<bigint>([0n]);
+    const edges = new Set<bigint>(family === 6 ? [0n, V4_MAPPED_FIRST, V4_MAPPED_LAST + 1n] : [0n]);
     for (const s of [...cidrs.map(span), ...podCidrs].filter((x) => x.family === family)) {
       edges.add(s.first);
       if (s.last < max) edges.add(s.last + 1n);
@@ -88,6 +97,7 @@ export function outsideClasses(state: ClusterState, cidrs: readonly string[] = p
       const last = next === undefined ? max : next - 1n;
       // Pod CIDRs are edges, so a class is inside one wholly or not at all.
       if (podCidrs.some((s) => s.family === family && s.first <= first && last <= s.last)) return;
+      if (family === 6 && V4_MAPPED_FIRST <= first && last <= V4_MAPPED_LAST) return;
       let rep = first;
       while (rep <= last && takenSet.has(rep)) rep += 1n;
       if (rep > last) return;
