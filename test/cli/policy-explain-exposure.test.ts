@@ -50,7 +50,7 @@ describe('policy-explain exposure', () => {
     expect(text.stdout.indexOf('shop/web (')).toBeLessThan(text.stdout.indexOf('shop/db ('));
     const md = await explainShop('exposure', '-o', 'markdown');
     expect(md.stdout).toContain('| Workload | Exposure | From outside | From workloads | To outside |');
-    expect(md.stdout).toContain('| `shop/db` | own-namespace | none | TCP 5432 from 1 workload in 1 namespace (shop) | none |');
+    expect(md.stdout).toContain('| `shop/db` | own-namespace | none | TCP 5432 from 1 workload in 1 namespace: shop | none |');
   });
 
   it('keeps to one namespace with -n, and refuses an unknown one and other formats', async () => {

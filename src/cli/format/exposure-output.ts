@@ -36,8 +36,9 @@ function outsideText(o: OutsideReach, direction: 'ingress' | 'egress'): string[]
 function fromWorkloadsText(w: WorkloadExposure): string {
   const i = w.ingress;
   if (i.workloads.length === 0) return 'none';
-  const ns = `${i.namespaces.length} namespace${i.namespaces.length === 1 ? '' : 's'} (${i.namespaces.join(', ')})`;
-  const who = i.allWorkloads ? `every other workload (${i.workloads.length}, ${ns})` : `${i.workloads.length} workload${i.workloads.length === 1 ? '' : 's'} in ${ns}`;
+  const n = i.workloads.length;
+  const where = `${n} workload${n === 1 ? '' : 's'} in ${i.namespaces.length} namespace${i.namespaces.length === 1 ? '' : 's'}: ${i.namespaces.join(', ')}`;
+  const who = i.allWorkloads ? `every other workload (${where})` : where;
   return `${i.connections.format()} from ${who}`;
 }
 
