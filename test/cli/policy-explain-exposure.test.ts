@@ -1,4 +1,6 @@
 // policy-explain exposure: the JSON's shape and order, text and markdown, refusals.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EXPOSURE_LEVELS } from '../../src/explain/exposure.ts';
 import { explainShop } from './helpers.ts';
@@ -61,5 +63,17 @@ describe('policy-explain exposure', () => {
     expect(unknown.stderr).toContain('no pod or workload in that namespace');
     const dot = await explainShop('exposure', '-o', 'dot');
     expect(dot.code).toBe(2);
+  });
+});
+
+describe('policy-explain exposure: the README example', () => {
+  it('prints what README.md shows for test/cli/fixtures/shop -n shop', async () => {
+    const r = await explainShop('exposure', '-n', 'shop');
+    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const start = readme.indexOf('$ ./bin/policy-explain -f test/cli/fixtures/shop exposure -n shop');
+    expect(start).toBeGreaterThan(0);
+    const shown = readme.slice(readme.indexOf('\n', start) + 1, readme.indexOf('  ```', start))
+      .split('\n').map((l) => l.replace(/^ {2}/, '')).join('\n');
+    expect(shown).toBe(r.stdout);
   });
 });
