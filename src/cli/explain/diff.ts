@@ -1,6 +1,8 @@
 // policy-explain diff: what a change to the manifests opens and closes. The
 // old side is -f (as every command reads it), the new side --against (the
-// same kinds of paths); the diff itself is src/explain/semantic-diff.ts.
+// same kinds of paths); or, with --git-base REV, the old side is the -f
+// paths as they were at REV and the new side those paths as they are now.
+// The diff itself is src/explain/semantic-diff.ts.
 //
 // Exit codes: 0 (whatever changed, unless --fail-on says otherwise), 1 when
 // --fail-on's condition holds, 2 for bad input on either side.
@@ -13,6 +15,7 @@ import { requireFormat, toJson } from '../format/output.ts';
 import { inputExit, loadInput, type LoadedInput } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { GlobalOptions } from './common.ts';
+import { pathsAtRevision } from './git-base.ts';
 import { matrixAddresses } from './matrix.ts';
 
 export const FAIL_ON = ['new-allows', 'any-change'] as const;
@@ -22,6 +25,8 @@ export interface DiffOptions extends GlobalOptions {
   /** The new side's manifests: files, folders, globs, "-" for stdin. */
   readonly against?: readonly string[];
   readonly failOn?: FailOn;
+  /** A git revision: the old side is the -f paths at it (git-base.ts), the new side -f as it is. */
+  readonly gitBase?: string;
   readonly ip?: readonly string[];
 }
 
@@ -37,26 +42,40 @@ function checkSize(state: ClusterState, namespace: string | null, addresses: num
   if (tooLarge !== undefined) throw new UsageError(`${side}: ${tooLarge}`);
 }
 
-/** The two sides' inputs, checked before either is read. */
-function sides(opts: DiffOptions): { old: readonly string[]; against: readonly string[] } {
+/** Checks the two sides' options before either is read. */
+function checkSides(opts: DiffOptions): void {
   const old = opts.filename ?? [];
   const against = opts.against ?? [];
-  if (old.length === 0) throw new UsageError('diff compares manifests: give the old side with -f and the new side with --against');
-  if (against.length === 0) throw new UsageError('diff needs the new side: --against PATH (a file, folder or glob; "-" reads stdin)');
+  if (opts.gitBase !== undefined) {
+    if (against.length > 0) throw new UsageError('--git-base and --against both name the other side: give one (--git-base REV compares -f at REV with -f now)');
+    if (old.length === 0) throw new UsageError('--git-base needs -f: the paths to compare at that revision and now');
+    return;
+  }
+  if (old.length === 0) throw new UsageError('diff compares manifests: give the old side with -f and the new side with --against (or --git-base REV)');
+  if (against.length === 0) throw new UsageError('diff needs the other side: --against PATH (a file, folder or glob; "-" reads stdin), or --git-base REV');
   // stdin can be read once: one side may be `helm template … |`, not both.
   if (old.includes('-') && against.includes('-')) throw new UsageError('-f - and --against -: stdin can be only one side of the diff');
-  return { old, against };
+}
+
+/** Both sides, loaded: -f and --against, or -f at --git-base and -f now. */
+async function loadSides(opts: DiffOptions, io: CliIO): Promise<[LoadedInput, LoadedInput]> {
+  if (opts.gitBase === undefined) return [await loadInput(opts, io), await loadInput({ ...opts, filename: opts.against ?? [] }, io)];
+  const atRevision = await pathsAtRevision(opts.filename ?? [], opts.gitBase);
+  try {
+    return [await loadInput({ ...opts, filename: atRevision.paths }, io), await loadInput(opts, io)];
+  } finally {
+    await atRevision.remove();
+  }
 }
 
 export async function runDiff(opts: DiffOptions, io: CliIO): Promise<number> {
   const format = requireFormat(opts.output, ['text', 'json', 'markdown'], 'diff');
-  const { against } = sides(opts);
+  checkSides(opts);
   const addresses = matrixAddresses(opts.ip);
-  const before: LoadedInput = await loadInput(opts, io);
-  const after: LoadedInput = await loadInput({ ...opts, filename: against }, io);
+  const [before, after] = await loadSides(opts, io);
   const namespace = opts.namespace ?? null;
-  checkSize(before.state, namespace, addresses.length, 'the old side (-f)');
-  checkSize(after.state, namespace, addresses.length, 'the new side (--against)');
+  checkSize(before.state, namespace, addresses.length, 'the old side');
+  checkSize(after.state, namespace, addresses.length, 'the new side');
   const diff = semanticDiff(before.state, after.state, { namespace, addresses });
   switch (format) {
     case 'json': io.stdout.write(toJson(diffJson(diff))); break;

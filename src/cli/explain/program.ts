@@ -102,8 +102,9 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
 
   program
     .command('diff')
-    .description('what changes between two sets of manifests (old: -f, new: --against): each pair of pods and workloads whose allowed connections changed, newly allowed first; with -n, of that namespace only')
+    .description('what changes between two sets of manifests (old: -f, new: --against; or -f at --git-base REV against -f now): each pair of pods and workloads whose allowed connections changed, newly allowed first; with -n, of that namespace only')
     .option('--against <path>', 'the new side: manifest file, folder or glob; "-" reads stdin (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--git-base <rev>', 'the other side is the -f paths at this git revision of their repository (e.g. origin/main): old at REV, new as they are')
     .addOption(new Option('--fail-on <what>', 'exit 1 when anything becomes newly allowed (new-allows), or on any change (any-change)').choices(FAIL_ON))
     .option('--ip <address>', 'also an address outside the cluster (or a node\'s) as an end of pairs; repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .action(async (_opts: unknown, cmd: Command) => setExit(await runDiff(cmd.optsWithGlobals<DiffOptions>(), io)));
