@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EXPOSURE_LEVELS } from '../../src/explain/exposure.ts';
-import { explainShop } from './helpers.ts';
+import { EXPOSURE_LEVELS, MAX_EXPOSURE_PAIRS } from '../../src/explain/exposure.ts';
+import { explain, explainShop } from './helpers.ts';
 
 interface Outside { isolated: boolean; connections: string; groups: { connections: string; addresses: string[]; ipBlocks: { policy: string; cidr: string; except: string[] }[] }[] }
 interface Exposure {
@@ -75,5 +75,28 @@ describe('policy-explain exposure: the README example', () => {
     const shown = readme.slice(readme.indexOf('\n', start) + 1, readme.indexOf('  ```', start))
       .split('\n').map((l) => l.replace(/^ {2}/, '')).join('\n');
     expect(shown).toBe(r.stdout);
+  });
+});
+
+describe('policy-explain exposure size', () => {
+  /** Pods in namespaces of the given sizes, as one multi-document YAML text. */
+  function pods(sizes: Record<string, number>): string {
+    const docs: string[] = [];
+    for (const [ns, n] of Object.entries(sizes)) {
+      for (let i = 0; i < n; i++) docs.push(`apiVersion: v1\nkind: Pod\nmetadata: {name: p-${i}, namespace: ${ns}}\n`);
+    }
+    return docs.join('---\n');
+  }
+
+  it('refuses a report past the limit before asking, and says how to narrow it', async () => {
+    expect(MAX_EXPOSURE_PAIRS).toBe(250_000);
+    const r = await explain(['-f', '-', 'exposure'], pods({ big: 480, small: 20 }));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    // 500 workloads × (500 + 2 × 3 outside classes: IPv4, IPv6 below and above the IPv4-mapped block).
+    expect(r.stderr).toContain('an exposure report here asks 253,000 connection sets, more than the 250,000 it is limited to: narrow it to one namespace with -n NAMESPACE');
+    const narrowed = await explain(['-f', '-', 'exposure', '-n', 'small', '-o', 'json'], pods({ big: 480, small: 20 }));
+    expect(narrowed.code).toBe(0);
+    expect((JSON.parse(narrowed.stdout) as Report).workloads).toHaveLength(20);
   });
 });
