@@ -98,6 +98,24 @@ describe('computeExposure', () => {
     expect(EXPOSURE_LEVELS[0]).toBe('outside-all');
     expect(EXPOSURE_LEVELS.at(-1)).toBe('none');
   });
+
+  it('within a level: more outside connections first, then more namespaces reaching it', () => {
+    const other = pod('web/front', { app: 'front' }, { ips: ['10.244.0.5'] });
+    const fromNs = (name: string) => nsPeer(sel({ 'kubernetes.io/metadata.name': name }));
+    const r = report({
+      pods: [api, db, job, other, pod('shop/a', { app: 'a' }, { ips: ['10.244.0.6'] }), pod('shop/b', { app: 'b' }, { ips: ['10.244.0.7'] })],
+      policies: [
+        // a and b: from outside, b on more ports. api: from two namespaces; db: from one.
+        policy('shop/a', { podSelector: sel({ app: 'a' }), ingress: [rule([ipBlock('0.0.0.0/0')], [tcp(443)])] }),
+        policy('shop/b', { podSelector: sel({ app: 'b' }), ingress: [rule([ipBlock('0.0.0.0/0')], [tcp(80, 81)])] }),
+        policy('shop/api', { podSelector: sel({ app: 'api' }), ingress: [rule([fromNs('ops'), fromNs('web')])] }),
+        policy('shop/db', { podSelector: sel({ app: 'db' }), ingress: [rule([fromNs('ops')])] }),
+      ],
+    });
+    const order = r.workloads.map((w) => `${w.workload} ${w.level}`);
+    expect(order.indexOf('shop/b outside')).toBe(order.indexOf('shop/a outside') - 1);
+    expect(order.indexOf('shop/api other-namespaces')).toBe(order.indexOf('shop/db other-namespaces') - 1);
+  });
 });
 
 describe('outside classes', () => {
