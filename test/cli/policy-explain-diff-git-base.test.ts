@@ -17,9 +17,13 @@ beforeAll(async () => {
   await mkdir(path.join(repo, 'deploy'));
   await cp(fixture('diff/before/shop.yaml'), path.join(repo, 'deploy/shop.yaml'));
   await writeFile(path.join(repo, 'deploy/notes.txt'), 'not a manifest\n');
+  // Invalid at the first commit (a misspelt field), fixed in the second.
+  await mkdir(path.join(repo, 'broken'));
+  await writeFile(path.join(repo, 'broken/ns.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labelz: {x: y}}\n');
   await git('add', '.');
   await git('commit', '-q', '-m', 'before');
   await cp(fixture('diff/after/shop.yaml'), path.join(repo, 'deploy/shop.yaml'));
+  await writeFile(path.join(repo, 'broken/ns.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {x: y}}\n');
   await git('commit', '-q', '-am', 'after');
 });
 
@@ -70,6 +74,13 @@ describe('policy-explain diff --git-base', () => {
     const both = await explain(['-f', path.join(repo, 'deploy'), 'diff', '--git-base', 'HEAD', '--against', fixture('diff/after')]);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('give one');
+  });
+
+  it('names a file with problems at REV as git does (REV:path), not by its scratch copy', async () => {
+    const r = await explain(['-f', path.join(repo, 'broken'), 'diff', '--git-base', 'HEAD~1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('HEAD~1:broken/ns.yaml');
+    expect(r.stderr).not.toContain('policy-explain-git-base-');
   });
 
   it('says so when the paths hold no manifests at REV', async () => {

@@ -62,7 +62,9 @@ async function loadSides(opts: DiffOptions, io: CliIO): Promise<[LoadedInput, Lo
   if (opts.gitBase === undefined) return [await loadInput(opts, io), await loadInput({ ...opts, filename: opts.against ?? [] }, io)];
   const atRevision = await pathsAtRevision(opts.filename ?? [], opts.gitBase);
   try {
-    return [await loadInput({ ...opts, filename: atRevision.paths }, io), await loadInput(opts, io)];
+    // Problems found at REV name their files as git does (REV:path), not by the scratch folder.
+    const stderr = { write: (text: string) => io.stderr.write(atRevision.asRevision(text)), ...(io.stderr.isTTY !== undefined && { isTTY: io.stderr.isTTY }) };
+    return [await loadInput({ ...opts, filename: atRevision.paths }, { ...io, stderr }), await loadInput(opts, io)];
   } finally {
     await atRevision.remove();
   }

@@ -17,6 +17,8 @@ const MANIFEST_FILE = /\.(ya?ml|json)$/i;
 /** The old side's paths, materialized; remove() deletes the scratch folder. */
 export interface RevisionPaths {
   readonly paths: readonly string[];
+  /** Text (a problem printed about a file) with the scratch folder's paths written as git writes them: REV:path/in/repository. */
+  readonly asRevision: (text: string) => string;
   readonly remove: () => Promise<void>;
 }
 
@@ -105,7 +107,9 @@ export async function pathsAtRevision(paths: readonly string[], rev: string): Pr
       }
       out.push(path.join(root, rel));
     }
-    return { paths: out, remove };
+    const roots = [...commits.keys()].map((_, i) => `${path.join(scratch, String(i))}${path.sep}`);
+    const asRevision = (text: string): string => roots.reduce((t, root) => t.split(root).join(`${rev}:`), text);
+    return { paths: out, asRevision, remove };
   } catch (err) {
     await remove();
     throw err;
