@@ -79,6 +79,15 @@ describe('policy-explain diff', () => {
     expect(md.stdout).toContain('| From | To | Newly allowed | Newly denied | Before | After |');
   });
 
+  it('narrows to -n and adds --ip addresses as ends, as the matrix does', async () => {
+    const r = await explain(['-f', START, 'diff', '--against', DENY, '-n', 'shop', '--ip', '8.8.8.8', '-o', 'json']);
+    const out = JSON.parse(r.stdout) as { changes: { from: string; to: string; removed: string }[]; summary: { workloadsBefore: number } };
+    // shop's three workloads and the address; the default deny closes every way into shop, from the address too.
+    expect(out.summary.workloadsBefore).toBe(4);
+    expect(out.changes.filter((c) => c.from === 'ip:8.8.8.8').map((c) => `${c.to} -${c.removed}`)).toEqual(['shop/api -all', 'shop/db -all', 'shop/web -all']);
+    expect(out.changes.every((c) => c.to.startsWith('shop/'))).toBe(true);
+  });
+
   it('exits 2 on bad input on the new side', async () => {
     const r = await explain(['-f', DENY, 'diff', '--against', '/nonexistent/manifests']);
     expect(r.code).toBe(2);
