@@ -56,6 +56,7 @@ async function everyCommand(text: string, endpoints: readonly string[]): Promise
   const runs: { name: string; run: () => Promise<RunResult> }[] = [
     { name: 'lint', run: () => explain(['-f', '-', 'lint'], text) },
     { name: 'matrix', run: () => explain(['-f', '-', 'matrix'], text) },
+    { name: 'exposure', run: () => explain(['-f', '-', 'exposure'], text) },
     { name: 'render', run: () => nftpolRender(text) },
     ...(a !== undefined ? [{ name: 'pod', run: () => explain(['-f', '-', 'pod', a], text) }] : []),
     ...(a !== undefined && b !== undefined
