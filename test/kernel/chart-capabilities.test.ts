@@ -12,7 +12,7 @@
 // capability the agent cannot write and stays unready; without a writable
 // /tmp, nft gets no script.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeAll, afterAll, expect, it } from 'vitest';
@@ -22,7 +22,13 @@ import { findObject, renderChart, type Rendered } from '../chart/helm.ts';
 import { agentArgs } from '../chart/nftpol-commands.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
-const MAIN = path.join(REPO, 'src/cli/nftpol-main.ts');
+/**
+ * Where the container sees the repository: a bind mount of it made before
+ * /tmp is covered by the tmpfs, so the test works wherever the clone lives
+ * (a clone under /tmp would otherwise vanish under the container's /tmp).
+ */
+let repoView = '';
+const main = (): string => path.join(repoView, 'src/cli/nftpol-main.ts');
 const EXAMPLE = path.join(REPO, 'policies-examples/db-only-from-api/manifests');
 
 type SecurityContext = { capabilities?: { add?: string[]; drop?: string[] } };
@@ -42,6 +48,7 @@ function setprivFor(sc: SecurityContext | undefined): string[] {
  */
 function containerFs({ tmp }: { readonly tmp: boolean }): string[] {
   const mounts = [
+    `mount --bind '${REPO}' '${repoView}'`,
     'mount -o remount,bind,ro /',
     'mount --bind /proc/sys /proc/sys', 'mount -o remount,bind,ro /proc/sys',
     ...(tmp ? ['mount -t tmpfs -o size=64m tmpfs /tmp'] : []),
@@ -73,7 +80,7 @@ await describeKernel('the chart\'s agent container on the kernel (capabilities, 
 
   function startAgent(privs: readonly string[], { tmp = true } = {}): void {
     logs = '';
-    agent = spawn('ip', ['netns', 'exec', ns.name, ...containerFs({ tmp }), ...privs, process.execPath, MAIN, ...chartAgentArgs()], {
+    agent = spawn('ip', ['netns', 'exec', ns.name, ...containerFs({ tmp }), ...privs, process.execPath, main(), ...chartAgentArgs()], {
       env: { ...process.env, NODE_NAME: 'node-1' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     agent.stdout?.on('data', (b: Buffer) => void (logs += b.toString()));
@@ -95,6 +102,7 @@ await describeKernel('the chart\'s agent container on the kernel (capabilities, 
     for (const key of ['net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables']) await inNs(['sysctl', '-q', '-w', `${key}=1`]);
     // Not under /tmp: the container's /tmp is a fresh tmpfs. /dev/shm is a mount of its own, left as it is.
     dir = await mkdtemp(path.join('/dev/shm', 'nftpol-chart-caps-'));
+    repoView = await mkdtemp(path.join('/dev/shm', 'nftpol-chart-repo-'));
     for (const f of ['namespaces.yaml', 'policies.yaml', 'workloads.yaml']) await writeFile(path.join(dir, f), await readFile(path.join(EXAMPLE, f)));
   });
   afterEach(stopAgent);
@@ -102,6 +110,9 @@ await describeKernel('the chart\'s agent container on the kernel (capabilities, 
     agent?.kill('SIGKILL');
     await ns?.destroy();
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    // Empty here: the bind mount was only in the container's mount namespace. Never
+    // recursive: were the mount visible here, that would delete the repository.
+    if (repoView !== '') await rmdir(repoView).catch(() => undefined);
   });
 
   it('NET_ADMIN alone: the agent with the chart\'s flags writes its table and is ready; conntrack works; the cleanup hook removes the table', async () => {
@@ -129,7 +140,7 @@ await describeKernel('the chart\'s agent container on the kernel (capabilities, 
 
     await stopAgent();
     const cleanupContainer = container('cleanup');
-    const cleanup = await inNs([...containerFs({ tmp: true }), ...setprivFor(cleanupContainer.securityContext), process.execPath, MAIN, ...(cleanupContainer.args ?? [])]);
+    const cleanup = await inNs([...containerFs({ tmp: true }), ...setprivFor(cleanupContainer.securityContext), process.execPath, main(), ...(cleanupContainer.args ?? [])]);
     expect([cleanup.exitCode, String(cleanup.stdout)]).toEqual([0, 'removed table inet nftpol']);
   });
 
