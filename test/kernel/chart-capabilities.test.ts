@@ -28,7 +28,9 @@ const REPO = path.resolve(import.meta.dirname, '../..');
  * (a clone under /tmp would otherwise vanish under the container's /tmp).
  */
 let repoView = '';
-const main = (): string => path.join(repoView, 'src/cli/nftpol-main.ts');
+/** A path as the container sees it (the repository's files, Node 24 of its node_modules included, through the view). */
+const inView = (p: string): string => (p === REPO || p.startsWith(`${REPO}${path.sep}`) ? path.join(repoView, path.relative(REPO, p)) : p);
+const main = (): string => inView(path.join(REPO, 'src/cli/nftpol-main.ts'));
 const EXAMPLE = path.join(REPO, 'policies-examples/db-only-from-api/manifests');
 
 type SecurityContext = { capabilities?: { add?: string[]; drop?: string[] } };
@@ -53,7 +55,8 @@ function containerFs({ tmp }: { readonly tmp: boolean }): string[] {
     'mount --bind /proc/sys /proc/sys', 'mount -o remount,bind,ro /proc/sys',
     ...(tmp ? ['mount -t tmpfs -o size=64m tmpfs /tmp'] : []),
   ];
-  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `${mounts.join(' && ')} && exec "$@"`, 'container'];
+  // cd /: a container starts in its image's WORKDIR, never in the test's working folder (which a clone under /tmp would hide).
+  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `${mounts.join(' && ')} && cd / && exec "$@"`, 'container'];
 }
 
 await describeKernel('the chart\'s agent container on the kernel (capabilities, read-only root)', () => {
@@ -80,7 +83,7 @@ await describeKernel('the chart\'s agent container on the kernel (capabilities, 
 
   function startAgent(privs: readonly string[], { tmp = true } = {}): void {
     logs = '';
-    agent = spawn('ip', ['netns', 'exec', ns.name, ...containerFs({ tmp }), ...privs, process.execPath, main(), ...chartAgentArgs()], {
+    agent = spawn('ip', ['netns', 'exec', ns.name, ...containerFs({ tmp }), ...privs, inView(process.execPath), main(), ...chartAgentArgs()], {
       env: { ...process.env, NODE_NAME: 'node-1' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     agent.stdout?.on('data', (b: Buffer) => void (logs += b.toString()));
@@ -140,7 +143,7 @@ await describeKernel('the chart\'s agent container on the kernel (capabilities, 
 
     await stopAgent();
     const cleanupContainer = container('cleanup');
-    const cleanup = await inNs([...containerFs({ tmp: true }), ...setprivFor(cleanupContainer.securityContext), process.execPath, main(), ...(cleanupContainer.args ?? [])]);
+    const cleanup = await inNs([...containerFs({ tmp: true }), ...setprivFor(cleanupContainer.securityContext), inView(process.execPath), main(), ...(cleanupContainer.args ?? [])]);
     expect([cleanup.exitCode, String(cleanup.stdout)]).toEqual([0, 'removed table inet nftpol']);
   });
 
