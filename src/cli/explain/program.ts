@@ -17,6 +17,7 @@ import { runFlow, type FlowOptions } from './flow.ts';
 import { runLint, type LintOptions } from './lint.ts';
 import { runMatrix, type MatrixOptions } from './matrix.ts';
 import { runPod } from './pod.ts';
+import { runReport, type ReportOptions } from './report.ts';
 import type { GlobalOptions } from './common.ts';
 import { packageVersion } from '../version.ts';
 
@@ -30,12 +31,13 @@ Examples:
   policy-explain -f manifests/ exposure -o markdown
   helm template chart/ | policy-explain -f - lint --strict
   policy-explain -f old/ diff --against new/ --fail-on new-allows -o markdown
+  policy-explain -f manifests/ report --out report.html
 
 Exit codes: 0 success (whatever the verdict), 1 lint --strict found warnings
 or diff --fail-on's condition holds,
 2 bad input (unreadable or invalid manifests, unknown pod, bad port or option).`;
 
-const COMMANDS = ['flow', 'pod', 'matrix', 'lint', 'diff', 'exposure', 'help'];
+const COMMANDS = ['flow', 'pod', 'matrix', 'lint', 'diff', 'exposure', 'report', 'help'];
 
 /** The flow command's own flags, for the top-level help: flow is the default command. */
 function flowHelp(program: Command, flow: Command): string {
@@ -99,6 +101,13 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .command('exposure')
     .description('per workload, who may reach it (workloads, namespaces; outside addresses through which ipBlocks, on which ports) and what it may reach outside the cluster; the widest exposed first; with -n, that namespace\'s workloads')
     .action(async (_opts: unknown, cmd: Command) => setExit(await runExposure(cmd.optsWithGlobals<GlobalOptions>(), io)));
+
+  // --out, not -o: -o is the output format of every command.
+  program
+    .command('report')
+    .description('one self-contained HTML page: the connection matrix by namespace (click a pair for its trace), the policies with the pods each selects, and the lint findings; with -n, of that namespace only')
+    .option('--out <file>', 'write the page to this file (default: stdout)')
+    .action(async (_opts: unknown, cmd: Command) => setExit(await runReport(cmd.optsWithGlobals<ReportOptions>(), io)));
 
   program
     .command('diff')
