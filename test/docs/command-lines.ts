@@ -42,7 +42,7 @@ async function captureProgram(run: () => Promise<number>): Promise<Command> {
   return captured;
 }
 
-/** The program's command tree as main() builds it, every action swapped for a no-op. */
+/** The program's command tree as main() builds it, every action swapped for a no-op. Call one at a time: the swap is on commander's prototype. */
 export async function programOf(name: ProgramName): Promise<Command> {
   const program = await captureProgram(() => (name === 'nftpol' ? nftpolMain([], silent) : explainMain([], silent)));
   program.configureOutput({ writeOut: () => undefined, writeErr: () => undefined, outputError: () => undefined });
