@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, renderReportHtml, scriptJson, type ReportData } from '../../src/cli/format/report-html.ts';
-import { explainShop } from './helpers.ts';
+import { MAX_REPORT_PAIRS } from '../../src/cli/explain/report.ts';
+import { explain, explainShop } from './helpers.ts';
 
 const HOSTILE = '</script><img src=x onerror="alert(1)">&\'';
 
@@ -80,5 +81,21 @@ describe('policy-explain report', () => {
     const bad = await explainShop('-o', 'json', 'report');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--output json is not available for report');
+  });
+
+  it('refuses a page past 10,000 pairs before asking any verdict, saying how to narrow it; answers once narrowed', async () => {
+    expect(MAX_REPORT_PAIRS).toBe(10_000);
+    const docs: string[] = [];
+    for (const [ns, n] of [['big', 90], ['small', 20]] as const) {
+      for (let i = 0; i < n; i++) docs.push(`apiVersion: v1\nkind: Pod\nmetadata: {name: p-${i}, namespace: ${ns}}\n`);
+    }
+    const input = docs.join('---\n');
+    const r = await explain(['-f', '-', 'report'], input);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('a matrix of 110 pods and workloads has 12,100 cells, more than the 10,000 it is limited to. Narrow it to one namespace with -n NAMESPACE');
+    const narrowed = await explain(['-f', '-', '-n', 'small', 'report'], input);
+    expect(narrowed.code).toBe(0);
+    expect(narrowed.stdout.match(/<td class="cell /g)).toHaveLength(400);
   });
 });

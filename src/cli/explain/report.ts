@@ -19,6 +19,14 @@ import { inputExit, loadInput } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { GlobalOptions } from './common.ts';
 
+/**
+ * Past this many pairs the page is refused: each pair carries its trace, so a
+ * page grows by about 0.65 KiB a pair (bench/report.ts: 2,500 pairs, 1.6 MiB,
+ * about a second); 10,000 pairs (100 workloads) is a page a browser still
+ * opens at once, where the matrix's own 250,000 would be some 160 MiB.
+ */
+export const MAX_REPORT_PAIRS = 10_000;
+
 export interface ReportOptions extends GlobalOptions {
   /** Where to write the page; absent: stdout. */
   readonly out?: string;
@@ -100,8 +108,8 @@ export async function runReport(opts: ReportOptions, io: CliIO): Promise<number>
   if (namespace !== null && ![...state.pods.values()].some((p) => p.namespace === namespace)) {
     throw new UsageError(`--namespace ${namespace}: no pod or workload in that namespace`);
   }
-  // Refused before any verdict is asked, as matrix does: n² traces would not finish.
-  const tooLarge = matrixTooLarge(matrixPods(state, namespace), namespace);
+  // Refused before any verdict is asked, as matrix does, but sooner: n² traces make a page no browser opens.
+  const tooLarge = matrixTooLarge(matrixPods(state, namespace), namespace, MAX_REPORT_PAIRS);
   if (tooLarge !== undefined) throw new UsageError(tooLarge);
   const html = renderReportHtml(reportData(state, loaded.objects, namespace));
   if (opts.out === undefined) io.stdout.write(html);
