@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, renderReportHtml, scriptJson, type ReportData } from '../../src/cli/format/report-html.ts';
 import { MAX_REPORT_PAIRS } from '../../src/cli/explain/report.ts';
-import { explain, explainShop } from './helpers.ts';
+import { explain, explainShop, SHOP } from './helpers.ts';
 
 const HOSTILE = '</script><img src=x onerror="alert(1)">&\'';
 
@@ -22,6 +22,7 @@ function hostileData(): ReportData {
   const cell = { verdict: 'denied' as const, connections: HOSTILE, probe: '80/TCP', trace: HOSTILE };
   return {
     title: HOSTILE,
+    failClosed: [HOSTILE],
     endpoints: [e, { ...e, id: 'evil/b' }],
     cells: [[{ verdict: 'self', connections: '', probe: null, trace: null }, cell], [cell, { verdict: 'self', connections: '', probe: null, trace: null }]],
     policies: [{ namespace: HOSTILE, name: HOSTILE, policyTypes: [HOSTILE], selects: [HOSTILE] }],
@@ -97,5 +98,20 @@ describe('policy-explain report', () => {
     const narrowed = await explain(['-f', '-', '-n', 'small', 'report'], input);
     expect(narrowed.code).toBe(0);
     expect(narrowed.stdout.match(/<td class="cell /g)).toHaveLength(400);
+  });
+
+  it('puts policies with errors first, as failing closed, and exits 2 as every command does', async () => {
+    const broken = `${await readFile(join(SHOP, '20-policies.yaml'), 'utf8')}\n---\n${await readFile(join(SHOP, '10-workloads.yaml'), 'utf8')}\n---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-broken, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+  - from: [{ipBlock: {cidr: 10.0.0.0/33}}]
+`;
+    const r = await explain(['-f', join(SHOP, '00-namespaces.yaml'), '-f', '-', 'report'], broken);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/<ul id="fail-closed"><li class="warning">fail closed: shop\/db-broken \(&lt;stdin&gt;.*has errors in the input/);
   });
 });

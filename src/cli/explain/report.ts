@@ -10,11 +10,12 @@ import { pairEndpoints } from '../../explain/pod-reach.ts';
 import { renderVerdictText } from '../../explain/verdict-text.ts';
 import { lintCluster } from '../../lint/lint-cluster.ts';
 import type { ClusterState } from '../../model/cluster-state.ts';
-import type { ClusterObjects, Pod } from '../../model/types.ts';
+import type { ClusterObjects, NetworkPolicy, Pod } from '../../model/types.ts';
 import { podKey } from '../../model/types.ts';
 import { PolicyEngine } from '../../policy/engine.ts';
 import { policySelects } from '../../policy/isolation.ts';
 import { renderReportHtml, type ReportCell, type ReportData, type ReportFinding, type ReportPolicy, type ReportVerdict } from '../format/report-html.ts';
+import { failClosedText } from '../format/output.ts';
 import { inputExit, loadInput } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { GlobalOptions } from './common.ts';
@@ -84,7 +85,9 @@ export function reportPolicies(objects: ClusterObjects, pods: readonly Pod[]): R
     .map((p) => ({ namespace: p.namespace, name: p.name, policyTypes: p.policyTypes, selects: pods.filter((pod) => policySelects(p, pod)).map(podKey) }));
 }
 
-export function reportData(state: ClusterState, objects: ClusterObjects, namespace: string | null): ReportData {
+export function reportData(
+  state: ClusterState, objects: ClusterObjects, namespace: string | null, failClosed: readonly NetworkPolicy[] = [],
+): ReportData {
   const pods = matrixPods(state, namespace);
   const inScope = (ns: string): boolean => namespace === null || ns === namespace;
   const findings = lintCluster(objects).filter((f) => inScope(f.object.namespace)).map((f): ReportFinding => ({
@@ -92,6 +95,7 @@ export function reportData(state: ClusterState, objects: ClusterObjects, namespa
   }));
   return {
     title: `NetworkPolicy report${namespace === null ? '' : `: namespace ${namespace}`}`,
+    failClosed: failClosedText(failClosed).split('\n').filter((l) => l !== ''),
     endpoints: pods.map((p) => ({ id: podKey(p), namespace: p.namespace, name: p.name, kind: p.kind })),
     cells: reportCells(state, pods, namespace),
     policies: reportPolicies({ ...objects, policies: objects.policies.filter((p) => inScope(p.namespace)) }, pods),
@@ -111,7 +115,7 @@ export async function runReport(opts: ReportOptions, io: CliIO): Promise<number>
   // Refused before any verdict is asked, as matrix does, but sooner: n² traces make a page no browser opens.
   const tooLarge = matrixTooLarge(matrixPods(state, namespace), namespace, MAX_REPORT_PAIRS);
   if (tooLarge !== undefined) throw new UsageError(tooLarge);
-  const html = renderReportHtml(reportData(state, loaded.objects, namespace));
+  const html = renderReportHtml(reportData(state, loaded.objects, namespace, loaded.failClosed));
   if (opts.out === undefined) io.stdout.write(html);
   else await writeFile(opts.out, html);
   return inputExit(loaded, EXIT.ok);

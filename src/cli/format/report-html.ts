@@ -48,6 +48,8 @@ export interface ReportFinding {
 
 export interface ReportData {
   readonly title: string;
+  /** Policies with errors in the input that the page treats as failing closed, one line each ("fail closed: …"). */
+  readonly failClosed: readonly string[];
   readonly endpoints: readonly ReportEndpoint[];
   /** cells[i][j]: from endpoints[i] to endpoints[j]. */
   readonly cells: readonly (readonly ReportCell[])[];
@@ -88,6 +90,7 @@ td.selected{outline:3px solid #333}
 #trace{white-space:pre-wrap;background:#f6f6f6;border:1px solid #ccc;padding:.8em;min-height:3em;font-family:ui-monospace,monospace;font-size:13px}
 .legend span{display:inline-block;padding:0 .6em;margin-right:.4em;border:1px solid #ccc}
 .warning{color:#a40}.info{color:#246}
+#fail-closed{border:2px solid #a40;background:#fff4ec;padding:.5em 1em}
 `;
 
 // Reads the embedded JSON and shows a cell's trace; textContent only.
@@ -158,6 +161,12 @@ function findingList(findings: readonly ReportFinding[]): string {
   return `<ul id="findings">${items.join('\n')}</ul>`;
 }
 
+/** The policies with errors, first: every verdict below counts them as allowing nothing. */
+function failClosedBox(lines: readonly string[]): string {
+  if (lines.length === 0) return '';
+  return `<ul id="fail-closed">${lines.map((l) => `<li class="warning">${escapeHtml(l)}</li>`).join('\n')}</ul>`;
+}
+
 /** The whole page: nothing in it loads from the network. */
 export function renderReportHtml(data: ReportData): string {
   const legend = (['allowed', 'partial', 'denied'] as const).map((v) => `<span class="${v}" style="background:${v === 'allowed' ? '#c8efc8' : v === 'partial' ? '#fbe7a1' : '#f5b7b1'}">${MARK[v]} ${v}</span>`).join('');
@@ -168,6 +177,7 @@ export function renderReportHtml(data: ReportData): string {
 <style>${CSS}</style></head>
 <body>
 <h1>${escapeHtml(data.title)}</h1>
+${failClosedBox(data.failClosed)}
 <h2>Connection matrix</h2>
 <p class="legend">${legend} rows: from, columns: to; allowed = every port and protocol, partial = some. Click a cell for its trace.</p>
 ${matrixTable(data)}
