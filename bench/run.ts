@@ -22,13 +22,14 @@ import { nftBackendBench } from './nft-backend.ts';
 import { conntrackSweep } from './conntrack-sweep.ts';
 import { exposureBench } from './exposure.ts';
 import { semanticDiffBench } from './semantic-diff.ts';
+import { reportBench } from './report.ts';
 import { connectionSets } from './connection-sets.ts';
 import { packetPath } from './packet-path.ts';
 import { policyTestBench } from './policytest-bench.ts';
 import { policyTestJsonMemory } from './policytest-json-memory.ts';
 import { schemaCheck } from './schema-check.ts';
 
-const BENCHES: readonly Bench[] = [engineVerdicts, policyTestBench, compileRender, deltaBench, packetPath, largeInputs, policyTestJsonMemory, schemaCheck, agentSync, agentKubernetes, agentLatency, nftBackendBench, conntrackSweep, connectionSets, exposureBench, semanticDiffBench];
+const BENCHES: readonly Bench[] = [engineVerdicts, policyTestBench, compileRender, deltaBench, packetPath, largeInputs, policyTestJsonMemory, schemaCheck, agentSync, agentKubernetes, agentLatency, nftBackendBench, conntrackSweep, connectionSets, exposureBench, semanticDiffBench, reportBench];
 
 /** Bench names and options; undefined after printing what is wrong. */
 function parseArgs(argv: readonly string[]): { names: string[]; options: BenchOptions; list: boolean } | undefined {

@@ -57,6 +57,7 @@ async function everyCommand(text: string, endpoints: readonly string[]): Promise
     { name: 'lint', run: () => explain(['-f', '-', 'lint'], text) },
     { name: 'matrix', run: () => explain(['-f', '-', 'matrix'], text) },
     { name: 'exposure', run: () => explain(['-f', '-', 'exposure'], text) },
+    { name: 'report', run: () => explain(['-f', '-', 'report'], text) },
     { name: 'render', run: () => nftpolRender(text) },
     ...(a !== undefined ? [{ name: 'pod', run: () => explain(['-f', '-', 'pod', a], text) }] : []),
     ...(a !== undefined && b !== undefined
