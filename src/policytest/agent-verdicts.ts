@@ -22,19 +22,19 @@ import { compileForNode } from '../compile/compile-for-node.ts';
 import { compileNode } from '../compile/compile-node.ts';
 import type { NodeIR } from '../compile/ir.ts';
 import { formatProblem } from '../model/problems.ts';
-import { RulesetVerdicts } from '../nft/ir-verdict.ts';
 import { hasErrors, loadManifests, placeAndAddress } from '../sources/load-cluster.ts';
 import { NodeAgentProcess } from '../lab/agent-process.ts';
 import { cleanupOrphans } from '../lab/cleanup.ts';
 import { run } from '../lab/commands.ts';
-import { DEFAULT_PROBE_CONCURRENCY, DEFAULT_PROBE_RETRIES, DEFAULT_PROBE_TIMEOUT_MS, type ProbeResult } from '../lab/probe.ts';
+import { DEFAULT_PROBE_CONCURRENCY, DEFAULT_PROBE_RETRIES, DEFAULT_PROBE_TIMEOUT_MS } from '../lab/probe.ts';
 import { InvalidWorldError, type LabTopology, type WorldSpec } from '../lab/spec.ts';
 import { buildWorld, type World } from '../lab/world.ts';
 import { kernelDataplanePrerequisites } from './kernel-verdicts.ts';
-import { failClosedNote, labEnd, labProbe, labSpec, placeWorld, type LabProbe, type PlacedWorld } from './kernel-layout.ts';
+import { labProbe, labSpec, placeWorld, type LabProbe, type PlacedWorld } from './kernel-layout.ts';
 import { moveFolder, revisionOf, worldFiles, type FolderFiles } from './agent-folder.ts';
 import { AgentDataplaneError, DEFAULT_REVISION_TIMEOUT_MS, untilAtRevision } from './agent-wait.ts';
 import type { TestWorld } from './load-test-world.ts';
+import { answerOnLab } from './lab-answers.ts';
 import type { FlowAnswer, FlowQuestion, VerdictSource, WorldQuestions } from './verdict-source.ts';
 import { VerdictSourceUnavailableError } from './verdict-source.ts';
 
@@ -87,12 +87,6 @@ interface Network {
 /** One lab network at a time, used by one world at a time. */
 interface Lane {
   network: Network | undefined;
-}
-
-function probeDetail(r: ProbeResult, timeoutMs: number): string {
-  if (r.verdict === 'allow') return `${r.protocol} answered by ${r.reply ?? r.target} in ${r.ms} ms`;
-  const tries = r.attempts === 1 ? '1 try' : `${r.attempts} tries`;
-  return r.reason === 'timeout' ? `${r.protocol}: no answer within ${timeoutMs} ms (${tries})` : `${r.protocol}: ${r.reason} (${tries})`;
 }
 
 /** A world as messages name it: its test file and state, or the resources it is made of. */
@@ -267,43 +261,14 @@ export class AgentVerdictSource implements VerdictSource {
     this.timings.syncMs += t1 - t0;
 
     const probes = cases.map((c) => labProbe(placed, c.flow));
-    const unique = new Map<string, LabProbe>();
-    for (const p of probes) if (p) unique.set(JSON.stringify(p), p);
-    const list = [...unique.values()];
-    const results = await network.world.probeAll(
-      list.map((p) => ({ from: p.from, source: p.source, to: p.to, protocol: p.protocol, port: p.port })),
-      { timeoutMs: this.options.probeTimeoutMs, retries: this.options.retries, concurrency: this.options.concurrency },
-    );
-    const byKey = new Map(list.map((p, i) => [JSON.stringify(p), results[i] as ProbeResult]));
-    this.timings.probeMs += performance.now() - t1;
-    this.timings.probes += list.length;
-
-    let rules: RulesetVerdicts | undefined;
-    return cases.map((c, i): FlowAnswer => {
-      const probe = probes[i];
-      if (probe) {
-        const r = byKey.get(JSON.stringify(probe)) as ProbeResult;
-        const note = r.verdict === 'deny' ? failClosedNote(placed, c.flow) : undefined;
-        const detail = probeDetail(r, this.options.probeTimeoutMs);
-        return { allowed: r.verdict === 'allow', checkedBy: 'kernel', detail: note === undefined ? detail : `${detail}; note: ${note}` };
-      }
-      // The tables read for the flow are the agents' own (compiled from their folder, and
-      // equal to the lab's, checked above).
-      rules ??= new RulesetVerdicts(enforced);
-      this.timings.ruleLevel++;
-      const from = labEnd(placed, c.flow.from);
-      const to = labEnd(placed, c.flow.to);
-      const allowed = rules.allows({
-        src: c.flow.from.ip,
-        dst: c.flow.to.ip,
-        ...(from.node !== undefined && { srcNode: from.node }),
-        ...(to.node !== undefined && { dstNode: to.node }),
-        protocol: c.flow.protocol,
-        ...(c.flow.port !== undefined && { port: c.flow.port }),
-      });
-      const note = allowed ? undefined : failClosedNote(placed, c.flow);
-      return { allowed, checkedBy: 'rules', detail: note === undefined ? RULE_LEVEL : `${RULE_LEVEL}; note: ${note}` };
-    });
+    // The tables read for a flow with no probe are the agents' own (compiled from their folder, and
+    // equal to the lab's, checked above).
+    const settings = { timeoutMs: this.options.probeTimeoutMs, retries: this.options.retries, concurrency: this.options.concurrency };
+    const { answers, probed, ruleLevel, probeMs } = await answerOnLab(network.world, placed, cases, probes, settings, () => enforced, RULE_LEVEL);
+    this.timings.probeMs += probeMs;
+    this.timings.probes += probed;
+    this.timings.ruleLevel += ruleLevel;
+    return answers;
   }
 
   /** The network for a world: the current one when it has the same nodes and pods, else a new one (agents not started yet). */

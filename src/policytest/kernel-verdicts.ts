@@ -22,20 +22,20 @@
 // Every other world, and a state whose network had to be rebuilt, replaces the tables.
 import { compileNode } from '../compile/compile-node.ts';
 import type { NodeIR } from '../compile/ir.ts';
-import { RulesetVerdicts } from '../nft/ir-verdict.ts';
 import { execNftRunner } from '../dataplane/nft-runner.ts';
 import { Syncer } from '../dataplane/syncer.ts';
 import { BridgeNetfilterError, commandSysctls } from '../dataplane/bridge-netfilter.ts';
 import { cleanupOrphans } from '../lab/cleanup.ts';
 import { run } from '../lab/commands.ts';
 import { kernelPrerequisites } from '../lab/prerequisites.ts';
-import { DEFAULT_PROBE_CONCURRENCY, DEFAULT_PROBE_RETRIES, DEFAULT_PROBE_TIMEOUT_MS, type ProbeResult } from '../lab/probe.ts';
+import { DEFAULT_PROBE_CONCURRENCY, DEFAULT_PROBE_RETRIES, DEFAULT_PROBE_TIMEOUT_MS } from '../lab/probe.ts';
 import { InvalidWorldError, type LabTopology, type WorldSpec } from '../lab/spec.ts';
 import { buildWorld, type World } from '../lab/world.ts';
 import type { VerdictSource, FlowAnswer, FlowQuestion, WorldQuestions } from './verdict-source.ts';
 import { VerdictSourceUnavailableError } from './verdict-source.ts';
-import { failClosedNote, labEnd, labProbe, labSpec, placeWorld, type LabProbe, type PlacedWorld } from './kernel-layout.ts';
+import { labProbe, labSpec, placeWorld, type LabProbe, type PlacedWorld } from './kernel-layout.ts';
 import type { TestWorld } from './load-test-world.ts';
+import { answerOnLab } from './lab-answers.ts';
 
 export interface KernelVerdictOptions {
   /** How long a probe waits for the answer before the flow counts as denied. Default 1000 ms. */
@@ -103,13 +103,6 @@ function servesOf(spec: WorldSpec): Set<string> {
   for (const p of spec.pods) add(p.id, p.tcpPorts, p.udpPorts);
   for (const h of spec.outsideHosts ?? []) add(h.id, h.tcpPorts, h.udpPorts);
   return out;
-}
-
-function probeDetail(r: ProbeResult, timeoutMs: number): string {
-  if (r.verdict === 'allow') return `${r.protocol} answered by ${r.reply ?? r.target} in ${r.ms} ms`;
-  const tries = r.attempts === 1 ? '1 try' : `${r.attempts} tries`;
-  if (r.reason === 'timeout') return `${r.protocol}: no answer within ${timeoutMs} ms (${tries})`;
-  return `${r.protocol}: ${r.reason} (${tries})`;
 }
 
 /** One lab network at a time, used by one world at a time. */
@@ -251,44 +244,13 @@ export class KernelVerdictSource implements VerdictSource {
     await Promise.all(placed.nodes.map((n) => network.world.inNode(n, ['conntrack', '-F'])));
     const t1 = performance.now();
 
-    // Each distinct flow once.
-    const unique = new Map<string, LabProbe>();
-    for (const p of probes) if (p) unique.set(JSON.stringify(p), p);
-    const list = [...unique.values()];
-    const results = await network.world.probeAll(
-      list.map((p) => ({ from: p.from, source: p.source, to: p.to, protocol: p.protocol, port: p.port })),
-      { timeoutMs: this.options.probeTimeoutMs, retries: this.options.retries, concurrency: this.options.concurrency },
-    );
-    const byKey = new Map(list.map((p, i) => [JSON.stringify(p), results[i] as ProbeResult]));
-    const t2 = performance.now();
+    const settings = { timeoutMs: this.options.probeTimeoutMs, retries: this.options.retries, concurrency: this.options.concurrency };
+    const { answers, probed, ruleLevel, probeMs } = await answerOnLab(network.world, placed, cases, probes, settings, () => irs, RULE_LEVEL);
     this.timings.applyMs += t1 - t0;
-    this.timings.probeMs += t2 - t1;
-    this.timings.probes += list.length;
-
-    let rules: RulesetVerdicts | undefined;
-    return cases.map((c, i): FlowAnswer => {
-      const probe = probes[i];
-      if (probe) {
-        const r = byKey.get(JSON.stringify(probe)) as ProbeResult;
-        const note = r.verdict === 'deny' ? failClosedNote(placed, c.flow) : undefined;
-        const detail = probeDetail(r, this.options.probeTimeoutMs);
-        return { allowed: r.verdict === 'allow', checkedBy: 'kernel', detail: note === undefined ? detail : `${detail}; note: ${note}` };
-      }
-      rules ??= new RulesetVerdicts(irs);
-      this.timings.ruleLevel++;
-      const from = labEnd(placed, c.flow.from);
-      const to = labEnd(placed, c.flow.to);
-      const allowed = rules.allows({
-        src: c.flow.from.ip,
-        dst: c.flow.to.ip,
-        ...(from.node !== undefined && { srcNode: from.node }),
-        ...(to.node !== undefined && { dstNode: to.node }),
-        protocol: c.flow.protocol,
-        ...(c.flow.port !== undefined && { port: c.flow.port }),
-      });
-      const note = allowed ? undefined : failClosedNote(placed, c.flow);
-      return { allowed, checkedBy: 'rules', detail: note === undefined ? RULE_LEVEL : `${RULE_LEVEL}; note: ${note}` };
-    });
+    this.timings.probeMs += probeMs;
+    this.timings.probes += probed;
+    this.timings.ruleLevel += ruleLevel;
+    return answers;
   }
 
   /** The lab network for a world on a lane: the lane's when it fits, else a new one (the old one goes). */
