@@ -70,6 +70,8 @@ const setChanges = new WeakMap<TableSet, TableSetChange>();
 /** Records that `set` is `change.from` with change's elements added and deleted. */
 export function noteSetChange(set: TableSet, change: TableSetChange): void {
   setChanges.set(set, change);
+  // Only the newest step is kept, so a chain of steps cannot keep every earlier table set alive.
+  setChanges.delete(change.from);
 }
 
 export interface ElementChange {

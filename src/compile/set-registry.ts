@@ -179,7 +179,12 @@ export class SetRegistry {
           ? [...e.counts.keys()].sort()
           : [...e.counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, [el]]) => el as AddressPort);
     const named: NamedSet = { name, family: e.family, type: source.type, elements, comment: source.comment };
-    if (e.last !== undefined) changes.set(named, { from: e.last, add: [...e.added.values()], delete: [...e.removed.values()] });
+    if (e.last !== undefined) {
+      changes.set(named, { from: e.last, add: [...e.added.values()], delete: [...e.removed.values()] });
+      // Only the newest step is kept: each step holding the one before would keep every
+      // version of the set alive for as long as the newest is.
+      changes.delete(e.last);
+    }
     e.added.clear();
     e.removed.clear();
     e.last = named;

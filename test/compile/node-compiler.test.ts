@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { compileNode } from '../../src/compile/compile-node.ts';
 import type { NamedSet, NodeIR } from '../../src/compile/ir.ts';
 import { NodeCompiler } from '../../src/compile/node-compiler.ts';
+import { setChange } from '../../src/compile/set-registry.ts';
 import { changesBetween } from '../../src/model/cluster-change.ts';
 import { ClusterState } from '../../src/model/cluster-state.ts';
 import type { ClusterObjects } from '../../src/model/types.ts';
@@ -81,5 +82,27 @@ describe('NodeCompiler: change by change, the same IR as a fresh build', () => {
     expect(after.pods).toBe(before.pods);
     // Asked again with no change: the very same IR.
     expect(compiler.ir()).toBe(after);
+  });
+});
+
+describe('set changes', () => {
+  it('a set remembers only its last step, so earlier versions are not kept alive through it', () => {
+    const cluster = objects({
+      namespaces: [ns('shop', { team: 'shop' })],
+      nodes: [node('node-0', ['192.168.0.1'], ['10.244.0.0/24'])],
+      pods: [pod('shop/api', { app: 'api' }, { ips: ['10.244.0.10'], node: 'node-0' }), pod('shop/web', { app: 'web' }, { ips: ['10.244.0.11'], node: 'node-0' })],
+      policies: [policy('shop/api-from-web', { podSelector: sel({ app: 'api' }), ingress: [rule([podPeer(sel({ app: 'web' }))], [tcp(80)])] })],
+    });
+    const compiler = new NodeCompiler(new PolicyEngine(new ClusterState(cluster)), 'node-0');
+    const webSet = (): NamedSet => compiler.ir().sets.find((s) => s.comment.includes('app=web')) as NamedSet;
+    const v0 = webSet();
+    const web2 = pod('shop/web2', { app: 'web' }, { ips: ['10.244.0.12'], node: 'node-0' });
+    compiler.apply({ kind: 'pod', key: 'shop/web2', pod: web2 });
+    const v1 = webSet();
+    expect(setChange(v1)).toMatchObject({ from: v0, add: ['10.244.0.12'], delete: [] });
+    compiler.apply({ kind: 'pod', key: 'shop/web3', pod: { ...web2, name: 'web3', ips: ['10.244.0.13'] } });
+    const v2 = webSet();
+    expect(setChange(v2)).toMatchObject({ from: v1, add: ['10.244.0.13'] });
+    expect(setChange(v1)).toBeUndefined();
   });
 });
