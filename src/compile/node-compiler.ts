@@ -115,6 +115,11 @@ export class NodeCompiler {
       }
       case 'pod':
         this.applyPod(change);
+        return;
+      case 'clusterPolicy':
+        // A cluster policy can touch any local pod: compile the node afresh.
+        state.apply(change);
+        this.rebuild();
     }
   }
 

@@ -2,7 +2,8 @@
 // object set (added or modified: the new version) or deleted (no object).
 // ClusterState.apply takes these; the agent's compiler reads what each one
 // touches.
-import type { ClusterObjects, Namespace, NetworkPolicy, Node, Pod } from './types.ts';
+import type { ClusterObjects, ClusterPolicy, Namespace, NetworkPolicy, Node, Pod } from './types.ts';
+import { clusterPolicyKey } from './types.ts';
 
 export type ClusterChange =
   /** key: "namespace/name". */
@@ -10,7 +11,9 @@ export type ClusterChange =
   | { readonly kind: 'namespace'; readonly name: string; readonly namespace?: Namespace }
   /** key: "namespace/name". */
   | { readonly kind: 'policy'; readonly key: string; readonly policy?: NetworkPolicy }
-  | { readonly kind: 'node'; readonly name: string; readonly node?: Node };
+  | { readonly kind: 'node'; readonly name: string; readonly node?: Node }
+  /** key: clusterPolicyKey ("cnp/name", "anp/name", "banp/default"). */
+  | { readonly kind: 'clusterPolicy'; readonly key: string; readonly clusterPolicy?: ClusterPolicy };
 
 /** Plain data compared by value (objects from a re-read folder are new each time). */
 function sameData(a: unknown, b: unknown): boolean {
@@ -46,6 +49,7 @@ export function changesBetween(prev: ClusterObjects, next: ClusterObjects): Clus
   return [
     ...diffKind(prev.nodes, next.nodes, (n) => n.name, (name, node): ClusterChange => ({ kind: 'node', name, ...(node && { node }) })),
     ...diffKind(prev.namespaces, next.namespaces, (n) => n.name, (name, namespace): ClusterChange => ({ kind: 'namespace', name, ...(namespace && { namespace }) })),
+    ...diffKind(prev.clusterPolicies ?? [], next.clusterPolicies ?? [], clusterPolicyKey, (key, clusterPolicy): ClusterChange => ({ kind: 'clusterPolicy', key, ...(clusterPolicy && { clusterPolicy }) })),
     ...diffKind(prev.policies, next.policies, nsKey, (key, policy): ClusterChange => ({ kind: 'policy', key, ...(policy && { policy }) })),
     ...diffKind(prev.pods, next.pods, nsKey, (key, pod): ClusterChange => ({ kind: 'pod', key, ...(pod && { pod }) })),
   ];

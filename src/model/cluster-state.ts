@@ -2,8 +2,8 @@
 // question about one pod or namespace does not scan the whole cluster.
 import { cidrContains } from './addresses.ts';
 import type { ClusterChange } from './cluster-change.ts';
-import type { ClusterObjects, Namespace, NetworkPolicy, Node, Pod } from './types.ts';
-import { podKey, policyKey } from './types.ts';
+import type { ClusterObjects, ClusterPolicy, ClusterTier, Namespace, NetworkPolicy, Node, Pod } from './types.ts';
+import { clusterPolicyKey, compareClusterPolicies, podKey, policyKey } from './types.ts';
 
 /**
  * Pods that take part in policy: they have an address, are not finished
@@ -58,6 +58,10 @@ export class ClusterState {
   /** Host-network pods by address: the last one added answers for it. */
   private readonly hostPodsByIp = new Map<string, Pod[]>();
   private readonly nodeByIp = new Map<string, Node>();
+  private readonly clusterPolicyMap = new Map<string, ClusterPolicy>();
+  /** Each tier's cluster policies in evaluation order, rebuilt on the first read after a change. */
+  private tierLists: Partial<Record<ClusterTier, ClusterPolicy[]>> = {};
+  private clusterGeneration = 0;
 
   /**
    * The objects' state; later changes come through the set and delete
@@ -70,6 +74,7 @@ export class ClusterState {
     for (const n of objects.nodes) this.setNode(n);
     for (const p of objects.pods) this.setPod(p);
     for (const p of objects.policies) this.setPolicy(p);
+    for (const p of objects.clusterPolicies ?? []) this.setClusterPolicy(p);
   }
 
   get namespaces(): ReadonlyMap<string, Namespace> {
@@ -97,21 +102,37 @@ export class ClusterState {
       case 'namespace': return change.namespace === undefined ? this.deleteNamespace(change.name) : this.setNamespace(change.namespace);
       case 'policy': return change.policy === undefined ? this.deletePolicy(change.key) : this.setPolicy(change.policy);
       case 'node': return change.node === undefined ? this.deleteNode(change.name) : this.setNode(change.node);
+      case 'clusterPolicy': return change.clusterPolicy === undefined ? this.deleteClusterPolicy(change.key) : this.setClusterPolicy(change.clusterPolicy);
     }
+  }
+
+  setClusterPolicy(policy: ClusterPolicy): void {
+    this.clusterPolicyMap.set(clusterPolicyKey(policy), policy);
+    this.tierLists = {};
+    this.clusterGeneration++;
+  }
+
+  deleteClusterPolicy(key: string): void {
+    if (!this.clusterPolicyMap.delete(key)) return;
+    this.tierLists = {};
+    this.clusterGeneration++;
   }
 
   setNamespace(ns: Namespace): void {
     this.namespaceMap.set(ns.name, ns);
+    this.clusterGeneration++;
   }
 
   deleteNamespace(name: string): void {
     this.namespaceMap.delete(name);
+    this.clusterGeneration++;
   }
 
   setNode(node: Node): void {
     this.deleteNode(node.name);
     this.nodeMap.set(node.name, node);
     for (const ip of node.addresses) this.nodeByIp.set(ip, node);
+    this.clusterGeneration++;
   }
 
   deleteNode(name: string): void {
@@ -193,7 +214,26 @@ export class ClusterState {
     return this.policyGenerations.get(namespace) ?? 0;
   }
 
+  /**
+   * Changes whenever a cluster policy, a node (nodes peers select on node
+   * labels) or a namespace (subjects and peers select on namespace labels)
+   * changes: memos of what cluster policies say about a pod compare it.
+   */
+  clusterPolicyGeneration(): number {
+    return this.clusterGeneration;
+  }
+
   // ------------------------------------------------------------ questions
+
+  /** Every cluster policy by key ("cnp/name", "anp/name", "banp/default"). */
+  get clusterPolicies(): ReadonlyMap<string, ClusterPolicy> {
+    return this.clusterPolicyMap;
+  }
+
+  /** The tier's cluster policies in evaluation order (compareClusterPolicies). */
+  clusterPoliciesIn(tier: ClusterTier): readonly ClusterPolicy[] {
+    return (this.tierLists[tier] ??= [...this.clusterPolicyMap.values()].filter((p) => p.tier === tier).sort(compareClusterPolicies));
+  }
 
   /** Declared namespaces and those only pods name (a pod may arrive before its namespace). */
   namespaceNames(): string[] {

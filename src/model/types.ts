@@ -140,6 +140,8 @@ export interface NetworkPolicy {
 
 export interface Node {
   readonly name: string;
+  /** metadata.labels: what a cluster-wide policy's `nodes` peer selects on. Absent = none. */
+  readonly labels?: Labels;
   /** InternalIP/ExternalIP addresses. */
   readonly addresses: readonly string[];
   readonly podCIDRs: readonly string[];
@@ -152,6 +154,8 @@ export interface ClusterObjects {
   readonly pods: readonly Pod[];
   readonly policies: readonly NetworkPolicy[];
   readonly nodes: readonly Node[];
+  /** ClusterNetworkPolicy, AdminNetworkPolicy and BaselineAdminNetworkPolicy objects. Absent = none. */
+  readonly clusterPolicies?: readonly ClusterPolicy[];
 }
 
 /** "namespace/name"; "deploy/namespace/name" for a workload keyed by kind (see Pod.keyedByKind). */
@@ -162,3 +166,109 @@ export function podKey(p: Pick<Pod, 'namespace' | 'name' | 'kind' | 'keyedByKind
 export function policyKey(p: { namespace: string; name: string }): string {
   return `${p.namespace}/${p.name}`;
 }
+
+// ---------------------------------------------------------------- cluster-wide policy
+//
+// policy.networking.k8s.io: ClusterNetworkPolicy (v1alpha2, tiers Admin and
+// Baseline) and the v1alpha1 AdminNetworkPolicy / BaselineAdminNetworkPolicy
+// it replaces. Both API versions normalize to one model: v1alpha1's Allow is
+// Accept, an AdminNetworkPolicy is an Admin-tier policy, the
+// BaselineAdminNetworkPolicy singleton `default` a Baseline-tier one.
+
+/** The API kinds that normalize to ClusterPolicy. */
+export type ClusterPolicyKind = 'ClusterNetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy';
+
+/** kubectl's short name of each kind, as written in keys ("cnp/name"). */
+export const CLUSTER_POLICY_PREFIX: Readonly<Record<ClusterPolicyKind, string>> = {
+  ClusterNetworkPolicy: 'cnp', AdminNetworkPolicy: 'anp', BaselineAdminNetworkPolicy: 'banp',
+};
+
+/** Evaluated in this order: Admin, then NetworkPolicy, then Baseline, then allow. */
+export type ClusterTier = 'Admin' | 'Baseline';
+
+/** Accept and Deny are final for the direction; Pass skips the rest of its tier. */
+export type ClusterRuleAction = 'Accept' | 'Deny' | 'Pass';
+
+/**
+ * Who a cluster policy applies to, and the pod peers of its rules:
+ *  - namespaces: every pod in a namespace whose labels match;
+ *  - pods: pods matching podSelector in namespaces matching namespaceSelector
+ *    (an empty namespaceSelector: every namespace).
+ * Host-network pods are never subjects and never match these peers.
+ */
+export type ClusterPodSelection =
+  | { readonly kind: 'namespaces'; readonly namespaceSelector: LabelSelector }
+  | { readonly kind: 'pods'; readonly namespaceSelector: LabelSelector; readonly podSelector: LabelSelector };
+
+/**
+ * One peer of a rule (exactly one form, as the API requires):
+ *  - namespaces / pods: as ClusterPodSelection;
+ *  - nodes (egress only): every address of a node whose labels match, which
+ *    host-network pods on it use too;
+ *  - networks (egress only): canonical CIDRs; they match pod addresses too;
+ *  - domainNames (egress only, experimental): parsed and kept, never enforced:
+ *    such a peer matches nothing, and every command says so.
+ */
+export type ClusterPeer =
+  | ClusterPodSelection
+  | { readonly kind: 'nodes'; readonly nodeSelector: LabelSelector }
+  | { readonly kind: 'networks'; readonly cidrs: readonly string[] }
+  | { readonly kind: 'domainNames'; readonly domainNames: readonly string[] };
+
+/**
+ * One entry of a rule's protocols (v1alpha2) or ports (v1alpha1):
+ *  - number: a destination port of one protocol, or the inclusive range port..endPort;
+ *  - named: a container port name, resolved on the destination pod (any protocol it is declared with).
+ */
+export type ClusterPort =
+  | { readonly kind: 'number'; readonly protocol: Protocol; readonly port: number; readonly endPort?: number }
+  | { readonly kind: 'named'; readonly name: string };
+
+/** An empty `ports` list matches every protocol and port. `peers` is never empty (the API requires one). */
+export interface ClusterRule {
+  /** The rule's optional name (spec.ingress[i].name). */
+  readonly name?: string;
+  readonly action: ClusterRuleAction;
+  readonly peers: readonly ClusterPeer[];
+  readonly ports: readonly ClusterPort[];
+}
+
+export interface ClusterPolicy {
+  readonly kind: ClusterPolicyKind;
+  readonly name: string;
+  readonly tier: ClusterTier;
+  /** 0..1000, lower first. (A BaselineAdminNetworkPolicy has none: 0.) */
+  readonly priority: number;
+  readonly subject: ClusterPodSelection;
+  readonly ingress: readonly ClusterRule[];
+  readonly egress: readonly ClusterRule[];
+  /**
+   * The input had errors in this policy: it is kept failing closed. Its
+   * subject (every pod when the subject is unreadable) gets one rule that
+   * denies every peer and port, in each direction the object has rules in
+   * (both when that is unreadable), at its tier and priority (Admin and 0
+   * when unreadable), so it allows nothing of what it meant to decide.
+   */
+  readonly failClosed?: true;
+  readonly source?: SourceRef;
+}
+
+/** "cnp/name", "anp/name", "banp/default": names of different kinds may repeat. */
+export function clusterPolicyKey(p: Pick<ClusterPolicy, 'kind' | 'name'>): string {
+  return `${CLUSTER_POLICY_PREFIX[p.kind]}/${p.name}`;
+}
+
+const KIND_RANK: Readonly<Record<ClusterPolicyKind, number>> = { ClusterNetworkPolicy: 0, AdminNetworkPolicy: 1, BaselineAdminNetworkPolicy: 2 };
+
+/**
+ * The order policies of one tier are evaluated in: priority, lower first.
+ * Equal priorities are undefined upstream; nftpol orders them by name, then
+ * ClusterNetworkPolicy before AdminNetworkPolicy (so one order holds in the
+ * engine and the kernel), and lint warns when two of them overlap.
+ */
+export function compareClusterPolicies(a: ClusterPolicy, b: ClusterPolicy): number {
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  return KIND_RANK[a.kind] - KIND_RANK[b.kind];
+}
+

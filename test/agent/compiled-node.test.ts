@@ -11,7 +11,7 @@ import { CompiledNode } from '../../src/agent/compiled-node.ts';
 import { KubernetesSource } from '../../src/agent/kubernetes-source.ts';
 import { compileForNode } from '../../src/compile/compile-for-node.ts';
 import type { ClusterEvent, WatchedResource } from '../../src/k8s/watch-cluster.ts';
-import { changesBetween } from '../../src/model/cluster-change.ts';
+import { changesBetween, type ClusterChange } from '../../src/model/cluster-change.ts';
 import type { ClusterObjects } from '../../src/model/types.ts';
 import type { ModelObject } from '../../src/sources/normalize-object.ts';
 import { clusterA, mutated } from '../generators/cluster-mutations.ts';
@@ -25,6 +25,10 @@ const walkArb = clusterA.chain((start) => fc.array(fc.integer({ min: 1, max: 3 }
   return arb;
 }));
 
+function expectNever(c: ClusterChange & { kind: 'clusterPolicy' }): never {
+  throw new Error(`the generated states hold no cluster policies, yet ${c.key} changed`);
+}
+
 /** The watch events that turn one state into the next. */
 function eventsBetween(prev: ClusterObjects, next: ClusterObjects, rv: () => string): ClusterEvent[] {
   return changesBetween(prev, next).map((c): ClusterEvent => {
@@ -32,7 +36,8 @@ function eventsBetween(prev: ClusterObjects, next: ClusterObjects, rv: () => str
       c.kind === 'pod' ? ['pods', c.key, c.pod && { type: 'pod', value: c.pod }]
         : c.kind === 'policy' ? ['networkpolicies', c.key, c.policy && { type: 'policy', value: c.policy }]
           : c.kind === 'namespace' ? ['namespaces', c.name, c.namespace && { type: 'namespace', value: c.namespace }]
-            : ['nodes', c.name, c.node && { type: 'node', value: c.node }];
+            : c.kind === 'node' ? ['nodes', c.name, c.node && { type: 'node', value: c.node }]
+              : expectNever(c);
     return object === undefined
       ? { type: 'deleted', resource, key, problems: [], resourceVersion: rv() }
       : { type: 'modified', resource, key, object, problems: [], resourceVersion: rv() };
