@@ -224,13 +224,24 @@ export type ClusterPort =
   | { readonly kind: 'number'; readonly protocol: Protocol; readonly port: number; readonly endPort?: number }
   | { readonly kind: 'named'; readonly name: string };
 
-/** An empty `ports` list matches every protocol and port. `peers` is never empty (the API requires one). */
+/**
+ * An empty `ports` list matches every protocol and port. The API requires at
+ * least one peer, so an empty `peers` list is used only for a rule that fails
+ * closed as Accept: it matches nothing.
+ */
 export interface ClusterRule {
   /** The rule's optional name (spec.ingress[i].name). */
   readonly name?: string;
   readonly action: ClusterRuleAction;
   readonly peers: readonly ClusterPeer[];
   readonly ports: readonly ClusterPort[];
+  /**
+   * The rule had errors in the input (a peer or port it could not read, an
+   * unknown field in a peer): it fails closed as upstream says: an Accept rule
+   * matches nothing (peers empty); a Deny or Pass rule becomes Deny of every
+   * peer and port (networks 0.0.0.0/0 and ::/0, no ports).
+   */
+  readonly failClosed?: true;
 }
 
 export interface ClusterPolicy {
@@ -243,7 +254,8 @@ export interface ClusterPolicy {
   readonly ingress: readonly ClusterRule[];
   readonly egress: readonly ClusterRule[];
   /**
-   * The input had errors in this policy: it is kept failing closed. Its
+   * The input had errors in the policy itself (not only in rules, which fail
+   * closed one by one: ClusterRule.failClosed): it is kept failing closed. Its
    * subject (every pod when the subject is unreadable) gets one rule that
    * denies every peer and port, in each direction the object has rules in
    * (both when that is unreadable), at its tier and priority (Admin and 0
