@@ -1,0 +1,60 @@
+// Every upstream network-policy-api conformance test, both API versions, as PolicyTests
+// (test/conformance/network-policy-api/: v1alpha2 ClusterNetworkPolicy, v1alpha1
+// AdminNetworkPolicy/BaselineAdminNetworkPolicy), run through the real runner against
+// the policy engine (model mode). Every case must pass; a failure prints the engine's
+// explanation of the case. The files are found when this module loads; the two folders
+// must hold the whole upstream suite (24 ShortNames each), so a file lost or left out
+// fails here rather than shrinking the suite without a word.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { renderVerdictText } from '../../src/explain/verdict-text.ts';
+import { formatProblem } from '../../src/model/problems.ts';
+import { collectPolicyTests } from '../../src/policytest/collect-tests.ts';
+import { modelVerdicts } from '../../src/policytest/verdict-source.ts';
+import { TestWorldLoader } from '../../src/policytest/load-test-world.ts';
+import { caseTitle } from '../../src/policytest/report-text.ts';
+import { runPolicyTests, type TestRun } from '../../src/policytest/run-tests.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SUITE = 'test/conformance/network-policy-api';
+
+/** Upstream test functions (ShortNames) per API version: 12 Admin + 12 Baseline. */
+const UPSTREAM_TESTS = 24;
+/** Probes (PokeServer calls) upstream makes per API version, each one case here. */
+const UPSTREAM_PROBES: Readonly<Record<string, number>> = { v1alpha2: 301, v1alpha1: 289 };
+
+for (const version of ['v1alpha2', 'v1alpha1']) {
+  const dir = `${SUITE}/${version}`;
+  const collected = await collectPolicyTests([dir], ROOT);
+
+  describe(`network-policy-api conformance ${version} (${dir}/), model`, () => {
+    let run: TestRun | undefined;
+    let inputErrors: string[] = [];
+
+    beforeAll(async () => {
+      const outcome = await runPolicyTests(collected, { verdicts: modelVerdicts, loader: new TestWorldLoader({ cwd: ROOT }) });
+      if (outcome.ok) run = outcome.run;
+      else inputErrors = outcome.problems.filter((p) => p.severity === 'error').map(formatProblem);
+    });
+
+    it('holds one PolicyTest per upstream test, every probe as a case, and every test and manifest is valid', () => {
+      expect(collected.problems.filter((p) => p.severity === 'error').map(formatProblem)).toEqual([]);
+      expect(collected.tests.length).toBe(UPSTREAM_TESTS);
+      const cases = collected.tests.reduce((n, t) => n + t.cases.length + t.steps.reduce((m, s) => m + s.cases.length, 0), 0);
+      expect(cases).toBe(UPSTREAM_PROBES[version]);
+      expect(inputErrors).toEqual([]);
+      expect(run).toBeDefined();
+    });
+
+    it.each(collected.files)('%s passes', (file) => {
+      const tests = (run?.tests ?? []).filter((t) => t.test.file === file);
+      expect(tests.length).toBe(1);
+      const failures = tests.flatMap((t) =>
+        t.cases.filter((c) => !c.passed).map((c) =>
+          `${t.test.name} ${caseTitle(c)}: expected ${c.case.expect}, got ${c.actual}\n${c.verdict ? renderVerdictText(c.verdict) : ''}`),
+      );
+      expect(failures).toEqual([]);
+    });
+  });
+}
