@@ -35,9 +35,18 @@ interface Compared {
   kernel: KernelVerdictSource;
 }
 
+/**
+ * The network-policy-api suite under test/conformance/ joins this lane once the node compiler
+ * enforces cluster-wide policy; until then test/policytest/network-policy-api-conformance.test.ts
+ * runs it on the model.
+ */
+const NOT_YET_ON_KERNEL = 'test/conformance/network-policy-api/';
+
 /** Runs the PolicyTests under `dir` on the model and on the kernel, and compares every case. */
 async function compare(dir: string): Promise<Compared> {
-  const collected = await collectPolicyTests([dir], ROOT);
+  const all = await collectPolicyTests([dir], ROOT);
+  const kept = (file: string): boolean => !file.startsWith(NOT_YET_ON_KERNEL);
+  const collected = { ...all, files: all.files.filter(kept), tests: all.tests.filter((t) => kept(t.file)) };
   const model = await runPolicyTests(collected, { verdicts: modelVerdicts, loader: new TestWorldLoader({ cwd: ROOT }) });
   const kernel = new KernelVerdictSource();
   const t0 = performance.now();
