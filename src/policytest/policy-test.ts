@@ -50,7 +50,7 @@ export interface PolicyTest {
 /** An object a step deletes, as kubectl names it: kind, namespace (default "default") and name. */
 export interface ObjectRef {
   readonly kind: string;
-  /** Absent for cluster-scoped kinds (Namespace, Node). */
+  /** Absent for cluster-scoped kinds (Namespace, Node, the cluster-wide policies). */
   readonly namespace?: string;
   readonly name: string;
 }
@@ -66,7 +66,9 @@ export interface PolicyTestStep {
 }
 
 /** Kinds without a namespace: their identity is kind and name alone. */
-export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set(['Namespace', 'Node']);
+export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
+  'Namespace', 'Node', 'ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy',
+]);
 
 /** How reports name a step: its name, or "steps[i]". */
 export function stepLabel(step: PolicyTestStep): string {

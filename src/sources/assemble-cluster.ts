@@ -29,9 +29,14 @@
 //    selects (every pod of its namespace when its podSelector is unreadable,
 //    see normalize-policy.ts) in its policyTypes and allows nothing: the
 //    author's intent is unknown, so no rule of it may open anything.
-//  - Objects of kinds nftpol knows but does not enforce (Calico, Cilium and
-//    admin network policies) get one warning per kind with a count: their
-//    rules have no effect here, which a reader must not miss.
+//  - Cluster-wide policies (ClusterNetworkPolicy, AdminNetworkPolicy,
+//    BaselineAdminNetworkPolicy) come out of normalizeObject already in their
+//    fail-closed form when they have errors (normalize-cluster-policy.ts);
+//    duplicates are keyed by kind and name (names of different kinds may
+//    repeat), as for every kind.
+//  - Objects of kinds nftpol knows but does not enforce (Calico's and
+//    Cilium's policies) get one warning per kind with a count: their rules
+//    have no effect here, which a reader must not miss.
 import { overlapsWithEarlier } from '../model/addresses.ts';
 import { holdsAddressOver, participates } from '../model/cluster-state.ts';
 import { namespaceLabels } from './normalize-namespace.ts';
@@ -40,7 +45,7 @@ import { unenforcedKind } from './unenforced-kinds.ts';
 import { normalizeEnforced } from './fail-closed.ts';
 import { formatSourceRef, ProblemList } from '../model/problems.ts';
 import type { SourceProblem } from '../model/problems.ts';
-import type { ClusterObjects, Namespace, NetworkPolicy, Node, Pod, SourceRef } from '../model/types.ts';
+import type { ClusterObjects, ClusterPolicy, Namespace, NetworkPolicy, Node, Pod, SourceRef } from '../model/types.ts';
 import { podKey } from '../model/types.ts';
 
 export interface AssembleResult {
@@ -87,15 +92,17 @@ export function assembleNormalized(normalized: readonly LocatedObject[], problem
   const pods: Pod[] = [];
   const policies: NetworkPolicy[] = [];
   const nodes: Node[] = [];
+  const clusterPolicies: ClusterPolicy[] = [];
   for (const { object } of kept) {
     if (object.type === 'namespace') namespaces.push(object.value);
     else if (object.type === 'pod') pods.push(object.value);
     else if (object.type === 'policy') policies.push(object.value);
+    else if (object.type === 'clusterPolicy') clusterPolicies.push(object.value);
     else nodes.push(object.value);
   }
   addImplicitNamespaces(namespaces, [...pods, ...policies], problems);
   warnSharedAddresses(kept, problems);
-  return { objects: { namespaces, pods, policies, nodes }, problems };
+  return { objects: { namespaces, pods, policies, nodes, ...(clusterPolicies.length > 0 && { clusterPolicies }) }, problems };
 }
 
 function unenforcedKindWarnings(raws: readonly RawObject[]): SourceProblem[] {
@@ -116,7 +123,7 @@ function unenforcedKindWarnings(raws: readonly RawObject[]): SourceProblem[] {
 }
 
 function kindOf(o: ModelObject): string {
-  if (o.type === 'pod') return o.value.kind;
+  if (o.type === 'pod' || o.type === 'clusterPolicy') return o.value.kind;
   return { namespace: 'Namespace', policy: 'NetworkPolicy', node: 'Node' }[o.type];
 }
 

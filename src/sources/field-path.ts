@@ -47,3 +47,11 @@ function closingQuote(path: string, open: number): number {
   }
   return -1;
 }
+
+/** Whether `field` is `base` or a field inside it (a prefix that ends where a segment ends). */
+export function fieldWithin(field: string, base: string): boolean {
+  if (!field.startsWith(base)) return false;
+  if (field.length === base.length) return true;
+  const next = field[base.length];
+  return next === '.' || next === '[';
+}

@@ -2,16 +2,21 @@
 // ExternalIP, in that order so the first address is the cluster-internal one)
 // and the pod CIDRs allocated to the node (spec.podCIDRs, else spec.podCIDR).
 // Node data only informs addressing, so bad entries are warnings and skipped.
+// Labels (what a cluster-wide policy's `nodes` peer selects on) are checked
+// as every object's are: a bad one is an error, as the API server refuses it.
 import { childField, indexField } from './field-path.ts';
 import { parseCidr, parseIp } from '../model/addresses.ts';
 import type { ProblemList } from '../model/problems.ts';
 import { isRecord, optArray, optRecord } from './raw.ts';
+import { readLabels } from './normalize-labels.ts';
 import type { Node, SourceRef } from '../model/types.ts';
 
 const ADDRESS_TYPES = ['InternalIP', 'ExternalIP'] as const;
 
 export function normalizeNode(raw: unknown, name: string, source: SourceRef, p: ProblemList): Node {
   const rec = isRecord(raw) ? raw : {};
+  const metadata = optRecord(rec.metadata, 'metadata', p) ?? {};
+  const labels = readLabels(metadata.labels, 'metadata.labels', p);
   const spec = optRecord(rec.spec, 'spec', p) ?? {};
   const status = optRecord(rec.status, 'status', p) ?? {};
   const addresses: string[] = [];
@@ -40,5 +45,5 @@ export function normalizeNode(raw: unknown, name: string, source: SourceRef, p: 
     for (const w of parsed.warnings) p.warn(field, w);
     if (!podCIDRs.includes(parsed.cidr)) podCIDRs.push(parsed.cidr);
   }
-  return { name, addresses, podCIDRs, source };
+  return { name, ...(Object.keys(labels).length > 0 && { labels }), addresses, podCIDRs, source };
 }

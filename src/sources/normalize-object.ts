@@ -1,7 +1,10 @@
 // One decoded Kubernetes object -> one model object, by API group and kind.
 // Kinds we do not model (Services, ConfigMaps, CRDs, ...) are ignored with a
 // debug note. NetworkPolicy is only read from networking.k8s.io/v1: other
-// groups' "NetworkPolicy" kinds (Calico's, say) mean something else.
+// groups' "NetworkPolicy" kinds (Calico's, say) mean something else. The
+// cluster-wide policies of policy.networking.k8s.io are read in the one
+// version each is served in (cluster-policy-schema.ts): ClusterNetworkPolicy
+// v1alpha2, AdminNetworkPolicy and BaselineAdminNetworkPolicy v1alpha1.
 //
 // Kinds we model are first checked against their schema (schema-check.ts) as
 // --validate asks: strict (the default, as kubectl's) makes an unknown field an
@@ -14,6 +17,9 @@ import { normalizeNamespace } from './normalize-namespace.ts';
 import { normalizeNode } from './normalize-node.ts';
 import { normalizePod } from './normalize-pod.ts';
 import { normalizePolicy } from './normalize-policy.ts';
+import { normalizeClusterPolicy } from './normalize-cluster-policy.ts';
+import { isClusterPolicyKind } from './cluster-dialect.ts';
+import { CLUSTER_POLICY_ROOTS } from './cluster-policy-schema.ts';
 import { isWorkloadKind, normalizeWorkload } from './normalize-workload.ts';
 import type { SourceProblem } from '../model/problems.ts';
 import { ProblemList } from '../model/problems.ts';
@@ -21,7 +27,7 @@ import { closestKey } from './near-miss.ts';
 import { objectNameProblem, dnsLabelProblem } from './object-names.ts';
 import { apiGroup, describe, isRecord, optArray, optRecord, quote, type RawRecord } from './raw.ts';
 import { checkAgainstSchema, schemaTypeOf, type ValidationMode } from './schema-check.ts';
-import type { Namespace, NetworkPolicy, Node, Pod, SourceRef } from '../model/types.ts';
+import type { ClusterPolicy, Namespace, NetworkPolicy, Node, Pod, SourceRef } from '../model/types.ts';
 
 /** A decoded object and where it came from. */
 export interface RawObject {
@@ -43,7 +49,8 @@ export type ModelObject =
   | { readonly type: 'namespace'; readonly value: Namespace }
   | { readonly type: 'pod'; readonly value: Pod; readonly owner?: OwnerRef }
   | { readonly type: 'policy'; readonly value: NetworkPolicy }
-  | { readonly type: 'node'; readonly value: Node };
+  | { readonly type: 'node'; readonly value: Node }
+  | { readonly type: 'clusterPolicy'; readonly value: ClusterPolicy };
 
 export interface NormalizeResult {
   readonly object?: ModelObject;
@@ -63,7 +70,9 @@ export function normalizeObject(raw: RawObject, opts: NormalizeOptions = {}): No
   const metadata = isRecord(v) && isRecord(v.metadata) ? v.metadata : {};
   const name = typeof metadata.name === 'string' && metadata.name !== '' ? metadata.name : undefined;
   const declaredNs = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : undefined;
-  const p = new ProblemList({ source: raw.source, ...(kind && { kind }), ...(name && { name }), ...(declaredNs && { namespace: declaredNs }) });
+  // A cluster-scoped policy's metadata.namespace means nothing: its problems name none.
+  const namespaced = kind === undefined || !isClusterPolicyKind(kind);
+  const p = new ProblemList({ source: raw.source, ...(kind && { kind }), ...(name && { name }), ...(declaredNs && namespaced && { namespace: declaredNs }) });
   const covered: Covered = { bases: new Set(), from: 0, refusedSpec: false };
   const object = isRecord(v) ? dispatch(v, kind, name, declaredNs, raw.source, opts, p, covered) : undefined;
   if (!isRecord(v)) p.error(undefined, `not a Kubernetes object (a mapping with apiVersion and kind), got ${describe(v)}`);
@@ -163,6 +172,11 @@ function dispatch(
     p.error('apiVersion', `NetworkPolicy ${apiVersion} is not supported: use networking.k8s.io/v1`);
     return undefined;
   }
+  const served = CLUSTER_POLICY_ROOTS[`${group}/${kind}`]?.apiVersion;
+  if (served !== undefined && apiVersion !== served) {
+    p.error('apiVersion', `${kind} ${apiVersion} is not supported: use ${served}`);
+    return undefined;
+  }
   checkSchema(v, typeName, opts.validate ?? 'strict', p, covered);
   optRecord(v.metadata, 'metadata', p);
   if (name === undefined) {
@@ -173,6 +187,11 @@ function dispatch(
   if (nameProblem !== undefined) p.error('metadata.name', nameProblem);
   if (kind === 'Namespace') return { type: 'namespace', value: normalizeNamespace(v, name, source, p) };
   if (kind === 'Node') return { type: 'node', value: normalizeNode(v, name, source, p) };
+  if (isClusterPolicyKind(kind)) {
+    // Cluster-scoped, as Nodes: kubectl and the API server ignore a namespace given to one.
+    if (declaredNs !== undefined) p.warn('metadata.namespace', `ignored: a ${kind} is cluster-scoped`);
+    return { type: 'clusterPolicy', value: normalizeClusterPolicy(v, kind, name, source, p) };
+  }
   let namespace = declaredNs;
   const nsProblem = namespace === undefined ? undefined : dnsLabelProblem(namespace);
   if (nsProblem !== undefined) p.error('metadata.namespace', nsProblem);

@@ -67,3 +67,43 @@ export function apiGroup(apiVersion: string): string {
   const slash = apiVersion.lastIndexOf('/');
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
+
+/** A CRD list's bounds: MinItems, MaxItems, and whether the field is required (`what` names it in the message). */
+export interface ListBounds {
+  readonly min: number;
+  readonly max: number;
+  readonly required?: string;
+}
+
+/**
+ * A list within its bounds, or undefined (with an error) when it is not a
+ * list, is missing though required, or has too few or too many items. An
+ * absent optional list is undefined without an error.
+ */
+export function boundedList(value: unknown, field: string, bounds: ListBounds, p: ProblemList): readonly unknown[] | undefined {
+  if (value === undefined || value === null) {
+    if (bounds.required !== undefined) p.error(field, `${bounds.required} is required`);
+    return undefined;
+  }
+  const list = optArray(value, field, p);
+  if (list === undefined) return undefined;
+  if (list.length < bounds.min) {
+    p.error(field, `must have at least ${bounds.min} item${bounds.min === 1 ? '' : 's'}, got ${list.length}`);
+    return undefined;
+  }
+  if (list.length > bounds.max) {
+    p.error(field, `must have at most ${bounds.max} items, got ${list.length}`);
+    return undefined;
+  }
+  return list;
+}
+
+/** The first repeat of a value in a list the CRD declares a set (x-kubernetes-list-type: set): the API refuses it. */
+export function firstDuplicate(list: readonly unknown[]): number | undefined {
+  const seen = new Set<unknown>();
+  for (let i = 0; i < list.length; i++) {
+    if (seen.has(list[i])) return i;
+    seen.add(list[i]);
+  }
+  return undefined;
+}

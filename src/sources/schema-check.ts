@@ -11,6 +11,7 @@
 import { childField, indexField } from './field-path.ts';
 import { K8S_TYPES } from './k8s-schema.generated.ts';
 import { ROOT_TYPES } from './k8s-schema-roots.ts';
+import { CLUSTER_POLICY_ROOTS, CLUSTER_POLICY_TYPES } from './cluster-policy-schema.ts';
 import { closestKey } from './near-miss.ts';
 import { describe, isRecord, quote, type RawRecord } from './raw.ts';
 
@@ -27,9 +28,12 @@ export interface SchemaFinding {
   readonly meant?: string;
 }
 
+/** Every schema type: Kubernetes' own and the policy.networking.k8s.io CRDs' (cluster-policy-schema.ts). */
+export const SCHEMA_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = { ...K8S_TYPES, ...CLUSTER_POLICY_TYPES };
+
 /** The schema type of a group/kind, when nftpol reads that kind. */
 export function schemaTypeOf(group: string, kind: string): string | undefined {
-  return ROOT_TYPES[`${group}/${kind}`];
+  return ROOT_TYPES[`${group}/${kind}`] ?? CLUSTER_POLICY_ROOTS[`${group}/${kind}`]?.type;
 }
 
 /**
@@ -52,7 +56,7 @@ export function checkAgainstSchema(value: RawRecord, typeName: string): SchemaFi
 }
 
 function checkObject(value: RawRecord, typeName: string, loc: Loc, out: SchemaFinding[]): void {
-  const fields = K8S_TYPES[typeName];
+  const fields = SCHEMA_TYPES[typeName];
   if (fields === undefined) return;
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;

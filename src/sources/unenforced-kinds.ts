@@ -1,4 +1,4 @@
-// Network policy kinds of other projects (and of Kubernetes SIGs) that nftpol
+// Network policy kinds of other projects that nftpol
 // recognises but does not enforce. Their objects are not modelled (like any
 // unknown kind), but unlike a ConfigMap they are meant to change what traffic
 // flows, so their presence is said at warning level (assemble-cluster.ts).
@@ -9,8 +9,6 @@ const UNENFORCED: Readonly<Record<string, readonly string[]>> = {
   'projectcalico.org': ['NetworkPolicy', 'GlobalNetworkPolicy', 'StagedNetworkPolicy', 'StagedGlobalNetworkPolicy'],
   'crd.projectcalico.org': ['NetworkPolicy', 'GlobalNetworkPolicy'],
   'cilium.io': ['CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy'],
-  // sig-network's cluster-wide tiers, until nftpol supports them.
-  'policy.networking.k8s.io': ['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy'],
 };
 
 /** "projectcalico.org NetworkPolicy" for an object of an unenforced kind, else undefined. */

@@ -1,8 +1,9 @@
 // Issue 7, "sloppy and hostile input", as CI meets it:
 //  - no objects at all (helm printed nothing) is an error, exit 2, for every
 //    command, not "no findings";
-//  - policies of kinds nftpol does not enforce are said at warning level,
-//    once per kind with a count;
+//  - policies of kinds nftpol does not enforce (Calico's, Cilium's) are said
+//    at warning level, once per kind with a count; the cluster-wide policies
+//    of policy.networking.k8s.io are read, not listed so;
 //  - a NetworkPolicy with errors is answered failing closed, marked, and the
 //    exit status is still 2.
 import { mkdtempSync } from 'node:fs';
@@ -81,10 +82,6 @@ apiVersion: cilium.io/v2
 kind: CiliumNetworkPolicy
 metadata: {name: c, namespace: shop}
 ---
-apiVersion: policy.networking.k8s.io/v1alpha1
-kind: AdminNetworkPolicy
-metadata: {name: anp}
----
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: cm, namespace: shop}
@@ -94,12 +91,24 @@ metadata: {name: cm, namespace: shop}
     const r = await explain(['-f', '-', 'lint'], `${SHOP}---${CALICO}`);
     expect(r.code).toBe(0);
     const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning:') && l.includes('not enforced'));
-    expect(warnings).toHaveLength(4);
+    expect(warnings).toHaveLength(3);
     expect(r.stderr).toMatch(/warning: <stdin>:\d+ doc 2: 2 projectcalico\.org NetworkPolicy objects \(first here\) are not enforced by nftpol/);
     expect(r.stderr).toContain('1 projectcalico.org GlobalNetworkPolicy object (first here) is not enforced');
     expect(r.stderr).toContain('1 cilium.io CiliumNetworkPolicy object');
-    expect(r.stderr).toContain('1 policy.networking.k8s.io AdminNetworkPolicy object');
     expect(r.stderr).not.toContain('ConfigMap');
+  });
+
+  // The cluster-wide policies of policy.networking.k8s.io are read and enforced: not on the list.
+  it.each([
+    ['policy.networking.k8s.io/v1alpha2', 'ClusterNetworkPolicy', 'c', 'tier: Admin, priority: 5, '],
+    ['policy.networking.k8s.io/v1alpha1', 'AdminNetworkPolicy', 'a', 'priority: 5, '],
+    ['policy.networking.k8s.io/v1alpha1', 'BaselineAdminNetworkPolicy', 'default', ''],
+  ])('%s %s is no unenforced kind', async (apiVersion, kind, name, head) => {
+    const doc = `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: ${name}}\nspec: {${head}subject: {namespaces: {}}, ingress: [{action: Deny, from: [{namespaces: {}}]}]}\n`;
+    const r = await explain(['-f', '-', 'lint'], `${SHOP}---\n${doc}`);
+    expect(r.stderr).not.toContain('not enforced');
+    expect(r.stderr).not.toMatch(/^error:/m);
+    expect(r.code).not.toBe(2);
   });
 });
 
