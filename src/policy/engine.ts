@@ -5,18 +5,24 @@
 // A connection is allowed when:
 //  - it is a pod reaching itself (a pod cannot block itself), or
 //  - it is between a pod and the node it runs on (kubelet probes, host
-//    traffic), or
-//  - the source's egress AND the destination's ingress both allow it,
+//    traffic) and no Admin rule, nor (for a pod no NetworkPolicy isolates)
+//    a Baseline rule, decides the pod's direction: that rule is
+//    NetworkPolicy's, below the Admin tier (docs/cluster-network-policy.md), or
+//  - the source's egress AND the destination's ingress both allow it, each
+//    decided in the order Admin tier, NetworkPolicy, Baseline tier, allow
+//    (tiers.ts),
 // except that traffic of an address in a node's pod CIDR that no known pod
 // holds is denied: it is a pod nftpol has not seen yet, and a new pod is
 // never open before its policy is in (fail closed).
 import type { ClusterState } from '../model/cluster-state.ts';
-import type { Direction, NetworkPolicy, Pod } from '../model/types.ts';
+import type { ClusterPolicy, Direction, NetworkPolicy, Pod } from '../model/types.ts';
 import { podKey, policyKey } from '../model/types.ts';
-import { directionAllows, traceDirection, type DirectionInput } from './direction.ts';
+import { subjectSelects } from './cluster-match.ts';
+import type { DirectionInput } from './direction.ts';
 import { endpointNodeName, type Endpoint } from './endpoint.ts';
 import { isolatingPolicies } from './isolation.ts';
-import type { Decider, EndpointSummary, FlowNote, FlowVerdict } from './trace.ts';
+import { directionOutcome, NO_TIERS, traceTiers, type DirectionOutcome, type TierPolicies } from './tiers.ts';
+import type { Decider, DirectionTier, EndpointSummary, FlowNote, FlowVerdict } from './trace.ts';
 
 export interface Flow {
   readonly from: Endpoint;
@@ -50,6 +56,10 @@ export class PolicyEngine {
   // changed pod is a new object, a changed policy bumps its namespace, so the
   // agent's changes invalidate exactly the memos they affect.
   private readonly isolation = new WeakMap<Pod, { generation: number } & Partial<Record<Direction, NetworkPolicy[]>>>();
+  // Memo of the cluster policies whose subject is a pod, per direction; it
+  // holds while ClusterState.clusterPolicyGeneration stays (cluster policies,
+  // namespaces and nodes unchanged).
+  private readonly tierMemo = new WeakMap<Pod, { generation: number } & Partial<Record<Direction, TierPolicies>>>();
 
   readonly state: ClusterState;
 
@@ -65,6 +75,20 @@ export class PolicyEngine {
       this.isolation.set(pod, memo);
     }
     return (memo[direction] ??= isolatingPolicies(this.state, pod, direction));
+  }
+
+  /** The cluster policies whose subject is the pod and that have rules in the direction, each tier in evaluation order. */
+  tierPolicies(pod: Pod, direction: Direction): TierPolicies {
+    if (this.state.clusterPolicies.size === 0) return NO_TIERS;
+    const generation = this.state.clusterPolicyGeneration();
+    let memo = this.tierMemo.get(pod);
+    if (memo?.generation !== generation) {
+      memo = { generation };
+      this.tierMemo.set(pod, memo);
+    }
+    const pick = (list: readonly ClusterPolicy[]): ClusterPolicy[] =>
+      list.filter((p) => p[direction].length > 0 && subjectSelects(this.state, p, pod));
+    return (memo[direction] ??= { admin: pick(this.state.clusterPoliciesIn('Admin')), baseline: pick(this.state.clusterPoliciesIn('Baseline')) });
   }
 
   isIsolated(pod: Pod, direction: Direction): boolean {
@@ -89,8 +113,8 @@ export class PolicyEngine {
     return from === flow.from && to === flow.to ? flow : { ...flow, from, to };
   }
 
-  /** Shared addresses of the ends as asked for, and the fail-closed policies that isolate them. */
-  private notes(asked: Flow, inputs: readonly DirectionInput[]): FlowNote[] {
+  /** Shared addresses of the ends as asked for, the fail-closed policies that isolate them, and fail-closed cluster rules that decided. */
+  private notes(asked: Flow, inputs: readonly DirectionInput[], verdicts: FlowVerdict['egress'][] = []): FlowNote[] {
     const notes: FlowNote[] = [];
     for (const e of [asked.from, asked.to]) {
       if (e.kind !== 'pod') continue;
@@ -105,10 +129,18 @@ export class PolicyEngine {
         });
       }
     }
+    for (const v of verdicts) {
+      const d = v.decision;
+      if (d?.failClosed !== true || v.pod === undefined) continue;
+      notes.push({ kind: 'failClosed', policy: d.policy, direction: v.direction, pod: v.pod, ...(d.source !== undefined && { source: d.source }) });
+    }
     return notes;
   }
 
-  /** The exceptions that decide a flow regardless of policy, if one applies. */
+  /**
+   * The exceptions that decide a flow before (self, unknown-pod) or in place
+   * of NetworkPolicy (node), if one applies.
+   */
   private exception(flow: Flow): Decider | undefined {
     const { from, to } = flow;
     // The same pod (or the same address: traffic that never leaves its network namespace).
@@ -142,23 +174,47 @@ export class PolicyEngine {
     return input.subject.kind === 'pod' ? this.isolatingPolicies(input.subject.pod, input.direction) : [];
   }
 
+  private outcome(input: DirectionInput): DirectionOutcome {
+    const tiers = input.subject.kind === 'pod' ? this.tierPolicies(input.subject.pod, input.direction) : NO_TIERS;
+    return directionOutcome(this.state, tiers, this.policiesOf(input), input);
+  }
+
+  /**
+   * Whether the node exception (a pod and its own node always talk) stands:
+   * it is NetworkPolicy's rule, so an Admin rule, or a Baseline rule for a pod
+   * no NetworkPolicy isolates, decides before it. `podSide` is the tier that
+   * decided the pod end's direction.
+   */
+  private static nodeExceptionHolds(podSide: DirectionTier | undefined): boolean {
+    return podSide !== 'Admin' && podSide !== 'Baseline';
+  }
+
+  private static podSide<T>(flow: Flow, egress: T, ingress: T): T {
+    return flow.from.kind === 'pod' ? egress : ingress;
+  }
+
   /** The verdict alone: the same evaluation as evaluate(), without a tracer. For matrices and benchmarks. */
   allows(asked: Flow): boolean {
     const flow = this.resolved(asked);
     const exception = this.exception(flow);
-    if (exception) return PolicyEngine.exceptionAllows(exception);
-    const [egress, ingress] = this.inputs(flow);
-    return directionAllows(this.state, this.policiesOf(egress), egress) && directionAllows(this.state, this.policiesOf(ingress), ingress);
+    if (exception === 'self' || exception === 'unknown-pod') return PolicyEngine.exceptionAllows(exception);
+    const [eIn, iIn] = this.inputs(flow);
+    const egress = this.outcome(eIn);
+    const ingress = this.outcome(iIn);
+    if (exception === 'node' && PolicyEngine.nodeExceptionHolds(PolicyEngine.podSide(flow, egress, ingress).tier)) return true;
+    return egress.allowed && ingress.allowed;
   }
 
   /** The verdict with its trace: both directions, what allowed, and why not. */
   evaluate(asked: Flow): FlowVerdict {
     const flow = this.resolved(asked);
     const [eIn, iIn] = this.inputs(flow);
-    const notes = this.notes(asked, [eIn, iIn]);
-    const egress = traceDirection(this.state, this.policiesOf(eIn), eIn);
-    const ingress = traceDirection(this.state, this.policiesOf(iIn), iIn);
-    const exception = this.exception(flow);
+    const tiersOf = (input: DirectionInput): TierPolicies => (input.subject.kind === 'pod' ? this.tierPolicies(input.subject.pod, input.direction) : NO_TIERS);
+    const egress = traceTiers(this.state, tiersOf(eIn), this.policiesOf(eIn), eIn);
+    const ingress = traceTiers(this.state, tiersOf(iIn), this.policiesOf(iIn), iIn);
+    const notes = this.notes(asked, [eIn, iIn], [egress, ingress]);
+    let exception = this.exception(flow);
+    if (exception === 'node' && !PolicyEngine.nodeExceptionHolds(PolicyEngine.podSide(flow, egress, ingress).tier)) exception = undefined;
     return {
       flow: {
         from: summarizeEndpoint(flow.from),

@@ -1,7 +1,7 @@
 // The verdict of one flow and the trace of how it was reached. This is the
 // shape `policy-explain` and `nftpol test` print, and (serialized as is) the
 // `flow` object of their JSON output; change it only compatibly.
-import type { Direction, Protocol, SourceRef } from '../model/types.ts';
+import type { ClusterRuleAction, ClusterTier, Direction, Protocol, SourceRef } from '../model/types.ts';
 
 export interface EndpointSummary {
   readonly kind: 'pod' | 'node' | 'external';
@@ -50,6 +50,35 @@ export interface PolicyMiss {
   readonly source?: SourceRef;
 }
 
+/**
+ * Which step of the order decided a direction: an Admin-tier rule, the
+ * NetworkPolicies that isolate the pod, a Baseline-tier rule, or the default
+ * (allow). See docs/cluster-network-policy.md.
+ */
+export type DirectionTier = 'Admin' | 'NetworkPolicy' | 'Baseline' | 'default';
+
+/** A cluster-wide policy rule that matched the flow: the Accept or Deny that decided, or a Pass taken. */
+export interface ClusterRuleHit {
+  readonly tier: ClusterTier;
+  /** "cnp/name", "anp/name", "banp/default". */
+  readonly policy: string;
+  readonly priority: number;
+  readonly rule: number;
+  /** The rule's own name, when it has one. */
+  readonly name?: string;
+  readonly action: ClusterRuleAction;
+  /** Index of the matching peer and port entry (null: the rule lists no ports). */
+  readonly peer: number | null;
+  readonly port: number | null;
+  /** JSON path of the rule, e.g. spec.egress[2]. */
+  readonly field: string;
+  /** The rule had errors in the input and fails closed (see ClusterRule.failClosed). */
+  readonly failClosed?: true;
+  readonly source?: SourceRef;
+  /** For a Pass: where evaluation went next. */
+  readonly next?: Exclude<DirectionTier, 'Admin'>;
+}
+
 export interface DirectionVerdict {
   readonly direction: Direction;
   /** The pod whose policies decide this direction; absent when that end is not a pod. */
@@ -63,6 +92,17 @@ export interface DirectionVerdict {
   readonly misses: readonly PolicyMiss[];
   /** One line saying why this direction allows or denies. */
   readonly summary: string;
+  // The fields below are present only when cluster-wide policies select the pod.
+  /** The step that decided this direction. */
+  readonly tier?: DirectionTier;
+  /** Cluster policies whose subject is the pod, in evaluation order (Admin tier first). */
+  readonly clusterPolicies?: readonly string[];
+  /** The Admin or Baseline rule that decided (Accept or Deny). */
+  readonly decision?: ClusterRuleHit;
+  /** Pass rules taken on the way, in order. */
+  readonly passes?: readonly ClusterRuleHit[];
+  /** Cluster policies evaluated before the decision, none of whose rules matched, and why each rule missed. */
+  readonly clusterMisses?: readonly PolicyMiss[];
 }
 
 /**

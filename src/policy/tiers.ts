@@ -1,0 +1,115 @@
+// One direction of a flow in the full order of docs/cluster-network-policy.md:
+//  1. Admin tier: the first matching rule of the pod's Admin policies decides
+//     (Accept allows, Deny denies); Pass goes on to 2;
+//  2. NetworkPolicy: when NetworkPolicies isolate the pod in this direction,
+//     they decide (direction.ts), and Baseline does not apply;
+//  3. Baseline tier: as 1; Pass goes on to 4;
+//  4. allow.
+// (That a pod and its own node always talk is NetworkPolicy's rule: the
+// engine applies it where step 2 would decide, see engine.ts.)
+import type { ClusterState } from '../model/cluster-state.ts';
+import type { ClusterPolicy, NetworkPolicy } from '../model/types.ts';
+import { clusterPolicyKey, podKey } from '../model/types.ts';
+import { ruleHit, tierMatch, TierTrace, type TierMatch } from './cluster-tier.ts';
+import { directionAllows, traceDirection, type DirectionInput } from './direction.ts';
+import type { ClusterRuleHit, DirectionTier, DirectionVerdict, PolicyMiss, RuleMatch } from './trace.ts';
+
+/** The cluster policies whose subject is a pod, with rules in one direction, each tier in evaluation order. */
+export interface TierPolicies {
+  readonly admin: readonly ClusterPolicy[];
+  readonly baseline: readonly ClusterPolicy[];
+}
+
+export const NO_TIERS: TierPolicies = { admin: [], baseline: [] };
+
+export interface DirectionOutcome {
+  readonly allowed: boolean;
+  readonly tier: DirectionTier;
+}
+
+const ALLOW_DEFAULT: DirectionOutcome = { allowed: true, tier: 'default' };
+
+function final(m: TierMatch | undefined, direction: DirectionInput['direction']): 'Accept' | 'Deny' | undefined {
+  const action = m?.policy[direction][m.rule]?.action;
+  return action === 'Pass' ? undefined : action;
+}
+
+/** The verdict of one direction and the step that gave it, without a trace. */
+export function directionOutcome(
+  state: ClusterState, tiers: TierPolicies, isolating: readonly NetworkPolicy[], input: DirectionInput,
+): DirectionOutcome {
+  if (input.subject.kind !== 'pod') return ALLOW_DEFAULT;
+  const admin = final(tierMatch(state, tiers.admin, input), input.direction);
+  if (admin !== undefined) return { allowed: admin === 'Accept', tier: 'Admin' };
+  if (isolating.length > 0) return { allowed: directionAllows(state, isolating, input), tier: 'NetworkPolicy' };
+  const baseline = final(tierMatch(state, tiers.baseline, input), input.direction);
+  if (baseline !== undefined) return { allowed: baseline === 'Accept', tier: 'Baseline' };
+  return ALLOW_DEFAULT;
+}
+
+function describeHit(h: ClusterRuleHit): string {
+  const name = h.name !== undefined ? ` "${h.name}"` : '';
+  const closed = h.failClosed === true ? ', failing closed: the rule has errors in the input' : '';
+  return `${h.policy} ${h.field}${name} (${h.action}, ${h.tier} tier, priority ${h.priority}${closed})`;
+}
+
+function asRuleMatch(h: ClusterRuleHit): RuleMatch {
+  return { policy: h.policy, rule: h.rule, peer: h.peer, port: h.port, field: h.field, ...(h.source && { source: h.source }) };
+}
+
+/**
+ * The verdict of one direction with its trace across tiers. Without cluster
+ * policies selecting the pod it is exactly traceDirection's (no tier fields).
+ */
+export function traceTiers(
+  state: ClusterState, tiers: TierPolicies, isolating: readonly NetworkPolicy[], input: DirectionInput,
+): DirectionVerdict {
+  const base = traceDirection(state, isolating, input);
+  if (input.subject.kind !== 'pod' || (tiers.admin.length === 0 && tiers.baseline.length === 0)) return base;
+  const pod = podKey(input.subject.pod);
+  const dir = input.direction;
+  const clusterPolicies = [...tiers.admin, ...tiers.baseline].map(clusterPolicyKey);
+  const clusterMisses: PolicyMiss[] = [];
+  const passes: ClusterRuleHit[] = [];
+  const common = { clusterPolicies, clusterMisses, passes };
+
+  const decided = (m: TierMatch, tier: 'Admin' | 'Baseline', prefix: string): DirectionVerdict => {
+    const hit = ruleHit(m, dir);
+    const allowed = hit.action === 'Accept';
+    return {
+      ...base, ...common, allowed, tier, decision: hit,
+      allowedBy: allowed ? [asRuleMatch(hit)] : [], misses: [],
+      summary: `${prefix}${pod} ${dir} ${allowed ? 'allowed' : 'denied'} by ${describeHit(hit)}`,
+    };
+  };
+
+  const adminTrace = new TierTrace();
+  const admin = tierMatch(state, tiers.admin, input, adminTrace);
+  clusterMisses.push(...adminTrace.misses);
+  if (admin && final(admin, dir) !== undefined) return decided(admin, 'Admin', '');
+  let prefix = '';
+  if (admin) {
+    const next = isolatingNext(isolating, tiers);
+    const hit = ruleHit(admin, dir, next);
+    passes.push(hit);
+    prefix = `${describeHit(hit)} passes to ${next}; `;
+  }
+  if (isolating.length > 0) return { ...base, ...common, tier: 'NetworkPolicy', summary: `${prefix}${base.summary}` };
+
+  const baselineTrace = new TierTrace();
+  const baseline = tierMatch(state, tiers.baseline, input, baselineTrace);
+  clusterMisses.push(...baselineTrace.misses);
+  const notIsolated = `${prefix}${pod} is not isolated for ${dir} by any NetworkPolicy; `;
+  if (baseline && final(baseline, dir) !== undefined) return decided(baseline, 'Baseline', notIsolated);
+  if (baseline) {
+    const hit = ruleHit(baseline, dir, 'default');
+    passes.push(hit);
+    return { ...base, ...common, tier: 'default', allowed: true, summary: `${notIsolated}${describeHit(hit)} passes: allowed by default` };
+  }
+  return { ...base, ...common, tier: 'default', allowed: true, summary: `${notIsolated}no Admin or Baseline rule matches: allowed by default` };
+}
+
+/** Where an Admin Pass sends evaluation: NetworkPolicy when it isolates the pod, else Baseline (or the default). */
+function isolatingNext(isolating: readonly NetworkPolicy[], tiers: TierPolicies): 'NetworkPolicy' | 'Baseline' | 'default' {
+  return isolating.length > 0 ? 'NetworkPolicy' : tiers.baseline.length > 0 ? 'Baseline' : 'default';
+}
