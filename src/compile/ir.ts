@@ -3,7 +3,7 @@
 // applies that script whole, in one transaction.
 // Names in here are the kernel object names, stable across syncs.
 import { cidrFamily, familyOf, IP_FAMILIES, type IPFamily } from '../model/addresses.ts';
-import type { Direction, Protocol } from '../model/types.ts';
+import type { ClusterTier, Direction, Protocol } from '../model/types.ts';
 
 /**
  * A named set.
@@ -61,12 +61,66 @@ export type PodDirection =
   | { readonly isolated: false }
   | { readonly isolated: true; readonly chain: string; readonly policyChains: readonly string[] };
 
+/**
+ * Which cluster tiers a local pod's direction goes through: `admin` when an
+ * Admin-tier policy with rules in the direction selects it; `baseline` when
+ * a Baseline-tier one does and no NetworkPolicy isolates it (NetworkPolicy
+ * decides before Baseline for the pods it isolates).
+ */
+export interface TierEntry {
+  readonly admin: boolean;
+  readonly baseline: boolean;
+}
+
 export interface LocalPod {
   /** "namespace/name". */
   readonly pod: string;
   readonly ips: readonly string[];
   readonly ingress: PodDirection;
   readonly egress: PodDirection;
+  /** Absent when no cluster policy selects the pod in either direction. */
+  readonly tiers?: { readonly ingress: TierEntry; readonly egress: TierEntry };
+}
+
+/** What a cluster rule does when it matches: Accept, Deny, Pass (leave the tier). */
+export type ClusterVerdict = 'accept' | 'drop' | 'return';
+
+/** One (peer, port) alternative of a cluster policy rule, with the rule's action. */
+export interface ClusterRuleIR {
+  readonly peer: PeerMatch;
+  readonly port: PortMatch;
+  readonly verdict: ClusterVerdict;
+  /** Provenance: "cnp/name spec.egress[2] (rule name) to[0] protocols[1]". */
+  readonly comment: string;
+}
+
+/**
+ * One cluster policy in one direction on this node. The node's policies of
+ * one tier and direction form one chain of chains in evaluation order: each
+ * starts by sending a packet whose pod end is none of its subjects on to the
+ * next (goto), ends with the same goto, and a Pass is `return`, which leaves
+ * the whole tier (the tier was entered by one jump).
+ */
+export interface ClusterPolicyChain {
+  readonly name: string;
+  /** clusterPolicyKey: "cnp/name", "anp/name", "banp/default". */
+  readonly policy: string;
+  readonly tier: ClusterTier;
+  readonly priority: number;
+  readonly direction: Direction;
+  /** The sets of this node's pods the policy selects, one per node family. */
+  readonly subjects: readonly { readonly family: IPFamily; readonly set: string }[];
+  readonly rules: readonly ClusterRuleIR[];
+  /** The next chain of the tier on this node; absent: the tier ends here. */
+  readonly next?: string;
+  /** The policy had errors in the input (its rules are what the sources made it fail closed with). */
+  readonly failClosed?: true;
+}
+
+/** The chains of one tier and direction in evaluation order (first = the tier's entry). */
+export interface ClusterTierChains {
+  readonly admin: readonly string[];
+  readonly baseline: readonly string[];
 }
 
 export interface NodeIR {
@@ -79,6 +133,10 @@ export interface NodeIR {
   readonly policyChains: readonly PolicyChain[];
   /** Sorted by name. */
   readonly sets: readonly NamedSet[];
+  /** Cluster policy chains on this node, sorted by name; absent when there are none. */
+  readonly clusterChains?: readonly ClusterPolicyChain[];
+  /** The entry order of each tier per direction; absent with clusterChains. */
+  readonly tiers?: { readonly ingress: ClusterTierChains; readonly egress: ClusterTierChains };
 }
 
 /**

@@ -27,3 +27,9 @@ export function podChainName(podKey: string, direction: Direction): string {
 export function policyChainName(policyKey: string, direction: Direction): string {
   return cap(`pol-${dir(direction)}/${policyKey}`);
 }
+
+/** Per cluster policy chain: "cnp-out/deny-metadata", "anp-in/x", "banp-out/default" (from its key "cnp/name"). */
+export function clusterChainName(clusterKey: string, direction: Direction): string {
+  const slash = clusterKey.indexOf('/');
+  return cap(`${clusterKey.slice(0, slash)}-${dir(direction)}${clusterKey.slice(slash)}`);
+}

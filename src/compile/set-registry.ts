@@ -29,7 +29,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export type SetKind = 'pods' | 'cidr' | 'port';
+export type SetKind = 'pods' | 'cidr' | 'port' | 'subj' | 'node';
 
 /** "pods/<hash of the selection>/v4". */
 export function setName(kind: SetKind, selection: unknown, family: IPFamily): string {
@@ -65,7 +65,17 @@ export interface FixedSetSource {
   readonly elements: readonly string[];
 }
 
-export type SetSource = PodSetSource | FixedSetSource;
+/**
+ * A set of addresses that are not pods' (nodes'), computed whole from the
+ * state; computed again by refreshComputed() when what it reads changes.
+ */
+export interface ComputedSetSource {
+  readonly type: 'computed';
+  readonly comment: string;
+  compute(): readonly string[];
+}
+
+export type SetSource = PodSetSource | FixedSetSource | ComputedSetSource;
 
 interface Entry {
   readonly name: string;
@@ -81,6 +91,8 @@ interface Entry {
   last: NamedSet | undefined;
   readonly added: Map<string, SetElement>;
   readonly removed: Map<string, SetElement>;
+  /** A computed set's elements, sorted. */
+  computed?: readonly string[];
 }
 
 /**
@@ -140,6 +152,8 @@ export class SetRegistry {
   private readonly byNamespace = new Map<string, Set<string>>();
   private readonly bySelector = new Set<string>();
   private readonly anywhere = new Set<string>();
+  /** Computed sets (nodes peers). */
+  private readonly computed = new Set<string>();
   /** Pod key -> the sets it contributes to. */
   private readonly podSets = new Map<string, Set<string>>();
   private sortedNames: string[] | undefined;
@@ -173,13 +187,15 @@ export class SetRegistry {
     const { source } = e;
     const elements = source.type === 'prefix'
       ? source.elements
+      : source.type === 'computed' ? e.computed ?? []
       : e.last !== undefined && e.added.size + e.removed.size <= e.last.elements.length / 8
         ? patchSorted(e.last.elements as readonly SetElement[], e.added, e.removed) as readonly string[] | readonly AddressPort[]
         : source.type === 'address'
           ? [...e.counts.keys()].sort()
           : [...e.counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, [el]]) => el as AddressPort);
-    const named: NamedSet = { name, family: e.family, type: source.type, elements, comment: source.comment };
-    if (e.last !== undefined) {
+    const named: NamedSet = { name, family: e.family, type: source.type === 'computed' ? 'address' : source.type, elements, comment: source.comment };
+    // A computed set is compared whole (it keeps no added/removed): small, and rarely changed.
+    if (e.last !== undefined && source.type !== 'computed') {
       changes.set(named, { from: e.last, add: [...e.added.values()], delete: [...e.removed.values()] });
       // Only the newest step is kept: each step holding the one before would keep every
       // version of the set alive for as long as the newest is.
@@ -197,6 +213,7 @@ export class SetRegistry {
     this.sets.delete(name);
     this.sortedNames = undefined;
     if (e.source.type === 'prefix') return;
+    if (e.source.type === 'computed') return void this.computed.delete(name);
     const { scope } = e.source;
     if (scope.kind === 'namespace') this.byNamespace.get(scope.namespace)?.delete(name);
     else if (scope.kind === 'namespaces') this.bySelector.delete(name);
@@ -223,6 +240,21 @@ export class SetRegistry {
     return [...candidates].filter((n) => this.recompute(this.sets.get(n) as Entry, key, pod));
   }
 
+  /** What computed sets read changed (a node, a host-network pod): each is computed again; returns those whose elements changed. */
+  refreshComputed(): string[] {
+    const changed: string[] = [];
+    for (const n of this.computed) {
+      const e = this.sets.get(n) as Entry;
+      const next = (e.source as ComputedSetSource).compute();
+      const prev = e.computed ?? [];
+      if (next.length === prev.length && next.every((x, i) => x === prev[i])) continue;
+      e.computed = next;
+      e.named = undefined;
+      changed.push(n);
+    }
+    return changed;
+  }
+
   /** A namespace's labels changed: the selector-scoped sets whose match flipped take or drop its pods. */
   relabelNamespace(namespace: string, before: Labels, after: Labels): string[] {
     const changed: string[] = [];
@@ -242,6 +274,11 @@ export class SetRegistry {
     this.sets.set(name, e);
     this.sortedNames = undefined;
     if (source.type === 'prefix') return;
+    if (source.type === 'computed') {
+      this.computed.add(name);
+      e.computed = source.compute();
+      return;
+    }
     const { scope } = source;
     if (scope.kind === 'namespace') {
       const s = this.byNamespace.get(scope.namespace) ?? new Set();

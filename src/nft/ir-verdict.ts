@@ -6,13 +6,18 @@
 // the compiler's output with the engine for many clusters in milliseconds.
 //
 // The path a packet takes on flannel (measured, see src/lab/README.md):
-//  - pod <-> its own node: input/output hooks, never forward: not filtered;
+//  - pod <-> its own node: input/output hooks, never forward: only the
+//    cluster tiers' entries there (egress-to-node, ingress-from-node) filter it;
 //  - a pod's packet leaving its node, or arriving at a pod's node, crosses
 //    that node's forward hook, where the egress chain (keyed by saddr) and
 //    then the ingress chain (keyed by daddr) run; a drop in either is final.
+// In a base chain: the Admin tier's entry (jump: accept and drop are final,
+// return goes on), the Baseline tier's (goto: only drop denies, the rest ends
+// in the base chain's accept), then the dispatch map.
 import { cidrContains, familyOf, type IPFamily } from '../model/addresses.ts';
 import type { Direction } from '../model/types.ts';
-import type { AddressPort, AllowRule, LocalPod, NamedSet, NodeIR } from '../compile/ir.ts';
+import type { AddressPort, ClusterPolicyChain, ClusterVerdict, LocalPod, NamedSet, NodeIR, PeerMatch, PortMatch } from '../compile/ir.ts';
+import type { AllowRule } from '../compile/ir.ts';
 
 export interface IrFlow {
   readonly src: string;
@@ -29,12 +34,14 @@ class NodeTables {
   private readonly byAddress = new Map<string, LocalPod>();
   private readonly sets = new Map<string, NamedSet>();
   private readonly chains: Map<string, readonly AllowRule[]>;
+  private readonly clusterChains: Map<string, ClusterPolicyChain>;
 
   constructor(ir: NodeIR) {
     this.ir = ir;
     for (const pod of ir.pods) for (const ip of pod.ips) this.byAddress.set(ip, pod);
     for (const set of ir.sets) this.sets.set(set.name, set);
     this.chains = new Map(ir.policyChains.map((c) => [c.name, c.rules]));
+    this.clusterChains = new Map((ir.clusterChains ?? []).map((c) => [c.name, c]));
   }
 
   /** A local pod's address, or an address in this node's pod CIDRs (a pod the node does not know). */
@@ -55,11 +62,10 @@ class NodeTables {
     return (set.elements as readonly AddressPort[]).some((e) => e.address === ip && e.protocol === protocol && e.port === port);
   }
 
-  /** One accept rule: `[ip saddr|daddr @peers] [port match] accept`. */
-  private ruleAccepts(rule: AllowRule, direction: Direction, f: IrFlow, family: IPFamily): boolean {
+  /** One rule's match: `[ip saddr|daddr @peers] [port match]`. */
+  private matches(peer: PeerMatch, p: PortMatch, direction: Direction, f: IrFlow, family: IPFamily): boolean {
     const peerIp = direction === 'ingress' ? f.src : f.dst;
-    if (rule.peer.kind === 'set' && (rule.peer.family !== family || !this.inSet(rule.peer.set, peerIp))) return false;
-    const p = rule.port;
+    if (peer.kind === 'set' && (peer.family !== family || !this.inSet(peer.set, peerIp))) return false;
     switch (p.kind) {
       case 'any': return true;
       case 'protocol': return f.protocol === p.protocol;
@@ -68,20 +74,64 @@ class NodeTables {
     }
   }
 
-  /** The base chain of a direction: vmap dispatch, pod chain, fail-closed drop. True = not dropped. */
+  /**
+   * A tier entered at its first chain: each chain sends a packet whose pod
+   * end is not its subject on to the next (goto), else its first matching
+   * rule's verdict decides; falling off the last chain returns.
+   */
+  private walkTier(first: string | undefined, direction: Direction, f: IrFlow, family: IPFamily): ClusterVerdict {
+    const podIp = direction === 'ingress' ? f.dst : f.src;
+    for (let name = first; name !== undefined;) {
+      const chain = this.clusterChains.get(name);
+      if (!chain) throw new Error(`tier goes to missing chain ${name}`);
+      const subject = chain.subjects.find((s) => s.family === family);
+      if (subject !== undefined && this.inSet(subject.set, podIp)) {
+        const hit = chain.rules.find((r) => this.matches(r.peer, r.port, direction, f, family));
+        if (hit) return hit.verdict;
+      }
+      name = chain.next;
+    }
+    return 'return';
+  }
+
+  /** The tier entries of a base chain: decided (true: accepted, false: dropped) or undefined to go on. */
+  private tiersDecide(pod: LocalPod, direction: Direction, f: IrFlow, family: IPFamily): boolean | undefined {
+    const entry = pod.tiers?.[direction];
+    const order = this.ir.tiers?.[direction];
+    if (entry?.admin === true) {
+      // jump: accept and drop are final; return (Pass, no match) goes on.
+      const v = this.walkTier(order?.admin[0], direction, f, family);
+      if (v !== 'return') return v === 'accept';
+    }
+    // goto: only a drop denies; accept, return and falling off end in the base chain's accept.
+    if (entry?.baseline === true) return this.walkTier(order?.baseline[0], direction, f, family) !== 'drop';
+    return undefined;
+  }
+
+  /** Between a local pod and its own node (input or output hook): the tier entries alone. */
+  passesWithNode(direction: Direction, f: IrFlow): boolean {
+    const podIp = direction === 'ingress' ? f.dst : f.src;
+    const pod = this.byAddress.get(podIp);
+    if (!pod) return true;
+    return this.tiersDecide(pod, direction, f, familyOf(podIp)) ?? true;
+  }
+
+  /** The base chain of a direction: tier entries, vmap dispatch, pod chain, fail-closed drop. True = not dropped. */
   passes(direction: Direction, f: IrFlow): boolean {
     const podIp = direction === 'ingress' ? f.dst : f.src;
     const otherIp = direction === 'ingress' ? f.src : f.dst;
     const family = familyOf(podIp);
     const pod = this.byAddress.get(podIp);
     if (!pod) return !this.ir.podCidrs.some((c) => cidrContains(c, podIp)); // unknown local address: fail closed
+    const tiers = this.tiersDecide(pod, direction, f, family);
+    if (tiers !== undefined) return tiers;
     const d = pod[direction];
     if (!d.isolated) return true; // map element: accept
     if (pod.ips.includes(otherIp)) return true; // self rule
     for (const chain of d.policyChains) {
       const rules = this.chains.get(chain);
       if (!rules) throw new Error(`pod chain ${d.chain} jumps to missing chain ${chain}`);
-      if (rules.some((r) => this.ruleAccepts(r, direction, f, family))) return true;
+      if (rules.some((r) => this.matches(r.peer, r.port, direction, f, family))) return true;
     }
     return false; // counter drop
   }
@@ -103,8 +153,8 @@ export class RulesetVerdicts {
     const srcPodNode = f.srcNode !== undefined && tables.get(f.srcNode)?.owns(f.src) ? f.srcNode : undefined;
     const dstPodNode = f.dstNode !== undefined && tables.get(f.dstNode)?.owns(f.dst) ? f.dstNode : undefined;
     // Between a pod and its own node the packet uses input/output, not forward.
-    if (srcPodNode !== undefined && srcPodNode === f.dstNode && dstPodNode === undefined) return true;
-    if (dstPodNode !== undefined && dstPodNode === f.srcNode && srcPodNode === undefined) return true;
+    if (srcPodNode !== undefined && srcPodNode === f.dstNode && dstPodNode === undefined) return (tables.get(srcPodNode) as NodeTables).passesWithNode('egress', f);
+    if (dstPodNode !== undefined && dstPodNode === f.srcNode && srcPodNode === undefined) return (tables.get(dstPodNode) as NodeTables).passesWithNode('ingress', f);
     const hops = [...new Set([srcPodNode, dstPodNode].filter((n): n is string => n !== undefined))];
     return hops.every((n) => {
       const t = tables.get(n) as NodeTables;

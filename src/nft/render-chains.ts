@@ -3,8 +3,8 @@
 // says where it came from (comment), so a counter leads back to the YAML.
 import { familyOf, type IPFamily } from '../model/addresses.ts';
 import type { Direction } from '../model/types.ts';
-import type { AllowRule, LocalPod, PolicyChain } from '../compile/ir.ts';
-import { dispatchMapName } from './render-sets.ts';
+import type { AllowRule, ClusterPolicyChain, ClusterRuleIR, ClusterTierChains, LocalPod, PeerMatch, PolicyChain, PortMatch } from '../compile/ir.ts';
+import { dispatchMapName, tierSetName } from './render-sets.ts';
 import { comment, ipKeyword, nftName } from './syntax.ts';
 
 const I = '\t\t';
@@ -19,15 +19,18 @@ const podSide = (d: Direction): string => (d === 'ingress' ? 'daddr' : 'saddr');
  *   ip6 daddr . meta l4proto . th dport @port/926aa42e28491c23/v6 counter accept comment "x/p ingress[0] ports[0]"
  */
 export function renderAllowRule(rule: AllowRule, direction: Direction): string {
+  return [...renderMatch(rule.peer, rule.port, direction), 'counter accept', comment(rule.comment)].join(' ');
+}
+
+/** The peer and port match of a rule: `ip saddr @set meta l4proto tcp th dport 80`, or nothing for any. */
+export function renderMatch(peer: PeerMatch, p: PortMatch, direction: Direction): string[] {
   const parts: string[] = [];
-  if (rule.peer.kind === 'set') parts.push(`${ipKeyword(rule.peer.family)} ${peerSide(direction)} @${nftName(rule.peer.set)}`);
-  const p = rule.port;
+  if (peer.kind === 'set') parts.push(`${ipKeyword(peer.family)} ${peerSide(direction)} @${nftName(peer.set)}`);
   if (p.kind === 'protocol') parts.push(`meta l4proto ${p.protocol.toLowerCase()}`);
   if (p.kind === 'range') parts.push(`meta l4proto ${p.protocol.toLowerCase()} th dport ${p.from === p.to ? p.from : `${p.from}-${p.to}`}`);
   // Named ports match the destination address, protocol and port together.
   if (p.kind === 'named') parts.push(`${ipKeyword(p.family)} daddr . meta l4proto . th dport @${nftName(p.set)}`);
-  parts.push('counter accept', comment(rule.comment));
-  return parts.join(' ');
+  return parts;
 }
 
 /**
@@ -61,6 +64,29 @@ export interface BaseChainOptions {
   readonly families: readonly IPFamily[];
   /** Families the node has pod CIDRs of: each gets its fail-closed drop. */
   readonly podCidrFamilies: readonly IPFamily[];
+  /** The cluster tiers' chains per direction, in order (absent: no cluster policy on the node). */
+  readonly tiers?: { readonly ingress: ClusterTierChains; readonly egress: ClusterTierChains };
+}
+
+const ND_ACCEPT = 'icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert, nd-redirect } accept';
+
+/**
+ * The entries of the cluster tiers, per family of the node, for the local
+ * pods the tiers' policies select (the tier sets):
+ *   ip saddr @admin-out-v4 jump cnp-out/first       Admin: Pass or no match returns here
+ *   ip saddr @baseline-out-v4 goto banp-out/default  Baseline (pods NetworkPolicy does not isolate):
+ *                                                    Pass or no match ends the base chain: its policy accepts
+ */
+function tierEntries(direction: Direction, opts: BaseChainOptions): string[] {
+  const t = opts.tiers?.[direction];
+  if (t === undefined) return [];
+  const side = podSide(direction);
+  const lines: string[] = [];
+  const [admin] = t.admin;
+  const [baseline] = t.baseline;
+  if (admin !== undefined) for (const f of opts.families) lines.push(`${I}${ipKeyword(f)} ${side} @${tierSetName('Admin', direction, f)} jump ${nftName(admin)}`);
+  if (baseline !== undefined) for (const f of opts.families) lines.push(`${I}${ipKeyword(f)} ${side} @${tierSetName('Baseline', direction, f)} goto ${nftName(baseline)}`);
+  return lines;
 }
 
 /**
@@ -101,13 +127,69 @@ export function renderBaseChain(direction: Direction, opts: BaseChainOptions): s
   for (const f of opts.podCidrFamilies) {
     lines.push(`${I}${ipKeyword(f)} ${side} @pod-cidrs-v${f} tcp flags & (fin | syn | rst | ack) != syn ct state new counter drop ${comment(`${direction} tcp without syn`)}`);
   }
-  if (opts.families.includes(6)) {
-    lines.push(`${I}icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert, nd-redirect } accept`);
-  }
+  if (opts.families.includes(6)) lines.push(`${I}${ND_ACCEPT}`);
+  // Admin before the NetworkPolicy dispatch; Baseline only for pods the dispatch would accept.
+  lines.push(...tierEntries(direction, opts));
   for (const f of opts.families) lines.push(`${I}${ipKeyword(f)} ${side} vmap @${dispatchMapName(direction, f)}`);
   for (const f of opts.podCidrFamilies) {
     lines.push(`${I}${ipKeyword(f)} ${side} @pod-cidrs-v${f} counter drop ${comment(`${direction} unknown local pod`)}`);
   }
   lines.push('\t}');
   return lines;
+}
+
+/** The chain between a node's pods and the node itself, per direction: "egress-to-node", "ingress-from-node". */
+export const nodeChainName = (direction: Direction): string => (direction === 'egress' ? 'egress-to-node' : 'ingress-from-node');
+
+/**
+ * Between a pod and its own node the packet takes the input hook (pod to
+ * node) or the output hook (node to pod), never forward. NetworkPolicy always
+ * lets a pod and its node talk, but the cluster tiers decide before it (Admin)
+ * or in its place (Baseline, for pods it does not isolate): so an Admin Deny
+ * of `nodes` or `networks` cuts a pod off its own node (and a host-network
+ * pod there), as the network-policy-api conformance suite checks. Only the
+ * tier entries, only when the node has cluster policy in that direction:
+ *
+ * chain egress-to-node {
+ *   type filter hook input priority filter - 10; policy accept;
+ *   ct state established,related accept
+ *   ip saddr @admin-out-v4 jump cnp-out/first
+ *   ip saddr @baseline-out-v4 goto banp-out/default
+ * }
+ * chain ingress-from-node { type filter hook output priority filter - 5; ... the same keyed on daddr }
+ */
+export function renderNodeChain(direction: Direction, opts: BaseChainOptions): string[] {
+  const entries = tierEntries(direction, opts);
+  if (entries.length === 0) return [];
+  const hook = direction === 'egress' ? 'input priority filter - 10' : 'output priority filter - 5';
+  return [
+    `\tchain ${nodeChainName(direction)} {`,
+    `${I}type filter hook ${hook}; policy accept;`,
+    `${I}ct state established,related accept`,
+    ...(opts.families.includes(6) ? [`${I}${ND_ACCEPT}`] : []),
+    ...entries,
+    '\t}',
+  ];
+}
+
+const CLUSTER_VERDICT: Readonly<Record<ClusterRuleIR['verdict'], string>> = { accept: 'counter accept', drop: 'counter drop', return: 'counter return' };
+
+/**
+ * chain cnp-out/deny-metadata {
+ *   comment "cnp/deny-metadata has errors: failing closed"                   only for a policy with errors
+ *   ip saddr != @subj/3f2a9c0d1e4b5a67/v4 goto anp-out/next                  not its subject: the next policy of the tier
+ *   ip daddr @cidr/9b1c2d3e4f5a6b7c/v4 counter drop comment "cnp/deny-metadata spec.egress[0] (imds) to[0]"
+ *   ip daddr @pods/... meta l4proto tcp th dport 53 counter return comment "... spec.egress[1] to[0] protocols[0]"   Pass
+ *   goto anp-out/next                                                        no rule matched
+ * }
+ * The last policy of a tier has `return` in place of the first gotos, and no last one.
+ */
+export function renderClusterChain(chain: ClusterPolicyChain): string[] {
+  const side = podSide(chain.direction);
+  const onward = chain.next === undefined ? 'return' : `goto ${nftName(chain.next)}`;
+  const head = chain.failClosed === true ? [`${I}${comment(`${chain.policy} has errors: failing closed`)}`] : [];
+  const subjects = chain.subjects.map((s) => `${I}${ipKeyword(s.family)} ${side} != @${nftName(s.set)} ${onward}`);
+  const rules = chain.rules.map((r) => `${I}${[...renderMatch(r.peer, r.port, chain.direction), CLUSTER_VERDICT[r.verdict], comment(r.comment)].join(' ')}`);
+  const tail = chain.next === undefined ? [] : [`${I}goto ${nftName(chain.next)}`];
+  return [`\tchain ${nftName(chain.name)} {`, ...head, ...subjects, ...rules, ...tail, '\t}'];
 }

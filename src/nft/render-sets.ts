@@ -7,7 +7,7 @@
 //   map ingress-v4 { type ipv4_addr : verdict; elements = { 10.244.1.5 : jump pod-in/x/a, 10.244.1.6 : accept } }
 import type { IPFamily } from '../model/addresses.ts';
 import { cidrFamily, familyOf } from '../model/addresses.ts';
-import type { Direction } from '../model/types.ts';
+import type { ClusterTier, Direction } from '../model/types.ts';
 import type { AddressPort, LocalPod, NamedSet } from '../compile/ir.ts';
 import { addrType, comment, elementsClause, nftName } from './syntax.ts';
 
@@ -68,4 +68,21 @@ export function renderDispatchMap(pods: readonly LocalPod[], direction: Directio
     ...elementsClause(dispatchElements(pods, direction, family), I),
     '\t}',
   ];
+}
+
+const dirWord = (d: Direction): string => (d === 'ingress' ? 'in' : 'out');
+
+/** The set of local pods a tier's policies select in a direction: "admin-out-v4", "baseline-in-v6". */
+export const tierSetName = (tier: ClusterTier, direction: Direction, family: IPFamily): string => `${tier === 'Admin' ? 'admin' : 'baseline'}-${dirWord(direction)}-v${family}`;
+
+/**
+ * The local pods that enter a tier in a direction: Admin, those an Admin
+ * policy selects; Baseline, those a Baseline policy selects and no
+ * NetworkPolicy isolates.
+ *   set admin-out-v4 { type ipv4_addr; elements = { 10.244.1.5 } }
+ */
+export function renderTierSet(pods: readonly LocalPod[], tier: ClusterTier, direction: Direction, family: IPFamily): string[] {
+  const ips = pods.filter((p) => (tier === 'Admin' ? p.tiers?.[direction].admin : p.tiers?.[direction].baseline) === true)
+    .flatMap((p) => p.ips.filter((ip) => familyOf(ip) === family));
+  return [`\tset ${tierSetName(tier, direction, family)} {`, `${I}type ${addrType(family)}`, ...elementsClause([...new Set(ips)], I), '\t}'];
 }

@@ -3,8 +3,8 @@
 // chains are declared before the rules and maps that refer to them.
 import { cidrFamily } from '../model/addresses.ts';
 import { nodeFamilies, type NamedSet, type NodeIR } from '../compile/ir.ts';
-import { renderBaseChain, renderPodChain, renderPolicyChain } from './render-chains.ts';
-import { renderDispatchMap, renderPodCidrSet, renderSet } from './render-sets.ts';
+import { renderBaseChain, renderClusterChain, renderNodeChain, renderPodChain, renderPolicyChain } from './render-chains.ts';
+import { renderDispatchMap, renderPodCidrSet, renderSet, renderTierSet } from './render-sets.ts';
 import { comment } from './syntax.ts';
 
 export interface TableName {
@@ -37,10 +37,19 @@ export function tablePieces(ir: NodeIR, table: TableName = DEFAULT_TABLE): { rea
   for (const f of podCidrFamilies) pieces.push({ lines: () => renderPodCidrSet(f, ir.podCidrs) });
   for (const set of ir.sets) pieces.push({ of: set, set, lines: () => renderSet(set) });
   for (const chain of ir.policyChains) pieces.push({ of: chain, lines: () => renderPolicyChain(chain) });
+  for (const chain of ir.clusterChains ?? []) pieces.push({ of: chain, lines: () => renderClusterChain(chain) });
   for (const pod of ir.pods) pieces.push({ of: pod, lines: () => [...renderPodChain(pod, 'egress'), ...renderPodChain(pod, 'ingress')] });
   for (const dir of ['egress', 'ingress'] as const) for (const f of families) pieces.push({ lines: () => renderDispatchMap(ir.pods, dir, f) });
-  const base = { families, podCidrFamilies };
+  // The local pods each cluster tier's entry takes, where the node has that tier in that direction.
+  for (const dir of ['egress', 'ingress'] as const) {
+    for (const tier of ['Admin', 'Baseline'] as const) {
+      if ((ir.tiers?.[dir][tier === 'Admin' ? 'admin' : 'baseline'].length ?? 0) === 0) continue;
+      for (const f of families) pieces.push({ lines: () => renderTierSet(ir.pods, tier, dir, f) });
+    }
+  }
+  const base = { families, podCidrFamilies, ...(ir.tiers !== undefined && { tiers: ir.tiers }) };
   pieces.push({ lines: () => [...renderBaseChain('egress', base), ...renderBaseChain('ingress', base)] });
+  pieces.push({ lines: () => [...renderNodeChain('egress', base), ...renderNodeChain('ingress', base)] });
   return { open: `table ${table.family} ${table.name} {`, head: [comment(`nftpol: NetworkPolicy for node ${ir.node}`)], pieces };
 }
 

@@ -6,7 +6,7 @@
 import { ClusterState } from '../../src/model/cluster-state.ts';
 import type { IPFamily } from '../../src/model/addresses.ts';
 import type {
-  ClusterObjects, ContainerPort, IPBlock, LabelSelector, Labels, Namespace, NetworkPolicy, Node, Peer, Pod,
+  ClusterObjects, ClusterPolicy, ContainerPort, IPBlock, LabelSelector, Labels, Namespace, NetworkPolicy, Node, Peer, Pod,
   PodPhase, PolicyPort, PolicyRule, PolicyType, Protocol, SelectorRequirement, SourceRef,
 } from '../../src/model/types.ts';
 import { PolicyEngine, type Flow } from '../../src/policy/engine.ts';
@@ -180,6 +180,8 @@ export interface ClusterSpec {
   pods?: readonly Pod[];
   policies?: readonly NetworkPolicy[];
   nodes?: readonly Node[];
+  /** Cluster-wide policies (test/generators/cluster-policies.ts builds them). */
+  clusterPolicies?: readonly ClusterPolicy[];
 }
 
 /**
@@ -195,7 +197,10 @@ export function objects(spec: ClusterSpec): ClusterObjects {
       namespaces.push(ns(o.namespace));
     }
   }
-  return { namespaces, pods: spec.pods ?? [], policies: spec.policies ?? [], nodes: spec.nodes ?? [] };
+  return {
+    namespaces, pods: spec.pods ?? [], policies: spec.policies ?? [], nodes: spec.nodes ?? [],
+    ...(spec.clusterPolicies !== undefined && { clusterPolicies: spec.clusterPolicies }),
+  };
 }
 
 /** What a flow's end is written as: "ns/name" (a pod; ":6" suffix = its IPv6 address) or an IP. */
