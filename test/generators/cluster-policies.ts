@@ -2,10 +2,13 @@
 // BaselineAdminNetworkPolicy as the model holds them), so a test reads like
 // the YAML: cnp('deny-imds', { tier: 'Admin', priority: 10, subject: nsSubject(ALL),
 // egress: [deny([networks('169.254.169.254/32')])] }).
+import fc from 'fast-check';
 import type {
-  ClusterPeer, ClusterPodSelection, ClusterPolicy, ClusterPolicyKind, ClusterPort, ClusterRule, ClusterRuleAction, ClusterTier,
-  LabelSelector, Protocol,
+  ClusterObjects, ClusterPeer, ClusterPodSelection, ClusterPolicy, ClusterPolicyKind, ClusterPort, ClusterRule, ClusterRuleAction, ClusterTier,
+  Labels, LabelSelector, Protocol,
 } from '../../src/model/types.ts';
+import { clusterPolicyKey } from '../../src/model/types.ts';
+import { arbitrariesFor, ENGINE_WORLD, PORT_NAMES, type ArbitraryWorld } from './arbitraries.ts';
 
 export function nsSubject(namespaceSelector: LabelSelector): ClusterPodSelection {
   return { kind: 'namespaces', namespaceSelector };
@@ -63,4 +66,92 @@ export function anp(name: string, o: Omit<ClusterPolicyOptions, 'tier'>): Cluste
 /** The BaselineAdminNetworkPolicy singleton "default" (v1alpha1), priority 0. */
 export function banp(o: Omit<ClusterPolicyOptions, 'tier' | 'priority'>): ClusterPolicy {
   return clusterPolicyOf('BaselineAdminNetworkPolicy', 'default', 'Baseline', { ...o, priority: 0 });
+}
+
+// ---------------------------------------------------------------- arbitraries
+
+/**
+ * Cluster-wide policies for a world (arbitrariesFor's): every tier and API
+ * kind, priorities from a few values (so equal priorities happen), subjects by
+ * namespace or pod selection, rules with every action and peer kind
+ * (namespaces, pods, nodes, networks, domainNames; egress only for the last
+ * three, as the API says), numbered, ranged and named ports or none, and
+ * rules failing closed as the sources make them.
+ */
+export interface ClusterPolicyArbitraries {
+  readonly policy: fc.Arbitrary<ClusterPolicy>;
+  /** Up to `max` policies with distinct keys (one BaselineAdminNetworkPolicy at most, named default). */
+  policies(max: number): fc.Arbitrary<ClusterPolicy[]>;
+  /** Labels for Node objects, over NODE_LABEL_KEYS. */
+  readonly nodeLabels: fc.Arbitrary<Labels>;
+}
+
+export const NODE_LABEL_KEYS = ['zone', 'role'] as const;
+const CLUSTER_POLICY_NAMES = ['c0', 'c1', 'c2'] as const;
+const PRIORITIES = [0, 5, 10, 500] as const;
+
+export function clusterPolicyArbitraries(world: ArbitraryWorld): ClusterPolicyArbitraries {
+  const w = arbitrariesFor(world);
+  const selection: fc.Arbitrary<ClusterPodSelection> = fc.oneof(
+    w.namespaceSelector.map(nsSubject),
+    fc.tuple(w.namespaceSelector, w.podSelector).map(([n, p]) => podsSubject(n, p)),
+  );
+  const nodeSelector: fc.Arbitrary<LabelSelector> = fc.constantFrom<Labels>({}, { zone: 'a' }, { role: 'b' }, { zone: 'b', role: 'a' })
+    .map((matchLabels): LabelSelector => ({ matchLabels, matchExpressions: [] }));
+  // Networks around the world's addresses (an ipBlock's cidr), one or two, sometimes nested.
+  const network = fc.uniqueArray(w.ipBlock.map((b) => b.cidr), { minLength: 1, maxLength: 2 }).map((cidrs) => networks(...cidrs));
+  const ingressPeer: fc.Arbitrary<ClusterPeer> = selection;
+  const egressPeer: fc.Arbitrary<ClusterPeer> = fc.oneof(
+    { weight: 3, arbitrary: selection },
+    { weight: 2, arbitrary: nodeSelector.map(nodesPeer) },
+    { weight: 2, arbitrary: network },
+    { weight: 1, arbitrary: fc.constant(domainNames('example.com')) },
+  );
+  const port: fc.Arbitrary<ClusterPort> = fc.oneof(
+    { weight: 2, arbitrary: fc.record({ protocol: fc.constantFrom<Protocol>('TCP', 'UDP', 'SCTP'), port: fc.constantFrom(...world.policyPorts) }).map((p) => portOf(p.protocol, p.port)) },
+    { weight: 1, arbitrary: fc.record({ protocol: fc.constantFrom<Protocol>('TCP', 'UDP'), range: fc.constantFrom(...world.portRanges) }).map((p) => portOf(p.protocol, p.range[0], p.range[1])) },
+    { weight: 2, arbitrary: fc.constantFrom(...PORT_NAMES).map(namedPort) },
+  );
+  const action = fc.constantFrom<ClusterRuleAction>('Accept', 'Deny', 'Pass');
+  const ruleFor = (peer: fc.Arbitrary<ClusterPeer>): fc.Arbitrary<ClusterRule> => fc.oneof(
+    { weight: 12, arbitrary: fc.record({ action, peers: fc.array(peer, { minLength: 1, maxLength: 2 }), ports: fc.array(port, { maxLength: 2 }), named: fc.boolean() })
+      .map((r): ClusterRule => ({ action: r.action, peers: r.peers, ports: r.ports, ...(r.named && { name: `r-${r.action.toLowerCase()}` }) })) },
+    // Failing closed as the sources make a rule with errors: Accept matches nothing, Deny/Pass deny everything.
+    { weight: 1, arbitrary: action.map((a): ClusterRule => (a === 'Accept'
+      ? { action: 'Accept', peers: [], ports: [], failClosed: true }
+      : { action: 'Deny', peers: [networks('0.0.0.0/0', '::/0')], ports: [], failClosed: true })) },
+  );
+  const rules = (peer: fc.Arbitrary<ClusterPeer>): fc.Arbitrary<ClusterRule[]> => fc.array(ruleFor(peer), { maxLength: world.maxRules });
+  const policy: fc.Arbitrary<ClusterPolicy> = fc.record({
+    kind: fc.constantFrom<ClusterPolicyKind>('ClusterNetworkPolicy', 'ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'),
+    tier: fc.constantFrom<ClusterTier>('Admin', 'Baseline'),
+    name: fc.constantFrom(...CLUSTER_POLICY_NAMES),
+    priority: fc.constantFrom(...PRIORITIES),
+    subject: selection,
+    ingress: rules(ingressPeer),
+    egress: rules(egressPeer),
+  }).map((p): ClusterPolicy => {
+    const o = { subject: p.subject, ingress: p.ingress, egress: p.egress, priority: p.priority };
+    if (p.kind === 'AdminNetworkPolicy') return anp(p.name, o);
+    if (p.kind === 'BaselineAdminNetworkPolicy') return banp(o);
+    return cnp(p.name, { ...o, tier: p.tier });
+  });
+  const policies = (max: number): fc.Arbitrary<ClusterPolicy[]> => fc.uniqueArray(policy, { maxLength: max, selector: clusterPolicyKey });
+  const nodeLabels = fc.record({ zone: fc.constantFrom('a', 'b', undefined), role: fc.constantFrom('a', 'b', undefined) })
+    .map((l): Labels => Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)) as Labels);
+  return { policy, policies, nodeLabels };
+}
+
+const ENGINE_CLUSTER = clusterPolicyArbitraries(ENGINE_WORLD);
+
+/** clusterArb's clusters with cluster-wide policies, and labels on the nodes (nodes peers select on them). */
+export function withClusterPolicies(objects: ClusterObjects, max = 4): fc.Arbitrary<ClusterObjects> {
+  return fc.record({
+    clusterPolicies: ENGINE_CLUSTER.policies(max),
+    labels: fc.array(ENGINE_CLUSTER.nodeLabels, { minLength: objects.nodes.length, maxLength: objects.nodes.length }),
+  }).map(({ clusterPolicies, labels }) => ({
+    ...objects,
+    nodes: objects.nodes.map((n, i) => ({ ...n, labels: labels[i] as Labels })),
+    clusterPolicies,
+  }));
 }

@@ -12,6 +12,7 @@ import type { ClusterObjects } from '../../src/model/types.ts';
 import { addressEndpoint, endpointNodeName } from '../../src/policy/endpoint.ts';
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import { clusterArb, endpointsOf, flowsBetween, NODES, servicesArb } from '../generators/arbitraries.ts';
+import { withClusterPolicies } from '../generators/cluster-policies.ts';
 
 const RUNS = Number(process.env.FC_RUNS ?? 300);
 
@@ -67,6 +68,24 @@ describe('compiled rulesets agree with the engine', () => {
     fc.assert(
       fc.property(clusterArb({ maxPods: 8, maxPolicies: 5 }).map(scheduled).map(withPodCidrs), servicesArb, (objects, services) => {
         compareAll(objects, services, UNKNOWN_PODS);
+      }),
+      { numRuns: RUNS, ...replay },
+    );
+  });
+
+  it('with cluster-wide policies (every tier, action, peer kind and port) beside NetworkPolicies, pod CIDRs and unknown addresses', () => {
+    fc.assert(
+      fc.property(clusterArb({ maxPods: 8, maxPolicies: 3 }).map(scheduled).map(withPodCidrs).chain((o) => withClusterPolicies(o, 4)), servicesArb, (objects, services) => {
+        compareAll(objects, services, UNKNOWN_PODS);
+      }),
+      { numRuns: RUNS, ...replay },
+    );
+  });
+
+  it('with cluster-wide policies, between pods, nodes and outside addresses', () => {
+    fc.assert(
+      fc.property(clusterArb({ maxPods: 8, maxPolicies: 3 }).map(scheduled).chain((o) => withClusterPolicies(o, 4)), servicesArb, (objects, services) => {
+        compareAll(objects, services);
       }),
       { numRuns: RUNS, ...replay },
     );
