@@ -189,7 +189,7 @@ function dispatch(
   if (kind === 'Node') return { type: 'node', value: normalizeNode(v, name, source, p) };
   if (isClusterPolicyKind(kind)) {
     // Cluster-scoped, as Nodes: kubectl and the API server ignore a namespace given to one.
-    if (declaredNs !== undefined) p.warn('metadata.namespace', `ignored: a ${kind} is cluster-scoped`);
+    if (declaredNs !== undefined) p.warn('metadata.namespace', `ignored: ${kind} objects are cluster-scoped`);
     return { type: 'clusterPolicy', value: normalizeClusterPolicy(v, kind, name, source, p) };
   }
   let namespace = declaredNs;
