@@ -50,7 +50,8 @@ export function describeSelection(sel: ClusterPodSelection): string {
 
 /** The node's pods a policy's subject selects, per family: the chain's first rules send others on. */
 export function subjectSets(ctx: ClusterChainContext, policy: ClusterPolicy): { family: IPFamily; set: string }[] {
-  const comment = `${clusterPolicyKey(policy)} subject on ${ctx.node}: ${describeSelection(policy.subject)}`;
+  // Shared by every policy with the same subject, so it names the selection, not the policy.
+  const comment = `subject ${describeSelection(policy.subject)} on ${ctx.node}`;
   return ctx.families.map((family) => ({
     family,
     set: ctx.sets.name('subj', { subject: policy.subject, node: ctx.node }, family, () => subjectSource(ctx.state, policy.subject, ctx.node, family, comment)),
@@ -93,7 +94,7 @@ function alternatives(ctx: ClusterChainContext, peers: readonly ClusterPeer[]): 
 function namedPort(ctx: ClusterChainContext, policy: ClusterPolicy, direction: Direction, alt: Alternative, name: string): { peer: PeerMatch; port: PortMatch } | undefined {
   const { family, peer } = alt;
   if (direction === 'ingress') {
-    const comment = `${clusterPolicyKey(policy)} subject on ${ctx.node}: port ${name}`;
+    const comment = `subject ${describeSelection(policy.subject)} on ${ctx.node}: port ${name}`;
     const set = ctx.sets.name('port', { clusterSubject: policy.subject, node: ctx.node, name }, family,
       () => subjectNamedPortSource(ctx.state, policy.subject, ctx.node, name, family, comment));
     return { peer: alt.match(), port: { kind: 'named', set, family } };

@@ -16,6 +16,8 @@ import { clusterArb } from '../generators/arbitraries.ts';
 import { cport, denyAll, ipBlock, node, pod, podPeer, policy, rule, sel, tcp, udp } from '../generators/cluster-builders.ts';
 import { describeNft, useThrowawayNetns } from '../support/root.ts';
 import { compile, NODE } from '../compile/helpers.ts';
+import { withClusterPolicies } from '../generators/cluster-policies.ts';
+import { CLUSTER_SAMPLE, SAMPLE_NODE } from './cluster-sample.ts';
 
 const RUNS = Number(process.env.FC_NFT_RUNS ?? 40);
 
@@ -53,6 +55,21 @@ await describeNft('rendered scripts pass nft -c', () => {
       for (const n of objects.nodes) await check(renderReplaceScript(compileNode(engine, n.name)));
     }), { numRuns: RUNS });
   }, 20_000 + RUNS * 500);
+
+  it(`random clusters with cluster-wide policies: nft -c accepts every node's script (${RUNS} runs)`, async () => {
+    const arb = clusterArb({ maxPods: 8, maxPolicies: 3 })
+      .chain(withPodCidrs)
+      .chain((o) => withClusterPolicies(o, 4))
+      .map((o) => placePods(o, o.nodes.map((n) => n.name)));
+    await fc.assert(fc.asyncProperty(arb, async (objects) => {
+      const engine = new PolicyEngine(new ClusterState(objects));
+      for (const n of objects.nodes) await check(renderReplaceScript(compileNode(engine, n.name)));
+    }), { numRuns: RUNS });
+  }, 20_000 + RUNS * 500);
+
+  it('cluster-wide policy: the sample of every tier, action, peer kind and port, dual-stack', async () => {
+    await check(compile(CLUSTER_SAMPLE, SAMPLE_NODE).script);
+  });
 
   it('a table under another name', async () => {
     const { ir } = compile({ pods: [pod('x/a', {}, { node: NODE })], policies: [denyAll('x/d')] });

@@ -1,0 +1,79 @@
+// Cluster-wide policy in a node's table: the golden render of the sample
+// (cluster-sample.ts) byte for byte, and the layout it must have: tier
+// entries before the NetworkPolicy dispatch, each tier a goto chain of its
+// policies by priority, Pass as return, provenance on every rule, the input
+// and output chains for a pod and its own node. UPDATE_GOLDEN=1 rewrites the
+// golden (review the diff like code: test/nft/golden/README.md).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { block, compile } from '../compile/helpers.ts';
+import { CLUSTER_SAMPLE, SAMPLE_NODE } from './cluster-sample.ts';
+
+const GOLDEN = fileURLToPath(new URL('./cluster-golden/sample.n1.nft', import.meta.url));
+const c = compile(CLUSTER_SAMPLE, SAMPLE_NODE);
+
+describe('cluster-wide policy in the table', () => {
+  it('renders the sample as its golden file', () => {
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, c.script);
+    expect(existsSync(GOLDEN), 'run UPDATE_GOLDEN=1 npx vitest run test/nft/cluster-tiers.test.ts').toBe(true);
+    expect(c.script).toBe(readFileSync(GOLDEN, 'utf8'));
+  });
+
+  it('enters the Admin tier before the NetworkPolicy dispatch and Baseline after it, per family', () => {
+    const egress = block(c.body, 'chain', 'egress');
+    const at = (prefix: string): number => egress.findIndex((l) => l.startsWith(prefix));
+    expect(egress).toContain('ip saddr @admin-out-v4 jump cnp-out/deny-metadata');
+    expect(egress).toContain('ip6 saddr @admin-out-v6 jump cnp-out/deny-metadata');
+    expect(egress).toContain('ip saddr @baseline-out-v4 goto banp-out/default');
+    expect(at('ip saddr @admin-out-v4')).toBeLessThan(at('ip saddr @baseline-out-v4'));
+    expect(at('ip saddr @baseline-out-v4')).toBeLessThan(at('ip saddr vmap @egress-v4'));
+  });
+
+  it('links each tier by priority: a non-subject goes on, no match goes on, the last returns', () => {
+    expect(block(c.body, 'chain', 'cnp-out/deny-metadata')).toEqual([
+      'ip saddr != @subj/efa4d60d30cb4435/v4 goto anp-out/monitoring',
+      'ip6 saddr != @subj/efa4d60d30cb4435/v6 goto anp-out/monitoring',
+      expect.stringMatching(/^ip daddr @cidr\/\S+ counter drop comment "cnp\/deny-metadata spec.egress\[0\] \(metadata\) to\[0\]"$/),
+      expect.stringMatching(/^ip daddr @node\/\S+\/v4 meta l4proto tcp th dport 6443 counter return comment "cnp\/deny-metadata spec.egress\[1\] \(api-server\) to\[0\] protocols\[0\]"$/),
+      expect.stringMatching(/^ip6 daddr @node\/\S+\/v6 meta l4proto tcp th dport 6443 counter return/),
+      'goto anp-out/monitoring',
+    ]);
+    const last = block(c.body, 'chain', 'anp-out/monitoring');
+    expect(last[0]).toMatch(/^ip saddr != @subj\/\S+ return$/);
+    expect(last.at(-1)).not.toMatch(/^goto/);
+    // v1alpha1 names its ports field "ports"; a named egress port carries the peer in its set; domainNames render nothing.
+    expect(last).toContainEqual(expect.stringMatching(/^ip daddr \. meta l4proto \. th dport @port\/\S+ counter accept comment "anp\/monitoring spec.egress\[0\] to\[0\] ports\[0\]"$/));
+    expect(last.join('\n')).not.toContain('spec.egress[1]');
+  });
+
+  it('keeps NetworkPolicy-isolated pods out of Baseline, and keeps the tiers of pods to and from their own node', () => {
+    // shop/db is isolated for ingress by shop/db-from-api: Admin applies, Baseline does not.
+    expect(block(c.body, 'set', 'admin-in-v4').join(' ')).toContain('10.244.1.11');
+    expect(block(c.body, 'set', 'baseline-in-v4').join(' ')).not.toContain('10.244.1.11');
+    expect(block(c.body, 'set', 'baseline-in-v4').join(' ')).toContain('10.244.1.10');
+    expect(block(c.body, 'chain', 'egress-to-node')).toEqual([
+      'type filter hook input priority filter - 10; policy accept;',
+      'ct state established,related accept',
+      'icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert, nd-redirect } accept',
+      'ip saddr @admin-out-v4 jump cnp-out/deny-metadata',
+      'ip6 saddr @admin-out-v6 jump cnp-out/deny-metadata',
+      'ip saddr @baseline-out-v4 goto banp-out/default',
+      'ip6 saddr @baseline-out-v6 goto banp-out/default',
+    ]);
+    expect(block(c.body, 'chain', 'ingress-from-node')[0]).toBe('type filter hook output priority filter - 5; policy accept;');
+  });
+
+  it('nodes peers hold the matching nodes\' addresses; networks are non-overlapping prefixes; a failing closed policy says so', () => {
+    const nodeSet = c.ir.sets.find((s) => s.comment === 'nodes role=control-plane' && s.family === 4);
+    expect(nodeSet?.elements).toEqual(['192.168.0.2']);
+    const nets = c.ir.sets.find((s) => s.comment.startsWith('networks 10.0.0.0/8'));
+    expect(nets?.elements).toEqual(['10.0.0.0/8']);
+    expect(block(c.body, 'chain', 'cnp-in/broken')).toContainEqual(expect.stringMatching(/^ip saddr @cidr\/\S+\/v4 counter drop comment "cnp\/broken spec.ingress\[0\] from\[0\]"$/));
+  });
+
+  it('a table without cluster policies has no tier sets or node chains', () => {
+    const plain = compile({ ...CLUSTER_SAMPLE, clusterPolicies: [] }, SAMPLE_NODE);
+    expect(plain.body).not.toMatch(/admin-|baseline-|egress-to-node|ingress-from-node|subj\//);
+  });
+});
