@@ -184,7 +184,7 @@ class TestReader {
       const kind = typeof item.kind === 'string' ? item.kind : '';
       if (ns !== undefined && ns !== null) {
         if (typeof ns !== 'string' || ns === '') this.error(`${at}.namespace`, `must be a non-empty string, got ${describe(ns)}`);
-        else if (CLUSTER_SCOPED_KINDS.has(kind)) this.error(`${at}.namespace`, `a ${kind} has no namespace`);
+        else if (CLUSTER_SCOPED_KINDS.has(kind)) this.error(`${at}.namespace`, `${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind} has no namespace (it is cluster-scoped)`);
       }
       if (this.problems.length > before) return;
       out.push({

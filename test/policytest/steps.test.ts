@@ -1,5 +1,7 @@
 // PolicyTest `steps`: parsing (good and bad forms) and running (a case that
-// flips between states, reports that name the step, a delete of nothing).
+// flips between states, reports that name the step, a delete of nothing);
+// cluster-wide policies in `objects` and steps (a patch is an apply of the
+// whole new object; a delete names no namespace).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +9,7 @@ import { formatProblem } from '../../src/model/problems.ts';
 import { parseTestFile } from '../../src/policytest/parse-test-file.ts';
 import { expandCases } from '../../src/policytest/run-tests.ts';
 import type { PolicyTestReport } from '../../src/policytest/report-json.ts';
+import { TestWorldLoader } from '../../src/policytest/load-test-world.ts';
 import { parseXml, Scratch } from './helpers.ts';
 
 const HEAD = 'apiVersion: nftpol.dev/v1alpha1\nkind: PolicyTest\nmetadata: {name: t}\n';
@@ -77,7 +80,7 @@ steps:
       'tests/t.yaml:6 doc 0: PolicyTest t: steps[0].name: must be a non-empty string, got string ""',
       'tests/t.yaml:8 doc 0: PolicyTest t: steps[0].apply: must be a list of Kubernetes objects, got a mapping',
       'tests/t.yaml:10 doc 0: PolicyTest t: steps[0].delete[0].name: missing',
-      'tests/t.yaml:11 doc 0: PolicyTest t: steps[0].delete[1].namespace: a Namespace has no namespace',
+      'tests/t.yaml:11 doc 0: PolicyTest t: steps[0].delete[1].namespace: a Namespace has no namespace (it is cluster-scoped)',
       'tests/t.yaml:12 doc 0: PolicyTest t: steps[0].delete[2]: must be a mapping {kind, namespace, name}, got string "just-a-name"',
       'tests/t.yaml:13 doc 0: PolicyTest t: steps[0].cases: must list at least one case',
       'tests/t.yaml:14 doc 0: PolicyTest t: steps[1]: a step must change the world: give apply and/or delete',
@@ -183,5 +186,77 @@ steps:
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('error: steps/missing.yaml:10 doc 0: PolicyTest missing: steps[1].delete[1]: NetworkPolicy shop/db-allow-api does not exist in the world before this step, so it cannot be deleted\n');
     expect(r.stderr).toMatch(/error: 1 error in the PolicyTests or their manifests; no case was run\n$/);
+  });
+});
+
+/** A ClusterNetworkPolicy as a test writes it inline, at `priority`, denying ingress to shop. */
+function cnpYaml(indent: string, priority: number | string, extra = ''): string {
+  return [
+    '- apiVersion: policy.networking.k8s.io/v1alpha2',
+    '  kind: ClusterNetworkPolicy',
+    `  metadata: {name: guard${extra}}`,
+    `  spec: {tier: Admin, priority: ${priority}, subject: {namespaces: {matchLabels: {team: shop}}}, ingress: [{action: Deny, from: [{namespaces: {}}]}]}`,
+  ].map((l) => `${indent}${l}\n`).join('');
+}
+
+const CLUSTER_STEPS = `${HEAD}objects:
+${cnpYaml('  ', 10)}  - {apiVersion: policy.networking.k8s.io/v1alpha1, kind: BaselineAdminNetworkPolicy, metadata: {name: default}, spec: {subject: {namespaces: {}}, egress: [{action: Deny, to: [{networks: [0.0.0.0/0]}]}]}}
+cases: [${CASE}]
+steps:
+  - name: priority raised
+    apply:
+${cnpYaml('      ', 3)}      - {apiVersion: policy.networking.k8s.io/v1alpha1, kind: AdminNetworkPolicy, metadata: {name: guard}, spec: {priority: 4, subject: {namespaces: {}}}}
+    cases: [${CASE}]
+  - delete: [{kind: ClusterNetworkPolicy, name: guard}, {kind: BaselineAdminNetworkPolicy, name: default}]
+    cases: [${CASE}]
+`;
+
+describe('cluster-wide policies in PolicyTests', () => {
+  it('reads cluster-scoped delete refs without a namespace, and refuses one with a namespace', () => {
+    const r = parse(CLUSTER_STEPS);
+    expect(r.problems).toEqual([]);
+    expect(r.tests[0]?.steps[1]?.delete).toEqual([{ kind: 'ClusterNetworkPolicy', name: 'guard' }, { kind: 'BaselineAdminNetworkPolicy', name: 'default' }]);
+    expect(errors(`${HEAD}steps:\n  - delete: [{kind: AdminNetworkPolicy, namespace: shop, name: a}]\n    cases: [${CASE}]\n`)).toEqual([
+      'tests/t.yaml:5 doc 0: PolicyTest t: steps[0].delete[0].namespace: an AdminNetworkPolicy has no namespace (it is cluster-scoped)',
+    ]);
+  });
+
+  it('applies a whole new object as a patch (replacing it, kinds apart), and deletes by kind and name', async () => {
+    const test = parse(CLUSTER_STEPS).tests[0]!;
+    const loader = new TestWorldLoader({ cwd: '/abs' });
+    const states = await Promise.all([0, 1, 2].map((i) => loader.worldFor(test, i)));
+    const policies = states.map((w) => (w.world.objects.clusterPolicies ?? []).map((p) => `${p.kind}/${p.name}/${p.tier}/${p.priority}`));
+    expect(policies).toEqual([
+      ['ClusterNetworkPolicy/guard/Admin/10', 'BaselineAdminNetworkPolicy/default/Baseline/0'],
+      ['BaselineAdminNetworkPolicy/default/Baseline/0', 'ClusterNetworkPolicy/guard/Admin/3', 'AdminNetworkPolicy/guard/Admin/4'],
+      ['AdminNetworkPolicy/guard/Admin/4'],
+    ]);
+    for (const w of states) expect(w.problems.filter((p) => p.severity !== 'debug')).toEqual([]);
+  });
+
+  it('a metadata.namespace on a cluster-scoped object does not make it another object', async () => {
+    const text = `${HEAD}objects:\n${cnpYaml('  ', 10)}steps:\n  - apply:\n${cnpYaml('      ', 2).replace('{name: guard}', '{name: guard, namespace: shop}')}    cases: [${CASE}]\n  - delete: [{kind: ClusterNetworkPolicy, name: guard}]\n    cases: [${CASE}]\n`;
+    const test = parse(text).tests[0]!;
+    const loader = new TestWorldLoader({ cwd: '/abs' });
+    const [one, two] = await Promise.all([1, 2].map((i) => loader.worldFor(test, i)));
+    expect(one!.world.objects.clusterPolicies?.map((p) => p.priority)).toEqual([2]);
+    expect(one!.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(two!.world.objects.clusterPolicies).toBeUndefined();
+  });
+
+  it('an invalid inline policy is an error at its line in the test file, and is kept failing closed', async () => {
+    const test = parse(`${HEAD}objects:\n${cnpYaml('  ', 1001)}cases: [${CASE}]\n`).tests[0]!;
+    const { world, problems } = await new TestWorldLoader({ cwd: '/abs' }).worldFor(test);
+    expect(problems.filter((p) => p.severity === 'error').map(formatProblem)).toEqual([
+      'tests/t.yaml:8 doc 0: ClusterNetworkPolicy guard: spec.priority: priority 1001 is out of range 0-1000',
+    ]);
+    expect(world.objects.clusterPolicies?.[0]).toMatchObject({ name: 'guard', failClosed: true, priority: 0 });
+  });
+
+  it('deleting a cluster-wide policy the state does not hold is an error naming the step field', async () => {
+    const test = parse(`${HEAD}steps:\n  - delete: [{kind: ClusterNetworkPolicy, name: nope}]\n    cases: [${CASE}]\n`).tests[0]!;
+    const { problems } = await new TestWorldLoader({ cwd: '/abs' }).worldFor(test, 1);
+    expect(problems.map(formatProblem)).toContain(
+      'tests/t.yaml:5 doc 0: PolicyTest t: steps[0].delete[0]: ClusterNetworkPolicy nope does not exist in the world before this step, so it cannot be deleted');
   });
 });
