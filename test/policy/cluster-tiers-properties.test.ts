@@ -97,7 +97,7 @@ describe('cluster-wide policy tiers on random clusters', () => {
         objects = applied(objects, change);
         const fresh = new PolicyEngine(new ClusterState(objects));
         for (const f of flowsA) {
-          if (engine.allows(f) !== fresh.allows(f)) throw new Error(`after ${change.kind} ${change.kind === 'node' ? change.name : change.key}: ${describeFlow(f)}`);
+          if (engine.allows(f) !== fresh.allows(f)) throw new Error(`after ${change.kind} ${JSON.stringify(change).slice(0, 80)}: ${describeFlow(f)}`);
         }
       }
     }), { ...params, numRuns: Math.max(20, Math.floor(NUM_RUNS / 4)) });
