@@ -6,12 +6,12 @@
 //    of policy.networking.k8s.io are read, not listed so;
 //  - a NetworkPolicy with errors is answered failing closed, marked, and the
 //    exit status is still 2.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main as nftpolMain } from '../../src/cli/nftpol-program.ts';
-import { explain } from './helpers.ts';
+import { explain, SHOP as SHOP_FIXTURE } from './helpers.ts';
 
 async function nftpol(args: readonly string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -170,5 +170,35 @@ spec:
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('nothing was explained');
+  });
+});
+
+describe('every policy-explain command on the upstream conformance policies', () => {
+  // Both API versions' suites, with the suite's host-port template filled in, beside the shop
+  // fixture: nothing crashes (the engine may not act on them yet; the input is sound).
+  const ROOT = '/work/shared/upstream/network-policy-api';
+  const dir = mkdtempSync(path.join(tmpdir(), 'nftpol-cnp-'));
+  let n = 0;
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.yaml') && e.name !== 'manifests.yaml') {
+        const text = readFileSync(p, 'utf8').replace(/\{\{ index \.HostNetworkPorts (\d) \}\}/g, (_m, i: string) => String(34345 + Number(i)));
+        writeFileSync(path.join(dir, `${String(n++).padStart(2, '0')}.yaml`), text);
+      }
+    }
+  };
+  walk(ROOT);
+
+  it.each([
+    ['lint'], ['matrix'], ['exposure'], ['report'], ['pod', 'shop/api'], ['flow', '--from', 'shop/web', '--to', 'shop/api', '--port', '80'],
+  ])('%s', async (...args) => {
+    // One file at a time, as the suite applies them (files reuse policy names).
+    for (const f of readdirSync(dir)) {
+      const r = await explain(['-f', SHOP_FIXTURE, '-f', path.join(dir, f), ...args]);
+      expect(r.stderr, f).not.toMatch(/unexpected|TypeError|at .*\.ts:\d+/);
+      expect([0, 1], `${f}: ${r.stderr}`).toContain(r.code);
+    }
   });
 });

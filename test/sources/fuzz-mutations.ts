@@ -5,9 +5,9 @@
 import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseManifestText } from '../../src/sources/manifest-documents.ts';
-import { K8S_TYPES } from '../../src/sources/k8s-schema.generated.ts';
 import { childField, indexField, type FieldSegment } from '../../src/sources/field-path.ts';
-import { schemaTypeOf } from '../../src/sources/schema-check.ts';
+// Every schema type nftpol checks: Kubernetes' own and the policy.networking.k8s.io CRDs'.
+import { SCHEMA_TYPES as K8S_TYPES, schemaTypeOf } from '../../src/sources/schema-check.ts';
 import { apiGroup, isRecord } from '../../src/sources/raw.ts';
 
 export type Path = readonly FieldSegment[];

@@ -19,7 +19,7 @@ import {
   exampleDocs, fieldText, fuzzTarget, HOSTILE_STRINGS, misspell, pickTarget, renameAt, setAt, wrongValue,
   type FuzzDoc, type Misspelling, type Path,
 } from './fuzz-mutations.ts';
-import { K8S_TYPES } from '../../src/sources/k8s-schema.generated.ts';
+import { SCHEMA_TYPES as K8S_TYPES } from '../../src/sources/schema-check.ts';
 
 const RUNS = Number(process.env.NFTPOL_FUZZ_RUNS ?? 200);
 const SEED = Number(process.env.NFTPOL_FUZZ_SEED ?? 20261202);
