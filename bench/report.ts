@@ -1,31 +1,75 @@
 // policy-explain report on the engine bench's cluster (1,000 workloads in 20
-// namespaces, 200 policies): one namespace's page, then a few namespaces',
-// with the time to build it (connection sets, a traced verdict per pair,
-// policies, lint) and the size of the page, which grows with the pairs.
-// Not in bench/run.ts's list: `npx node bench/report.ts` runs it alone.
-import { reportData } from '../src/cli/explain/report.ts';
-import { renderReportHtml } from '../src/cli/format/report-html.ts';
-import { matrixPods } from '../src/explain/matrix.ts';
+// namespaces of 50, 200 policies): the page of the first 1, 2 and 4
+// namespaces (50, 100 and 200 workloads), with the time to build its data
+// (connection sets, a traced verdict per pair, policies, lint) and the page,
+// and the page's size, beside the size the page had before its pairs were
+// encoded compactly (each pair's trace as text in the JSON, and a <td> of
+// markup per pair: reconstructed here from the same data). Then the
+// 200-workload page compared with the same manifests less a few policies
+// (report --against).
+import { gzipSync } from 'node:zlib';
+import { reportData, type Compared } from '../src/cli/explain/report.ts';
+import { escapeHtml, renderReportHtml, scriptJson, type ReportData } from '../src/cli/format/report-html.ts';
+import { semanticDiff } from '../src/explain/semantic-diff.ts';
 import { ClusterState } from '../src/model/cluster-state.ts';
+import type { ClusterObjects } from '../src/model/types.ts';
 import { type Bench, count, millis, timed } from './bench.ts';
 import { buildCluster } from './engine-verdicts.ts';
 
+/** The first `n` namespaces of the cluster, with their pods and policies. */
+function firstNamespaces(all: ClusterObjects, n: number): ClusterObjects {
+  const keep = new Set(all.namespaces.slice(0, n).map((x) => x.name));
+  return { ...all, namespaces: all.namespaces.filter((x) => keep.has(x.name)), pods: all.pods.filter((p) => keep.has(p.namespace)), policies: all.policies.filter((p) => keep.has(p.namespace)) };
+}
+
+/**
+ * The bytes the page's pairs took in the encoding before this one: every
+ * pair's verdict, connections, probe and whole trace in the embedded JSON,
+ * and one <td> per pair with its class, indexes, verdict and title.
+ */
+function previousEncodingBytes(data: ReportData): number {
+  const cells = data.cells.map((row) => row.map((c) => ({ verdict: c.verdict, connections: c.connections, probe: c.probe, trace: c.trace })));
+  let bytes = Buffer.byteLength(scriptJson({ endpoints: data.endpoints, cells }));
+  data.cells.forEach((row, i) => row.forEach((c, j) => {
+    const title = `${data.endpoints[i]?.id ?? ''} -> ${data.endpoints[j]?.id ?? ''}: ${c.verdict} (${c.connections})`;
+    bytes += Buffer.byteLength(`<td class="cell ${c.verdict}" data-from="${i}" data-to="${j}" data-verdict="${c.verdict}" title="${escapeHtml(title)}">✓</td>`);
+  }));
+  return bytes;
+}
+
+const kib = (bytes: number): string => `${count(Math.round(bytes / 1024))} KiB`;
+
+function page(label: string, build: () => ReportData, report: (line: string) => void): void {
+  const data = timed(build);
+  const html = timed(() => renderReportHtml(data.result));
+  const bytes = Buffer.byteLength(html.result);
+  const payload = /<script type="application\/json" id="report-data">([^<]*)<\/script>/.exec(html.result)?.[1] ?? '';
+  report(`${label}: data in ${millis(data.ms)}, page in ${millis(html.ms)}: ${kib(bytes)} (${kib(gzipSync(html.result).length)} gzipped), ` +
+    `of which pairs and traces ${kib(Buffer.byteLength(payload))}; before (a trace and a <td> per pair): ${kib(previousEncodingBytes(data.result))} for those`);
+}
+
 function run(report: (line: string) => void): void {
-  const objects = buildCluster();
-  const state = new ClusterState(objects);
-  report(`cluster: ${count(state.pods.size)} workloads, ${count(objects.namespaces.length)} namespaces, ${count(objects.policies.length)} policies`);
-  for (const ns of objects.namespaces.slice(0, 2).map((n) => n.name)) {
-    const pods = matrixPods(state, ns).length;
-    const data = timed(() => reportData(state, objects, ns));
-    const html = timed(() => renderReportHtml(data.result));
-    report(`namespace ${ns}: ${count(pods)} workloads, ${count(pods * pods)} pairs: data in ${millis(data.ms)}, page in ${millis(html.ms)}, ` +
-      `${count(Math.round(html.result.length / 1024))} KiB`);
+  const all = buildCluster();
+  report(`cluster: ${count(all.pods.length)} workloads, ${count(all.namespaces.length)} namespaces, ${count(all.policies.length)} policies`);
+  for (const namespaces of [1, 2, 4]) {
+    const objects = firstNamespaces(all, namespaces);
+    const state = new ClusterState(objects);
+    const pairs = state.pods.size * state.pods.size;
+    page(`${count(state.pods.size)} workloads (${namespaces} namespace${namespaces === 1 ? '' : 's'}), ${count(pairs)} pairs`, () => reportData(state, objects, null), report);
   }
+  const objects = firstNamespaces(all, 4);
+  // The old side: every fifth policy missing, so the new side newly allows what those allow.
+  const old = { ...objects, policies: objects.policies.filter((_, i) => i % 5 !== 0) };
+  const state = new ClusterState(objects);
+  const diff = timed(() => semanticDiff(new ClusterState(old), state, { namespace: null }));
+  report(`--against: ${count(diff.result.changes.length)} pairs changed (diff in ${millis(diff.ms)})`);
+  const compared: Compared = { diff: diff.result, names: { old: 'old', new: 'new' } };
+  page(`${count(state.pods.size)} workloads with --against`, () => reportData(state, objects, null, [], compared), report);
 }
 
 export const reportBench: Bench = {
   name: 'report',
-  description: 'policy-explain report: the page of one namespace of a 1,000-workload cluster',
+  description: 'policy-explain report: the page of 50, 100 and 200 workloads of a 1,000-workload cluster, its size before and after the compact encoding, and with --against',
   run,
 };
 

@@ -1,20 +1,33 @@
 // policy-explain report: one self-contained HTML page; every string from
-// the input escaped, the embedded data unable to close its script element.
+// the input escaped, the embedded data unable to close its script element;
+// the pairs encoded compactly and read back exactly; the size limit.
 import { readFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, renderReportHtml, scriptJson, type ReportData } from '../../src/cli/format/report-html.ts';
-import { MAX_REPORT_PAIRS } from '../../src/cli/explain/report.ts';
+import { decodeCell, encodeReport, type EncodedReport } from '../../src/cli/format/report-encode.ts';
+import { MAX_REPORT_PAIRS, reportData } from '../../src/cli/explain/report.ts';
+import { loadInput } from '../../src/cli/input.ts';
 import { explain, explainShop, SHOP } from './helpers.ts';
+import { manyWorkloads } from './report-workloads.ts';
 
 const HOSTILE = '</script><img src=x onerror="alert(1)">&\'';
 
+type Embedded = EncodedReport & { endpoints: { id: string }[]; appeared: number[] };
+
 /** The JSON the page's script reads, parsed as the browser would. */
-function embedded(html: string): { endpoints: { id: string }[]; cells: { verdict: string; trace: string | null; probe: string | null }[][] } {
+function embedded(html: string): Embedded {
   const m = /<script type="application\/json" id="report-data">([^<]*)<\/script>/.exec(html);
   if (m?.[1] === undefined) throw new Error('no embedded data');
-  return JSON.parse(m[1]) as ReturnType<typeof embedded>;
+  return JSON.parse(m[1]) as Embedded;
+}
+
+/** Each cell of the page, read back as the page's script reads it. */
+function pageCells(html: string): { ids: string[]; cell: (from: string, to: string) => ReturnType<typeof decodeCell>; count: number } {
+  const data = embedded(html);
+  const ids = data.endpoints.map((e) => e.id);
+  return { ids, cell: (from, to) => decodeCell(data, ids.indexOf(from), ids.indexOf(to)), count: data.cells.flat().length };
 }
 
 function hostileData(): ReportData {
@@ -41,7 +54,7 @@ describe('policy-explain report', () => {
     // The script reads the names back unchanged.
     const data = embedded(html);
     expect(data.endpoints[0]?.id).toBe(`evil/${HOSTILE}`);
-    expect(data.cells[0]?.[1]?.trace).toBe(HOSTILE);
+    expect(decodeCell(data, 0, 1).trace).toBe(HOSTILE);
     expect(scriptJson('<\u2028')).toBe('"\\u003c\\u2028"');
   });
 
@@ -56,9 +69,7 @@ describe('policy-explain report', () => {
 
   it('colours each pair by its connection set and embeds the trace of a representative port', async () => {
     const r = await explainShop('report');
-    const data = embedded(r.stdout);
-    const ids = data.endpoints.map((e) => e.id);
-    const cell = (from: string, to: string) => data.cells[ids.indexOf(from)]?.[ids.indexOf(to)];
+    const { cell } = pageCells(r.stdout);
     // web may reach the API on 8080 only (partial); nothing reaches the db from web; api reaches kube-system on everything.
     expect(cell('shop/web', 'shop/api')?.verdict).toBe('partial');
     expect(cell('shop/web', 'shop/api')?.probe).toBe('8080/TCP');
@@ -84,20 +95,60 @@ describe('policy-explain report', () => {
     expect(bad.stderr).toContain('--output json is not available for report');
   });
 
-  it('refuses a page past 10,000 pairs before asking any verdict, saying how to narrow it; answers once narrowed', async () => {
-    expect(MAX_REPORT_PAIRS).toBe(10_000);
+  it('refuses a page past 160,000 pairs (400 workloads) before asking any verdict, saying how to narrow it; answers once narrowed', async () => {
+    expect(MAX_REPORT_PAIRS).toBe(160_000);
     const docs: string[] = [];
-    for (const [ns, n] of [['big', 90], ['small', 20]] as const) {
+    for (const [ns, n] of [['big', 390], ['small', 20]] as const) {
       for (let i = 0; i < n; i++) docs.push(`apiVersion: v1\nkind: Pod\nmetadata: {name: p-${i}, namespace: ${ns}}\n`);
     }
     const input = docs.join('---\n');
     const r = await explain(['-f', '-', 'report'], input);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('a matrix of 110 pods and workloads has 12,100 cells, more than the 10,000 it is limited to. Narrow it to one namespace with -n NAMESPACE');
+    expect(r.stderr).toContain('a matrix of 410 pods and workloads has 168,100 cells, more than the 160,000 it is limited to. Narrow it to one namespace with -n NAMESPACE');
     const narrowed = await explain(['-f', '-', '-n', 'small', 'report'], input);
     expect(narrowed.code).toBe(0);
-    expect(narrowed.stdout.match(/<td class="cell /g)).toHaveLength(400);
+    expect(pageCells(narrowed.stdout).count).toBe(400);
+  });
+
+  it('makes a page of 200 workloads (40,000 pairs) of a few hundred KiB, every pair read back as computed', async () => {
+    const r = await explain(['-f', '-', 'report'], manyWorkloads(4, 50));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // A trace per pair was some 26 MiB; shared trace shapes make it a few bytes a pair.
+    expect(Buffer.byteLength(r.stdout)).toBeLessThan(400 * 1024);
+    const page = pageCells(r.stdout);
+    expect(page.count).toBe(40_000);
+    expect(page.cell('ns-1/web-0', 'ns-1/api-1')).toMatchObject({ verdict: 'partial', connections: 'TCP 8080', probe: '8080/TCP' });
+    expect(page.cell('ns-1/web-0', 'ns-1/api-1').trace).toMatch(/^ALLOWED {2}ns-1\/web-0 \(10\.[0-9.]+\) -> ns-1\/api-1 \(10\.[0-9.]+\) 8080\/TCP\n/);
+    expect(page.cell('ns-2/web-3', 'ns-0/db-2')).toMatchObject({ verdict: 'denied', connections: 'none', probe: '5432/TCP' });
+    expect(page.cell('ns-2/web-3', 'ns-0/db-2').trace).toContain('ingress of ns-0/db-2: denied');
+  });
+
+  it('encodes every pair exactly: each cell read back equals the one computed (names and addresses put back in their traces)', async () => {
+    const loaded = await loadInput({ filename: ['-'] }, { stdout: { write: () => undefined }, stderr: { write: () => undefined }, stdin: manyWorkloads(2, 12) });
+    const data = reportData(loaded.state, loaded.objects, null);
+    const encoded = encodeReport(data);
+    data.cells.forEach((row, i) => row.forEach((c, j) => {
+      expect(decodeCell(encoded, i, j)).toEqual({ verdict: c.verdict, connections: c.connections, probe: c.probe, trace: c.trace });
+    }));
+    // Traces share shapes: far fewer templates than pairs.
+    expect(encoded.templates.length).toBeLessThan(data.cells.length * data.cells.length / 10);
+  });
+
+  it('reads back a trace whose subjects hold one another, or that already holds a slot character', () => {
+    const trace = 'ALLOWED  shop/api-v2 (10.0.0.1) -> shop/api (10.0.0.12)\n  ingress of shop/api: allowed';
+    const odd = 'DENIED  x \ue000 \ue101 y';
+    const cell = (t: string, from: string[], to: string[]) => ({ verdict: 'partial' as const, connections: 'TCP 80', probe: '80/TCP', trace: t, subjects: { from, to } });
+    const e = { id: 'shop/a', namespace: 'shop', name: 'a', kind: 'Pod' };
+    const self = { verdict: 'self' as const, connections: '', probe: null, trace: null };
+    const data: ReportData = {
+      title: 't', failClosed: [], policies: [], findings: [], endpoints: [e, { ...e, id: 'shop/b' }],
+      cells: [[self, cell(trace, ['shop/api-v2', '10.0.0.1'], ['shop/api', '10.0.0.12'])], [cell(odd, ['x'], ['y']), self]],
+    };
+    const encoded = encodeReport(data);
+    expect(decodeCell(encoded, 0, 1).trace).toBe(trace);
+    expect(decodeCell(encoded, 1, 0).trace).toBe(odd);
   });
 
   it('puts policies with errors first, as failing closed, and exits 2 as every command does', async () => {

@@ -42,8 +42,8 @@ function checkSize(state: ClusterState, namespace: string | null, addresses: num
   if (tooLarge !== undefined) throw new UsageError(`${side}: ${tooLarge}`);
 }
 
-/** Checks the two sides' options before either is read. */
-function checkSides(opts: DiffOptions): void {
+/** Checks the two sides' options before either is read; `command` names the command in the messages (report --against shares them). */
+export function checkSides(opts: DiffOptions, command = 'diff'): void {
   const old = opts.filename ?? [];
   const against = opts.against ?? [];
   if (opts.gitBase !== undefined) {
@@ -51,14 +51,14 @@ function checkSides(opts: DiffOptions): void {
     if (old.length === 0) throw new UsageError('--git-base needs -f: the paths to compare at that revision and now');
     return;
   }
-  if (old.length === 0) throw new UsageError('diff compares manifests: give the old side with -f and the new side with --against (or --git-base REV)');
+  if (old.length === 0) throw new UsageError(`${command} compares manifests: give the old side with -f and the new side with --against (or --git-base REV)`);
   if (against.length === 0) throw new UsageError('diff needs the other side: --against PATH (a file, folder or glob; "-" reads stdin), or --git-base REV');
   // stdin can be read once: one side may be `helm template … |`, not both.
   if (old.includes('-') && against.includes('-')) throw new UsageError('-f - and --against -: stdin can be only one side of the diff');
 }
 
 /** Both sides, loaded: -f and --against, or -f at --git-base and -f now. */
-async function loadSides(opts: DiffOptions, io: CliIO): Promise<[LoadedInput, LoadedInput]> {
+export async function loadSides(opts: DiffOptions, io: CliIO): Promise<[LoadedInput, LoadedInput]> {
   if (opts.gitBase === undefined) return [await loadInput(opts, io), await loadInput({ ...opts, filename: opts.against ?? [] }, io)];
   const atRevision = await pathsAtRevision(opts.filename ?? [], opts.gitBase);
   try {

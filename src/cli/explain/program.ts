@@ -32,6 +32,7 @@ Examples:
   helm template chart/ | policy-explain -f - lint --strict
   policy-explain -f old/ diff --against new/ --fail-on new-allows -o markdown
   policy-explain -f manifests/ report --out report.html
+  policy-explain -f manifests/ report --git-base origin/main --out report.html
 
 Exit codes: 0 success (whatever the verdict), 1 lint --strict found warnings
 or diff --fail-on's condition holds,
@@ -105,8 +106,10 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   // --out, not -o: -o is the output format of every command.
   program
     .command('report')
-    .description('one self-contained HTML page: the connection matrix by namespace (click a pair for its trace), the policies with the pods each selects, and the lint findings; with -n, of that namespace only')
+    .description('one self-contained HTML page: the connection matrix by namespace (click a pair for its trace), the policies with the pods each selects, and the lint findings; with --against or --git-base, what changed marked; with -n, of that namespace only')
     .option('--out <file>', 'write the page to this file (default: stdout)')
+    .option('--against <path>', 'show these manifests (file, folder or glob; "-" reads stdin; repeatable) with what changed from -f marked, as diff computes it', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--git-base <rev>', 'show -f as it is, with what changed from -f at this git revision marked (e.g. origin/main)')
     .action(async (_opts: unknown, cmd: Command) => setExit(await runReport(cmd.optsWithGlobals<ReportOptions>(), io)));
 
   program

@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { computeConnectionMatrix, matrixPods, matrixTooLarge } from '../../explain/matrix.ts';
 import type { ConnectionSet } from '../../explain/connection-set.ts';
+import { semanticDiff, type SemanticDiff } from '../../explain/semantic-diff.ts';
 import { OTHER_PROTOCOL_PROBE } from '../../explain/connection-set.ts';
 import { pairEndpoints } from '../../explain/pod-reach.ts';
 import { renderVerdictText } from '../../explain/verdict-text.ts';
@@ -19,18 +20,28 @@ import { failClosedText } from '../format/output.ts';
 import { inputExit, loadInput } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { GlobalOptions } from './common.ts';
+import { checkSides, loadSides } from './diff.ts';
+import { comparing, reportComparison, sideNames } from './report-compare.ts';
 
 /**
- * Past this many pairs the page is refused: each pair carries its trace, so a
- * page grows by about 0.65 KiB a pair (bench/report.ts: 2,500 pairs, 1.6 MiB,
- * about a second); 10,000 pairs (100 workloads) is a page a browser still
- * opens at once, where the matrix's own 250,000 would be some 160 MiB.
+ * Past this many pairs (400 workloads) the page is refused. A pair takes a
+ * few bytes of page (traces are stored once per shape, report-encode.ts:
+ * bench/report.ts measures about 260 KiB for 200 workloads, where a trace
+ * per pair took 31 MiB), so the limit is the browser's: the matrix is 40,000
+ * table cells at 200 workloads, drawn in a second or two, and 160,000 at
+ * 400, several seconds (the page starts with namespaces collapsed past 200
+ * workloads); building the data is a traced verdict per pair, some 10 s at
+ * 400 workloads.
  */
-export const MAX_REPORT_PAIRS = 10_000;
+export const MAX_REPORT_PAIRS = 160_000;
 
 export interface ReportOptions extends GlobalOptions {
   /** Where to write the page; absent: stdout. */
   readonly out?: string;
+  /** The new side, as diff's --against: the page shows it, with what changed from -f marked. */
+  readonly against?: readonly string[];
+  /** As diff's --git-base: the old side is -f at this revision, the new side -f as it is. */
+  readonly gitBase?: string;
 }
 
 interface Probe {
@@ -63,6 +74,16 @@ function verdictOf(set: ConnectionSet): ReportVerdict {
   return set.isAll() ? 'allowed' : 'partial';
 }
 
+/**
+ * The strings naming one end of a flow (its pod, address, node: each string
+ * field of its summary but its kind), which its trace repeats; the page
+ * stores a trace once per shape with these as references. Read from the
+ * summary's fields, whatever they are, so a new one is taken too.
+ */
+function endStrings(end: object): string[] {
+  return Object.entries(end).flatMap(([k, v]) => (k !== 'kind' && typeof v === 'string' && v.length > 1 ? [v] : []));
+}
+
 /** The matrix of connection sets, with a trace (engine.evaluate, rendered as `policy-explain flow` does) for each pair. */
 export function reportCells(state: ClusterState, pods: readonly Pod[], namespace: string | null): ReportCell[][] {
   const m = computeConnectionMatrix(state, namespace, pods);
@@ -75,7 +96,10 @@ export function reportCells(state: ClusterState, pods: readonly Pod[], namespace
     }
     const probe = representativeProbe(set, to);
     const verdict = engine.evaluate({ from: ends[0], to: ends[1], ...probe });
-    return { verdict: verdictOf(set), connections: set.format(), probe: probeText(probe), trace: renderVerdictText(verdict) };
+    return {
+      verdict: verdictOf(set), connections: set.format(), probe: probeText(probe), trace: renderVerdictText(verdict),
+      subjects: { from: endStrings(verdict.flow.from), to: endStrings(verdict.flow.to) },
+    };
   }));
 }
 
@@ -85,38 +109,57 @@ export function reportPolicies(objects: ClusterObjects, pods: readonly Pod[]): R
     .map((p) => ({ namespace: p.namespace, name: p.name, policyTypes: p.policyTypes, selects: pods.filter((pod) => policySelects(p, pod)).map(podKey) }));
 }
 
+/** A comparison to show on the page: the diff from the old side to the state reported, and the sides' names. */
+export interface Compared {
+  readonly diff: SemanticDiff;
+  readonly names: { readonly old: string; readonly new: string };
+}
+
 export function reportData(
-  state: ClusterState, objects: ClusterObjects, namespace: string | null, failClosed: readonly NetworkPolicy[] = [],
+  state: ClusterState, objects: ClusterObjects, namespace: string | null, failClosed: readonly NetworkPolicy[] = [], compared?: Compared,
 ): ReportData {
   const pods = matrixPods(state, namespace);
   const inScope = (ns: string): boolean => namespace === null || ns === namespace;
   const findings = lintCluster(objects).filter((f) => inScope(f.object.namespace)).map((f): ReportFinding => ({
     severity: f.severity, id: f.id, object: `${f.object.kind} ${f.object.namespace}/${f.object.name}`, field: f.field, message: f.message,
   }));
+  const endpoints = pods.map((p) => ({ id: podKey(p), namespace: p.namespace, name: p.name, kind: p.kind }));
   return {
     title: `NetworkPolicy report${namespace === null ? '' : `: namespace ${namespace}`}`,
     failClosed: failClosedText(failClosed).split('\n').filter((l) => l !== ''),
-    endpoints: pods.map((p) => ({ id: podKey(p), namespace: p.namespace, name: p.name, kind: p.kind })),
+    endpoints,
     cells: reportCells(state, pods, namespace),
     policies: reportPolicies({ ...objects, policies: objects.policies.filter((p) => inScope(p.namespace)) }, pods),
     findings,
+    ...(compared !== undefined && { comparison: reportComparison(compared.diff, endpoints, compared.names) }),
   };
+}
+
+function checkSize(state: ClusterState, namespace: string | null, side: string): void {
+  const tooLarge = matrixTooLarge(matrixPods(state, namespace), namespace, MAX_REPORT_PAIRS);
+  if (tooLarge !== undefined) throw new UsageError(`${side}${tooLarge}`);
 }
 
 export async function runReport(opts: ReportOptions, io: CliIO): Promise<number> {
   // The page is HTML whatever -o says; another format is a mistake worth saying.
   if (opts.output !== 'text') throw new UsageError(`--output ${opts.output} is not available for report: it writes one HTML page (to stdout, or --out FILE)`);
-  const loaded = await loadInput(opts, io);
+  const compare = comparing(opts);
+  if (compare) checkSides(opts, 'report --against');
+  // Read as diff reads its two sides; the page shows the new one.
+  const [before, loaded] = compare ? await loadSides(opts, io) : [undefined, await loadInput(opts, io)];
   const { state } = loaded;
   const namespace = opts.namespace ?? null;
-  if (namespace !== null && ![...state.pods.values()].some((p) => p.namespace === namespace)) {
+  const hasNamespace = (s: ClusterState): boolean => [...s.pods.values()].some((p) => p.namespace === namespace);
+  if (namespace !== null && !hasNamespace(state) && (before === undefined || !hasNamespace(before.state))) {
     throw new UsageError(`--namespace ${namespace}: no pod or workload in that namespace`);
   }
-  // Refused before any verdict is asked, as matrix does, but sooner: n² traces make a page no browser opens.
-  const tooLarge = matrixTooLarge(matrixPods(state, namespace), namespace, MAX_REPORT_PAIRS);
-  if (tooLarge !== undefined) throw new UsageError(tooLarge);
-  const html = renderReportHtml(reportData(state, loaded.objects, namespace, loaded.failClosed));
+  // Refused before any verdict is asked, as matrix does, but sooner: the page must still open in a browser.
+  if (before !== undefined) checkSize(before.state, namespace, 'the old side: ');
+  checkSize(state, namespace, before === undefined ? '' : 'the new side: ');
+  const compared = before === undefined ? undefined : { diff: semanticDiff(before.state, state, { namespace }), names: sideNames(opts) };
+  const html = renderReportHtml(reportData(state, loaded.objects, namespace, loaded.failClosed, compared));
   if (opts.out === undefined) io.stdout.write(html);
   else await writeFile(opts.out, html);
-  return inputExit(loaded, EXIT.ok);
+  const code = inputExit(loaded, EXIT.ok);
+  return before === undefined ? code : inputExit(before, code);
 }

@@ -1,12 +1,18 @@
 // policy-explain report: one self-contained HTML page (inline CSS and JS, no
 // network): the connection matrix grouped by namespace, each pair's explain
-// trace on click, the policies with the pods each selects, and lint findings.
+// trace on click, the policies with the pods each selects, and lint findings;
+// with a comparison (--against), the changed pairs marked and listed. The
+// pairs are embedded compactly (report-encode.ts) and the matrix is drawn by
+// the page's script (report-script.ts).
 //
 // Every name and message comes from the manifests, so from whoever wrote them:
 // the page is written with one escaping function (escapeHtml) for markup, and
 // the data the script reads goes in a <script type="application/json"> with
 // every "<" escaped, so no text can close the script element. The script only
 // ever writes with textContent, never innerHTML.
+
+import { encodeReport } from './report-encode.ts';
+import { REPORT_CSS, REPORT_SCRIPT } from './report-script.ts';
 
 /** allowed: every connection; partial: some; denied: none. */
 export type ReportVerdict = 'allowed' | 'partial' | 'denied' | 'self' | 'n/a';
@@ -27,6 +33,38 @@ export interface ReportCell {
   /** The flow the trace is for ("80/TCP"), and the trace as `policy-explain flow` prints it; null on the diagonal and n/a. */
   readonly probe: string | null;
   readonly trace: string | null;
+  /**
+   * The strings of the flow's two ends that the trace repeats (names,
+   * addresses): the page stores each trace's shape once, with these as
+   * references (report-encode.ts). Absent: the trace is stored as it is.
+   */
+  readonly subjects?: { readonly from: readonly string[]; readonly to: readonly string[] };
+}
+
+/** A pair whose connection set changed between the compared manifests (as `policy-explain diff` lists it). */
+export interface ReportChange {
+  /** Indexes into ReportData.endpoints (the new side's). */
+  readonly from: number;
+  readonly to: number;
+  /** Connection sets, as the matrix prints them. */
+  readonly before: string;
+  readonly after: string;
+  readonly added: string;
+  readonly removed: string;
+  /** add: something newly allowed, nothing removed; del: only removals; both. */
+  readonly mark: 'add' | 'del' | 'both';
+}
+
+/** With --against (or --git-base): what changed from the old manifests to the new ones the page shows. */
+export interface ReportComparison {
+  /** The two sides, as given ("-f deploy/ at origin/main"). */
+  readonly old: string;
+  readonly new: string;
+  /** Newly allowed first, as diff orders them. */
+  readonly changes: readonly ReportChange[];
+  /** Ids of the pods and workloads only the new side has (they are among the endpoints), and only the old side has. */
+  readonly appeared: readonly string[];
+  readonly disappeared: readonly string[];
 }
 
 export interface ReportPolicy {
@@ -55,6 +93,7 @@ export interface ReportData {
   readonly cells: readonly (readonly ReportCell[])[];
   readonly policies: readonly ReportPolicy[];
   readonly findings: readonly ReportFinding[];
+  readonly comparison?: ReportComparison;
 }
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -73,75 +112,8 @@ export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-const MARK: Readonly<Record<ReportVerdict, string>> = { allowed: '✓', partial: '◐', denied: '✗', self: '·', 'n/a': '-' };
-
-const CSS = `
-body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
-h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
-table{border-collapse:collapse}
-td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}
-th.ns{background:#eef;text-align:center}
-th.row{text-align:right;white-space:nowrap}
-th.col{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}
-td.cell{text-align:center;cursor:pointer;min-width:1.6em}
-td.allowed{background:#c8efc8}td.partial{background:#fbe7a1}td.denied{background:#f5b7b1}
-td.self,td.na{background:#eee;cursor:default}
-td.selected{outline:3px solid #333}
-#trace{white-space:pre-wrap;background:#f6f6f6;border:1px solid #ccc;padding:.8em;min-height:3em;font-family:ui-monospace,monospace;font-size:13px}
-.legend span{display:inline-block;padding:0 .6em;margin-right:.4em;border:1px solid #ccc}
-.warning{color:#a40}.info{color:#246}
-#fail-closed{border:2px solid #a40;background:#fff4ec;padding:.5em 1em}
-`;
-
-// Reads the embedded JSON and shows a cell's trace; textContent only.
-const SCRIPT = `
-(function(){
-  var data = JSON.parse(document.getElementById('report-data').textContent);
-  var head = document.getElementById('trace-head');
-  var out = document.getElementById('trace');
-  var selected = null;
-  document.getElementById('matrix').addEventListener('click', function(ev){
-    var td = ev.target.closest('td.cell');
-    if (!td) return;
-    var i = Number(td.dataset.from), j = Number(td.dataset.to);
-    var cell = data.cells[i][j];
-    if (!cell || cell.trace === null) return;
-    if (selected) selected.classList.remove('selected');
-    selected = td; td.classList.add('selected');
-    head.textContent = data.endpoints[i].id + ' -> ' + data.endpoints[j].id + ': ' + cell.verdict
-      + ' (allowed: ' + cell.connections + '); trace for ' + cell.probe;
-    out.textContent = cell.trace;
-  });
-})();
-`;
-
-/** Consecutive endpoints of one namespace: the matrix's column groups. */
-function namespaceGroups(endpoints: readonly ReportEndpoint[]): { namespace: string; span: number }[] {
-  const groups: { namespace: string; span: number }[] = [];
-  for (const e of endpoints) {
-    const last = groups[groups.length - 1];
-    if (last !== undefined && last.namespace === e.namespace) last.span += 1;
-    else groups.push({ namespace: e.namespace, span: 1 });
-  }
-  return groups;
-}
-
-function matrixTable(data: ReportData): string {
-  const groups = namespaceGroups(data.endpoints);
-  const nsLabel = (ns: string): string => escapeHtml(ns === '' ? '(addresses)' : ns);
-  const nsRow = `<tr><th></th>${groups.map((g) => `<th class="ns" colspan="${g.span}">${nsLabel(g.namespace)}</th>`).join('')}</tr>`;
-  const colRow = `<tr><th>from \\ to</th>${data.endpoints.map((e) => `<th class="col" title="${escapeHtml(e.id)}">${escapeHtml(e.name)}</th>`).join('')}</tr>`;
-  const rows = data.endpoints.map((from, i) => {
-    const cells = (data.cells[i] ?? []).map((c, j) => {
-      const to = data.endpoints[j];
-      const cls = c.verdict === 'n/a' ? 'na' : c.verdict;
-      const title = `${from.id} -> ${to?.id ?? ''}: ${c.verdict} (${c.connections})`;
-      return `<td class="cell ${cls}" data-from="${i}" data-to="${j}" data-verdict="${c.verdict}" title="${escapeHtml(title)}">${MARK[c.verdict]}</td>`;
-    });
-    return `<tr><th class="row" title="${escapeHtml(from.id)}">${escapeHtml(from.id)}</th>${cells.join('')}</tr>`;
-  });
-  return `<table id="matrix"><thead>${nsRow}${colRow}</thead><tbody>${rows.join('\n')}</tbody></table>`;
-}
+const MARK: Readonly<Record<'allowed' | 'partial' | 'denied', string>> = { allowed: '✓', partial: '◐', denied: '✗' };
+const COLOUR: Readonly<Record<'allowed' | 'partial' | 'denied', string>> = { allowed: '#c8efc8', partial: '#fbe7a1', denied: '#f5b7b1' };
 
 function policyList(policies: readonly ReportPolicy[]): string {
   if (policies.length === 0) return '<p>No NetworkPolicy in the input.</p>';
@@ -167,28 +139,91 @@ function failClosedBox(lines: readonly string[]): string {
   return `<ul id="fail-closed">${lines.map((l) => `<li class="warning">${escapeHtml(l)}</li>`).join('\n')}</ul>`;
 }
 
+/** The change list shows this many pairs; the matrix's "show only changed" shows them all. */
+export const CHANGE_LIST_LIMIT = 200;
+
+const CHANGE_SYMBOL: Readonly<Record<ReportChange['mark'], string>> = { add: '+', del: '−', both: '±' };
+
+/** With a comparison: how many pairs changed (newly allowed first), the workloads that appeared and disappeared, and the changed pairs. */
+function changeSummary(data: ReportData): string {
+  const c = data.comparison;
+  if (c === undefined) return '';
+  const fmt = (n: number): string => n.toLocaleString('en-US');
+  const added = c.changes.filter((x) => x.mark !== 'del').length;
+  const ids = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.map(escapeHtml).join(', '));
+  const counts = c.changes.length === 0
+    ? '<p id="change-count">No pair changed its allowed connections.</p>'
+    : `<p id="change-count"><strong>${fmt(c.changes.length)} pair${c.changes.length === 1 ? '' : 's'} changed</strong>: ` +
+      `${fmt(added)} with something newly allowed (+, or ± with removals too), ${fmt(c.changes.length - added)} with removals only (−).</p>`;
+  const rows = c.changes.slice(0, CHANGE_LIST_LIMIT).map((x) => {
+    const name = (i: number): string => escapeHtml(data.endpoints[i]?.id ?? '?');
+    return `<tr data-from="${x.from}" data-to="${x.to}"><td>${CHANGE_SYMBOL[x.mark]}</td><td>${name(x.from)}</td><td>${name(x.to)}</td>` +
+      `<td>${escapeHtml(x.added)}</td><td>${escapeHtml(x.removed)}</td><td>${escapeHtml(x.before)}</td><td>${escapeHtml(x.after)}</td></tr>`;
+  });
+  const more = c.changes.length > CHANGE_LIST_LIMIT ? `<p>… and ${fmt(c.changes.length - CHANGE_LIST_LIMIT)} more: tick "show only changed" to see them all in the matrix.</p>` : '';
+  const table = rows.length === 0 ? '' : '<table id="change-list"><thead><tr><th></th><th>from</th><th>to</th><th>added</th><th>removed</th><th>before</th><th>after</th></tr></thead>' +
+    `<tbody>${rows.join('\n')}</tbody></table>${more}`;
+  return `<section id="changes"><h2>Changes from ${escapeHtml(c.old)} to ${escapeHtml(c.new)}</h2>
+${counts}
+<p id="appeared">Pods and workloads that appeared: ${ids(c.appeared)}.</p>
+<p id="disappeared">Pods and workloads that disappeared: ${ids(c.disappeared)}.</p>
+${table}</section>`;
+}
+
+/** The matrix is drawn by the script; past these sizes it starts denser (the reader can change it). */
+function initialDensity(endpoints: number): 'normal' | 'compact' | 'dense' {
+  if (endpoints > 120) return 'dense';
+  return endpoints > 50 ? 'compact' : 'normal';
+}
+
+function controls(data: ReportData): string {
+  const d = initialDensity(data.endpoints.length);
+  const option = (v: string): string => `<option value="${v}"${v === d ? ' selected' : ''}>${v}</option>`;
+  const changed = data.comparison === undefined ? '' : '<label><input type="checkbox" id="only-changed"> show only changed</label>';
+  return `<div id="controls">
+<label>from <input type="search" id="filter-from" placeholder="namespace or workload"></label>
+<label>to <input type="search" id="filter-to" placeholder="namespace or workload"></label>
+${changed}
+<label>density <select id="density">${['normal', 'compact', 'dense'].map(option).join('')}</select></label>
+<button type="button" id="collapse-all">collapse all namespaces</button><button type="button" id="expand-all">expand all</button>
+<span id="shown"></span></div>`;
+}
+
+function legend(data: ReportData): string {
+  const verdicts = (['allowed', 'partial', 'denied'] as const).map((v) => `<span class="${v}" style="background:${COLOUR[v]}">${MARK[v]} ${v}</span>`).join('');
+  const changes = data.comparison === undefined ? '' : ' <span>+ newly allowed</span><span>− no longer allowed</span><span>± both</span>';
+  return `<p class="legend">${verdicts}${changes} rows: from, columns: to; allowed = every port and protocol, partial = some. ` +
+    'Click a cell for its trace, a namespace\'s name to collapse or expand it.</p>';
+}
+
 /** The whole page: nothing in it loads from the network. */
 export function renderReportHtml(data: ReportData): string {
-  const legend = (['allowed', 'partial', 'denied'] as const).map((v) => `<span class="${v}" style="background:${v === 'allowed' ? '#c8efc8' : v === 'partial' ? '#fbe7a1' : '#f5b7b1'}">${MARK[v]} ${v}</span>`).join('');
+  const e = encodeReport(data);
+  const endpointIndex = new Map(data.endpoints.map((x, i) => [x.id, i]));
+  const appeared = (data.comparison?.appeared ?? []).flatMap((id) => endpointIndex.get(id) ?? []);
+  const payload = { endpoints: data.endpoints, appeared, ...e };
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
 <title>${escapeHtml(data.title)}</title>
-<style>${CSS}</style></head>
+<style>${REPORT_CSS}</style></head>
 <body>
 <h1>${escapeHtml(data.title)}</h1>
 ${failClosedBox(data.failClosed)}
+${changeSummary(data)}
 <h2>Connection matrix</h2>
-<p class="legend">${legend} rows: from, columns: to; allowed = every port and protocol, partial = some. Click a cell for its trace.</p>
-${matrixTable(data)}
+${legend(data)}
+${controls(data)}
+<div id="matrix-wrap"><noscript>The matrix is drawn by the page's script: allow scripts for this file.</noscript></div>
 <h3 id="trace-head">Click a cell to see why.</h3>
+<pre id="change" hidden></pre>
 <pre id="trace"></pre>
 <h2>Policies</h2>
 ${policyList(data.policies)}
 <h2>Lint findings</h2>
 ${findingList(data.findings)}
-<script type="application/json" id="report-data">${scriptJson({ endpoints: data.endpoints, cells: data.cells })}</script>
-<script>${SCRIPT}</script>
+<script type="application/json" id="report-data">${scriptJson(payload)}</script>
+<script>${REPORT_SCRIPT}</script>
 </body></html>
 `;
 }
