@@ -12,7 +12,10 @@
 //    CEL isCIDR accepts, no repeats (a set). isCIDR (Go's netip.ParsePrefix)
 //    accepts bits set beyond the prefix ("10.0.0.1/8"): the network
 //    ("10.0.0.0/8") is kept, with a warning; it refuses leading zeros
-//    ("010.0.0.0/8", "/08"), which the address module would only warn about;
+//    ("010.0.0.0/8", "/08"), which the address module would only warn about.
+//    IPv4-mapped IPv6 ("::ffff:10.0.0.0/104"), which isCIDR accepts, is
+//    refused as everywhere in nftpol (the address module: the kernel and the
+//    API disagree on its family), naming the IPv4 CIDR to write;
 //  - domainNames (egress, experimental): 1-25 names matching the CRD's
 //    pattern, no repeats. Kept as written; never enforced (the engine says so).
 import { childField, indexField } from './field-path.ts';
