@@ -15,7 +15,7 @@
 //    ("010.0.0.0/8", "/08"), which the address module would only warn about.
 //    IPv4-mapped IPv6 ("::ffff:10.0.0.0/104"), which isCIDR accepts, is
 //    refused as everywhere in nftpol (the address module: the kernel and the
-//    API disagree on its family), naming the IPv4 CIDR to write;
+//    API disagree on its family), naming the IPv4 address to write;
 //  - domainNames (egress, experimental): 1-25 names matching the CRD's
 //    pattern, no repeats. Kept as written; never enforced (the engine says so).
 import { childField, indexField } from './field-path.ts';

@@ -67,6 +67,7 @@ const RULES: Case[] = [
   { name: 'CIDR with a leading zero', object: to({ networks: ['010.0.0.0/8'] }), field: 'spec.egress[0].to[0].networks[0]', message: /leading zero.*write "10\.0\.0\.0\/8"/, effect: 'deny-all' },
   { name: 'CIDR prefix with a leading zero', object: to({ networks: ['fd00::/08'] }), field: 'spec.egress[0].to[0].networks[0]', message: /leading zero.*write "fd00::\/8"/, effect: 'deny-all' },
   { name: 'CIDR over 43 characters', object: to({ networks: ['0:0:0:0:0:0:0:0000000000000000000000000000/0'] }), field: 'spec.egress[0].to[0].networks[0]', message: /longer than 43 characters/, effect: 'deny-all' },
+  { name: 'IPv4-mapped IPv6 CIDR', object: to({ networks: ['::ffff:10.0.0.0/104'] }), field: 'spec.egress[0].to[0].networks[0]', message: /IPv4-mapped IPv6 address; write the IPv4 address 10\.0\.0\.0/, effect: 'deny-all' },
   { name: 'CIDR repeated', object: to({ networks: ['10.0.0.0/8', '10.0.0.0/8'] }), field: 'spec.egress[0].to[0].networks[1]', message: /networks is a set/, effect: 'deny-all' },
   { name: 'networks empty', object: to({ networks: [] }), field: 'spec.egress[0].to[0].networks', message: /at least 1 item/, effect: 'deny-all' },
   { name: '26 networks', object: to({ networks: Array.from({ length: 26 }, (_, i) => `10.${i}.0.0/16`) }), field: 'spec.egress[0].to[0].networks', message: /at most 25 items/, effect: 'deny-all' },
