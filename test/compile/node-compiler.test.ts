@@ -15,14 +15,19 @@ import { changesBetween } from '../../src/model/cluster-change.ts';
 import { ClusterState } from '../../src/model/cluster-state.ts';
 import type { ClusterObjects } from '../../src/model/types.ts';
 import { PolicyEngine } from '../../src/policy/engine.ts';
-import { clusterA, mutated } from '../generators/cluster-mutations.ts';
+import { clusterA, MUTATIONS, mutated } from '../generators/cluster-mutations.ts';
+import { cnp, CLUSTER_MUTATIONS, deny, networks, nsSubject, pass, withClusterPolicies } from '../generators/cluster-policies.ts';
+import { CLUSTER_SAMPLE, SAMPLE_NODE } from '../nft/cluster-sample.ts';
 import { node, ns, nsPeer, objects, pod, podPeer, policy, rule, sel, tcp } from '../generators/cluster-builders.ts';
 
 const RUNS = Number(process.env.FC_RUNS ?? 150);
 const SEED = Number(process.env.FC_SEED ?? 20261202);
 
 function objectsOf(state: ClusterState): ClusterObjects {
-  return { namespaces: [...state.namespaces.values()], pods: [...state.pods.values()], policies: [...state.policies], nodes: [...state.nodes.values()] };
+  return {
+    namespaces: [...state.namespaces.values()], pods: [...state.pods.values()], policies: [...state.policies], nodes: [...state.nodes.values()],
+    clusterPolicies: [...state.clusterPolicies.values()],
+  };
 }
 
 const fresh = (state: ClusterState, name: string) => compileNode(new PolicyEngine(new ClusterState(objectsOf(state))), name);
@@ -34,7 +39,40 @@ const walkArb = clusterA.chain((start) => fc.array(fc.integer({ min: 1, max: 2 }
   return arb;
 }));
 
+/** Like mutated(), drawing from NetworkPolicy's events and cluster-wide policy's. */
+function clusterMutated(o: ClusterObjects, steps: number): fc.Arbitrary<ClusterObjects> {
+  if (steps === 0) return fc.constant(o);
+  return fc.constantFrom(...MUTATIONS, ...CLUSTER_MUTATIONS, ...CLUSTER_MUTATIONS).chain((m) => m(o)).chain((next) => clusterMutated(next, steps - 1));
+}
+
+/** Walks of clusters with cluster-wide policies through both kinds of events. */
+const clusterWalkArb = clusterA.chain((o) => withClusterPolicies(o, 3)).chain((start) => fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 1, maxLength: 4 }).chain((steps) => {
+  let arb: fc.Arbitrary<ClusterObjects[]> = fc.constant([start]);
+  for (const n of steps) arb = arb.chain((states) => clusterMutated(states.at(-1) as ClusterObjects, n).map((next) => [...states, next]));
+  return arb;
+}));
+
+function followWalk(states: readonly ClusterObjects[], shuffle: boolean): void {
+  const first = states[0] as ClusterObjects;
+  for (const n of first.nodes) {
+    const compiler = new NodeCompiler(new PolicyEngine(new ClusterState(first)), n.name);
+    expect(compiler.ir()).toEqual(fresh(compiler.engine.state, n.name));
+    for (let i = 1; i < states.length; i++) {
+      const changes = changesBetween(states[i - 1] as ClusterObjects, states[i] as ClusterObjects);
+      if (shuffle) changes.reverse();
+      for (const c of changes) {
+        compiler.apply(c);
+        expect(compiler.ir()).toEqual(fresh(compiler.engine.state, n.name));
+      }
+    }
+  }
+}
+
 describe('NodeCompiler: change by change, the same IR as a fresh build', () => {
+  it('with cluster-wide policies: cluster policies, node labels and host-network pods changing too', () => {
+    fc.assert(fc.property(clusterWalkArb, fc.boolean(), (states, shuffle) => followWalk(states, shuffle)), { numRuns: RUNS, seed: SEED });
+  });
+
   it('after every change of random walks through cluster states, on every node', () => {
     fc.assert(fc.property(walkArb, fc.boolean(), (states, shuffle) => {
       const first = states[0] as ClusterObjects;
@@ -104,5 +142,35 @@ describe('set changes', () => {
     const v2 = webSet();
     expect(setChange(v2)).toMatchObject({ from: v1, add: ['10.244.0.13'] });
     expect(setChange(v1)).toBeUndefined();
+  });
+});
+
+describe('cluster policy changes cost what they touch', () => {
+  const base = (): NodeCompiler => new NodeCompiler(new PolicyEngine(new ClusterState(objects(CLUSTER_SAMPLE))), SAMPLE_NODE);
+
+  it('a cluster policy selecting no pod of the node leaves every pod, chain and set the same object', () => {
+    const compiler = base();
+    const before = compiler.ir();
+    const far = cnp('far-away', { priority: 1, subject: nsSubject(sel({ team: 'ops' })), egress: [deny([networks('10.0.0.0/8')])] });
+    compiler.apply({ kind: 'clusterPolicy', key: 'cnp/far-away', clusterPolicy: far });
+    const after = compiler.ir();
+    expect(after.pods).toBe(before.pods);
+    expect(after.policyChains).toBe(before.policyChains);
+    after.clusterChains?.forEach((c, i) => expect(c).toBe(before.clusterChains?.[i]));
+    after.sets.forEach((s, i) => expect(s).toBe(before.sets[i]));
+  });
+
+  it('a new first policy of a tier: its chain is new, the old first keeps its object, the entry order moves', () => {
+    const compiler = base();
+    const before = compiler.ir();
+    const first = cnp('first', { priority: 1, subject: nsSubject(sel({ team: 'shop' })), egress: [pass([networks('10.0.0.0/8')])] });
+    compiler.apply({ kind: 'clusterPolicy', key: 'cnp/first', clusterPolicy: first });
+    const after = compiler.ir();
+    expect(after.tiers?.egress.admin).toEqual(['cnp-out/first', 'cnp-out/deny-metadata', 'anp-out/monitoring']);
+    expect(after.clusterChains?.find((c) => c.name === 'cnp-out/first')?.next).toBe('cnp-out/deny-metadata');
+    const same = (name: string): void => expect(after.clusterChains?.find((c) => c.name === name)).toBe(before.clusterChains?.find((c) => c.name === name));
+    for (const name of ['cnp-out/deny-metadata', 'anp-out/monitoring', 'anp-in/monitoring', 'banp-out/default']) same(name);
+    expect(after.pods).toBe(before.pods); // shop/api and shop/db were in the Admin tier for egress already
+    expect(after).toEqual(fresh(compiler.engine.state, SAMPLE_NODE));
   });
 });

@@ -155,3 +155,36 @@ export function withClusterPolicies(objects: ClusterObjects, max = 4): fc.Arbitr
     clusterPolicies,
   }));
 }
+
+/**
+ * The events of cluster-wide policy an agent sees, each as a change of the
+ * objects: a cluster policy added or changed, removed, reprioritised (the
+ * tier's order moves), a node relabelled (nodes peers), a host-network pod
+ * added or removed (its addresses are its node's).
+ */
+export const CLUSTER_MUTATIONS: readonly ((o: ClusterObjects) => fc.Arbitrary<ClusterObjects>)[] = [
+  (o) => ENGINE_CLUSTER.policy.map((p) => ({ ...o, clusterPolicies: [...(o.clusterPolicies ?? []).filter((q) => clusterPolicyKey(q) !== clusterPolicyKey(p)), p] })),
+  (o) => fc.nat().map((i) => {
+    const list = o.clusterPolicies ?? [];
+    return { ...o, clusterPolicies: list.filter((_, j) => j !== i % Math.max(1, list.length)) };
+  }),
+  (o) => fc.tuple(fc.nat(), fc.constantFrom(...PRIORITIES)).map(([i, priority]) => {
+    const list = o.clusterPolicies ?? [];
+    return { ...o, clusterPolicies: list.map((p, j) => (j === i % Math.max(1, list.length) && p.kind !== 'BaselineAdminNetworkPolicy' ? { ...p, priority } : p)) };
+  }),
+  (o) => fc.tuple(fc.nat(), ENGINE_CLUSTER.nodeLabels).map(([i, labels]) => ({
+    ...o, nodes: o.nodes.map((n, j) => (j === i % Math.max(1, o.nodes.length) ? { ...n, labels } : n)),
+  })),
+  (o) => fc.tuple(fc.nat({ max: 1 }), fc.boolean()).map(([n, add]) => {
+    const name = `host-${n}`;
+    const others = o.pods.filter((p) => p.name !== name || p.namespace !== 'kube-system');
+    const node = o.nodes[n % Math.max(1, o.nodes.length)];
+    if (!add || node === undefined) return { ...o, pods: others };
+    return {
+      ...o, pods: [...others, {
+        namespace: 'kube-system', name, kind: 'Pod' as const, labels: {}, ips: [...node.addresses], nodeName: node.name,
+        hostNetwork: true, phase: 'Running' as const, ports: [],
+      }],
+    };
+  }),
+];
