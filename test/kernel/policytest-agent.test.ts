@@ -41,8 +41,8 @@ await describeKernel('nftpol test --dataplane agent', () => {
 
   it('(a) the conformance tests with steps: the agents give the model verdict for every case, each step applied by their deltas', async () => {
     const all = await collectPolicyTests(['test/conformance'], ROOT);
-    // The network-policy-api suite (test/conformance/network-policy-api/) joins once the node
-    // compiler enforces cluster-wide policy; its own test runs it on the model until then.
+    // The network-policy-api suite (test/conformance/network-policy-api/) has its own world and
+    // its own tests (network-policy-api-*.test.ts).
     const stepped = all.tests.filter((t) => t.steps.length > 0 && !t.file.startsWith('test/conformance/network-policy-api/'));
     expect(stepped.length).toBe(10);
     const files = [...stepped.map((t) => t.file), ...WITHOUT_STEPS.map((f) => `test/conformance/${f}`)];
