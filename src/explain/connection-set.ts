@@ -15,10 +15,19 @@
 //
 // Protocols without ports (ICMP, ...) match no port entry, only rules
 // without ports, which match them all alike: one question answers for all.
-import type { Direction, NetworkPolicy, Pod, PolicyPort, PolicyRule, Protocol } from '../model/types.ts';
+//
+// Cluster-wide policies (Admin and Baseline tiers) decide before and after
+// NetworkPolicy, so the ports of their rules cut the classes too: the rules
+// of the cluster policies whose subject is the source (egress) or the
+// destination (ingress), with the same edges (a number, a range, a named
+// port resolved on the destination pod for each protocol it declares it
+// with), and the same pruning (a rule none of whose peers is the other end
+// never matches, whatever the port).
+import type { ClusterPort, ClusterRule, Direction, NetworkPolicy, Pod, PolicyPort, PolicyRule, Protocol } from '../model/types.ts';
 import { PROTOCOLS } from '../model/types.ts';
 import type { PolicyEngine } from '../policy/engine.ts';
 import type { Endpoint } from '../policy/endpoint.ts';
+import { clusterPeerMiss } from '../policy/cluster-match.ts';
 import { peerMatches } from '../policy/peer-match.ts';
 import { resolveNamedPort } from '../policy/port-match.ts';
 import { ConnectionSet, MAX_PORT, MIN_PORT, type PortRange } from './connection-set-algebra.ts';
@@ -73,10 +82,41 @@ function applyingRules(engine: PolicyEngine, applying: readonly Applying[]): Pol
     other === undefined || rule.peers.length === 0 || rule.peers.some((peer) => peerMatches(engine.state, policy, peer, other))));
 }
 
-/** The first port of each class of a protocol's ports (sorted), given the rules whose ports can matter. */
-export function portClassStarts(rules: readonly PolicyRule[], protocol: Protocol, destinations: readonly Pod[]): number[] {
+/** The edges one cluster rule's port entry makes for a protocol, on these destination pods. */
+function clusterEntryEdges(cp: ClusterPort, protocol: Protocol, destinations: readonly Pod[], edges: Set<number>): void {
+  if (cp.kind === 'number') {
+    if (cp.protocol !== protocol) return;
+    edges.add(cp.port);
+    edges.add((cp.endPort ?? cp.port) + 1);
+    return;
+  }
+  // A cluster named port matches the container port of that name with the flow's protocol.
+  for (const pod of destinations) {
+    for (const declared of pod.ports) {
+      if (declared.name !== cp.name || declared.protocol !== protocol) continue;
+      edges.add(declared.port);
+      edges.add(declared.port + 1);
+    }
+  }
+}
+
+/** The rules of the cluster policies whose subject is an end, in a direction, that can match the other end (every rule when it is not known). */
+function applyingClusterRules(engine: PolicyEngine, pods: readonly Pod[], direction: Direction, other: Endpoint | undefined): ClusterRule[] {
+  return pods.flatMap((pod) => {
+    const tiers = engine.tierPolicies(pod, direction);
+    return [...tiers.admin, ...tiers.baseline].flatMap((policy) => policy[direction].filter((rule) =>
+      other === undefined || rule.peers.some((peer) => clusterPeerMiss(engine.state, peer, other) === undefined)));
+  });
+}
+
+/**
+ * The first port of each class of a protocol's ports (sorted), given the
+ * NetworkPolicy rules and the cluster rules whose ports can matter.
+ */
+export function portClassStarts(rules: readonly PolicyRule[], protocol: Protocol, destinations: readonly Pod[], clusterRules: readonly ClusterRule[] = []): number[] {
   const edges = new Set<number>([MIN_PORT]);
   for (const rule of rules) for (const rp of rule.ports) entryEdges(rp, protocol, destinations, edges);
+  for (const rule of clusterRules) for (const cp of rule.ports) clusterEntryEdges(cp, protocol, destinations, edges);
   return [...edges].filter((p) => p >= MIN_PORT && p <= MAX_PORT).sort((a, b) => a - b);
 }
 
@@ -86,13 +126,18 @@ export function connectionSet(engine: PolicyEngine, from: Endpoint, to: Endpoint
   // With an address claimed twice the engine may put the holder in an end's
   // place; then every rule's ports count, whatever its peers.
   const exact = !engine.state.hasSharedAddresses();
+  const sources = podsAt(engine, from);
+  const clusterRules = [
+    ...applyingClusterRules(engine, sources, 'egress', exact ? to : undefined),
+    ...applyingClusterRules(engine, destinations, 'ingress', exact ? from : undefined),
+  ];
   const rules = applyingRules(engine, [
-    ...policiesOf(engine, podsAt(engine, from), 'egress').map((policy) => ({ policy, direction: 'egress' as const, other: exact ? to : undefined })),
+    ...policiesOf(engine, sources, 'egress').map((policy) => ({ policy, direction: 'egress' as const, other: exact ? to : undefined })),
     ...policiesOf(engine, destinations, 'ingress').map((policy) => ({ policy, direction: 'ingress' as const, other: exact ? from : undefined })),
   ]);
   const ranges: Partial<Record<Protocol, PortRange[]>> = {};
   for (const protocol of PROTOCOLS) {
-    const starts = portClassStarts(rules, protocol, destinations);
+    const starts = portClassStarts(rules, protocol, destinations, clusterRules);
     const list: PortRange[] = [];
     starts.forEach((start, i) => {
       if (engine.allows({ from, to, protocol, port: start })) list.push([start, (starts[i + 1] ?? MAX_PORT + 1) - 1]);

@@ -1,6 +1,9 @@
 // NetworkPolicy rules in words: "pods app=api in namespaces team=shop",
-// "any address in 10.0.0.0/8 except 10.1.0.0/16", "TCP 5432".
-import type { LabelSelector, NetworkPolicy, Peer, PolicyPort, PolicyRule } from '../model/types.ts';
+// "any address in 10.0.0.0/8 except 10.1.0.0/16", "TCP 5432"; and the rules
+// of cluster-wide policies: "Deny from every pod in namespaces team=dev".
+import type {
+  ClusterPeer, ClusterPodSelection, ClusterPort, ClusterRule, Direction, LabelSelector, NetworkPolicy, Peer, PolicyPort, PolicyRule,
+} from '../model/types.ts';
 import { formatSelector, isEmptySelector } from '../selectors/label-selector.ts';
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -44,4 +47,45 @@ export function describePorts(rule: PolicyRule): string[] {
 export function describeRule(policy: Pick<NetworkPolicy, 'namespace'>, rule: PolicyRule): string {
   const ports = rule.ports.length === 0 ? 'on any port' : `on ${describePorts(rule).join(', ')}`;
   return `${describePeers(policy, rule).join('; or ')} ${ports}`;
+}
+
+// ---------------------------------------------------------------- cluster-wide policy rules
+
+/** A cluster policy's subject or pod peer in words: "pods app=db in namespaces team=shop", "every pod in all namespaces". */
+export function describeClusterSelection(sel: ClusterPodSelection): string {
+  const namespaces = isEmptySelector(sel.namespaceSelector) ? 'all namespaces'
+    : namespaceByName(sel.namespaceSelector) !== undefined ? `namespace ${namespaceByName(sel.namespaceSelector) ?? ''}`
+      : `namespaces ${formatSelector(sel.namespaceSelector)}`;
+  if (sel.kind === 'namespaces') return `every pod in ${namespaces}`;
+  const pods = isEmptySelector(sel.podSelector) ? 'all pods' : `pods ${formatSelector(sel.podSelector)}`;
+  return `${pods} in ${namespaces}`;
+}
+
+/** One peer of a cluster rule in words; domainNames say that nftpol does not enforce them. */
+export function describeClusterPeer(peer: ClusterPeer): string {
+  switch (peer.kind) {
+    case 'namespaces':
+    case 'pods':
+      return describeClusterSelection(peer);
+    case 'nodes':
+      return isEmptySelector(peer.nodeSelector) ? 'every node' : `nodes ${formatSelector(peer.nodeSelector)}`;
+    case 'networks':
+      return `any address in ${peer.cidrs.join(', ')}`;
+    case 'domainNames':
+      return `domain names ${peer.domainNames.join(', ')} (NOT ENFORCED by nftpol: matches nothing)`;
+  }
+}
+
+export function describeClusterPort(p: ClusterPort): string {
+  if (p.kind === 'named') return `port named ${p.name}`;
+  return p.endPort !== undefined ? `${p.protocol} ${p.port}-${p.endPort}` : `${p.protocol} ${p.port}`;
+}
+
+/** One line for a cluster rule: "Deny from every pod in namespaces team=dev on any port". */
+export function describeClusterRule(direction: Direction, rule: ClusterRule): string {
+  if (rule.peers.length === 0) return `${rule.action}: matches nothing (the rule has errors in the input: failing closed)`;
+  const peers = rule.peers.map(describeClusterPeer).join('; or ');
+  const ports = rule.ports.length === 0 ? 'on any port and protocol' : `on ${rule.ports.map(describeClusterPort).join(', ')}`;
+  const closed = rule.failClosed === true ? ' (the rule has errors in the input: failing closed)' : '';
+  return `${rule.action} ${direction === 'ingress' ? 'from' : 'to'} ${peers} ${ports}${closed}`;
 }

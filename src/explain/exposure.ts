@@ -20,7 +20,7 @@
 // connections it may open to the outside, then by namespace and name.
 import type { ClusterState } from '../model/cluster-state.ts';
 import type { Direction, IPBlock, Pod } from '../model/types.ts';
-import { podKey, policyKey } from '../model/types.ts';
+import { clusterPolicyKey, podKey, policyKey } from '../model/types.ts';
 import { cidrContains } from '../model/addresses.ts';
 import { PolicyEngine } from '../policy/engine.ts';
 import { addressEndpoint, podEndpoint } from '../policy/endpoint.ts';
@@ -37,7 +37,11 @@ export interface WorkloadPeer {
   readonly connections: ConnectionSet;
 }
 
-/** An ipBlock of a policy that isolates the workload, naming the outside addresses of a group. */
+/**
+ * An ipBlock of a policy that isolates the workload, or a networks cidr of an
+ * Accept rule of a cluster-wide policy whose subject it is (policy
+ * "cnp/name", no excepts), naming the outside addresses of a group.
+ */
 export interface IpBlockRef {
   readonly policy: string;
   readonly cidr: string;
@@ -54,8 +58,18 @@ export interface OutsideGroup {
 }
 
 export interface OutsideReach {
-  /** Isolated in this direction: false means every outside address may connect on everything. */
+  /** Isolated in this direction by NetworkPolicy: false (and no clusterPolicies) means every outside address may connect on everything. */
   readonly isolated: boolean;
+  // The two fields below are present only when cluster-wide policies apply (as in DirectionVerdict).
+  /** The cluster-wide policies whose subject is the workload with rules in this direction, in evaluation order. */
+  readonly clusterPolicies?: readonly string[];
+  /**
+   * When not isolated by NetworkPolicy but cluster policies apply: the
+   * outside addresses (as cidrs) with no connection at all, e.g. a denied
+   * metadata address; empty otherwise (an isolated workload's groups say
+   * what is open).
+   */
+  readonly closed?: readonly string[];
   /** Union over the groups. */
   readonly connections: ConnectionSet;
   /** Widest first. */
@@ -117,6 +131,20 @@ function ipBlocksHolding(engine: PolicyEngine, pod: Pod, direction: Direction, i
       }
     }
   }
+  // Cluster policies: the networks of their Accept rules (networks peers are egress only).
+  const tiers = engine.tierPolicies(pod, direction);
+  for (const policy of [...tiers.admin, ...tiers.baseline]) {
+    for (const rule of policy[direction]) {
+      if (rule.action !== 'Accept') continue;
+      for (const peer of rule.peers) {
+        if (peer.kind !== 'networks') continue;
+        for (const cidr of peer.cidrs) {
+          const ref = { policy: clusterPolicyKey(policy), cidr, except: [] };
+          if (cidrContains(cidr, ip) && !out.some((r) => r.policy === ref.policy && r.cidr === cidr)) out.push(ref);
+        }
+      }
+    }
+  }
   return out;
 }
 
@@ -127,12 +155,18 @@ function inBlock(block: IPBlock, ip: string): boolean {
 /** What outside addresses may open to the pod (ingress), or the pod to them (egress), per class, grouped by connection set. */
 export function outsideReach(engine: PolicyEngine, pod: Pod, direction: Direction, classes: readonly OutsideClass[]): OutsideReach {
   const groups = new Map<string, { connections: ConnectionSet; addresses: string[]; ipBlocks: IpBlockRef[] }>();
+  const tiers = engine.tierPolicies(pod, direction);
+  const isolated = engine.isIsolated(pod, direction);
+  const closed: string[] = [];
   for (const c of classes) {
     const own = podEndpoint(pod, c.family);
     const outside = addressEndpoint(engine.state, c.representative);
     if (own?.kind !== 'pod' || outside.kind !== 'external' || outside.unknownPodOn !== undefined) continue;
     const set = direction === 'ingress' ? connectionSet(engine, outside, own) : connectionSet(engine, own, outside);
-    if (set.isEmpty()) continue;
+    if (set.isEmpty()) {
+      if (!isolated) closed.push(...rangeCidrs(c.first, c.last));
+      continue;
+    }
     const key = set.format();
     const g = groups.get(key) ?? { connections: set, addresses: [], ipBlocks: [] };
     groups.set(key, g);
@@ -142,8 +176,10 @@ export function outsideReach(engine: PolicyEngine, pod: Pod, direction: Directio
     }
   }
   const list = [...groups.values()].sort((a, b) => widerFirst(a.connections, b.connections));
+  const clusterPolicies = [...tiers.admin, ...tiers.baseline].map(clusterPolicyKey);
   return {
-    isolated: engine.isIsolated(pod, direction),
+    isolated,
+    ...(clusterPolicies.length > 0 && { clusterPolicies, closed }),
     connections: list.reduce((u, g) => u.union(g.connections), ConnectionSet.NONE),
     groups: list,
   };

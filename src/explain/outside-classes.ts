@@ -60,9 +60,19 @@ function span(cidr: string): { family: IPFamily; first: bigint; last: bigint } {
   return { family, first, last: first + (1n << hostBits) - 1n };
 }
 
-/** The cidrs every ipBlock of every policy names (cidr and excepts). */
+/**
+ * The cidrs every ipBlock of every policy names (cidr and excepts), and
+ * every cidr of the cluster-wide policies' networks peers (a fail-closed
+ * rule's 0.0.0.0/0 and ::/0 among them). Node addresses need no cut of their
+ * own: an outside address is never a node's, so a nodes peer never matches it.
+ */
 export function policyIpBlockCidrs(state: ClusterState): string[] {
   const out = new Set<string>();
+  for (const p of state.clusterPolicies.values()) {
+    for (const rule of [...p.ingress, ...p.egress]) {
+      for (const peer of rule.peers) if (peer.kind === 'networks') for (const c of peer.cidrs) out.add(c);
+    }
+  }
   for (const p of state.policies) {
     for (const rule of [...p.ingress, ...p.egress]) {
       for (const peer of rule.peers) {

@@ -5,14 +5,16 @@
 // the rule itself admits a peer, PolicyEngine.allows whether the whole flow
 // (the peer's own policies included) is allowed.
 import { familyOf } from '../model/addresses.ts';
-import type { Direction, NetworkPolicy, Pod, PolicyRule, PolicyType, SourceRef } from '../model/types.ts';
-import { podKey, policyKey } from '../model/types.ts';
+import type {
+  ClusterPolicy, ClusterPolicyKind, ClusterRuleAction, ClusterTier, Direction, NetworkPolicy, Pod, PolicyRule, PolicyType, SourceRef,
+} from '../model/types.ts';
+import { clusterPolicyKey, podKey, policyKey } from '../model/types.ts';
 import { ruleMatch } from '../policy/direction.ts';
 import { sharedAddressNotes, type Flow, type PolicyEngine, type SharedAddressNote } from '../policy/engine.ts';
 import { podEndpoint, type Endpoint } from '../policy/endpoint.ts';
 import { policySelects, policyTypeOf } from '../policy/isolation.ts';
 import { resolveNamedPort } from '../policy/port-match.ts';
-import { describePeers, describePorts, describeRule } from './describe-rule.ts';
+import { describeClusterRule, describePeers, describePorts, describeRule } from './describe-rule.ts';
 import { whyNot } from './verdict-text.ts';
 
 export interface PodSummary {
@@ -58,11 +60,42 @@ export interface RuleReach {
   readonly source?: SourceRef;
 }
 
+/** A rule of a cluster-wide policy, in words. */
+export interface ClusterRuleReach {
+  readonly rule: number;
+  /** "spec.ingress[0]" */
+  readonly field: string;
+  readonly name?: string;
+  readonly action: ClusterRuleAction;
+  readonly description: string;
+  /** The rule has errors in the input and fails closed (an Accept matches nothing; a Deny or Pass denies everything). */
+  readonly failClosed?: true;
+}
+
+/** A cluster-wide policy whose subject is the pod, with rules in this direction. */
+export interface SelectingClusterPolicy {
+  /** "cnp/name", "anp/name", "banp/default" */
+  readonly policy: string;
+  readonly kind: ClusterPolicyKind;
+  readonly tier: ClusterTier;
+  readonly priority: number;
+  /** Its rules in this direction, in order. */
+  readonly rules: readonly ClusterRuleReach[];
+  readonly failClosed?: true;
+  readonly source?: SourceRef;
+}
+
 export interface DirectionReach {
   readonly direction: Direction;
   readonly isolated: boolean;
   readonly isolatedBy: readonly string[];
   readonly selectedBy: readonly SelectingPolicy[];
+  /**
+   * The cluster-wide policies whose subject is the pod, with rules in this
+   * direction, in evaluation order: the Admin tier (before NetworkPolicy),
+   * then the Baseline tier (only for a pod no NetworkPolicy isolates).
+   */
+  readonly clusterPolicies: readonly SelectingClusterPolicy[];
   readonly rules: readonly RuleReach[];
   readonly summary: string;
 }
@@ -192,12 +225,42 @@ function directionReach(engine: PolicyEngine, pod: Pod, direction: Direction): D
     : [];
   const verdicts = new FlowVerdicts(engine);
   const rules = isolating.flatMap((policy) => policy[direction].map((rule, i) => ruleReach(verdicts, engine, pod, others, policy, rule, i, direction)));
+  const tiers = pod.hostNetwork ? { admin: [], baseline: [] } : engine.tierPolicies(pod, direction);
+  const clusterPolicies = [...tiers.admin, ...tiers.baseline].map((p) => selectingClusterPolicy(p, direction));
   let summary: string;
   if (pod.hostNetwork) summary = `open: a host-network pod is a node address; no policy isolates it for ${direction}`;
-  else if (isolating.length === 0) summary = `open: no policy isolates it for ${direction}`;
-  else if (rules.length === 0) summary = `isolated for ${direction} by ${isolatedBy.join(', ')}, which have no ${direction} rules: all ${direction} is denied`;
-  else summary = `isolated for ${direction} by ${isolatedBy.join(', ')}: only the rules below allow ${direction}`;
-  return { direction, isolated: isolating.length > 0, isolatedBy, selectedBy, rules, summary };
+  else if (isolating.length === 0 && clusterPolicies.length === 0) summary = `open: no policy isolates it for ${direction}`;
+  else if (isolating.length === 0) summary = `not isolated for ${direction} by NetworkPolicy: ${clusterOrder(tiers.admin, tiers.baseline, false)}`;
+  else {
+    const np = rules.length === 0
+      ? `isolated for ${direction} by ${isolatedBy.join(', ')}, which have no ${direction} rules: all ${direction} is denied`
+      : `isolated for ${direction} by ${isolatedBy.join(', ')}: only the rules below allow ${direction}`;
+    summary = clusterPolicies.length === 0 ? np : `${np}; ${clusterOrder(tiers.admin, tiers.baseline, true)}`;
+  }
+  return { direction, isolated: isolating.length > 0, isolatedBy, selectedBy, clusterPolicies, rules, summary };
+}
+
+function selectingClusterPolicy(p: ClusterPolicy, direction: Direction): SelectingClusterPolicy {
+  return {
+    policy: clusterPolicyKey(p), kind: p.kind, tier: p.tier, priority: p.priority,
+    rules: p[direction].map((rule, i): ClusterRuleReach => ({
+      rule: i, field: `spec.${direction}[${i}]`, ...(rule.name !== undefined && { name: rule.name }), action: rule.action,
+      description: describeClusterRule(direction, rule), ...(rule.failClosed === true && { failClosed: true as const }),
+    })),
+    ...(p.failClosed === true && { failClosed: true as const }), ...(p.source && { source: p.source }),
+  };
+}
+
+/** Where the cluster tiers stand for this pod, in words. */
+function clusterOrder(admin: readonly ClusterPolicy[], baseline: readonly ClusterPolicy[], isolated: boolean): string {
+  const parts: string[] = [];
+  if (admin.length > 0) parts.push(`the Admin tier (${admin.map(clusterPolicyKey).join(', ')}) decides first, Pass goes on`);
+  if (baseline.length > 0) {
+    parts.push(isolated
+      ? `the Baseline tier (${baseline.map(clusterPolicyKey).join(', ')}) does not apply: NetworkPolicy isolates it`
+      : `the Baseline tier (${baseline.map(clusterPolicyKey).join(', ')}) decides what the Admin tier leaves, then the default allows`);
+  } else if (!isolated) parts.push('then the default allows');
+  return parts.join('; ');
 }
 
 export function podReach(engine: PolicyEngine, pod: Pod): PodReach {

@@ -1,6 +1,8 @@
 // Text form of a flow verdict: the verdict line, then each direction with the
-// policy and rule that decided it, and for a denial the "why not".
-import type { DirectionVerdict, EndpointSummary, FlowNote, FlowVerdict } from '../policy/trace.ts';
+// tier, policy and rule that decided it (an Admin or Baseline rule of a
+// cluster-wide policy, the NetworkPolicies that isolate the pod, or the
+// default), the Pass rules taken on the way, and for a denial the "why not".
+import type { ClusterRuleHit, DirectionVerdict, EndpointSummary, FlowNote, FlowVerdict, PolicyMiss } from '../policy/trace.ts';
 import { closestMiss } from '../policy/trace.ts';
 import { plain, type Style } from './style.ts';
 
@@ -15,9 +17,67 @@ export function flowLabel(v: FlowVerdict): string {
   return `${endpointLabel(v.flow.from)} -> ${endpointLabel(v.flow.to)} ${port}`;
 }
 
+/** A cluster rule that matched, in words: `cnp/x spec.ingress[1] "name" (Deny, Admin tier, priority 20)`. */
+export function clusterRuleText(h: ClusterRuleHit): string {
+  const name = h.name !== undefined ? ` "${h.name}"` : '';
+  const closed = h.failClosed === true ? ', failing closed: the rule has errors in the input' : '';
+  return `${h.policy} ${h.field}${name} (${h.action}, ${h.tier} tier, priority ${h.priority}${closed})`;
+}
+
+const NEXT_TEXT: Readonly<Record<NonNullable<ClusterRuleHit['next']>, string>> = {
+  NetworkPolicy: 'NetworkPolicy',
+  Baseline: 'the Baseline tier',
+  default: 'the default (allow)',
+};
+
+/** A Pass taken, and where evaluation went next. */
+export function passText(h: ClusterRuleHit): string {
+  return `${clusterRuleText(h)} passed to ${h.next !== undefined ? NEXT_TEXT[h.next] : 'the next tier'}`;
+}
+
+/** Lines for the cluster rules evaluated before the decision that did not match (why each missed). */
+function clusterMissLines(misses: readonly PolicyMiss[]): string[] {
+  const lines: string[] = [];
+  for (const pm of misses) {
+    if (pm.reason) lines.push(`  no match: ${pm.policy}: ${pm.reason}`);
+    for (const r of pm.rules) lines.push(`  no match: ${pm.policy} ${r.field}: ${r.reason}`);
+  }
+  return lines;
+}
+
+/** The lines of a direction decided with cluster-wide policies in play (DirectionVerdict.tier set). */
+function tierLines(d: DirectionVerdict, head: string): string[] {
+  // The default's summary already says which Pass led there, if one did.
+  if (d.tier === 'default') return [`${head} (${d.summary})`];
+  const where = d.tier === 'NetworkPolicy' ? `decided by NetworkPolicy: isolated by ${d.policies.join(', ')}` : `decided in the ${d.tier ?? ''} tier`;
+  const lines = [`${head} (${where})`];
+  for (const p of d.passes ?? []) lines.push(`  ${passText(p)}`);
+  if (d.decision !== undefined) lines.push(`  ${d.decision.action === 'Accept' ? 'allowed' : 'denied'} by ${clusterRuleText(d.decision)}`);
+  // Why earlier cluster rules did not match: worth reading when the direction is denied (an Accept that missed), noise otherwise.
+  if (!d.allowed) lines.push(...clusterMissLines(d.clusterMisses ?? []));
+  if (d.tier === 'NetworkPolicy') lines.push(...networkPolicyLines(d));
+  return lines;
+}
+
+/** The NetworkPolicy part of a direction: the rules that allow, or why each isolating policy's rules missed. */
+function networkPolicyLines(d: DirectionVerdict): string[] {
+  const lines: string[] = [];
+  for (const m of d.allowedBy) {
+    const peer = m.peer === null ? 'any peer' : `${d.direction === 'ingress' ? 'from' : 'to'}[${m.peer}]`;
+    const port = m.port === null ? 'any port' : `ports[${m.port}]`;
+    lines.push(`  allowed by ${m.policy} ${m.field} (${peer}, ${port})`);
+  }
+  for (const pm of d.misses) {
+    if (pm.reason) lines.push(`  ${pm.policy}: ${pm.reason}`);
+    for (const r of pm.rules) lines.push(`  ${pm.policy} ${r.field}: ${r.reason}`);
+  }
+  return lines;
+}
+
 function directionLines(d: DirectionVerdict, s: Style): string[] {
   const who = d.pod ?? 'peer';
   const head = `${d.direction} of ${who}: ${d.allowed ? s.green('allowed') : s.red('denied')}`;
+  if (d.tier !== undefined) return tierLines(d, head);
   if (!d.isolated) return [`${head} (${d.summary})`];
   const lines = [`${head} (isolated by ${d.policies.join(', ')})`];
   for (const m of d.allowedBy) {
@@ -41,10 +101,14 @@ export function whyNot(v: FlowVerdict): string | undefined {
   }
   for (const d of [v.egress, v.ingress]) {
     if (d.allowed) continue;
+    // A Deny of a cluster-wide policy decided: that rule is the answer.
+    if (d.decision !== undefined) return `${d.direction} of ${d.pod ?? 'peer'} denied by ${clusterRuleText(d.decision)}`;
     const c = closestMiss(d);
-    if (c) return `${c.policy} ${c.miss.field}: ${c.miss.reason}`;
+    // Denied by NetworkPolicy after an Admin Pass: say so, the Pass is why NetworkPolicy decided.
+    const after = (d.passes ?? []).map((p) => ` (NetworkPolicy decided because ${passText(p)})`).join('');
+    if (c) return `${c.policy} ${c.miss.field}: ${c.miss.reason}${after}`;
     const empty = d.misses.find((m) => m.reason);
-    if (empty) return `${empty.policy}: ${empty.reason}`;
+    if (empty) return `${empty.policy}: ${empty.reason}${after}`;
   }
   return undefined;
 }

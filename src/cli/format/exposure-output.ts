@@ -7,6 +7,8 @@ import { API_VERSION } from './output.ts';
 
 /** Text lists at most this many reaching workloads per workload; JSON lists them all. */
 const SHOWN_WORKLOADS = 8;
+/** Text lists at most this many closed outside cidrs per direction. */
+const SHOWN_CLOSED = 4;
 
 /** The JSON body: the report as computed, connection sets written as text; levels in the order used. */
 export function exposureJson(r: ExposureReport): object {
@@ -26,11 +28,19 @@ const LEVEL_TEXT: Readonly<Record<WorkloadExposure['level'], string>> = {
 
 function outsideText(o: OutsideReach, direction: 'ingress' | 'egress'): string[] {
   if (o.groups.length === 0) return ['none'];
-  if (!o.isolated) return [`${o.connections.format()} (not isolated for ${direction})`];
-  return o.groups.map((g) => {
+  const clusterPolicies = o.clusterPolicies ?? [];
+  if (!o.isolated && clusterPolicies.length === 0) return [`${o.connections.format()} (not isolated for ${direction})`];
+  // Not isolated by NetworkPolicy, but cluster-wide policies decide some of it.
+  const tiers = o.isolated ? '' : ` (not isolated for ${direction} by NetworkPolicy; cluster policies: ${clusterPolicies.join(', ')})`;
+  const lines = o.groups.map((g) => {
     const through = g.ipBlocks.map((b) => `${b.cidr}${b.except.length > 0 ? ` except ${b.except.join(', ')}` : ''} (${b.policy})`);
-    return `${g.connections.format()} through ${through.join('; ')}`;
+    return `${g.connections.format()}${through.length > 0 ? ` through ${through.join('; ')}` : ''}${tiers}`;
   });
+  const closed = o.closed ?? [];
+  const shown = closed.slice(0, SHOWN_CLOSED);
+  const more = closed.length - shown.length;
+  if (shown.length > 0) lines.push(`none ${direction === 'ingress' ? 'from' : 'to'} ${shown.join(', ')}${more > 0 ? ` and ${more} more (-o json lists them all)` : ''}`);
+  return lines;
 }
 
 function fromWorkloadsText(w: WorkloadExposure): string {

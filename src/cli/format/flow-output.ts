@@ -3,7 +3,7 @@
 import type { DirectionVerdict, FlowVerdict } from '../../policy/trace.ts';
 import { mdCode, mdTable } from './markdown.ts';
 import { envelope, type Envelope } from './output.ts';
-import { exceptionText, flowLabel, noteText, whyNot } from '../../explain/verdict-text.ts';
+import { clusterRuleText, exceptionText, flowLabel, noteText, passText, whyNot } from '../../explain/verdict-text.ts';
 
 /** The flow as the user asked for it, before resolution. */
 export interface FlowQuery {
@@ -33,6 +33,15 @@ export function flowExplanation(query: FlowQuery, verdict: FlowVerdict): FlowExp
 }
 
 function decidedBy(d: DirectionVerdict): string {
+  // With cluster-wide policies: the Pass rules taken, then the Admin/Baseline rule that decided, or NetworkPolicy's answer below.
+  const passes = (d.passes ?? []).map((p) => passText(p));
+  if (d.decision !== undefined) return [...passes, `${d.decision.action === 'Accept' ? 'allowed' : 'denied'} by ${clusterRuleText(d.decision)}`].join('\n');
+  if (d.tier === 'default') return d.summary;
+  if (passes.length > 0) return [...passes, decidedByNetworkPolicy(d)].join('\n');
+  return decidedByNetworkPolicy(d);
+}
+
+function decidedByNetworkPolicy(d: DirectionVerdict): string {
   if (!d.isolated) return d.summary;
   const by = d.allowedBy.map((m) => `${m.policy} ${mdCode(m.field)}`);
   if (by.length > 0) return `allowed by ${by.join(', ')}`;
@@ -51,7 +60,7 @@ export function renderFlowMarkdown(v: FlowVerdict): string {
   const rows = [v.egress, v.ingress].map((d) => [
     d.direction,
     d.pod ?? '(not a pod)',
-    d.isolated ? d.policies.join(', ') : 'not isolated',
+    `${d.isolated ? d.policies.join(', ') : 'not isolated'}${d.tier !== undefined ? ` (decided: ${d.tier})` : ''}`,
     d.allowed ? 'allowed' : 'denied',
     decidedBy(d),
   ]);

@@ -51,9 +51,23 @@ function ruleText(r: RuleReach, direction: Direction, s: Style): string[] {
   return lines;
 }
 
+/** The cluster-wide policies in evaluation order, each rule in words under its policy. */
+function clusterPoliciesText(d: DirectionReach, s: Style): string[] {
+  if (d.clusterPolicies.length === 0) return [];
+  const lines = ['  cluster policies (in evaluation order):'];
+  for (const p of d.clusterPolicies) {
+    const closed = p.failClosed === true ? ', has errors: failing closed' : '';
+    lines.push(`    ${s.bold(p.policy)} (${p.tier} tier, priority ${p.priority}${closed})`);
+    for (const r of p.rules) lines.push(`      ${r.field}${r.name !== undefined ? ` "${r.name}"` : ''}: ${r.description}`);
+  }
+  return lines;
+}
+
 function directionText(d: DirectionReach, s: Style): string[] {
   const title = d.direction === 'ingress' ? 'Ingress' : 'Egress';
-  const lines = [`${s.bold(title)}: ${d.isolated ? d.summary : s.green(d.summary)}`];
+  const open = !d.isolated && d.clusterPolicies.length === 0;
+  const lines = [`${s.bold(title)}: ${open ? s.green(d.summary) : d.summary}`];
+  lines.push(...clusterPoliciesText(d, s));
   if (d.selectedBy.length > 0) {
     lines.push('  selected by:', ...alignColumns(selectingText(d)).map((l) => `    ${l}`));
   }
@@ -73,6 +87,12 @@ export function renderPodText(reach: PodReach, s: Style = plain): string {
 function directionMarkdown(d: DirectionReach): string[] {
   const title = d.direction === 'ingress' ? 'Ingress' : 'Egress';
   const lines = [`### ${title}`, '', `${d.summary.charAt(0).toUpperCase()}${d.summary.slice(1)}.`];
+  if (d.clusterPolicies.length > 0) {
+    lines.push('', ...mdTable(['cluster policy', 'tier', 'priority', 'rule', 'action', 'rule in words'],
+      d.clusterPolicies.flatMap((p) => p.rules.map((r) => [
+        p.policy, p.tier, String(p.priority), `${mdCode(r.field)}${r.name !== undefined ? ` ${r.name}` : ''}`, r.action, r.description,
+      ]))));
+  }
   if (d.selectedBy.length > 0) {
     lines.push('', ...mdTable(['selected by', 'policyTypes', `isolates ${d.direction}`, `${d.direction} rules`],
       d.selectedBy.map((p) => [p.policy, p.policyTypes.join(', '), p.isolates ? 'yes' : 'no', p.failClosed === true ? '0 (has errors: failing closed)' : String(p.rules)])));
