@@ -9,6 +9,7 @@
 // same normalizers (and their validation) apply: a field of the wrong type is
 // copied as it is, for the normalizer to report. Whatever is not a mapping
 // where a mapping is expected is kept whole for the same reason.
+import type { ClusterPolicyKind } from '../model/types.ts';
 import { isRecord, type RawRecord } from '../sources/raw.ts';
 
 /** Fields of metadata the engine reads (ownerReferences for workloads, creationTimestamp for address ownership). */
@@ -40,7 +41,7 @@ function podSpec(spec: unknown): unknown {
 }
 
 /** Kinds this module knows how to cut down; any other kind is kept whole. */
-export type WatchedKind = 'Namespace' | 'Pod' | 'NetworkPolicy' | 'Node';
+export type WatchedKind = 'Namespace' | 'Pod' | 'NetworkPolicy' | 'Node' | ClusterPolicyKind;
 
 /** The policy-relevant subset of `obj` (apiVersion and kind are kept). */
 export function policyFields(kind: WatchedKind, obj: RawRecord): Record<string, unknown> {
@@ -55,10 +56,15 @@ export function policyFields(kind: WatchedKind, obj: RawRecord): Record<string, 
       if (obj.status !== undefined) out.status = pick(obj.status, POD_STATUS_FIELDS);
       break;
     case 'NetworkPolicy':
+    case 'ClusterNetworkPolicy':
+    case 'AdminNetworkPolicy':
+    case 'BaselineAdminNetworkPolicy':
       // All of a policy's spec is policy: kept whole, so an unknown field in it still reaches the schema check.
+      // (A cluster-wide policy's status, conditions its controller writes, is not read.)
       if (obj.spec !== undefined) out.spec = obj.spec;
       break;
     case 'Node':
+      // metadata.labels (kept above) is what cluster-wide policies' nodes peers select on.
       if (obj.spec !== undefined) out.spec = pick(obj.spec, NODE_SPEC_FIELDS);
       if (obj.status !== undefined) out.status = pick(obj.status, NODE_STATUS_FIELDS);
       break;

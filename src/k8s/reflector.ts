@@ -57,7 +57,13 @@ export type ReflectorEvent<T> =
   /** The watch's resourceVersion is gone from the server's history (410): a relist follows. */
   | { readonly type: 'expired'; readonly message: string }
   /** A list or watch failed; the next attempt is in retryInMs. */
-  | { readonly type: 'trouble'; readonly message: string; readonly retryInMs: number };
+  | { readonly type: 'trouble'; readonly message: string; readonly retryInMs: number }
+  /**
+   * With endWhenNotFound: a list or watch was answered 404, the resource is
+   * no longer served (its CRD was removed). Every stored object was emitted
+   * as deleted before this; the reflector has stopped.
+   */
+  | { readonly type: 'unserved'; readonly message: string };
 
 export interface BackoffOptions {
   /** First delay after a failure (ms); doubles on each failure in a row. Default 800, as client-go's reflector. */
@@ -81,6 +87,12 @@ export interface ReflectorOptions<T> {
   readonly backoff?: BackoffOptions;
   /** Server-side watch timeout: the server ends the watch after this and we resume. Default 5 to 10 minutes, as client-go. */
   readonly watchTimeoutSeconds?: number;
+  /**
+   * A resource that may stop being served (a custom resource): a 404 on its
+   * list or watch ends the reflector (`unserved`) instead of a retry. Off, a
+   * 404 is one more failure, retried with backoff.
+   */
+  readonly endWhenNotFound?: boolean;
 }
 
 /** Why a watch ended. */
@@ -88,7 +100,7 @@ type WatchEnd =
   | { readonly kind: 'stopped' }
   | { readonly kind: 'gone'; readonly message: string; readonly sawEvents: boolean }
   | { readonly kind: 'closed'; readonly sawEvents: boolean }
-  | { readonly kind: 'failed'; readonly message: string };
+  | { readonly kind: 'failed'; readonly message: string; readonly code?: number };
 
 interface ObjectIdentity {
   readonly key: string;
@@ -160,7 +172,8 @@ export class Reflector<T> {
         }
         if (this.stopped) return;
         if (!listed) {
-          await this.retryAfter(`cannot list ${this.opts.path}: ${reason(failure)}`);
+          if (this.endsHere(statusCode(failure), `cannot list ${this.opts.path}: ${reason(failure)}`)) return;
+          await this.retryAfter(`cannot list ${this.opts.path}: ${reason(failure)}${forbiddenHint(statusCode(failure))}`);
           continue;
         }
         // A list that works does not reset the backoff: the watch after it may fail at once (see below).
@@ -177,12 +190,23 @@ export class Reflector<T> {
         // Gone at once from a list's own resourceVersion: relisting straight away would loop as fast as the server answers.
         if (afterList && !end.sawEvents) await this.retryAfter(`watch of ${this.opts.path} expired right after its list`);
       } else if (end.kind === 'failed') {
-        await this.retryAfter(`watch of ${this.opts.path} failed: ${end.message}`);
+        if (this.endsHere(end.code, `watch of ${this.opts.path} failed: ${end.message}`)) return;
+        await this.retryAfter(`watch of ${this.opts.path} failed: ${end.message}${forbiddenHint(end.code)}`);
       } else if (!end.sawEvents) {
         // A server that accepts a watch and closes it at once would otherwise be asked again in a tight loop.
         await this.retryAfter(`watch of ${this.opts.path} closed without events`);
       }
     }
+  }
+
+  /** With endWhenNotFound, a 404: every stored object is deleted (the resource went with them), then `unserved`. */
+  private endsHere(code: number | undefined, message: string): boolean {
+    if (code !== 404 || this.opts.endWhenNotFound !== true || this.stopped) return false;
+    for (const [key, old] of [...this.store]) this.remove(key, old, this.resourceVersion);
+    this.resourceVersion = '';
+    this.emit({ type: 'unserved', message });
+    this.stopped = true;
+    return true;
   }
 
   /** Every page of the list; a continue token that expired (410) starts the list over. */
@@ -256,7 +280,7 @@ export class Reflector<T> {
       case 'ERROR': {
         const status = isRecord(obj) ? obj : {};
         const message = typeof status.message === 'string' ? status.message : 'ERROR event';
-        return status.code === 410 ? { kind: 'gone', message } : { kind: 'failed', message };
+        return status.code === 410 ? { kind: 'gone', message } : { kind: 'failed', message, ...(typeof status.code === 'number' && { code: status.code }) };
       }
       default:
         return { kind: 'failed', message: `unknown watch event type ${JSON.stringify(type)}` };
@@ -311,6 +335,14 @@ export class Reflector<T> {
       };
     });
   }
+}
+
+/**
+ * 403 Forbidden is RBAC refusing the verb: the API server's message names
+ * the user, verb, resource and group; this says what to do about it.
+ */
+function forbiddenHint(code: number | undefined): string {
+  return code === 403 ? ' (RBAC: the service account needs get, list and watch on it; the chart\'s ClusterRole grants them)' : '';
 }
 
 /** HTTP status of a client error: ApiException has `code`, Watch's errors `statusCode`. */

@@ -20,7 +20,8 @@ import { isRecord } from '../sources/raw.ts';
 export type WatchStreamEnd =
   | { readonly kind: 'closed' }
   | { readonly kind: 'gone'; readonly message: string }
-  | { readonly kind: 'failed'; readonly message: string };
+  /** code: the HTTP status (or the ERROR event's Status code), when the server answered one. */
+  | { readonly kind: 'failed'; readonly message: string; readonly code?: number };
 
 export interface WatchStreamOptions {
   readonly kubeConfig: KubeConfig;
@@ -118,7 +119,7 @@ function readFailure(res: IncomingMessage, end: (e: WatchStreamEnd) => void): vo
     } catch {
       // not a Status: the code says enough
     }
-    end(code === 410 ? { kind: 'gone', message } : { kind: 'failed', message });
+    end(code === 410 ? { kind: 'gone', message } : { kind: 'failed', message, code });
   });
 }
 

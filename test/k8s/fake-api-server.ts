@@ -2,7 +2,10 @@
 // node:http on 127.0.0.1, an ephemeral port (or on a Unix socket, which a
 // relay in another network namespace can reach: loopback is per namespace,
 // the filesystem is not), speaking the wire protocol the real one speaks for
-// Namespaces, Pods, NetworkPolicies and Nodes.
+// Namespaces, Pods, NetworkPolicies and Nodes, and, once installed
+// (installCrd), the cluster-wide policies of policy.networking.k8s.io with
+// their discovery documents (GET /apis/policy.networking.k8s.io/VERSION; 404
+// while no CRD of that version is installed, as for any path not served).
 //
 // What it implements, as the API documents it:
 //  - One resourceVersion counter for every kind (etcd's revision): every
@@ -27,16 +30,21 @@
 // the port for a while), latencyMs (every response late), holdLists() (one
 // resource's lists wait until released), injectLine() (a raw line into watches).
 // Authorization: requireToken (401), role (RBAC: 403 for what it does not grant).
+// removeCrd() deletes a CRD as the API server does: its objects first (DELETED
+// events), then its watches end and its paths are 404.
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { KIND_TO_RESOURCE, keyOf, RESOURCES, route, status, type FakeResource, type KubeObject } from './fake-api-resources.ts';
+import {
+  discoveryDocument, isCustomResource, KIND_TO_RESOURCE, keyOf, RESOURCES, route, status, type CustomResource, type FakeResource, type KubeObject,
+} from './fake-api-resources.ts';
+import { ListPages } from './fake-api-list.ts';
 import { allowed, forbiddenMessage, requestAttributes, type PolicyRule } from './fake-rbac.ts';
 
 // Clients' configs for it and its vocabulary live beside it; importers of this module find them here too.
 export { fakeKubeConfig, writeFakeKubeconfig } from './fake-kubeconfig.ts';
-export type { FakeResource, KubeObject } from './fake-api-resources.ts';
+export type { CustomResource, FakeResource, KubeObject } from './fake-api-resources.ts';
 
 /** A key and certificate (PEM) for an HTTPS fake server. */
 export interface FakeTls {
@@ -58,11 +66,6 @@ interface Watcher {
   readonly res: ServerResponse;
 }
 
-interface Snapshot {
-  readonly rv: number;
-  readonly items: readonly KubeObject[];
-}
-
 export class FakeApiServer {
   /** Every request, as "GET /api/v1/pods?limit=500", in arrival order. */
   readonly requests: string[] = [];
@@ -80,6 +83,8 @@ export class FakeApiServer {
   role: { readonly user: string; readonly rules: readonly PolicyRule[] } | undefined;
   /** Every request refused by `role`, as "GET /api/v1/pods?watch=true: <the Status message>". */
   readonly forbidden: string[] = [];
+  /** When set, discovery requests (GET /apis/policy.networking.k8s.io/VERSION) are answered with this HTTP status. */
+  discoveryFailure: number | undefined;
   /** Called with each list or watch request before it is answered: a test's hook to act at an exact point of the protocol. */
   onRequest: ((request: { readonly resource: FakeResource; readonly watch: boolean; readonly query: URLSearchParams }) => void) | undefined;
   private rv = 100;
@@ -91,10 +96,11 @@ export class FakeApiServer {
   );
   private readonly watchers = new Set<Watcher>();
   private readonly sockets = new Set<Socket>();
-  private readonly snapshots = new Map<string, Snapshot>();
+  private readonly pages = new ListPages();
   private readonly holds = new Map<FakeResource, { readonly held: Promise<void>; readonly release: () => void }>();
+  /** The CRDs installed: their resources are served, and listed in discovery. */
+  private readonly installed = new Set<CustomResource>();
   private nextUid = 1;
-  private nextToken = 1;
   private server: Server;
   private port = 0;
 
@@ -137,10 +143,23 @@ export class FakeApiServer {
     return String(this.rv);
   }
 
+  /** Installs CRDs: their resources are served from now on. */
+  installCrd(...resources: CustomResource[]): void {
+    for (const r of resources) this.installed.add(r);
+  }
+
+  /** Deletes a CRD: every object of it first (DELETED to its watches), then its watches end and it is not served. */
+  removeCrd(resource: CustomResource): void {
+    for (const o of this.current(resource, undefined)) this.delete(RESOURCES[resource].kind, undefined, String(o.metadata?.name));
+    this.installed.delete(resource);
+    for (const w of [...this.watchers]) if (w.resource === resource) w.res.end();
+  }
+
   /** Creates or replaces an object (by kind, namespace, name); returns it as stored. */
   apply(input: KubeObject): KubeObject {
     const resource = typeof input.kind === 'string' ? KIND_TO_RESOURCE[input.kind] : undefined;
     if (!resource) throw new Error(`fake API server: cannot store kind ${JSON.stringify(input.kind)}`);
+    if (isCustomResource(resource) && !this.installed.has(resource)) throw new Error(`fake API server: no CRD installed for ${resource} (installCrd first)`);
     const obj = structuredClone(input);
     const meta: Record<string, unknown> = { ...(obj.metadata ?? {}) };
     const store = this.objects.get(resource) as Map<string, KubeObject>;
@@ -206,7 +225,7 @@ export class FakeApiServer {
   expireHistory(): void {
     this.history = [];
     this.compactedRv = this.rv;
-    this.snapshots.clear();
+    this.pages.clear();
   }
 
   /** A restarted API server: watches cut, and none can resume (its watch cache starts at the current revision). */
@@ -307,7 +326,17 @@ export class FakeApiServer {
       this.json(res, 403, { ...status(403, 'Forbidden', message), details: { ...(attributes.name !== '' && { name: attributes.name }), group: attributes.apiGroup, kind: attributes.resource } });
       return;
     }
-    const target = route(url.pathname);
+    if (this.discoveryFailure !== undefined && url.pathname.startsWith('/apis/policy.networking.k8s.io/') && url.pathname.split('/').length === 4) {
+      this.json(res, this.discoveryFailure, status(this.discoveryFailure, 'InternalError', 'discovery is broken in this test'));
+      return;
+    }
+    const discovery = req.method === 'GET' ? discoveryDocument(url.pathname, this.installed) : undefined;
+    if (discovery !== undefined) {
+      this.json(res, 200, discovery);
+      return;
+    }
+    const routed = route(url.pathname);
+    const target = routed && (!isCustomResource(routed.resource) || this.installed.has(routed.resource)) ? routed : undefined;
     if (req.method !== 'GET' || !target) {
       this.json(res, 404, status(404, 'NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`));
       return;
@@ -329,32 +358,8 @@ export class FakeApiServer {
 
   private async list(resource: FakeResource, namespace: string | undefined, q: URLSearchParams, res: ServerResponse): Promise<void> {
     await this.holds.get(resource)?.held;
-    const token = q.get('continue');
-    let snap: Snapshot;
-    if (token) {
-      const found = this.snapshots.get(token);
-      if (!found) {
-        this.json(res, 410, status(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'));
-        return;
-      }
-      snap = found;
-    } else {
-      snap = { rv: this.rv, items: this.current(resource, namespace) };
-    }
-    const limit = Number(q.get('limit') ?? 0);
-    const page = limit > 0 ? snap.items.slice(0, limit) : snap.items;
-    const rest = snap.items.slice(page.length);
-    const metadata: Record<string, unknown> = { resourceVersion: String(snap.rv) };
-    if (rest.length > 0) {
-      const next = `token-${this.nextToken++}`;
-      this.snapshots.set(next, { rv: snap.rv, items: rest });
-      metadata.continue = next;
-      metadata.remainingItemCount = rest.length;
-    }
-    const { kind, apiVersion } = RESOURCES[resource];
-    // List items carry neither kind nor apiVersion: the list's kind says it.
-    const items = page.map(({ kind: _k, apiVersion: _a, ...rest }) => rest);
-    this.json(res, 200, { kind: `${kind}List`, apiVersion, metadata, items });
+    const { code, body } = this.pages.answer(resource, q, () => ({ rv: this.rv, items: this.current(resource, namespace) }));
+    this.json(res, code, body);
   }
 
   private watch(resource: FakeResource, namespace: string | undefined, q: URLSearchParams, res: ServerResponse): void {

@@ -75,6 +75,8 @@ describe('initial sync', () => {
     const w = start();
     try {
       for (const r of ['namespaces', 'pods', 'networkpolicies'] as const) await rec.waitForEvent('listed', r);
+      // Discovery says (for each cluster-wide kind at once) that none is served: only the nodes are missing now.
+      await rec.waitForEvent('discovery', 'baselineadminnetworkpolicies');
       expect(w.isSynced()).toBe(false);
       expect(rec.events.some((e) => e.type === 'synced')).toBe(false);
     } finally {

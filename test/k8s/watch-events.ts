@@ -27,6 +27,30 @@ export const node = (name: string, cidr: string, address: string): KubeObject =>
   status: { addresses: [{ type: 'InternalIP', address }] },
 });
 
+/**
+ * A ClusterNetworkPolicy (v1alpha2): `tier` for every pod with app=`app`, its
+ * one ingress rule `action` from every namespace.
+ */
+export const clusterNetworkPolicy = (name: string, app: string, action: 'Accept' | 'Deny' | 'Pass' = 'Deny', tier: 'Admin' | 'Baseline' = 'Admin', priority = 10): KubeObject => ({
+  apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy',
+  metadata: { name },
+  spec: { tier, priority, subject: { pods: { podSelector: { matchLabels: { app } } } }, ingress: [{ name: 'from-all', action, from: [{ namespaces: {} }] }] },
+});
+
+/** An AdminNetworkPolicy (v1alpha1): for every pod with app=`app`, its one ingress rule `action` from every namespace. */
+export const adminNetworkPolicy = (name: string, app: string, action: 'Allow' | 'Deny' | 'Pass' = 'Deny', priority = 20): KubeObject => ({
+  apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy',
+  metadata: { name },
+  spec: { priority, subject: { pods: { namespaceSelector: {}, podSelector: { matchLabels: { app } } } }, ingress: [{ name: 'from-all', action, from: [{ namespaces: {} }] }] },
+});
+
+/** The BaselineAdminNetworkPolicy (v1alpha1, always named default): for every pod with app=`app`, ingress `action` from every namespace. */
+export const baselineAdminNetworkPolicy = (app: string, action: 'Allow' | 'Deny' = 'Deny'): KubeObject => ({
+  apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'BaselineAdminNetworkPolicy',
+  metadata: { name: 'default' },
+  spec: { subject: { pods: { namespaceSelector: {}, podSelector: { matchLabels: { app } } } }, ingress: [{ name: 'from-all', action, from: [{ namespaces: {} }] }] },
+});
+
 type Change = Extract<ClusterEvent, { type: 'added' | 'modified' | 'deleted' }>;
 
 export function isChange(e: ClusterEvent): e is Change {
