@@ -17,6 +17,7 @@ import { agentSync } from './agent-sync.ts';
 import { compileRender } from './compile-render.ts';
 import { deltaBench } from './delta.ts';
 import { engineVerdicts } from './engine-verdicts.ts';
+import { engineTiers } from './engine-tiers.ts';
 import { largeInputs } from './large-inputs.ts';
 import { nftBackendBench } from './nft-backend.ts';
 import { conntrackSweep } from './conntrack-sweep.ts';
@@ -29,7 +30,7 @@ import { policyTestBench } from './policytest-bench.ts';
 import { policyTestJsonMemory } from './policytest-json-memory.ts';
 import { schemaCheck } from './schema-check.ts';
 
-const BENCHES: readonly Bench[] = [engineVerdicts, policyTestBench, compileRender, deltaBench, packetPath, largeInputs, policyTestJsonMemory, schemaCheck, agentSync, agentKubernetes, agentLatency, nftBackendBench, conntrackSweep, connectionSets, exposureBench, semanticDiffBench, reportBench];
+const BENCHES: readonly Bench[] = [engineVerdicts, engineTiers, policyTestBench, compileRender, deltaBench, packetPath, largeInputs, policyTestJsonMemory, schemaCheck, agentSync, agentKubernetes, agentLatency, nftBackendBench, conntrackSweep, connectionSets, exposureBench, semanticDiffBench, reportBench];
 
 /** Bench names and options; undefined after printing what is wrong. */
 function parseArgs(argv: readonly string[]): { names: string[]; options: BenchOptions; list: boolean } | undefined {
