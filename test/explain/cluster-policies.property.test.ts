@@ -1,0 +1,148 @@
+// Properties of the exact answers (connection sets, outside classes, the
+// semantic diff) on random clusters with cluster-wide policies (every tier,
+// kind, action, peer kind and port form, rules failing closed; node labels),
+// drawn by test/generators/cluster-policies.ts on top of clusterArb:
+//  - a pair's connection set holds a connection exactly when the engine
+//    allows it (every port of TCP, UDP and SCTP; protocols without ports);
+//  - every outside address of a class gets the set of the class's
+//    representative (networks cidrs cut the classes);
+//  - diff(A, A) is empty; diff(A, A + cluster policies) lists exactly the
+//    pairs whose sets differ, with both sets as the engine gives them.
+// FC_SEED=<seed> (plus FC_PATH=<path>) replays a failure.
+import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
+import { describe, expect, it } from 'vitest';
+import { connectionSet, podConnectionSet } from '../../src/explain/connection-set.ts';
+import { isOutside } from '../../src/explain/exposure.ts';
+import { matrixPods } from '../../src/explain/matrix.ts';
+import { outsideClasses, policyIpBlockCidrs } from '../../src/explain/outside-classes.ts';
+import { hasAnyChange, semanticDiff } from '../../src/explain/semantic-diff.ts';
+import { familyOf } from '../../src/model/addresses.ts';
+import { ClusterState } from '../../src/model/cluster-state.ts';
+import { podKey, PROTOCOLS, type ClusterObjects } from '../../src/model/types.ts';
+import { PolicyEngine } from '../../src/policy/engine.ts';
+import { addressEndpoint, podEndpoint, type Endpoint } from '../../src/policy/endpoint.ts';
+import { clusterArb, endpointsOf, EXTERNAL_ADDRESSES, FLOW_PORTS } from '../generators/arbitraries.ts';
+import { withClusterPolicies } from '../generators/cluster-policies.ts';
+
+const replay = {
+  ...(process.env.FC_SEED !== undefined ? { seed: Number(process.env.FC_SEED) } : {}),
+  ...(process.env.FC_PATH !== undefined ? { path: process.env.FC_PATH } : {}),
+};
+
+const OTHER_PROTOCOLS = ['ICMP', 'GRE'];
+
+const objectsArb = clusterArb({ maxPods: 7, maxPolicies: 4 }).chain((o) => withClusterPolicies(o, 4));
+
+const worldArb = fc.record({
+  objects: objectsArb,
+  picks: fc.array(fc.tuple(fc.nat(), fc.nat()), { minLength: 1, maxLength: 3 }),
+});
+
+/** Same-family pairs of the picks; pods weigh three times as much as other ends. */
+function pairsOf(ends: readonly Endpoint[], picks: readonly (readonly [number, number])[]): [Endpoint, Endpoint][] {
+  const endpoints = ends.flatMap((e): Endpoint[] => (e.kind === 'pod' ? [e, e, e] : [e]));
+  const v6 = (e: Endpoint): boolean => e.ip.includes(':');
+  return picks.map(([a, b]) => {
+    const from = endpoints[a % endpoints.length] as Endpoint;
+    const same = endpoints.filter((e) => v6(e) === v6(from));
+    return [from, same[b % same.length] as Endpoint];
+  });
+}
+
+const describePair = (from: Endpoint, to: Endpoint): string => `${from.kind} ${from.ip} -> ${to.kind} ${to.ip}`;
+
+/** Addresses at and around the edges of a cidr. */
+function edgesOf(cidr: string): string[] {
+  const [net, prefix] = ipaddr.parseCIDR(cidr);
+  const bytes = net.toByteArray();
+  const bits = BigInt(bytes.length * 8);
+  const first = bytes.reduce((a, b) => (a << 8n) | BigInt(b), 0n);
+  const size = 1n << (bits - BigInt(prefix));
+  const at = (n: bigint): string | undefined => (n < 0n || n >= 1n << bits ? undefined
+    : ipaddr.fromByteArray(bytes.map((_, i) => Number((n >> (8n * BigInt(bytes.length - 1 - i))) & 0xffn))).toString());
+  return [at(first - 1n), at(first), at(first + 1n), at(first + size - 1n), at(first + size)].filter((a): a is string => a !== undefined);
+}
+
+describe('exact answers with cluster-wide policies', () => {
+  it('a pair\'s set contains a port exactly when the engine allows it (every port of TCP, UDP and SCTP)', () => {
+    fc.assert(fc.property(worldArb, ({ objects, picks }) => {
+      const state = new ClusterState(objects);
+      const engine = new PolicyEngine(state);
+      for (const [from, to] of pairsOf(endpointsOf(state, objects), picks)) {
+        const set = connectionSet(engine, from, to);
+        for (const protocol of PROTOCOLS) {
+          for (let port = 1; port <= 65535; port++) {
+            const allowed = engine.allows({ from, to, protocol, port });
+            if (set.has(protocol, port) !== allowed) {
+              expect.fail(`${describePair(from, to)} ${protocol}/${port}: engine ${allowed ? 'allows' : 'denies'}, set is ${set.format()}`);
+            }
+          }
+        }
+        for (const protocol of OTHER_PROTOCOLS) expect(set.has(protocol), `${describePair(from, to)} ${protocol}`).toBe(engine.allows({ from, to, protocol }));
+      }
+    }), { numRuns: Number(process.env.FC_RUNS ?? 30), ...replay });
+  }, 120_000);
+
+  it('agrees with the engine at every range edge and the drawn ports, on many clusters', () => {
+    fc.assert(fc.property(worldArb, ({ objects, picks }) => {
+      const state = new ClusterState(objects);
+      const engine = new PolicyEngine(state);
+      for (const [from, to] of pairsOf(endpointsOf(state, objects), picks)) {
+        const set = connectionSet(engine, from, to);
+        for (const protocol of PROTOCOLS) {
+          const edges = new Set([1, 65535, ...FLOW_PORTS, 79, 81, 444, 8079, 8101, ...set.ranges(protocol).flatMap(([a, b]) => [a - 1, a, b, b + 1])]);
+          for (const port of [...edges].filter((p) => p >= 1 && p <= 65535)) {
+            expect(set.has(protocol, port), `${describePair(from, to)} ${protocol}/${port}: set ${set.format()}`).toBe(engine.allows({ from, to, protocol, port }));
+          }
+        }
+      }
+    }), { numRuns: 300, ...replay });
+  }, 120_000);
+
+  it('every outside address of a class gets its representative\'s connection set, both ways', () => {
+    fc.assert(fc.property(objectsArb, (objects) => {
+      const state = new ClusterState(objects);
+      const engine = new PolicyEngine(state);
+      const classes = outsideClasses(state);
+      const candidates = [...new Set([...policyIpBlockCidrs(state).flatMap(edgesOf), ...EXTERNAL_ADDRESSES])].filter((a) => isOutside(state, a));
+      const toBig = (ip: string): bigint => ipaddr.parse(ip).toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+      for (const a of candidates) {
+        const c = classes.find((k) => k.family === familyOf(a) && toBig(k.first) <= toBig(a) && toBig(a) <= toBig(k.last));
+        if (c === undefined) return expect.fail(`outside address ${a} is in no class`);
+        for (const pod of state.participatingPods()) {
+          const own = podEndpoint(pod, c.family);
+          if (own?.kind !== 'pod') continue;
+          const x = addressEndpoint(state, a);
+          const rep = addressEndpoint(state, c.representative);
+          expect(connectionSet(engine, x, own).format(), `${a} -> ${podKey(pod)} (class of ${c.representative})`).toBe(connectionSet(engine, rep, own).format());
+          expect(connectionSet(engine, own, x).format(), `${podKey(pod)} -> ${a} (class of ${c.representative})`).toBe(connectionSet(engine, own, rep).format());
+        }
+      }
+    }), { numRuns: 150, ...replay });
+  }, 120_000);
+
+  it('diff(A, A) is empty; diff(A without, A with cluster policies) lists exactly the pairs whose sets differ', () => {
+    fc.assert(fc.property(objectsArb, (objects) => {
+      const state = new ClusterState(objects);
+      expect(hasAnyChange(semanticDiff(state, new ClusterState(objects), { namespace: null }))).toBe(false);
+      const without: ClusterObjects = { ...objects, clusterPolicies: [] };
+      const before = new ClusterState(without);
+      const diff = semanticDiff(before, state, { namespace: null });
+      const listed = new Map(diff.changes.map((c) => [`${c.from} -> ${c.to}`, c]));
+      const [eb, ea] = [new PolicyEngine(before), new PolicyEngine(state)];
+      const pods = matrixPods(state, null);
+      for (const from of pods) {
+        for (const to of pods) {
+          if (from === to) continue;
+          const b = podConnectionSet(eb, from, to);
+          const a = podConnectionSet(ea, from, to);
+          if (a === undefined || b === undefined) continue;
+          const change = listed.get(`${podKey(from)} -> ${podKey(to)}`);
+          expect(change !== undefined, `${podKey(from)} -> ${podKey(to)}: ${b.format()} then ${a.format()}`).toBe(!a.equals(b));
+          if (change) expect([change.before.format(), change.after.format()]).toEqual([b.format(), a.format()]);
+        }
+      }
+    }), { numRuns: 100, ...replay });
+  }, 120_000);
+});
