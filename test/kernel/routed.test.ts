@@ -109,7 +109,10 @@ await describeKernel('routed topology (kindnet, Calico, CNI ptp): nftpol on node
   }, 60_000);
 
   it('(b) the conformance world (with its steps) and the examples: the kernel gives the model verdict for every case on routed nodes', async () => {
-    const collected = await collectPolicyTests(['test/conformance', 'policies-examples'], ROOT);
+    const all = await collectPolicyTests(['test/conformance', 'policies-examples'], ROOT);
+    // The network-policy-api suite has its own world and kernel tests (network-policy-api-*.test.ts).
+    const kept = (file: string): boolean => !file.startsWith('test/conformance/network-policy-api/');
+    const collected = { ...all, files: all.files.filter(kept), tests: all.tests.filter((t) => kept(t.file)) };
     const model = await runPolicyTests(collected, { verdicts: modelVerdicts, loader: new TestWorldLoader({ cwd: ROOT }) });
     const kernel = new KernelVerdictSource({ topology: 'routed' });
     const t0 = performance.now();
