@@ -1,15 +1,19 @@
 // policy-explain report in a real headless Chromium (Debian's chromium,
 // driven with puppeteer-core): the page loads with no console error and no
-// request, a known cell shows its verdict, and clicking it shows the trace.
-// A screenshot is left in a temporary folder (its path is printed).
+// request, a known cell shows its verdict, and clicking it shows the trace;
+// at 200 workloads with --against too, where a changed cell shows its mark
+// and, clicked, what changed, and the filters, "show only changed" and
+// collapsing a namespace narrow the matrix. Screenshots are left in a
+// temporary folder (their paths are printed).
 import { access, mkdtemp, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { describeRequiring } from '../support/describe-requiring.ts';
-import { explainShop } from './helpers.ts';
+import { explain, explainShop } from './helpers.ts';
+import { manyWorkloads } from './report-workloads.ts';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => p !== undefined && p !== '');
 
@@ -40,12 +44,11 @@ await describeRequiring('browser', () => Promise.resolve(binary === undefined
     await browser?.close();
   });
 
-  it('loads without console errors or requests; a cell shows its verdict and, clicked, its trace', async () => {
+  /** The page of `html` opened in a new tab, with what it logs as an error and what it requests off the file. */
+  async function open(html: string, name: string): Promise<{ page: Page; errors: string[]; requests: string[] }> {
     if (browser === undefined) throw new Error('no browser');
-    const r = await explainShop('report');
-    expect(r.code).toBe(0);
-    const file = join(dir, 'report.html');
-    await writeFile(file, r.stdout);
+    const file = join(dir, name);
+    await writeFile(file, html);
     const page = await browser.newPage();
     const errors: string[] = [];
     const requests: string[] = [];
@@ -58,15 +61,29 @@ await describeRequiring('browser', () => Promise.resolve(binary === undefined
     });
     await page.setViewport({ width: 1100, height: 900 });
     await page.goto(`file://${file}`, { waitUntil: 'load' });
+    return { page, errors, requests };
+  }
 
-    // Rows and columns follow the embedded endpoints: find web -> api by id.
+  /** The selector of the cell from `from` to `to`: rows and columns follow the embedded endpoints. */
+  async function cellSelector(page: Page, from: string, to: string): Promise<string> {
     // (Expressions as text: they run in the page, and the tests compile without the DOM's types.)
     const ids = await page.evaluate("JSON.parse(document.getElementById('report-data').textContent).endpoints.map((e) => e.id)") as string[];
-    const selector = `td.cell[data-from="${ids.indexOf('shop/web')}"][data-to="${ids.indexOf('shop/api')}"]`;
+    return `td.cell[data-from="${ids.indexOf(from)}"][data-to="${ids.indexOf(to)}"]`;
+  }
+
+  /** A cell's text, its verdict's and change's classes, and its colour. */
+  const look = (page: Page, selector: string): Promise<unknown> => page.evaluate(`(() => { const td = document.querySelector('${selector}');
+    return [td.textContent, [...td.classList].filter((c) => c !== 'cell' && c !== 'gs').join(' '), getComputedStyle(td).backgroundColor]; })()`);
+  const text = (page: Page, selector: string): Promise<string | null> => page.$eval(selector, (el) => el.textContent);
+
+  it('loads without console errors or requests; a cell shows its verdict and, clicked, its trace', async () => {
+    const r = await explainShop('report');
+    expect(r.code).toBe(0);
+    const { page, errors, requests } = await open(r.stdout, 'report.html');
+    const selector = await cellSelector(page, 'shop/web', 'shop/api');
     const cell = await page.$(selector);
     if (cell === null) throw new Error(`no cell ${selector}`);
-    const look = `(() => { const td = document.querySelector('${selector}'); return [td.textContent, td.className, getComputedStyle(td).backgroundColor]; })()`;
-    expect(await page.evaluate(look)).toEqual(['◐', 'cell partial', 'rgb(251, 231, 161)']);
+    expect(await look(page, selector)).toEqual(['◐', 'partial', 'rgb(251, 231, 161)']);
     expect(await page.$eval('#trace', (el) => el.textContent)).toBe('');
 
     await cell.click();
@@ -82,4 +99,45 @@ await describeRequiring('browser', () => Promise.resolve(binary === undefined
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
   }, 20_000);
+
+  it('at 200 workloads with --against: loads without errors, a known cell and a changed one show their verdict, mark and trace; filters narrow the matrix', async () => {
+    const old = join(dir, 'old.yaml');
+    await writeFile(old, manyWorkloads(4, 50));
+    const r = await explain(['-f', old, 'report', '--against', '-'], manyWorkloads(4, 50, true));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const { page, errors, requests } = await open(r.stdout, 'report-200.html');
+    expect(await text(page, '#shown')).toBe('showing 200 rows × 200 columns of 200 × 200');
+
+    // An unchanged pair: web reaches its namespace's api on 8080 only.
+    const known = await cellSelector(page, 'ns-1/web-0', 'ns-1/api-1');
+    expect(await look(page, known)).toEqual(['◐', 'partial', 'rgb(251, 231, 161)']);
+    await page.click(known);
+    expect(await text(page, '#trace-head')).toBe('ns-1/web-0 -> ns-1/api-1: partial (allowed: TCP 8080); trace for 8080/TCP');
+    expect(await text(page, '#trace')).toMatch(/^ALLOWED {2}ns-1\/web-0 \(10\.[0-9.]+\) -> ns-1\/api-1 \(10\.[0-9.]+\) 8080\/TCP\n[^]*allowed by ns-1\/api-from-web spec\.ingress\[0\]/);
+    expect(await page.$eval('#change', (el) => el.hidden)).toBe(true);
+
+    // A changed pair: the new policy lets every web reach ns-0's db on 5432.
+    const changed = await cellSelector(page, 'ns-2/web-3', 'ns-0/db-2');
+    expect(await look(page, changed)).toEqual(['◐+', 'partial chg-add', 'rgb(251, 231, 161)']);
+    await page.click(changed);
+    expect(await text(page, '#change')).toBe('+ newly allowed\nbefore:  none\nafter:   TCP 5432\nadded:   TCP 5432\nremoved: none');
+    expect(await text(page, '#trace')).toContain('allowed by ns-0/db-from-every-web spec.ingress[0]');
+    await page.screenshot({ path: join(dir, 'report-200.png') });
+
+    // From ns-3 only; then only the changed pairs (every web to ns-0's db: 17 webs of ns-3, 16 dbs).
+    await page.type('#filter-from', 'ns-3/');
+    await page.waitForFunction("document.getElementById('shown').textContent.startsWith('showing 50 rows')");
+    expect(await text(page, '#shown')).toBe('showing 50 rows × 200 columns of 200 × 200');
+    await page.click('#only-changed');
+    expect(await text(page, '#shown')).toBe('showing 17 rows × 16 columns of 200 × 200');
+    await page.screenshot({ path: join(dir, 'report-200-changed.png') });
+    // Collapsing ns-0 makes its columns one.
+    await page.click('#matrix th.ns[data-ns="ns-0"]');
+    expect(await text(page, '#shown')).toBe('showing 17 rows × 1 columns of 200 × 200');
+    expect(await page.$$eval('#matrix td.agg', (tds) => tds.map((td) => td.textContent))).toEqual(Array(17).fill('◐+'));
+    console.info(`report screenshots: ${join(dir, 'report-200.png')}, ${join(dir, 'report-200-changed.png')}`);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+  }, 90_000);
 });

@@ -11,7 +11,10 @@ body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
 table{border-collapse:separate;border-spacing:0}
 td,th{border:1px solid #ccc;border-width:0 1px 1px 0;padding:2px 6px;font-size:13px}
-#matrix-wrap{overflow:auto;max-height:78vh;max-width:100%;border:1px solid #999;display:inline-block}
+/* Painting 40,000 cells is what takes time: changes outside the matrix do not repaint it
+   (containment), and a change in one row repaints that row only (each row its own layer). */
+#matrix-wrap{contain:content;overflow:auto;max-height:78vh;max-width:100%;border:1px solid #999;display:inline-block}
+#matrix tbody tr{will-change:transform}
 /* A fixed layout (widths from the cols, not from 40,000 cells' contents) keeps drawing a 200x200 matrix quick. */
 #matrix{table-layout:fixed;font-size:13px;--cw:2em;width:calc(var(--rowhead) + var(--cols) * var(--cw))}
 #matrix col.r{width:var(--rowhead)}#matrix col.c{width:var(--cw)}
