@@ -16,7 +16,7 @@
 // every error (the normalizers' and the schema check's, which ran first
 // into the same ProblemList) inside a rule fails that rule; any other error
 // fails the policy.
-import { fieldWithin, indexField, parseFieldPath } from './field-path.ts';
+import { indexField, parseFieldPath } from './field-path.ts';
 import type { ProblemList } from '../model/problems.ts';
 import { boundedList, describe, optRecord, quote, type RawRecord } from './raw.ts';
 import { CLUSTER_DIALECTS, type ClusterDialect } from './cluster-dialect.ts';
@@ -28,6 +28,8 @@ import type { ClusterPodSelection, ClusterPolicy, ClusterPolicyKind, ClusterRule
 const TIERS: readonly ClusterTier[] = ['Admin', 'Baseline'];
 const PRIORITY_MAX = 1000;
 const SPEC_KEYS = ['tier', 'priority', 'subject', 'ingress', 'egress'];
+/** A field inside a rule: spec.ingress[3], spec.egress[0].to[1]..., not spec.ingress[3]x. */
+const RULE_FIELD = /^spec\.(ingress|egress)\[(\d+)\](?=$|[.[])/;
 const EVERY_POD: ClusterPodSelection = { kind: 'namespaces', namespaceSelector: { matchLabels: {}, matchExpressions: [] } };
 
 type Direction = 'ingress' | 'egress';
@@ -43,17 +45,21 @@ export function normalizeClusterPolicy(raw: RawRecord, kind: ClusterPolicyKind, 
   const priority = readPriority(spec, d, p);
   const subject = readSubject(spec?.subject, d, p);
   const rules = { ingress: readRules(spec, 'ingress', d, p), egress: readRules(spec, 'egress', d, p) };
-  const errorFields = p.items.filter((pr) => pr.severity === 'error').map((pr) => pr.field);
-  const inRule = (f: string | undefined): boolean => f !== undefined &&
-    (['ingress', 'egress'] as const).some((dir) => rules[dir].some((_, i) => fieldWithin(f, indexField(`spec.${dir}`, i))));
-  const policyErrors = errorFields.filter((f) => !inRule(f));
+  // Each error, once: inside a rule read (that rule fails), or the policy's.
+  const failedRules = new Set<string>();
+  const policyErrors: (string | undefined)[] = [];
+  for (const pr of p.items) {
+    if (pr.severity !== 'error') continue;
+    const at = pr.field === undefined ? undefined : RULE_FIELD.exec(pr.field);
+    if (at !== null && at !== undefined && Number(at[2]) < rules[at[1] as Direction].length) failedRules.add(`${at[1]}[${at[2]}]`);
+    else policyErrors.push(pr.field);
+  }
   if (policyErrors.length > 0 || tier === undefined || priority === undefined || subject === undefined) {
     return failClosedPolicy(kind, name, source, { tier, priority, subject, spec, policyErrors }, p);
   }
   const settle = (dir: Direction): ClusterRule[] => rules[dir].map((r, i) => {
-    const field = indexField(`spec.${dir}`, i);
-    if (r.rule !== undefined && !errorFields.some((f) => f !== undefined && fieldWithin(f, field))) return r.rule;
-    p.warn(field, `rule has errors: failing closed, ${failedRuleEffect(r.action)}`);
+    if (r.rule !== undefined && !failedRules.has(`${dir}[${i}]`)) return r.rule;
+    p.warn(indexField(`spec.${dir}`, i), `rule has errors: failing closed, ${failedRuleEffect(r.action)}`);
     return failedRule(r.action, r.name);
   });
   return { kind, name, tier, priority, subject, ingress: settle('ingress'), egress: settle('egress'), source };
