@@ -96,6 +96,11 @@ export function clusterPolicyArbitraries(world: ArbitraryWorld): ClusterPolicyAr
     w.namespaceSelector.map(nsSubject),
     fc.tuple(w.namespaceSelector, w.podSelector).map(([n, p]) => podsSubject(n, p)),
   );
+  // Subjects select every pod a third of the time, so policies decide flows often rather than rarely.
+  const subject: fc.Arbitrary<ClusterPodSelection> = fc.oneof(
+    { weight: 1, arbitrary: fc.constant(nsSubject({ matchLabels: {}, matchExpressions: [] })) },
+    { weight: 2, arbitrary: selection },
+  );
   const nodeSelector: fc.Arbitrary<LabelSelector> = fc.constantFrom<Labels>({}, { zone: 'a' }, { role: 'b' }, { zone: 'b', role: 'a' })
     .map((matchLabels): LabelSelector => ({ matchLabels, matchExpressions: [] }));
   // Networks around the world's addresses (an ipBlock's cidr), one or two, sometimes nested.
@@ -103,37 +108,51 @@ export function clusterPolicyArbitraries(world: ArbitraryWorld): ClusterPolicyAr
   const ingressPeer: fc.Arbitrary<ClusterPeer> = selection;
   const egressPeer: fc.Arbitrary<ClusterPeer> = fc.oneof(
     { weight: 3, arbitrary: selection },
-    { weight: 2, arbitrary: nodeSelector.map(nodesPeer) },
-    { weight: 2, arbitrary: network },
+    { weight: 3, arbitrary: nodeSelector.map(nodesPeer) },
+    { weight: 3, arbitrary: network },
     { weight: 1, arbitrary: fc.constant(domainNames('example.com')) },
   );
   const port: fc.Arbitrary<ClusterPort> = fc.oneof(
     { weight: 2, arbitrary: fc.record({ protocol: fc.constantFrom<Protocol>('TCP', 'UDP', 'SCTP'), port: fc.constantFrom(...world.policyPorts) }).map((p) => portOf(p.protocol, p.port)) },
-    { weight: 1, arbitrary: fc.record({ protocol: fc.constantFrom<Protocol>('TCP', 'UDP'), range: fc.constantFrom(...world.portRanges) }).map((p) => portOf(p.protocol, p.range[0], p.range[1])) },
+    // A range of one port is written as that port (v1alpha2 wants start < end).
+    { weight: 1, arbitrary: fc.record({ protocol: fc.constantFrom<Protocol>('TCP', 'UDP'), range: fc.constantFrom(...world.portRanges) })
+      .map((p) => (p.range[0] === p.range[1] ? portOf(p.protocol, p.range[0]) : portOf(p.protocol, p.range[0], p.range[1]))) },
     { weight: 2, arbitrary: fc.constantFrom(...PORT_NAMES).map(namedPort) },
   );
   const action = fc.constantFrom<ClusterRuleAction>('Accept', 'Deny', 'Pass');
-  const ruleFor = (peer: fc.Arbitrary<ClusterPeer>): fc.Arbitrary<ClusterRule> => fc.oneof(
-    { weight: 12, arbitrary: fc.record({ action, peers: fc.array(peer, { minLength: 1, maxLength: 2 }), ports: fc.array(port, { maxLength: 2 }), named: fc.boolean() })
-      .map((r): ClusterRule => ({ action: r.action, peers: r.peers, ports: r.ports, ...(r.named && { name: `r-${r.action.toLowerCase()}` }) })) },
-    // Failing closed as the sources make a rule with errors: Accept matches nothing, Deny/Pass deny everything.
+  // The API refuses a named port beside a networks, nodes or domainNames peer (only pods have named ports): objects
+  // written as YAML leave the named ports out then; others keep them (the compiler must still cope).
+  const apiValid = (peers: readonly ClusterPeer[], ports: readonly ClusterPort[]): readonly ClusterPort[] =>
+    world.asLoaded && peers.some((x) => x.kind === 'networks' || x.kind === 'nodes' || x.kind === 'domainNames') ? ports.filter((x) => x.kind !== 'named') : ports;
+  const valid = (peer: fc.Arbitrary<ClusterPeer>): fc.Arbitrary<ClusterRule> =>
+    fc.record({ action, peers: fc.array(peer, { minLength: 1, maxLength: 2 }), ports: fc.array(port, { maxLength: 2 }), named: fc.boolean() })
+      .map((r): ClusterRule => ({ action: r.action, peers: r.peers, ports: apiValid(r.peers, r.ports), ...(r.named && { name: `r-${r.action.toLowerCase()}` }) }));
+  // Failing closed as the sources make a rule with errors: Accept matches nothing, Deny/Pass deny everything
+  // (not for worlds whose objects are written out as YAML: no valid object gives them).
+  const ruleFor = (peer: fc.Arbitrary<ClusterPeer>): fc.Arbitrary<ClusterRule> => (world.asLoaded ? valid(peer) : fc.oneof(
+    { weight: 12, arbitrary: valid(peer) },
     { weight: 1, arbitrary: action.map((a): ClusterRule => (a === 'Accept'
       ? { action: 'Accept', peers: [], ports: [], failClosed: true }
       : { action: 'Deny', peers: [networks('0.0.0.0/0', '::/0')], ports: [], failClosed: true })) },
-  );
+  ));
   const rules = (peer: fc.Arbitrary<ClusterPeer>): fc.Arbitrary<ClusterRule[]> => fc.array(ruleFor(peer), { maxLength: world.maxRules });
   const policy: fc.Arbitrary<ClusterPolicy> = fc.record({
     kind: fc.constantFrom<ClusterPolicyKind>('ClusterNetworkPolicy', 'ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'),
     tier: fc.constantFrom<ClusterTier>('Admin', 'Baseline'),
     name: fc.constantFrom(...CLUSTER_POLICY_NAMES),
     priority: fc.constantFrom(...PRIORITIES),
-    subject: selection,
+    subject,
     ingress: rules(ingressPeer),
     egress: rules(egressPeer),
   }).map((p): ClusterPolicy => {
     const o = { subject: p.subject, ingress: p.ingress, egress: p.egress, priority: p.priority };
     if (p.kind === 'AdminNetworkPolicy') return anp(p.name, o);
-    if (p.kind === 'BaselineAdminNetworkPolicy') return banp(o);
+    // v1alpha1's baseline has no Pass, and no domainNames peer.
+    const baseline = (rules: ClusterRule[]): ClusterRule[] => rules.flatMap((r) => {
+      const peers = r.peers.filter((x) => x.kind !== 'domainNames');
+      return peers.length === 0 && r.peers.length > 0 ? [] : [{ ...r, action: r.action === 'Pass' ? 'Deny' as const : r.action, peers }];
+    });
+    if (p.kind === 'BaselineAdminNetworkPolicy') return banp({ ...o, ingress: baseline(o.ingress), egress: baseline(o.egress) });
     return cnp(p.name, { ...o, tier: p.tier });
   });
   const policies = (max: number): fc.Arbitrary<ClusterPolicy[]> => fc.uniqueArray(policy, { maxLength: max, selector: clusterPolicyKey });
@@ -151,7 +170,7 @@ export function withClusterPolicies(objects: ClusterObjects, max = 4): fc.Arbitr
     labels: fc.array(ENGINE_CLUSTER.nodeLabels, { minLength: objects.nodes.length, maxLength: objects.nodes.length }),
   }).map(({ clusterPolicies, labels }) => ({
     ...objects,
-    nodes: objects.nodes.map((n, i) => ({ ...n, labels: labels[i] as Labels })),
+    nodes: objects.nodes.map((n, i) => (Object.keys(labels[i] ?? {}).length > 0 ? { ...n, labels: labels[i] as Labels } : n)),
     clusterPolicies,
   }));
 }

@@ -3,13 +3,15 @@
 // world, real TCP and UDP probes cross it, and every kernel verdict must equal
 // the policy engine's.
 //
-// One world for the whole file (built in beforeAll): 2 nodes, 9 pod slots with
-// fixed addresses, 2 outside hosts (see differential/slots.ts). A run only
-// changes metadata — which slots hold a pod, namespaces, labels, container
-// ports, policies — then compiles each node's IR, applies it with the Syncer
-// (one nft transaction per node), flushes conntrack, and probes a sample of
-// the flows, balanced over allowed and denied, same-node, cross-node and
-// outside, v4 and v6.
+// One world for the whole file (built in beforeAll): 2 nodes with their own
+// addresses, 9 pod slots with fixed addresses, 2 outside hosts (see
+// differential/slots.ts). A run only changes metadata — which slots hold a
+// pod, namespaces, labels, container ports, NetworkPolicies, cluster-wide
+// policies (every tier, action and peer kind) and node labels — then
+// compiles each node's IR, applies it with the Syncer (one nft transaction
+// per node), flushes conntrack, and probes a sample of the flows, balanced
+// over allowed and denied, same-node, cross-node, outside, and pod to a
+// node's address (its own: the input hook; another: forward), v4 and v6.
 //
 // A failure prints the shrunk counterexample as a PolicyTest, the engine's
 // explain trace, and the nodes' nft rules (differential/report.ts); the
@@ -54,6 +56,7 @@ interface Stats {
   denied: number;
   byKind: Map<string, { allow: number; deny: number }>;
   policies: number;
+  clusterPolicies: number;
   pods: number;
   ms: { compile: number; apply: number; flush: number; probe: number };
 }
@@ -110,7 +113,7 @@ await describeKernel('kernel = model on generated clusters (differential)', () =
     const failures = new Map<DiffCase, FailedRun>();
     let lastFailure: FailedRun | undefined;
     const stats: Stats = {
-      runs: 0, flows: 0, allowed: 0, denied: 0, byKind: new Map(), policies: 0, pods: 0,
+      runs: 0, flows: 0, allowed: 0, denied: 0, byKind: new Map(), policies: 0, clusterPolicies: 0, pods: 0,
       ms: { compile: 0, apply: 0, flush: 0, probe: 0 },
     };
     let failedOnce = false;
@@ -172,6 +175,7 @@ await describeKernel('kernel = model on generated clusters (differential)', () =
         stats.runs++;
         stats.pods += c.objects.pods.length;
         stats.policies += c.objects.policies.length;
+        stats.clusterPolicies += c.objects.clusterPolicies?.length ?? 0;
         for (const f of flows) {
           stats.flows++;
           if (f.allowed) stats.allowed++;
@@ -206,7 +210,9 @@ await describeKernel('kernel = model on generated clusters (differential)', () =
     console.log(
       `[differential] ${stats.runs} runs in ${seconds} s (world built in ${world.timings.networkMs + world.timings.serversMs} ms): ` +
         `${stats.flows} flows probed (${stats.allowed} allowed, ${stats.denied} denied), ` +
-        `${(stats.pods / Math.max(1, stats.runs)).toFixed(1)} pods and ${(stats.policies / Math.max(1, stats.runs)).toFixed(1)} policies per run; ` +
+        `${(stats.pods / Math.max(1, stats.runs)).toFixed(1)} pods, ${(stats.policies / Math.max(1, stats.runs)).toFixed(1)} policies and ` +
+        `${(stats.clusterPolicies / Math.max(1, stats.runs)).toFixed(1)} cluster policies per run; ` +
+        `pod to node: ${[...stats.byKind].filter(([k]) => k.includes('node ') && k.startsWith('pod-to')).map(([k, v]) => `${k} ${v.allow}/${v.deny}`).join(', ')} (allowed/denied); ` +
         `per run: compile ${avg(stats.ms.compile)}, apply ${avg(stats.ms.apply)}, conntrack flush ${avg(stats.ms.flush)}, probes ${avg(stats.ms.probe)}`,
     );
 
@@ -224,8 +230,12 @@ await describeKernel('kernel = model on generated clusters (differential)', () =
     if (REPLAY_PATH === undefined && RUNS >= 30) {
       // The generator must keep the sample interesting: every kind of flow, allowed and denied.
       const kinds = new Set([...stats.byKind].flatMap(([k, s]) => [...(s.allow > 0 ? [`${k} allow`] : []), ...(s.deny > 0 ? [`${k} deny`] : [])]));
-      const want = ['same-node', 'cross-node', 'pod-to-outside', 'outside-to-pod'].flatMap((kind) =>
-        ['v4', 'v6'].flatMap((fam) => ['TCP', 'UDP'].flatMap((proto) => ['allow', 'deny'].map((v) => `${kind} ${fam} ${proto} ${v}`))));
+      const want = [
+        ...['same-node', 'cross-node', 'pod-to-outside', 'outside-to-pod'].flatMap((kind) =>
+          ['v4', 'v6'].flatMap((fam) => ['TCP', 'UDP'].flatMap((proto) => ['allow', 'deny'].map((v) => `${kind} ${fam} ${proto} ${v}`)))),
+        // Cluster policies must deny a pod its own node sometimes (input hook), and another node's address (forward).
+        ...['pod-to-own-node', 'pod-to-node'].flatMap((kind) => ['allow', 'deny'].map((v) => `${kind} v4 TCP ${v}`)),
+      ];
       expect(want.filter((w) => !kinds.has(w))).toEqual([]);
     }
   }, TIME_LIMIT_MS + 120_000);

@@ -8,7 +8,8 @@
 import fc from 'fast-check';
 import type { ClusterObjects, ContainerPort, Labels, NetworkPolicy, Pod } from '../../../src/model/types.ts';
 import { arbitrariesFor, type ArbitraryWorld } from '../../generators/arbitraries.ts';
-import { MODEL_NODES, OUTSIDE_HOSTS, SERVED_PORTS, SLOTS, SLOT_COUNT } from './slots.ts';
+import { clusterPolicyArbitraries } from '../../generators/cluster-policies.ts';
+import { MODEL_NODES, NODE_LAYOUT, OUTSIDE_HOSTS, SERVED_PORTS, SLOTS, SLOT_COUNT } from './slots.ts';
 
 export const NAMESPACES = ['x', 'y', 'z'] as const;
 
@@ -32,8 +33,8 @@ export const slotPodName = (i: number): string => `pod-${i}`;
 export const LAB_WORLD: ArbitraryWorld = {
   namespaces: NAMESPACES,
   anchors: {
-    v4: [...SLOTS.map((s) => s.v4), ...OUTSIDE_HOSTS.map((h) => h.v4)],
-    v6: [...SLOTS.map((s) => s.v6), ...OUTSIDE_HOSTS.map((h) => h.v6)],
+    v4: [...SLOTS.map((s) => s.v4), ...OUTSIDE_HOSTS.map((h) => h.v4), ...NODE_LAYOUT.map((n) => n.v4)],
+    v6: [...SLOTS.map((s) => s.v6), ...OUTSIDE_HOSTS.map((h) => h.v6), ...NODE_LAYOUT.map((n) => n.v6)],
   },
   prefixes: { v4: [0, 8, 16, 22, 24, 28, 32], v6: [0, 32, 48, 64, 124, 128] },
   policyPorts: [...SERVED_PORTS, 8082],
@@ -44,6 +45,7 @@ export const LAB_WORLD: ArbitraryWorld = {
 };
 
 const LAB = arbitrariesFor(LAB_WORLD);
+const LAB_CLUSTER = clusterPolicyArbitraries(LAB_WORLD);
 
 // ---------------------------------------------------------------- pods in slots
 
@@ -79,6 +81,8 @@ function slotPod(i: number, d: SlotDraft): Pod {
 
 export interface DiffCaseOptions {
   readonly maxPolicies?: number;
+  /** Cluster-wide policies per case, at most (default 3; 0: none). */
+  readonly maxClusterPolicies?: number;
 }
 
 /** A cluster on the lab's slots: 3 namespaces, 2-9 pods, 1-maxPolicies policies (default 4), the two nodes. */
@@ -88,11 +92,14 @@ export function diffCaseArb(opts: DiffCaseOptions = {}): fc.Arbitrary<DiffCase> 
     drafts: fc.tuple(...Array.from({ length: SLOT_COUNT }, () => slotDraftArb)),
     present: fc.uniqueArray(fc.integer({ min: 0, max: SLOT_COUNT - 1 }), { minLength: 2, maxLength: SLOT_COUNT }),
     policies: fc.array(fc.record({ policy: LAB.policy(), home: homeArb }), { minLength: 1, maxLength: opts.maxPolicies ?? 4 }),
+    clusterPolicies: LAB_CLUSTER.policies(opts.maxClusterPolicies ?? 3),
+    nodeLabels: fc.tuple(...MODEL_NODES.map(() => LAB_CLUSTER.nodeLabels)),
     sampleSeed: fc.integer({ min: 0, max: 0x7fffffff }),
-  }).map(({ namespaces, drafts, present, policies, sampleSeed }): DiffCase => {
+  }).map(({ namespaces, drafts, present, policies, clusterPolicies, nodeLabels, sampleSeed }): DiffCase => {
     const pods = [...present].sort((a, b) => a - b).map((i) => slotPod(i, drafts[i] as SlotDraft));
+    const nodes = MODEL_NODES.map((n, i) => (Object.keys(nodeLabels[i] ?? {}).length > 0 ? { ...n, labels: nodeLabels[i] } : n));
     return {
-      objects: { namespaces, pods, policies: placePolicies(policies, pods), nodes: [...MODEL_NODES] },
+      objects: { namespaces, pods, policies: placePolicies(policies, pods), nodes, ...(clusterPolicies.length > 0 && { clusterPolicies }) },
       sampleSeed,
     };
   });

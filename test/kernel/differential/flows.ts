@@ -12,10 +12,15 @@ import { podKey } from '../../../src/model/types.ts';
 import type { Flow, PolicyEngine } from '../../../src/policy/engine.ts';
 import { addressEndpoint, podEndpoint, type Endpoint } from '../../../src/policy/endpoint.ts';
 import type { LabFlow } from './lab.ts';
-import { OUTSIDE_HOSTS, SERVED_PORTS, hostAddress, slotAt, type NodeName } from './slots.ts';
+import { NODE_LAYOUT, OUTSIDE_HOSTS, SERVED_PORTS, hostAddress, slotAt, type NodeName } from './slots.ts';
 import { prng } from '../../generators/prng.ts';
 
-export type FlowKind = 'same-node' | 'cross-node' | 'pod-to-outside' | 'outside-to-pod';
+/**
+ * pod-to-own-node crosses the node's input hook, pod-to-node (another node's
+ * address) its forward hook: where cluster policies' nodes and networks peers
+ * decide (node addresses stand for host-network pods there).
+ */
+export type FlowKind = 'same-node' | 'cross-node' | 'pod-to-outside' | 'outside-to-pod' | 'pod-to-own-node' | 'pod-to-node';
 export const PROBE_PROTOCOLS = ['TCP', 'UDP'] as const;
 
 export interface ProbeFlow {
@@ -52,13 +57,33 @@ export function flowKey(src: string, dst: string, protocol: string, port: number
   return `${src} > ${dst} ${protocol}/${port}`;
 }
 
-/** Every probe-able flow of the cluster with the engine's verdict: pod <-> pod, pod <-> outside host, both families, TCP and UDP. */
+/** Every probe-able flow of the cluster with the engine's verdict: pod <-> pod, pod <-> outside host, pod -> node, both families, TCP and UDP. */
 export function candidateFlows(engine: PolicyEngine): ProbeFlow[] {
   const state: ClusterState = engine.state;
   const pods = [...state.participatingPods()].sort((a, b) => (podKey(a) < podKey(b) ? -1 : 1));
   const podSide = pods.flatMap(podEnds);
   const outside: End[] = OUTSIDE_HOSTS.flatMap((h) => ([4, 6] as const).map((f) => ({ labId: h.id, endpoint: addressEndpoint(state, hostAddress(h, f)) })));
   const out: ProbeFlow[] = [];
+  const push = (src: End, dst: End, kind: FlowKind, family: IPFamily, nodes: readonly NodeName[]): void => {
+    for (const protocol of PROBE_PROTOCOLS) {
+      for (const port of SERVED_PORTS) {
+        const flow: Flow = { from: src.endpoint, to: dst.endpoint, protocol, port };
+        out.push({
+          lab: { from: src.labId, to: dst.endpoint.ip, protocol, port }, flow, kind, family,
+          allowed: engine.allows(flow), key: flowKey(src.endpoint.ip, dst.endpoint.ip, protocol, port), nodes,
+        });
+      }
+    }
+  };
+  // A pod to a node's own address (the node serves the ports on its lo).
+  const nodeSide: End[] = NODE_LAYOUT.flatMap((n) => ([4, 6] as const).map((f) => ({ labId: n.name, endpoint: addressEndpoint(state, f === 4 ? n.v4 : n.v6), node: n.name })));
+  for (const src of podSide) {
+    for (const dst of nodeSide) {
+      const family = familyOf(src.endpoint.ip);
+      if (familyOf(dst.endpoint.ip) !== family || src.node === undefined) continue;
+      push(src, dst, src.node === dst.node ? 'pod-to-own-node' : 'pod-to-node', family, [src.node]);
+    }
+  }
   for (const src of [...podSide, ...outside]) {
     for (const dst of [...podSide, ...outside]) {
       if (src.labId === dst.labId) continue;
@@ -69,20 +94,7 @@ export function candidateFlows(engine: PolicyEngine): ProbeFlow[] {
         : src.node ? 'pod-to-outside' : dst.node ? 'outside-to-pod' : undefined;
       if (kind === undefined) continue;
       const nodes = [...new Set([src.node, dst.node].filter((n): n is NodeName => n !== undefined))];
-      for (const protocol of PROBE_PROTOCOLS) {
-        for (const port of SERVED_PORTS) {
-          const flow: Flow = { from: src.endpoint, to: dst.endpoint, protocol, port };
-          out.push({
-            lab: { from: src.labId, to: dst.endpoint.ip, protocol, port },
-            flow,
-            kind,
-            family,
-            allowed: engine.allows(flow),
-            key: flowKey(src.endpoint.ip, dst.endpoint.ip, protocol, port),
-            nodes,
-          });
-        }
-      }
+      push(src, dst, kind, family, nodes);
     }
   }
   return out;

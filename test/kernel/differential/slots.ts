@@ -18,11 +18,14 @@ export interface NodeLayout {
   readonly name: NodeName;
   readonly podCIDR: string;
   readonly podCIDRv6: string;
+  /** The node's own addresses (on its lo, serving SERVED_PORTS): what cluster policies' nodes peers select. */
+  readonly v4: string;
+  readonly v6: string;
 }
 
 export const NODE_LAYOUT: readonly NodeLayout[] = [
-  { name: 'node-1', podCIDR: '10.244.1.0/24', podCIDRv6: 'fd00:10:244:1::/64' },
-  { name: 'node-2', podCIDR: '10.244.2.0/24', podCIDRv6: 'fd00:10:244:2::/64' },
+  { name: 'node-1', podCIDR: '10.244.1.0/24', podCIDRv6: 'fd00:10:244:1::/64', v4: '192.168.100.1', v6: 'fd00:192:168:100::1' },
+  { name: 'node-2', podCIDR: '10.244.2.0/24', podCIDRv6: 'fd00:10:244:2::/64', v4: '192.168.100.2', v6: 'fd00:192:168:100::2' },
 ];
 
 export interface PodSlot {
@@ -61,18 +64,25 @@ export const hostAddress = (host: OutsideHost, family: IPFamily): string => (fam
 export function slotAt(ip: string): PodSlot | undefined {
   return SLOTS.find((s) => s.v4 === ip || s.v6 === ip);
 }
+export function nodeAt(ip: string): NodeLayout | undefined {
+  return NODE_LAYOUT.find((n) => n.v4 === ip || n.v6 === ip);
+}
 export function outsideHostAt(ip: string): OutsideHost | undefined {
   return OUTSIDE_HOSTS.find((h) => h.v4 === ip || h.v6 === ip);
 }
 
-/** The model's Node objects: names and pod CIDRs as the world has them (the nodes fail closed on unknown local addresses). */
-export const MODEL_NODES: readonly Node[] = NODE_LAYOUT.map((n) => ({ name: n.name, addresses: [], podCIDRs: [n.podCIDR, n.podCIDRv6] }));
+/**
+ * The model's Node objects: names, addresses and pod CIDRs as the world has
+ * them (the nodes fail closed on unknown local addresses); a generated case
+ * gives them labels.
+ */
+export const MODEL_NODES: readonly Node[] = NODE_LAYOUT.map((n) => ({ name: n.name, addresses: [n.v4, n.v6], podCIDRs: [n.podCIDR, n.podCIDRv6] }));
 
 /** The lab description: every slot and outside host serves every port of SERVED_PORTS. */
 export function worldSpec(): WorldSpec {
   const ports = [...SERVED_PORTS];
   return {
-    nodes: NODE_LAYOUT.map((n) => ({ name: n.name, podCIDR: n.podCIDR, podCIDRv6: n.podCIDRv6 })),
+    nodes: NODE_LAYOUT.map((n) => ({ name: n.name, podCIDR: n.podCIDR, podCIDRv6: n.podCIDRv6, addresses: [n.v4, n.v6], tcpPorts: ports, udpPorts: ports })),
     pods: SLOTS.map((s) => ({ id: s.id, node: s.node, ips: [s.v4, s.v6], tcpPorts: ports, udpPorts: ports })),
     outsideHosts: OUTSIDE_HOSTS.map((h) => ({ id: h.id, via: h.via, ips: [h.v4, h.v6], tcpPorts: ports, udpPorts: ports })),
   };

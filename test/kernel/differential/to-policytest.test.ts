@@ -29,7 +29,10 @@ function withoutSources(o: ClusterObjects): ClusterObjects {
     const { source: _source, ...rest } = x;
     return rest as T;
   };
-  return { namespaces: o.namespaces.map(strip), pods: o.pods.map(strip), policies: o.policies.map(strip), nodes: o.nodes.map(strip) };
+  return {
+    namespaces: o.namespaces.map(strip), pods: o.pods.map(strip), policies: o.policies.map(strip), nodes: o.nodes.map(strip),
+    ...(o.clusterPolicies !== undefined && o.clusterPolicies.length > 0 && { clusterPolicies: o.clusterPolicies.map(strip) }),
+  };
 }
 
 /** Loads YAML text as the sources do, from memory. */

@@ -8,7 +8,8 @@ import { stringify } from 'yaml';
 import type { ClusterState } from '../../../src/model/cluster-state.ts';
 import { NAMESPACE_NAME_LABEL } from '../../../src/sources/normalize-namespace.ts';
 import type {
-  ClusterObjects, ContainerPort, LabelSelector, Namespace, NetworkPolicy, Node, Peer, Pod, PolicyPort, PolicyRule,
+  ClusterObjects, ClusterPeer, ClusterPodSelection, ClusterPolicy, ClusterPort, ClusterRule, ContainerPort, LabelSelector, Namespace,
+  NetworkPolicy, Node, Peer, Pod, PolicyPort, PolicyRule,
 } from '../../../src/model/types.ts';
 import { podKey } from '../../../src/model/types.ts';
 import type { Flow } from '../../../src/policy/engine.ts';
@@ -106,19 +107,76 @@ function nodeYaml(n: Node): K8sObject {
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name: n.name },
+    metadata: { name: n.name, ...(n.labels !== undefined && Object.keys(n.labels).length > 0 && { labels: { ...n.labels } }) },
     ...(nonEmpty(n.podCIDRs) && { spec: { podCIDR: n.podCIDRs[0], podCIDRs: [...n.podCIDRs] } }),
     ...(nonEmpty(n.addresses) && { status: { addresses: n.addresses.map((address) => ({ type: 'InternalIP', address })) } }),
   };
 }
 
-/** Every object of the model as Kubernetes objects: Nodes, Namespaces, Pods, NetworkPolicies. */
+// ---------------------------------------------------------------- cluster-wide policy
+
+function selectionYaml(s: ClusterPodSelection, v1alpha1: boolean): K8sObject {
+  if (s.kind === 'namespaces') return { namespaces: selectorYaml(s.namespaceSelector) };
+  // v1alpha1 requires the namespaceSelector of a pods selection; v1alpha2 defaults it to every namespace.
+  const empty = Object.keys(selectorYaml(s.namespaceSelector)).length === 0;
+  return { pods: { ...((v1alpha1 || !empty) && { namespaceSelector: selectorYaml(s.namespaceSelector) }), podSelector: selectorYaml(s.podSelector) } };
+}
+
+function clusterPeerYaml(peer: ClusterPeer, v1alpha1: boolean): K8sObject {
+  switch (peer.kind) {
+    case 'namespaces':
+    case 'pods': return selectionYaml(peer, v1alpha1);
+    case 'nodes': return { nodes: selectorYaml(peer.nodeSelector) };
+    case 'networks': return { networks: [...peer.cidrs] };
+    case 'domainNames': return { domainNames: [...peer.domainNames] };
+  }
+}
+
+/** v1alpha2 `protocols` entries, v1alpha1 `ports` entries. */
+function clusterPortYaml(port: ClusterPort, v1alpha1: boolean): K8sObject {
+  if (port.kind === 'named') return v1alpha1 ? { namedPort: port.name } : { destinationNamedPort: port.name };
+  if (v1alpha1) {
+    return port.endPort === undefined
+      ? { portNumber: { protocol: port.protocol, port: port.port } }
+      : { portRange: { protocol: port.protocol, start: port.port, end: port.endPort } };
+  }
+  const destinationPort = port.endPort === undefined ? { number: port.port } : { range: { start: port.port, end: port.endPort } };
+  return { [port.protocol.toLowerCase()]: { destinationPort } };
+}
+
+function clusterRuleYaml(r: ClusterRule, peersKey: 'from' | 'to', v1alpha1: boolean): K8sObject {
+  return {
+    ...(r.name !== undefined && { name: r.name }),
+    action: v1alpha1 && r.action === 'Accept' ? 'Allow' : r.action,
+    [peersKey]: r.peers.map((x) => clusterPeerYaml(x, v1alpha1)),
+    ...(nonEmpty(r.ports) && { [v1alpha1 ? 'ports' : 'protocols']: r.ports.map((x) => clusterPortYaml(x, v1alpha1)) }),
+  };
+}
+
+function clusterPolicyYaml(p: ClusterPolicy): K8sObject {
+  const v1alpha1 = p.kind !== 'ClusterNetworkPolicy';
+  return {
+    apiVersion: v1alpha1 ? 'policy.networking.k8s.io/v1alpha1' : 'policy.networking.k8s.io/v1alpha2',
+    kind: p.kind,
+    metadata: { name: p.name },
+    spec: {
+      ...(p.kind === 'ClusterNetworkPolicy' && { tier: p.tier }),
+      ...(p.kind !== 'BaselineAdminNetworkPolicy' && { priority: p.priority }),
+      subject: selectionYaml(p.subject, v1alpha1),
+      ...(nonEmpty(p.ingress) && { ingress: p.ingress.map((r) => clusterRuleYaml(r, 'from', v1alpha1)) }),
+      ...(nonEmpty(p.egress) && { egress: p.egress.map((r) => clusterRuleYaml(r, 'to', v1alpha1)) }),
+    },
+  };
+}
+
+/** Every object of the model as Kubernetes objects: Nodes, Namespaces, Pods, NetworkPolicies, cluster-wide policies. */
 export function kubernetesObjects(objects: ClusterObjects): K8sObject[] {
   return [
     ...objects.nodes.map(nodeYaml),
     ...objects.namespaces.map(namespaceYaml),
     ...objects.pods.map(podYaml),
     ...objects.policies.map(policyYaml),
+    ...(objects.clusterPolicies ?? []).map(clusterPolicyYaml),
   ];
 }
 
