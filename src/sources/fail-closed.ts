@@ -3,7 +3,9 @@
 // what its author meant, so it keeps isolating what it selects and allows
 // nothing, and a warning says so. normalizeObject reports every problem and
 // keeps the sound rules (lint and explain read them); this is what nftpol
-// enforces and answers with.
+// enforces and answers with. Cluster-wide policies fail closed rule by rule,
+// as upstream defines it, so normalizeObject gives them in that form already
+// (normalize-cluster-policy.ts) and they pass through here unchanged.
 import { ProblemList } from '../model/problems.ts';
 import { normalizeObject, type NormalizeOptions, type NormalizeResult, type RawObject } from './normalize-object.ts';
 
