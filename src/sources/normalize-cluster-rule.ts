@@ -7,7 +7,8 @@
 //  - protocols (v1alpha2) / ports (v1alpha1): optional, 1 to 25 (100) when
 //    present; absent means every protocol and port;
 //  - egress, a CEL rule: a named port may not be combined with a networks,
-//    nodes or domainNames peer in one rule (those have no named ports).
+//    nodes or domainNames peer in one rule (those have no named ports);
+//  - a domainNames peer in a Deny or Pass rule is a warning (see below).
 // What is read is returned as written; whether the rule had errors (its own,
 // or the schema check's on fields inside it) is the policy normalizer's call,
 // which replaces it with its fail-closed form.
@@ -51,6 +52,14 @@ export function normalizeClusterRule(raw: unknown, field: string, direction: 'in
     if (port) ports.push(port);
   });
   if (direction === 'egress') checkNamedPortPeers(raw, field, d, p);
+  // Upstream supports domainNames in Accept rules only (its docs; no CEL rule
+  // refuses the others). nftpol never enforces them: in a Deny or Pass rule
+  // the peer decides nothing, which the author would not expect.
+  if (action !== undefined && action !== 'Accept') {
+    peers.forEach((peer, i) => {
+      if (peer.kind === 'domainNames') p.warn(indexField(peersField, i), `domainNames in a ${action} rule: upstream supports them in Accept rules only, and nftpol does not enforce them, so this peer ${action === 'Deny' ? 'denies' : 'passes'} nothing`);
+    });
+  }
   const named = { ...(name !== undefined && { name }), ...(action !== undefined && { action }) };
   if (p.errorCount > before || action === undefined) return named;
   return { ...named, rule: { ...(name !== undefined && { name }), action, peers, ports } };

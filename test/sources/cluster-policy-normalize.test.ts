@@ -115,6 +115,13 @@ describe('warnings, not errors', () => {
     expect(policy.ingress[0]?.ports).toEqual([{ kind: 'named', name: 'HTTP' }]);
   });
 
+  it('domainNames in a Deny rule: upstream supports them in Accept rules only, and they decide nothing here', () => {
+    const { policy, problems } = readPolicy(cnp({ tier: 'Admin', priority: 1, subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ namespaces: {} }, { domainNames: ['evil.example'] }] }] }));
+    expect(errors(problems)).toEqual([]);
+    expect(warnings(problems)).toMatchObject([{ field: 'spec.egress[0].to[1]', message: expect.stringMatching(/domainNames in a Deny rule: .*this peer denies nothing/) }]);
+    expect(policy.egress[0]?.failClosed).toBeUndefined();
+  });
+
   it('metadata.namespace is ignored (cluster-scoped), said once, and problems name no namespace', () => {
     const o = anp({ priority: 1, subject: { namespaces: {} } });
     const { policy, problems } = readPolicy({ ...o, metadata: { name: 'a', namespace: 'shop' } });
