@@ -115,7 +115,7 @@ describe('policy-explain report', () => {
     const r = await explain(['-f', '-', 'report'], manyWorkloads(4, 50));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    // A trace per pair was some 26 MiB; shared trace shapes make it a few bytes a pair.
+    // A trace and a table cell per pair was some 30 MiB (bench/report.ts); shared trace shapes make it a few bytes a pair.
     expect(Buffer.byteLength(r.stdout)).toBeLessThan(400 * 1024);
     const page = pageCells(r.stdout);
     expect(page.count).toBe(40_000);

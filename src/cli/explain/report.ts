@@ -27,7 +27,7 @@ import { comparing, reportComparison, sideNames } from './report-compare.ts';
  * Past this many pairs (400 workloads) the page is refused. A pair takes a
  * few bytes of page (traces are stored once per shape, report-encode.ts:
  * bench/report.ts measures about 260 KiB for 200 workloads, where a trace
- * per pair took 31 MiB), so the limit is the browser's: the matrix is 40,000
+ * per pair took 30 MiB), so the limit is the browser's: the matrix is 40,000
  * table cells at 200 workloads, drawn in a second or two, and 160,000 at
  * 400, several seconds (the page starts with namespaces collapsed past 200
  * workloads); building the data is a traced verdict per pair, some 10 s at

@@ -1,5 +1,5 @@
 // The report page's data, encoded compactly: a 200-workload page has 40,000
-// pairs, and each pair's trace as text is about 0.65 KiB (26 MiB in all),
+// pairs, and each pair's trace as text with its cell is about 0.8 KiB (30 MiB in all),
 // though most traces differ only in the names and addresses of the pair's
 // two ends. So:
 //  - every string (connection sets, probes, trace lines) is stored once, in

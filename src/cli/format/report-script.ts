@@ -44,7 +44,7 @@ td.selected{outline:3px solid #333;outline-offset:-3px}
 #matrix.dense{font-size:8px;--cw:1.25em}
 #matrix.dense td,#matrix.dense th{padding:0;line-height:10px}
 #matrix.dense td.cell{font-size:0;height:10px}
-#matrix.dense td.cell b{font-size:9px}
+#matrix.dense td.cell b{font-size:9px;line-height:8px}
 #controls{margin:.5em 0;display:flex;flex-wrap:wrap;gap:.4em 1.2em;align-items:center}
 #trace,#change{white-space:pre-wrap;background:#f6f6f6;border:1px solid #ccc;padding:.8em;font-family:ui-monospace,monospace;font-size:13px}
 #trace{min-height:3em}
