@@ -1,14 +1,14 @@
 // What `policy-explain lint` reports: advice about objects that are valid but
 // probably do not do what their author meant. Findings are never errors: the
 // sources have already rejected what is invalid.
-import type { NetworkPolicy, SourceRef } from '../model/types.ts';
+import type { ClusterPolicy, NetworkPolicy, SourceRef } from '../model/types.ts';
 
 export type LintSeverity = 'warning' | 'info';
 
 export interface LintObjectRef {
-  /** "NetworkPolicy" or "Namespace". */
+  /** "NetworkPolicy", "Namespace", or a cluster-wide policy's kind ("ClusterNetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy"). */
   readonly kind: string;
-  /** The object's namespace; for a Namespace, its own name (so filters by namespace keep it). */
+  /** The object's namespace; for a Namespace, its own name (so filters by namespace keep it); "" for a cluster-scoped policy. */
   readonly namespace: string;
   readonly name: string;
 }
@@ -33,6 +33,16 @@ export function policyFinding(
     object: { kind: 'NetworkPolicy', namespace: policy.namespace, name: policy.name },
     field,
     message,
+    ...(policy.source ? { source: policy.source } : {}),
+  };
+}
+
+/** A finding about a cluster-wide policy (cluster-scoped: namespace ""). */
+export function clusterPolicyFinding(
+  id: string, severity: LintSeverity, policy: ClusterPolicy, field: string, message: string,
+): LintFinding {
+  return {
+    id, severity, object: { kind: policy.kind, namespace: '', name: policy.name }, field, message,
     ...(policy.source ? { source: policy.source } : {}),
   };
 }

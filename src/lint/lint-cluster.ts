@@ -3,6 +3,8 @@
 // asks the policy engine's own matching, so lint and enforcement never
 // disagree about what a selector, peer or port means.
 import type { ClusterObjects } from '../model/types.ts';
+import { checkBaselineRuleUnreachable, checkClusterRuleShadowed, checkNetworkPolicyRuleOverridden } from './checks/cluster-shadowed.ts';
+import { checkDomainNamesNotEnforced, checkEqualPriorityOverlap, checkPassWithNothingBelow } from './checks/cluster-tiers.ts';
 import { checkEgressWithoutDns } from './checks/egress-without-dns.ts';
 import { checkExceptOutsideCidr } from './checks/except-outside-cidr.ts';
 import { checkIpBlockOverlapsPods } from './checks/ipblock-overlaps-pods.ts';
@@ -34,6 +36,12 @@ const CHECKS: readonly Check[] = [
   checkIpBlockOverlapsPods,
   checkNamespaceNotIsolated,
   checkRedundant,
+  checkNetworkPolicyRuleOverridden,
+  checkEqualPriorityOverlap,
+  checkClusterRuleShadowed,
+  checkPassWithNothingBelow,
+  checkBaselineRuleUnreachable,
+  checkDomainNamesNotEnforced,
 ];
 
 /** The stable check ids lint can report, for documentation and suppression lists. */
@@ -52,6 +60,12 @@ export const LINT_CHECK_IDS: readonly string[] = [
   'redundant-policy',
   'contained-policy',
   'redundant-rule',
+  'networkpolicy-rule-overridden',
+  'equal-priority-overlap',
+  'cluster-rule-shadowed',
+  'pass-with-nothing-below',
+  'baseline-rule-unreachable',
+  'domain-names-not-enforced',
 ];
 
 function objectOrder(f: LintFinding): string {

@@ -2,6 +2,7 @@
 // shape lint asks them ("which pods does this peer match?") rather than the
 // engine's ("does this peer match that endpoint?"). Nothing here decides
 // semantics; every answer comes from the engine's own functions.
+import { outsideClasses, type OutsideClass } from '../explain/outside-classes.ts';
 import { cidrOf } from '../model/addresses.ts';
 import { ClusterState } from '../model/cluster-state.ts';
 import type { ClusterObjects, Direction, LabelSelector, NetworkPolicy, Peer, Pod, PolicyRule } from '../model/types.ts';
@@ -44,6 +45,13 @@ export class LintContext {
       if (list) list.push(pod);
       else this.podsByNamespace.set(pod.namespace, [pod]);
     }
+  }
+
+  private outside: readonly OutsideClass[] | undefined;
+
+  /** The classes of outside addresses the policies' ipBlocks and networks cut (explain's), computed once. */
+  outsideClasses(): readonly OutsideClass[] {
+    return (this.outside ??= outsideClasses(this.state));
   }
 
   podsSelectedBy(policy: NetworkPolicy): Pod[] {

@@ -54,7 +54,10 @@ export function policy(
 }
 
 export function cluster(parts: Partial<ClusterObjects>): ClusterObjects {
-  return { namespaces: parts.namespaces ?? [], pods: parts.pods ?? [], policies: parts.policies ?? [], nodes: parts.nodes ?? [] };
+  return {
+    namespaces: parts.namespaces ?? [], pods: parts.pods ?? [], policies: parts.policies ?? [], nodes: parts.nodes ?? [],
+    ...(parts.clusterPolicies !== undefined && { clusterPolicies: parts.clusterPolicies }),
+  };
 }
 
 /** Findings of one check only, so each test sees just what it is about. */

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { LINT_CHECK_IDS, lintCluster } from '../../src/lint/lint-cluster.ts';
 import type { ClusterObjects, NetworkPolicy } from '../../src/model/types.ts';
 import { clusterArb } from '../generators/arbitraries.ts';
+import { accept, anp, banp, cnp, deny, domainNames, nsPeerOf, nsSubject, pass } from '../generators/cluster-policies.ts';
 import { cluster, ipBlock, ns, pod, pods, policy, port, rule, sel } from './builders.ts';
 
 /** For each check id, the smallest cluster that makes lint report it. */
@@ -57,6 +58,31 @@ const FIXTURES: Readonly<Record<string, Partial<ClusterObjects>>> = {
   'contained-policy': {
     namespaces: [ns('shop')], pods: [pod('shop/web', { app: 'web' })],
     policies: [policy('shop/in-any', sel(), { ingress: [rule()] }), policy('shop/in-80', sel(), { ingress: [rule([], [port(80)])] })],
+  },
+  'networkpolicy-rule-overridden': {
+    namespaces: [ns('shop')], pods: [pod('shop/web', { app: 'web' })],
+    policies: [policy('shop/in', sel(), { ingress: [rule([pods(sel())])] })],
+    clusterPolicies: [cnp('guard', { subject: nsSubject(sel()), ingress: [deny([nsPeerOf(sel())])] })],
+  },
+  'equal-priority-overlap': {
+    namespaces: [ns('shop')], pods: [pod('shop/web', { app: 'web' })],
+    clusterPolicies: [cnp('a', { subject: nsSubject(sel()), ingress: [accept([nsPeerOf(sel())])] }), anp('b', { subject: nsSubject(sel()), ingress: [accept([nsPeerOf(sel())])] })],
+  },
+  'cluster-rule-shadowed': {
+    namespaces: [ns('shop')], pods: [pod('shop/web', { app: 'web' })],
+    clusterPolicies: [cnp('a', { subject: nsSubject(sel()), ingress: [deny([nsPeerOf(sel())]), accept([nsPeerOf(sel())])] })],
+  },
+  'pass-with-nothing-below': {
+    namespaces: [ns('shop')], pods: [pod('shop/web', { app: 'web' })],
+    clusterPolicies: [banp({ subject: nsSubject(sel()), ingress: [pass([nsPeerOf(sel())])] })],
+  },
+  'baseline-rule-unreachable': {
+    namespaces: [ns('shop')], pods: [pod('shop/web', { app: 'web' })],
+    policies: [policy('shop/in', sel(), { ingress: [rule()] })],
+    clusterPolicies: [banp({ subject: nsSubject(sel()), ingress: [deny([nsPeerOf(sel())])] })],
+  },
+  'domain-names-not-enforced': {
+    clusterPolicies: [cnp('out', { subject: nsSubject(sel()), egress: [accept([domainNames('example.com')])] })],
   },
 };
 

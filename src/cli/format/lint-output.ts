@@ -30,7 +30,8 @@ export function lintReport(findings: readonly LintFinding[], strict: boolean): L
 }
 
 function objectName(f: LintFinding): string {
-  const name = f.object.kind === 'Namespace' ? f.object.name : `${f.object.namespace}/${f.object.name}`;
+  // A Namespace and the cluster-scoped policies have no namespace to write.
+  const name = f.object.kind === 'Namespace' || f.object.namespace === '' ? f.object.name : `${f.object.namespace}/${f.object.name}`;
   return `${f.object.kind} ${name}`;
 }
 

@@ -84,4 +84,34 @@ export const LINT_RULE_TEXT: Readonly<Record<string, LintRuleText>> = {
     help: 'Other rules of this or other policies selecting the same pods allow every connection this rule allows, so removing it changes no verdict for the pods of the input. Of several equal rules, the later ones are reported.',
     level: 'info',
   },
+  'networkpolicy-rule-overridden': {
+    short: 'A NetworkPolicy rule that never takes effect: an Admin-tier cluster policy decides all its flows first',
+    help: 'Admin-tier rules (ClusterNetworkPolicy tier Admin, AdminNetworkPolicy) are evaluated before NetworkPolicy; an Accept or Deny there is final. Every flow this rule allows is decided by the Admin rules named in the message, so the rule changes nothing. Ask the cluster administrators for a Pass, or remove the rule.',
+    level: 'warning',
+  },
+  'equal-priority-overlap': {
+    short: 'Two cluster-wide policies of one tier with equal priority that select a common pod',
+    help: 'The network-policy-api leaves the order of equal priorities undefined, so implementations may evaluate them differently. nftpol evaluates them by name, then ClusterNetworkPolicy before AdminNetworkPolicy. Give each policy its own priority.',
+    level: 'warning',
+  },
+  'cluster-rule-shadowed': {
+    short: 'A cluster-wide policy rule that never matches first: earlier rules of its tier decide every flow it matches',
+    help: 'Within a tier, policies are evaluated by priority and rules in order; the first matching rule decides (Pass leaves the tier). Every flow this rule matches is decided earlier by the rules named in the message, so it changes no verdict. Move it before them, or give its policy a lower priority number.',
+    level: 'warning',
+  },
+  'pass-with-nothing-below': {
+    short: 'A Pass rule with nothing to pass to, so it allows as Accept would',
+    help: 'An Admin Pass hands the flow to NetworkPolicy (or, for pods no NetworkPolicy isolates, to the Baseline tier); with neither present for the pods the policy selects, the default allows. A Baseline Pass always goes to the default, which allows. Write Accept if allowing is meant; otherwise add the NetworkPolicies or Baseline rules meant to decide.',
+    level: 'info',
+  },
+  'baseline-rule-unreachable': {
+    short: 'A Baseline-tier rule that is never reached: the Admin tier or NetworkPolicy decides all its flows first',
+    help: 'The Baseline tier applies only to pods no NetworkPolicy isolates in the direction, and only to flows the Admin tier did not decide. Every flow this rule matches is decided before it, so it changes no verdict.',
+    level: 'warning',
+  },
+  'domain-names-not-enforced': {
+    short: 'A domainNames peer, which nftpol does not enforce',
+    help: 'domainNames (experimental in the network-policy-api) need DNS-aware enforcement; nftpol reads and validates them but the peer matches nothing: an Accept through it allows nothing, a Deny denies nothing. Use networks with the addresses instead.',
+    level: 'warning',
+  },
 };
