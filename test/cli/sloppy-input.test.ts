@@ -173,6 +173,17 @@ spec:
   });
 });
 
+describe('a cluster-wide policy with errors', () => {
+  it('is an error naming the file, line, object and field, and the input is refused (exit 2)', async () => {
+    const doc = 'apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: guard}\nspec:\n  tier: Admin\n  priority: 1001\n  subject: {namespaces: {}}\n';
+    const r = await explain(['-f', '-', 'lint'], `${SHOP}---\n${doc}`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: <stdin>:\d+ doc \d+: ClusterNetworkPolicy guard: spec\.priority: priority 1001 is out of range 0-1000$/m);
+    const line = Number(/<stdin>:(\d+) doc \d+: ClusterNetworkPolicy guard: spec\.priority/.exec(r.stderr)?.[1]);
+    expect(`${SHOP}---\n${doc}`.split('\n')[line - 1]).toBe('  priority: 1001');
+  });
+});
+
 describe('every policy-explain command on the upstream conformance policies', () => {
   // Both API versions' suites, with the suite's host-port template filled in, beside the shop
   // fixture: nothing crashes (the engine may not act on them yet; the input is sound).
