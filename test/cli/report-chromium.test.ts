@@ -136,6 +136,11 @@ await describeRequiring('browser', () => Promise.resolve(binary === undefined
     await page.click('#matrix th.ns[data-ns="ns-0"]');
     expect(await text(page, '#shown')).toBe('showing 17 rows × 1 columns of 200 × 200');
     expect(await page.$$eval('#matrix td.agg', (tds) => tds.map((td) => td.textContent))).toEqual(Array(17).fill('◐+'));
+    // The change list's first row (newly allowed first) selects its pair, clearing the filter and the collapse that hid it.
+    await page.click('#change-list tbody tr');
+    expect(await text(page, '#trace-head')).toBe('ns-0/web-0 -> ns-0/db-11: partial (allowed: TCP 5432); trace for 5432/TCP');
+    expect(await text(page, '#shown')).toBe('showing 68 rows × 16 columns of 200 × 200');
+    expect(await page.$$eval('#matrix td.selected', (tds) => tds.length)).toBe(1);
     console.info(`report screenshots: ${join(dir, 'report-200.png')}, ${join(dir, 'report-200-changed.png')}`);
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
