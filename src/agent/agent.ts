@@ -15,7 +15,7 @@ import type { NodeIR } from '../compile/ir.ts';
 import { formatProblem, type SourceProblem } from '../model/problems.ts';
 import type { AppliedScript, Applier, ApplyOutcome } from './applier.ts';
 import type { Clock, TimerHandle } from './clock.ts';
-import type { ClusterSource } from './cluster-source.ts';
+import type { ClusterSource, WatchedResourceStatus } from './cluster-source.ts';
 import { Coalescer } from './coalescer.ts';
 import type { AgentMetrics, SyncErrorCause, SyncTrigger } from './metrics.ts';
 import { CompiledNode } from './compiled-node.ts';
@@ -69,6 +69,8 @@ export interface AgentStatus {
     readonly revision: string | null;
     /** The newest read, when it was refused: its revision and errors. */
     readonly rejected: { readonly revision: string; readonly problems: readonly string[] } | null;
+    /** The kubernetes source: each resource it may watch and how it stands (cluster-wide kinds: whether the API server serves them). */
+    readonly resources?: readonly WatchedResourceStatus[];
   };
   readonly kernel: {
     /** Revision of the table in the kernel, as this agent last applied or confirmed it. */
@@ -170,6 +172,7 @@ export class Agent {
         synced: this.deps.source.synced,
         revision: this.deps.source.revision ?? null,
         rejected: this.rejected === undefined ? null : { revision: this.rejected.revision, problems: this.rejected.problems.filter((p) => p.severity === 'error').map(formatProblem) },
+        ...(this.deps.source.resources !== undefined && { resources: this.deps.source.resources }),
       },
       kernel: {
         revision: this.applied?.revision ?? null,

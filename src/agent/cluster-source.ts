@@ -35,6 +35,22 @@ export type SourceRead =
   | { readonly kind: 'state'; readonly snapshot: ClusterSnapshot; readonly warnings: readonly SourceProblem[]; readonly changes?: SourceChanges }
   | { readonly kind: 'rejected'; readonly revision: string; readonly problems: readonly SourceProblem[]; readonly snapshot: ClusterSnapshot | undefined };
 
+/** One resource a watching source reads, as /status shows it. */
+export interface WatchedResourceStatus {
+  /** The API's plural: "pods", "clusternetworkpolicies". */
+  readonly resource: string;
+  readonly kind: string;
+  readonly apiVersion: string;
+  /**
+   * discovering: not known yet whether the API server serves it (cluster-wide
+   * kinds); not served: no CRD serves it, nothing to watch; listing: its first
+   * list is not in yet; watching: listed, and watched.
+   */
+  readonly state: 'discovering' | 'not served' | 'listing' | 'watching';
+  /** Its last failed request (a 403 names the missing permission), until one works again. */
+  readonly problem: string | null;
+}
+
 export interface ClusterSource {
   readonly kind: SourceKind;
   /** What it reads, for logs and /status (a folder; an API server). */
@@ -47,5 +63,7 @@ export interface ClusterSource {
   readonly synced: boolean;
   /** Revision of the last good state; undefined before it. */
   readonly revision: string | undefined;
+  /** The resources it reads and how each stands (a source that watches the API server). */
+  readonly resources?: readonly WatchedResourceStatus[];
   stop(): Promise<void>;
 }

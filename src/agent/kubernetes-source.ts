@@ -1,6 +1,8 @@
 // The kubernetes source: the API server's Namespaces, Pods, NetworkPolicies
-// and Nodes, listed and watched (src/k8s/watch-cluster.ts), kept here in one
-// map per resource by namespace/name. A read assembles the maps into
+// and Nodes, and the cluster-wide policies it serves (ClusterNetworkPolicy,
+// AdminNetworkPolicy, BaselineAdminNetworkPolicy: found by discovery), listed
+// and watched (src/k8s/watch-cluster.ts), kept here in one map per resource
+// by namespace/name (name for cluster-scoped kinds). A read assembles the maps into
 // ClusterObjects with the manifests' cross-object steps (assembleNormalized),
 // so the agent compiles what `nftpol render` would for the same objects.
 //
@@ -11,14 +13,17 @@
 //
 // Invalid objects never stop the agent. A NetworkPolicy with an error fails
 // closed (the watch layer marks it: it isolates what it selects and allows
-// nothing). Any other invalid object is reported (onInvalid: logged and
+// nothing); so does a cluster-wide policy (src/sources: a rule with errors
+// fails on its own, a policy-level error makes it deny its subjects
+// everything at its tier and priority). Any other invalid object is reported (onInvalid: logged and
 // counted) and left out; when it replaces a good version of the same object,
 // that version stays, as the file source keeps its last good state: dropping
 // a pod whose new labels are unreadable would take it out of the policies
 // that isolate it.
 //
 // The revision names the state by the last resourceVersion applied to each
-// map ("namespaces=12,pods=40,..."): the same events give the same revision.
+// map ("namespaces=12,pods=40,...", a cluster-wide kind once it was watched):
+// the same events give the same revision.
 //
 // A read costs what changed, not the cluster's size: it lists the objects
 // that changed since the previous read (SourceChanges), and the whole state
@@ -33,13 +38,16 @@
 // has no node and no address yet.
 import { KubeConfig } from '@kubernetes/client-node';
 import { CLUSTER_SOURCE, loadKubeconfig } from '../k8s/live-objects.ts';
-import { WATCHED_RESOURCES, watchCluster, type ClusterEvent, type ClusterWatch, type WatchClusterOptions, type WatchedResource } from '../k8s/watch-cluster.ts';
+import { CLUSTER_POLICY_TYPES, isClusterPolicyResource, type ClusterPolicyResource } from '../k8s/cluster-policy-api.ts';
+import {
+  CORE_RESOURCES, WATCHED_RESOURCES, resourceKind, watchCluster, type ClusterEvent, type ClusterWatch, type WatchClusterOptions, type WatchedResource,
+} from '../k8s/watch-cluster.ts';
 import type { SourceProblem } from '../model/problems.ts';
 import { changesBetween, type ClusterChange } from '../model/cluster-change.ts';
-import type { ClusterObjects, Node } from '../model/types.ts';
+import { clusterPolicyKey, type ClusterObjects, type Node } from '../model/types.ts';
 import type { ModelObject } from '../sources/normalize-object.ts';
 import { assembleNodes, assembleNormalized, type LocatedObject } from '../sources/assemble-cluster.ts';
-import type { ClusterSnapshot, ClusterSource, SourceRead } from './cluster-source.ts';
+import type { ClusterSnapshot, ClusterSource, SourceRead, WatchedResourceStatus } from './cluster-source.ts';
 
 export interface KubernetesSourceConfig {
   readonly kind: 'kubernetes';
@@ -64,8 +72,10 @@ export interface KubernetesSourceOptions {
   readonly watch?: WatchClusterOptions;
   /** An object the API server gave that nftpol refuses (a policy that fails closed included); called once per version of it. */
   readonly onInvalid?: (problems: readonly SourceProblem[]) => void;
-  /** Watch trouble (a failed list or watch, 410 Gone): retried by the watch layer, reported here. */
+  /** Watch trouble (a failed list, watch or discovery, 410 Gone): retried by the watch layer, reported here. */
   readonly onTrouble?: (message: string) => void;
+  /** A cluster-wide kind is now watched, or not (not served by the API server): said when it changes. */
+  readonly onDiscovery?: (resource: ClusterPolicyResource, served: boolean, message: string) => void;
   /** Where the events come from (default: watchCluster on kubeConfig); the bench feeds its own. */
   readonly startWatch?: (onEvent: (e: ClusterEvent) => void) => ClusterWatch;
 }
@@ -84,6 +94,10 @@ export class KubernetesSource implements ClusterSource {
   private readonly pending = new Set<string>();
   /** The nodes as the last read assembled them. */
   private nodes: readonly Node[] = [];
+  /** What discovery said of each cluster-wide kind (absent: not yet). */
+  private readonly served = new Map<ClusterPolicyResource, boolean>();
+  /** Each resource's last failed request, until one works again. */
+  private readonly problems = new Map<WatchedResource | 'discovery', string>();
 
   constructor(opts: KubernetesSourceOptions) {
     this.opts = opts;
@@ -96,6 +110,16 @@ export class KubernetesSource implements ClusterSource {
 
   get revision(): string | undefined {
     return this.last?.snapshot.revision;
+  }
+
+  /** Every resource it may read, and how each stands. */
+  get resources(): readonly WatchedResourceStatus[] {
+    return WATCHED_RESOURCES.map((resource): WatchedResourceStatus => {
+      const served = isClusterPolicyResource(resource) ? this.served.get(resource) : true;
+      const state = served === undefined ? 'discovering' : !served ? 'not served' : this.versions.has(resource) ? 'watching' : 'listing';
+      const problem = this.problems.get(resource) ?? (state === 'discovering' ? this.problems.get('discovery') : undefined) ?? null;
+      return { resource, ...resourceKind(resource), state, problem: state === 'not served' ? null : problem };
+    });
   }
 
   async start(onChange: () => void): Promise<void> {
@@ -113,7 +137,8 @@ export class KubernetesSource implements ClusterSource {
   async read(): Promise<SourceRead> {
     const revision = this.currentRevision();
     if (!this.isSynced) {
-      const waiting = WATCHED_RESOURCES.filter((r) => !this.versions.has(r));
+      const waiting = this.resources.filter((r) => r.state === 'listing' || r.state === 'discovering')
+        .map((r) => (r.state === 'discovering' ? `discovery of ${r.resource}` : r.resource));
       return {
         kind: 'rejected', revision, snapshot: undefined,
         problems: [{ severity: 'error', file: this.location, message: `not synced yet: waiting for the first list of ${waiting.join(', ') || 'every resource'}` }],
@@ -144,7 +169,9 @@ export class KubernetesSource implements ClusterSource {
   }
 
   private currentRevision(): string {
-    return WATCHED_RESOURCES.map((r) => `${r}=${this.versions.get(r) ?? ''}`).join(',');
+    // The four always; a cluster-wide kind once it was listed (a cluster without the CRDs keeps the four-part revision).
+    return WATCHED_RESOURCES.filter((r) => (CORE_RESOURCES as readonly string[]).includes(r) || this.versions.has(r))
+      .map((r) => `${r}=${this.versions.get(r) ?? ''}`).join(',');
   }
 
   private onEvent(e: ClusterEvent): void {
@@ -161,21 +188,33 @@ export class KubernetesSource implements ClusterSource {
           this.opts.onInvalid?.(e.problems);
         }
         this.versions.set(e.resource, e.resourceVersion);
+        this.problems.delete(e.resource);
         break;
       }
       case 'listed':
         this.versions.set(e.resource, e.resourceVersion);
+        this.problems.delete(e.resource);
         break;
       case 'synced':
         this.isSynced = true;
         break;
+      case 'discovery':
+        this.served.set(e.resource, e.served);
+        this.problems.delete('discovery');
+        // A kind no longer served is listed afresh if it comes back.
+        if (!e.served) this.problems.delete(e.resource);
+        this.opts.onDiscovery?.(e.resource, e.served, e.message);
+        // Its objects, if any, come and go as watch events: nothing changed yet.
+        return;
       case 'expired':
         this.opts.onTrouble?.(`${e.resource}: ${e.message}; relisting (the table in force stays)`);
         return;
       case 'trouble':
+        this.problems.set(e.resource, e.message);
         this.opts.onTrouble?.(`${e.resource}: ${e.message}; retrying in ${e.retryInMs} ms (the table in force stays)`);
         return;
       case 'bookmark':
+        this.problems.delete(e.resource);
         return; // no object changed
     }
     if (this.isSynced) this.onChange?.();
@@ -184,12 +223,18 @@ export class KubernetesSource implements ClusterSource {
 
 const NO_OBJECTS: ClusterObjects = { namespaces: [], pods: [], policies: [], nodes: [] };
 
-/** A watched object's change (object undefined: deleted, or never valid). */
+/** A watched object's change (object undefined: deleted, or never valid). key: the watch's, namespace/name or name. */
 function changeOf(key: string, object: ModelObject | undefined, resource: Exclude<WatchedResource, 'nodes'>): ClusterChange {
   switch (resource) {
     case 'pods': return { kind: 'pod', key, ...(object?.type === 'pod' && { pod: object.value }) };
     case 'namespaces': return { kind: 'namespace', name: key, ...(object?.type === 'namespace' && { namespace: object.value }) };
     case 'networkpolicies': return { kind: 'policy', key, ...(object?.type === 'policy' && { policy: object.value }) };
+    default:
+      // The model keys a cluster-wide policy by kind and name ("cnp/name"): names of different kinds may repeat.
+      return {
+        kind: 'clusterPolicy', key: clusterPolicyKey({ kind: CLUSTER_POLICY_TYPES[resource].kind, name: key }),
+        ...(object?.type === 'clusterPolicy' && { clusterPolicy: object.value }),
+      };
   }
 }
 

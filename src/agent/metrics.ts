@@ -15,6 +15,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { NftRunner } from '../dataplane/nft-runner.ts';
 import { podDropCounters, type PodDropCounter } from './drop-counters.ts';
 import type { IRCounts } from './node-ir.ts';
+import type { WatchedResourceStatus } from './cluster-source.ts';
 
 export type SyncTrigger = 'change' | 'reconcile' | 'retry';
 export type SyncResultLabel = 'applied' | 'unchanged' | 'failed';
@@ -100,7 +101,20 @@ export class AgentMetrics {
     elements: new Gauge({ name: 'nftpol_ir_set_elements', help: 'Elements of the named sets of the node IR in the kernel', registers: [this.registry] }),
   };
 
+  /** The source's resources, read at each scrape (the kubernetes source's; none for files). */
+  private resourceStates: (() => readonly WatchedResourceStatus[] | undefined) | undefined;
+
   constructor({ processMetrics = false, drops }: AgentMetricsOptions = {}) {
+    const states = (): readonly WatchedResourceStatus[] => this.resourceStates?.() ?? [];
+    new Gauge({
+      name: 'nftpol_resource_watched',
+      help: 'The kubernetes source: 1 for each resource it lists and watches, 0 for one it does not (a cluster-wide policy kind the API server does not serve, or not known yet)',
+      labelNames: ['resource', 'api_version'] as const, registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const r of states()) this.set({ resource: r.resource, api_version: r.apiVersion }, r.state === 'listing' || r.state === 'watching' ? 1 : 0);
+      },
+    });
     // process_* and nodejs_* (CPU, memory, event loop lag), under their usual names.
     if (processMetrics) collectDefaultMetrics({ register: this.registry });
     if (drops !== undefined) this.registerDrops(drops);
@@ -142,6 +156,11 @@ export class AgentMetrics {
       labelNames: DROP_LABELS, registers: [this.registry],
       collect() { return fill(this, (c) => c.bytes); },
     });
+  }
+
+  /** Where nftpol_resource_watched reads from. */
+  reportResources(states: () => readonly WatchedResourceStatus[] | undefined): void {
+    this.resourceStates = states;
   }
 
   setIR(c: IRCounts): void {

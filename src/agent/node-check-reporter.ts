@@ -73,6 +73,7 @@ export class NodeCheckReporter {
       read,
       get synced() { return source.synced; },
       get revision() { return source.revision; },
+      get resources() { return source.resources; },
       stop: () => source.stop(),
     };
   }

@@ -96,7 +96,10 @@ export async function runAgent(config: AgentConfig, deps: RunAgentDeps): Promise
         logger.error({ problems: problems.map(formatProblem) }, 'invalid object from the API server: a NetworkPolicy fails closed, anything else is left out (its last valid version, if any, stays)');
       },
       onTrouble: (message) => logger.warn(`watch: ${message}`),
+      // Not served is no error (most clusters have no such CRD): said once at info, and again only if it changes.
+      onDiscovery: (resource, served, message) => logger.info({ resource, served }, message),
     });
+  metrics.reportResources(() => source.resources);
   const applier = deps.applier ?? new SyncerApplier({
     runner: runner as NftRunner, // set whenever no applier is given
     table: config.table, bridge: config.bridgeNetfilterCheck ? procSysctls : false,

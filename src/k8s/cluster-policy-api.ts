@@ -52,7 +52,11 @@ export function describeClusterPolicyResource(resource: ClusterPolicyResource): 
 }
 
 /** What discovery says of one resource: served, not served, or unknown (the request failed: why). */
-export type Served = { readonly served: true } | { readonly served: false } | { readonly served: 'unknown'; readonly message: string };
+export type Served =
+  | { readonly served: true }
+  | { readonly served: false }
+  /** message: what could not be told and why; reason: just why (the request's failure). */
+  | { readonly served: 'unknown'; readonly message: string; readonly reason: string };
 
 /** The resource names a discovery document lists; throws when it is not an APIResourceList. */
 function resourceNames(list: unknown): Set<string> {
@@ -74,7 +78,8 @@ export async function discoverClusterPolicies(kubeConfig: KubeConfig): Promise<R
       return [version, resourceNames(await api.getAPIResources({ group: POLICY_GROUP, version }))];
     } catch (err) {
       if (statusCode(err) === 404) return [version, { served: false }];
-      return [version, { served: 'unknown', message: `cannot tell whether the API server serves ${POLICY_GROUP}/${version}: ${reason(err)}` }];
+      const why = reason(err);
+      return [version, { served: 'unknown', message: `cannot tell whether the API server serves ${POLICY_GROUP}/${version}: ${why}`, reason: why }];
     }
   })));
   const out = {} as Record<ClusterPolicyResource, Served>;

@@ -1,6 +1,9 @@
 // Live mode, one shot: list Namespaces, Pods, NetworkPolicies and Nodes from
-// the API server and run them through the same normalizers as manifests
-// (source file "cluster"). The client's typed objects carry the API's JSON
+// the API server, and the cluster-wide policies (ClusterNetworkPolicy,
+// AdminNetworkPolicy, BaselineAdminNetworkPolicy) that discovery says it
+// serves, and run them through the same normalizers as manifests (source
+// file "cluster"). A cluster without those CRDs is no problem: there is
+// nothing of them to read. The client's typed objects carry the API's JSON
 // field names, so they are the raw shape already; list items lack kind and
 // apiVersion, which we put back. Pods without addresses, and finished pods,
 // are kept: deciding what takes part in policy is the engine's job.
@@ -8,23 +11,26 @@
 // problems of severity "error"; a partial view must not be trusted. Only
 // having no kubeconfig at all is thrown (NoKubeconfigError): that is not a
 // cluster's problem but a command given no input.
-import { CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
 import { assembleCluster } from '../sources/assemble-cluster.ts';
 import type { RawObject } from '../sources/normalize-object.ts';
 import type { SourceProblem } from '../model/problems.ts';
 import { isRecord } from '../sources/raw.ts';
 import { reason } from './reflector.ts';
 import { toWireForm } from './wire-form.ts';
+import { CLUSTER_POLICY_RESOURCES, CLUSTER_POLICY_TYPES, POLICY_GROUP, customListPage, discoverClusterPolicies, type ClusterPolicyResource } from './cluster-policy-api.ts';
+import { policyFields } from './policy-fields.ts';
 import type { LoadResult } from '../sources/load-cluster.ts';
 
 export const CLUSTER_SOURCE = 'cluster';
 
-/** Items of the four lists, as the client returns them (or as plain JSON). */
+/** Items of the four lists, as the client returns them (or as plain JSON); the cluster-wide policies' lists, plain JSON, when served. */
 export interface LiveLists {
   readonly namespaces: readonly unknown[];
   readonly pods: readonly unknown[];
   readonly policies: readonly unknown[];
   readonly nodes: readonly unknown[];
+  readonly clusterPolicies?: Readonly<Partial<Record<ClusterPolicyResource, readonly unknown[]>>>;
 }
 
 const LIST_TYPES = [
@@ -37,12 +43,21 @@ const LIST_TYPES = [
 /** List items -> raw objects with kind/apiVersion set, numbered in list order. */
 export function liveObjectsToRaw(lists: LiveLists): RawObject[] {
   let document = 0;
-  return LIST_TYPES.flatMap(({ key, kind, apiVersion }) =>
+  const typed = LIST_TYPES.flatMap(({ key, kind, apiVersion }) =>
     lists[key].map((item) => ({
       source: { file: CLUSTER_SOURCE, document: document++ },
       value: isRecord(item) ? toWireForm(item, apiVersion, kind) : item,
     })),
   );
+  // Custom objects are plain JSON already (the client types none of them): cut down, kind and apiVersion put back.
+  const custom = CLUSTER_POLICY_RESOURCES.flatMap((resource) => {
+    const { kind, apiVersion } = CLUSTER_POLICY_TYPES[resource];
+    return (lists.clusterPolicies?.[resource] ?? []).map((item) => ({
+      source: { file: CLUSTER_SOURCE, document: document++ },
+      value: isRecord(item) ? { apiVersion, kind, ...policyFields(kind, item) } : item,
+    }));
+  });
+  return [...typed, ...custom];
 }
 
 /** Pure conversion of listed objects into the model. */
@@ -116,8 +131,12 @@ export async function loadFromCluster(opts: ClusterOptions = {}): Promise<Cluste
   }
   const core = kc.makeApiClient(CoreV1Api);
   const net = kc.makeApiClient(NetworkingV1Api);
-  const failures: { kind: string; reason: string }[] = [];
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const failures: { kind: string; reason: string; message?: string }[] = [];
+  /** Lists asked for, and discovery answers that did not come. */
+  let attempted = 0;
   const list = async (kind: string, page: (cont: string | undefined) => Promise<Page>): Promise<unknown[]> => {
+    attempted++;
     try {
       return await listAll(page);
     } catch (err) {
@@ -126,29 +145,51 @@ export async function loadFromCluster(opts: ClusterOptions = {}): Promise<Cluste
     }
   };
   const page = (cont: string | undefined): { limit: number; _continue?: string } => ({ limit: PAGE_SIZE, ...(cont !== undefined && { _continue: cont }) });
-  const [namespaces, pods, policies, nodes] = await Promise.all([
+  // The cluster-wide kinds discovery says are served are listed; those it cannot tell about are a problem (the view may lack policies).
+  const listServed = async (): Promise<Partial<Record<ClusterPolicyResource, unknown[]>>> => {
+    const served = await discoverClusterPolicies(kc);
+    const out: Partial<Record<ClusterPolicyResource, unknown[]>> = {};
+    await Promise.all(CLUSTER_POLICY_RESOURCES.map(async (resource) => {
+      const s = served[resource];
+      const { kind, version } = CLUSTER_POLICY_TYPES[resource];
+      if (s.served === 'unknown') {
+        attempted++;
+        failures.push({ kind, reason: s.reason, message: s.message });
+      }
+      else if (s.served) out[resource] = await list(kind, async (c) => toPage(customListPage(await custom.listClusterCustomObject({ group: POLICY_GROUP, version, plural: resource, ...page(c) }))));
+    }));
+    return out;
+  };
+  const [namespaces, pods, policies, nodes, clusterPolicies] = await Promise.all([
     list('Namespace', (c) => core.listNamespace(page(c))),
     list('Pod', (c) => core.listPodForAllNamespaces(page(c))),
     list('NetworkPolicy', (c) => net.listNetworkPolicyForAllNamespaces(page(c))),
     list('Node', (c) => core.listNode(page(c))),
+    listServed(),
   ]);
-  problems.push(...listProblems(failures, kc.getCurrentCluster()?.server ?? '?'));
-  const result = normalizeLiveObjects({ namespaces, pods, policies, nodes });
+  problems.push(...listProblems(failures, attempted, kc.getCurrentCluster()?.server ?? '?'));
+  const result = normalizeLiveObjects({ namespaces, pods, policies, nodes, clusterPolicies });
   const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
   return { objects: result.objects, problems: [...problems, ...result.problems], ...(namespace ? { namespace } : {}) };
 }
 
+/** A custom-object page as listAll reads pages. */
+function toPage(p: ReturnType<typeof customListPage>): Page {
+  return { items: p.items, ...(p.continueToken !== undefined && { metadata: { _continue: p.continueToken } }) };
+}
+
 /**
- * One problem a failed list; but when every list failed for the same reason
- * (the server is unreachable, TLS fails, the token is refused), one problem
- * that says so once.
+ * One problem a failed list (or discovery); but when every request failed
+ * for the same reason (the server is unreachable, TLS fails, the token is
+ * refused), one problem that says so once. `attempted`: the four lists and
+ * the cluster-wide kinds' discovery or list.
  */
-function listProblems(failures: readonly { kind: string; reason: string }[], server: string): SourceProblem[] {
+function listProblems(failures: readonly { kind: string; reason: string; message?: string }[], attempted: number, server: string): SourceProblem[] {
   const reasons = new Set(failures.map((f) => f.reason));
-  if (failures.length === LIST_TYPES.length && reasons.size === 1) {
+  if (failures.length === attempted && reasons.size === 1) {
     return [{ severity: 'error', file: CLUSTER_SOURCE, message: `cannot list anything from ${server}: ${failures[0]?.reason ?? ''}` }];
   }
-  return failures.map((f) => ({ severity: 'error', file: CLUSTER_SOURCE, kind: f.kind, message: `cannot list ${f.kind} objects: ${f.reason}` }));
+  return failures.map((f) => ({ severity: 'error', file: CLUSTER_SOURCE, kind: f.kind, message: f.message ?? `cannot list ${f.kind} objects: ${f.reason}` }));
 }
 
 /** Follows `continue` tokens until the list is complete. */

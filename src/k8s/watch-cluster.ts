@@ -168,7 +168,7 @@ async function discover(kubeConfig: KubeConfig): Promise<Record<ClusterPolicyRes
   try {
     return await discoverClusterPolicies(kubeConfig);
   } catch (err) {
-    const unknown: Served = { served: 'unknown', message: `cannot ask the API server which ${POLICY_GROUP} resources it serves: ${reason(err)}` };
+    const unknown: Served = { served: 'unknown', message: `cannot ask the API server which ${POLICY_GROUP} resources it serves: ${reason(err)}`, reason: reason(err) };
     return Object.fromEntries(CLUSTER_POLICY_RESOURCES.map((r) => [r, unknown])) as Record<ClusterPolicyResource, Served>;
   }
 }

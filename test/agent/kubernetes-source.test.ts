@@ -3,47 +3,12 @@
 // Every wait is for an apply or a watch event, never a fixed sleep.
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Applier, ApplyOutcome } from '../../src/agent/applier.ts';
 import { resolveAgentConfig } from '../../src/agent/config.ts';
 import { runAgent, type RunningAgent } from '../../src/agent/run-agent.ts';
 import type { NodeIR } from '../../src/compile/ir.ts';
 import { FakeApiServer, writeFakeKubeconfig, type KubeObject } from '../k8s/fake-api-server.ts';
 import { namespace, node, pod, policy } from '../k8s/watch-events.ts';
-
-/** A kernel that records every IR it is given and lets a test wait for one. */
-class RecordingKernel implements Applier {
-  readonly applied: NodeIR[] = [];
-  private waiters: { match: (ir: NodeIR) => boolean; resolve: (ir: NodeIR) => void }[] = [];
-  private last: string | undefined;
-
-  async apply(ir: NodeIR, { force }: { readonly force: boolean }): Promise<ApplyOutcome> {
-    const text = JSON.stringify(ir);
-    if (!force && text === this.last) return { ok: true, applied: false, attempts: 0 };
-    this.last = text;
-    this.applied.push(ir);
-    for (const w of [...this.waiters]) {
-      if (w.match(ir)) {
-        this.waiters = this.waiters.filter((x) => x !== w);
-        w.resolve(ir);
-      }
-    }
-    return { ok: true, applied: true, attempts: 1, script: { kind: this.applied.length === 1 ? 'replace' : 'delta', bytes: text.length } };
-  }
-
-  async inSync(): Promise<boolean> {
-    return true;
-  }
-
-  /** The first IR applied from `from` on that matches (waits for it, up to 10 s). */
-  next(match: (ir: NodeIR) => boolean, from = this.applied.length): Promise<NodeIR> {
-    const found = this.applied.slice(from).find(match);
-    if (found !== undefined) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching apply within 10 s; ${this.applied.length} applied`)), 10_000);
-      this.waiters.push({ match, resolve: (ir) => { clearTimeout(timer); resolve(ir); } });
-    });
-  }
-}
+import { RecordingKernel } from './recording-kernel.ts';
 
 let server: FakeApiServer;
 let kernel: RecordingKernel;
