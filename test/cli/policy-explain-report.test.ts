@@ -40,6 +40,10 @@ function hostileData(): ReportData {
     cells: [[{ verdict: 'self', connections: '', probe: null, trace: null }, cell], [cell, { verdict: 'self', connections: '', probe: null, trace: null }]],
     policies: [{ namespace: HOSTILE, name: HOSTILE, policyTypes: [HOSTILE], selects: [HOSTILE] }],
     findings: [{ severity: 'warning', id: HOSTILE, object: HOSTILE, field: HOSTILE, message: HOSTILE }],
+    comparison: {
+      old: HOSTILE, new: HOSTILE, appeared: [`evil/${HOSTILE}`], disappeared: [HOSTILE],
+      changes: [{ from: 0, to: 1, before: HOSTILE, after: HOSTILE, added: HOSTILE, removed: HOSTILE, mark: 'both' }],
+    },
   };
 }
 
