@@ -15,8 +15,8 @@ import { changesBetween } from '../../src/model/cluster-change.ts';
 import { ClusterState } from '../../src/model/cluster-state.ts';
 import type { ClusterObjects } from '../../src/model/types.ts';
 import { PolicyEngine } from '../../src/policy/engine.ts';
-import { clusterA, MUTATIONS, mutated } from '../generators/cluster-mutations.ts';
-import { cnp, CLUSTER_MUTATIONS, deny, networks, nsSubject, pass, withClusterPolicies } from '../generators/cluster-policies.ts';
+import { clusterA, mutated } from '../generators/cluster-mutations.ts';
+import { clusterWithPoliciesA, cnp, deny, mutatedWithClusterPolicies, networks, nsSubject, pass } from '../generators/cluster-policies.ts';
 import { CLUSTER_SAMPLE, SAMPLE_NODE } from '../nft/cluster-sample.ts';
 import { node, ns, nsPeer, objects, pod, podPeer, policy, rule, sel, tcp } from '../generators/cluster-builders.ts';
 
@@ -39,16 +39,10 @@ const walkArb = clusterA.chain((start) => fc.array(fc.integer({ min: 1, max: 2 }
   return arb;
 }));
 
-/** Like mutated(), drawing from NetworkPolicy's events and cluster-wide policy's. */
-function clusterMutated(o: ClusterObjects, steps: number): fc.Arbitrary<ClusterObjects> {
-  if (steps === 0) return fc.constant(o);
-  return fc.constantFrom(...MUTATIONS, ...CLUSTER_MUTATIONS, ...CLUSTER_MUTATIONS).chain((m) => m(o)).chain((next) => clusterMutated(next, steps - 1));
-}
-
 /** Walks of clusters with cluster-wide policies through both kinds of events. */
-const clusterWalkArb = clusterA.chain((o) => withClusterPolicies(o, 3)).chain((start) => fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 1, maxLength: 4 }).chain((steps) => {
+const clusterWalkArb = clusterWithPoliciesA.chain((start) => fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 1, maxLength: 4 }).chain((steps) => {
   let arb: fc.Arbitrary<ClusterObjects[]> = fc.constant([start]);
-  for (const n of steps) arb = arb.chain((states) => clusterMutated(states.at(-1) as ClusterObjects, n).map((next) => [...states, next]));
+  for (const n of steps) arb = arb.chain((states) => mutatedWithClusterPolicies(states.at(-1) as ClusterObjects, n).map((next) => [...states, next]));
   return arb;
 }));
 

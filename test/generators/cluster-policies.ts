@@ -9,6 +9,7 @@ import type {
 } from '../../src/model/types.ts';
 import { clusterPolicyKey } from '../../src/model/types.ts';
 import { arbitrariesFor, ENGINE_WORLD, PORT_NAMES, type ArbitraryWorld } from './arbitraries.ts';
+import { clusterA, MUTATIONS } from './cluster-mutations.ts';
 
 export function nsSubject(namespaceSelector: LabelSelector): ClusterPodSelection {
   return { kind: 'namespaces', namespaceSelector };
@@ -207,3 +208,12 @@ export const CLUSTER_MUTATIONS: readonly ((o: ClusterObjects) => fc.Arbitrary<Cl
     };
   }),
 ];
+
+/** Like mutated() (cluster-mutations.ts), drawing from NetworkPolicy's events and, twice as often, cluster-wide policy's. */
+export function mutatedWithClusterPolicies(o: ClusterObjects, steps: number): fc.Arbitrary<ClusterObjects> {
+  if (steps === 0) return fc.constant(o);
+  return fc.constantFrom(...MUTATIONS, ...CLUSTER_MUTATIONS, ...CLUSTER_MUTATIONS).chain((m) => m(o)).chain((next) => mutatedWithClusterPolicies(next, steps - 1));
+}
+
+/** clusterA (cluster-mutations.ts) with up to three cluster-wide policies and node labels. */
+export const clusterWithPoliciesA: fc.Arbitrary<ClusterObjects> = clusterA.chain((o) => withClusterPolicies(o, 3));

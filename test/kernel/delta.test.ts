@@ -5,7 +5,9 @@
 // elements sorted; rule order within a chain kept, it is the semantics).
 // B is mostly a small change of A (the events an agent sees: a pod added,
 // removed, relabelled, moved; a policy added, changed, removed, failing
-// closed; a namespace relabelled), sometimes an unrelated cluster, so both
+// closed; a namespace relabelled; a cluster-wide policy added, changed,
+// removed, reprioritised; a node relabelled; a host-network pod coming or
+// going), sometimes an unrelated cluster, so both
 // small deltas and near-rebuilds are checked; and sometimes the delta starts
 // from no table at all (an agent's first sync). And the Syncer with deltas on
 // a walk of several events, its table checked after each.
@@ -25,6 +27,7 @@ import { renderDeltaScript } from '../../src/nft/render-delta.ts';
 import { renderDeleteScript, renderReplaceScript, type TableName } from '../../src/nft/render-table.ts';
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import { clusterA, mutated } from '../generators/cluster-mutations.ts';
+import { clusterWithPoliciesA, mutatedWithClusterPolicies } from '../generators/cluster-policies.ts';
 import { denyAll, node as nodeOf, pod, podPeer, policy, rule, sel, tcp, World } from '../generators/cluster-builders.ts';
 import { normalizeNftJson as normalizeListing } from '../support/nft-listing.ts';
 import { describeNft, useThrowawayNetns } from '../support/root.ts';
@@ -33,12 +36,20 @@ const RUNS = Number(process.env.FC_RUNS ?? 25);
 const SEED = Number(process.env.FC_SEED ?? 20261202);
 const TABLE: TableName = { family: 'inet', name: 'nftpol_delta' };
 
-/** A pair (A, B): B a few events after A, or (one time in five) another cluster altogether; and whether the delta starts from no table. */
-const pairArb = clusterA.chain((a) => fc.record({
-  a: fc.constant(a),
-  b: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 3 }).chain((n) => mutated(a, n)) }, { weight: 1, arbitrary: clusterA }),
-  fromNothing: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
-}));
+/**
+ * A pair (A, B): B a few events after A, or (one time in five) another
+ * cluster altogether; and whether the delta starts from no table. Half the
+ * pairs have cluster-wide policies and their events.
+ */
+const pairArb = fc.boolean().chain((withCluster) => {
+  const start = withCluster ? clusterWithPoliciesA : clusterA;
+  const events = withCluster ? mutatedWithClusterPolicies : mutated;
+  return start.chain((a) => fc.record({
+    a: fc.constant(a),
+    b: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 3 }).chain((n) => events(a, n)) }, { weight: 1, arbitrary: start }),
+    fromNothing: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  }));
+});
 
 const compileAll = (o: ClusterObjects): Map<string, NodeIR> => {
   const engine = new PolicyEngine(new ClusterState(o));
@@ -76,8 +87,12 @@ await describeNft('deltas on the real kernel: full(A) then delta(A→B) equals f
 
   const WALKS = Math.max(4, Math.round(RUNS / 2));
   it(`the agent's path on walks of 4 events: the incremental compiler, the Syncer's deltas; node-0's table equals a fresh build after each (${WALKS} walks)`, async () => {
-    const walkArb = clusterA.chain((a) => fc.tuple(fc.constant(a), mutated(a, 1)).chain(([a0, a1]) =>
-      mutated(a1, 1).chain((a2) => mutated(a2, 1).chain((a3) => mutated(a3, 1).map((a4) => [a0, a1, a2, a3, a4])))));
+    // Half the walks with cluster-wide policies and their events.
+    const walkArb = fc.boolean().chain((withCluster) => {
+      const events = withCluster ? mutatedWithClusterPolicies : mutated;
+      return (withCluster ? clusterWithPoliciesA : clusterA).chain((a) => fc.tuple(fc.constant(a), events(a, 1)).chain(([a0, a1]) =>
+        events(a1, 1).chain((a2) => events(a2, 1).chain((a3) => events(a3, 1).map((a4) => [a0, a1, a2, a3, a4])))));
+    });
     await fc.assert(fc.asyncProperty(walkArb, async (walk) => {
       const syncer = new Syncer({ runner: netns().nft, table: TABLE, deltas: true, bridge: false, attempts: 1 });
       await apply('table delete', renderDeleteScript(TABLE));
