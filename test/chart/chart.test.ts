@@ -139,13 +139,14 @@ describe('the agent DaemonSet', () => {
 });
 
 describe('RBAC', () => {
-  it('the ClusterRole grants get, list and watch on pods, namespaces, nodes and networkpolicies, nothing else, bound to the agent', async () => {
+  it('the ClusterRole grants get, list and watch on pods, namespaces, nodes, networkpolicies and the three cluster-wide policy kinds, nothing else, bound to the agent', async () => {
     const objects = await renderChart();
     const role = findObject(objects, 'ClusterRole') as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[] };
     const grants = role.rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)))).sort();
     expect(grants).toEqual([
       '/namespaces:get', '/namespaces:list', '/namespaces:watch', '/nodes:get', '/nodes:list', '/nodes:watch', '/pods:get', '/pods:list', '/pods:watch',
       'networking.k8s.io/networkpolicies:get', 'networking.k8s.io/networkpolicies:list', 'networking.k8s.io/networkpolicies:watch',
+      ...['adminnetworkpolicies', 'baselineadminnetworkpolicies', 'clusternetworkpolicies'].flatMap((r) => ['get', 'list', 'watch'].map((v) => `policy.networking.k8s.io/${r}:${v}`)),
     ]);
     const binding = findObject(objects, 'ClusterRoleBinding') as unknown as { roleRef: { name: string }; subjects: unknown[] };
     expect(binding.roleRef.name).toBe(role && findObject(objects, 'ClusterRole').metadata.name);

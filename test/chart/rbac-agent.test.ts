@@ -1,9 +1,11 @@
 // RBAC proven, not assumed: the fake API server enforces the ClusterRole that
 // helm renders from the chart (403 Forbidden for anything it does not grant, as
 // kube-apiserver answers), and the real agent, started in-process with the flags
-// the chart passes it and a recording kernel, runs its whole start-up (four
-// lists), its watches, a reconnect and a relist after 410 Gone against it. Not
-// one request may be refused. A role missing one verb makes it fail.
+// the chart passes it and a recording kernel, runs its whole start-up (discovery
+// and the lists of the four resources and of the three cluster-wide policy
+// CRDs, installed here), its watches, a reconnect and a relist after 410 Gone
+// against it. Not one request may be refused. A role missing one verb makes it
+// fail.
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Applier, ApplyOutcome } from '../../src/agent/applier.ts';
@@ -12,12 +14,13 @@ import { runAgent, type RunningAgent } from '../../src/agent/run-agent.ts';
 import type { NodeIR } from '../../src/compile/ir.ts';
 import { FakeApiServer, writeFakeKubeconfig } from '../k8s/fake-api-server.ts';
 import type { PolicyRule } from '../k8s/fake-rbac.ts';
-import { namespace, node, pod, policy } from '../k8s/watch-events.ts';
+import { adminNetworkPolicy, baselineAdminNetworkPolicy, clusterNetworkPolicy, namespace, node, pod, policy } from '../k8s/watch-events.ts';
 import { findObject, renderChart, type Rendered } from './helm.ts';
 import { agentArgs, subcommand } from './nftpol-commands.ts';
 
 const USER = 'system:serviceaccount:kube-system:nftpol';
-const RESOURCES = ['namespaces', 'pods', 'networkpolicies', 'nodes'] as const;
+const CRDS = ['clusternetworkpolicies', 'adminnetworkpolicies', 'baselineadminnetworkpolicies'] as const;
+const RESOURCES = ['namespaces', 'pods', 'networkpolicies', 'nodes', ...CRDS] as const;
 
 /** A kernel that records the IRs it is given, and lets a test wait for one. */
 class RecordingKernel implements Applier {
@@ -50,6 +53,7 @@ let kernel: RecordingKernel;
 let running: RunningAgent | undefined;
 
 const hasPod = (key: string) => (ir: NodeIR): boolean => ir.pods.some((p) => p.pod === key);
+const hasClusterPolicy = (key: string) => (ir: NodeIR): boolean => (ir.clusterChains ?? []).some((c) => c.policy === key);
 const isolated = (key: string) => (ir: NodeIR): boolean => ir.pods.find((p) => p.pod === key)?.ingress.isolated === true;
 
 function chartRules(): PolicyRule[] {
@@ -94,6 +98,10 @@ function seed(): void {
   server.apply(pod('shop', 'db', '10.244.1.3', { app: 'db' }));
   server.apply(policy('shop', 'db-from-api'));
   server.apply(node('node-1', '10.244.1.0/24', '192.168.0.1'));
+  server.installCrd(...CRDS);
+  server.apply(clusterNetworkPolicy('deny-db', 'db'));
+  server.apply(adminNetworkPolicy('deny-db-v1', 'db'));
+  server.apply(baselineAdminNetworkPolicy('api'));
 }
 
 beforeEach(async () => {
@@ -114,6 +122,7 @@ describe('the agent under the ClusterRole the chart renders', () => {
     server.role = { user: USER, rules: chartRules() };
     await startAgent();
     await kernel.next(isolated('shop/db'));
+    await kernel.next(hasClusterPolicy('cnp/deny-db'));
     await watchesOpen();
     server.apply(pod('shop', 'web', '10.244.1.4', { app: 'web' }));
     await kernel.next(hasPod('shop/web'));
@@ -125,14 +134,16 @@ describe('the agent under the ClusterRole the chart renders', () => {
     // Watches cut and history gone: 410, then a new list of each resource.
     server.dropWatches();
     server.apply(pod('shop', 'after-gone', '10.244.1.6', { app: 'web' }));
+    server.apply(clusterNetworkPolicy('after-gone', 'web'));
     server.expireHistory();
     await kernel.next(hasPod('shop/after-gone'));
+    await kernel.next(hasClusterPolicy('cnp/after-gone'));
     await watchesOpen();
     expect(server.forbidden).toEqual([]);
     expect(running?.agent.status().ready).toBe(true);
     // The run exercised what the role must grant: a list and a watch of each resource, and a relist.
     for (const r of RESOURCES) {
-      const mine = server.requests.filter((q) => new RegExp(`^GET /apis?/(v1|networking\\.k8s\\.io/v1)/${r}\\?`).test(q));
+      const mine = server.requests.filter((q) => new RegExp(`^GET /apis?/(v1|networking\\.k8s\\.io/v1|policy\\.networking\\.k8s\\.io/v1alpha[12])/${r}\\?`).test(q));
       expect(mine.filter((q) => !/watch=(true|1)/.test(q)).length, `lists of ${r}`).toBeGreaterThanOrEqual(2);
       expect(mine.filter((q) => /watch=(true|1)/.test(q)).length, `watches of ${r}`).toBeGreaterThanOrEqual(3);
     }
@@ -144,6 +155,18 @@ describe('the agent under the ClusterRole the chart renders', () => {
     await until('a refused request', () => server.forbidden.length > 0);
     expect(server.forbidden[0]).toMatch(/^GET \/api\/v1\/nodes\?.*watch=true.*: nodes is forbidden: User "system:serviceaccount:kube-system:nftpol" cannot watch resource "nodes" in API group "" at the cluster scope$/);
     expect(server.forbidden.every((f) => f.includes('/api/v1/nodes?'))).toBe(true);
+  });
+
+  it('a role without list on clusternetworkpolicies (an older ClusterRole): refused, the missing grant named, and nothing applied while the policies are unknown', async () => {
+    server.role = { user: USER, rules: without('list', 'clusternetworkpolicies') };
+    await startAgent();
+    await until('a refused request', () => server.forbidden.length > 0);
+    expect(server.forbidden[0]).toMatch(/clusternetworkpolicies\.policy\.networking\.k8s\.io is forbidden: .* cannot list resource "clusternetworkpolicies" in API group "policy.networking.k8s.io" at the cluster scope$/);
+    expect(server.forbidden.every((f) => f.includes('/clusternetworkpolicies?'))).toBe(true);
+    expect(kernel.applied).toEqual([]);
+    const status = running?.agent.status();
+    expect(status?.ready).toBe(false);
+    expect(status?.source.resources?.find((r) => r.resource === 'clusternetworkpolicies')).toMatchObject({ state: 'listing', problem: expect.stringMatching(/HTTP 403: .*RBAC: the service account needs get, list and watch on it/) });
   });
 
   it('a role without list on networkpolicies: refused, and nothing is ever applied (the agent waits for every list)', async () => {
