@@ -3,7 +3,9 @@
 // that names no usable cluster says what is wrong with it; an unreachable
 // server is one problem, not one per list. And, as kubectl does, the
 // context's namespace is where names without one are looked up.
-// Only loopback is contacted: a fake API server, or a closed port.
+// The cluster-wide policies are read when the API server serves them (the
+// fake API server with their CRDs installed), and a cluster without them is no
+// problem. Only loopback is contacted: a fake API server, or a closed port.
 import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -13,6 +15,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { explain } from './helpers.ts';
+import { FakeApiServer, writeFakeKubeconfig } from '../k8s/fake-api-server.ts';
+import { adminNetworkPolicy, clusterNetworkPolicy, namespace, node, pod, policy } from '../k8s/watch-events.ts';
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 const ENV_KEYS = ['HOME', 'KUBECONFIG', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT'] as const;
@@ -130,5 +134,64 @@ describe('the context namespace', () => {
   it('does not narrow the matrix: only -n does', async () => {
     const r = await explain(['--kubeconfig', file, 'matrix', '--port', '8080', '-o', 'json']);
     expect((JSON.parse(r.stdout) as { endpoints: { id: string }[] }).endpoints.map((e) => e.id)).toEqual(['other/x', 'shop/api', 'shop/db']);
+  });
+});
+
+describe('cluster-wide policies', () => {
+  let fake: FakeApiServer;
+  let file: string;
+
+  beforeAll(async () => {
+    fake = await FakeApiServer.start();
+    fake.apply(namespace('shop', { team: 'shop' }));
+    fake.apply(pod('shop', 'api', '10.244.1.2', { app: 'api' }));
+    fake.apply(pod('shop', 'db', '10.244.1.3', { app: 'db' }));
+    fake.apply(pod('shop', 'web', '10.244.1.4', { app: 'web' }));
+    fake.apply(policy('shop', 'db-from-api'));
+    fake.apply(node('node-1', '10.244.1.0/24', '192.168.0.1'));
+    file = await writeFakeKubeconfig(fake);
+  });
+
+  afterAll(() => fake.close());
+
+  it('without their CRDs: nothing to read, and nothing said about it', async () => {
+    const r = await explain(['--kubeconfig', file, '--from', 'shop/api', '--to', 'shop/db', '--port', 'http']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^ALLOWED /);
+    expect(fake.requests.filter((q) => q.startsWith('GET /apis/policy.networking.k8s.io/')).sort()).toEqual([
+      'GET /apis/policy.networking.k8s.io/v1alpha1', 'GET /apis/policy.networking.k8s.io/v1alpha2',
+    ]);
+  });
+
+  it('served, both versions: read, and the Admin tier decides before the NetworkPolicy', async () => {
+    fake.installCrd('clusternetworkpolicies', 'adminnetworkpolicies', 'baselineadminnetworkpolicies');
+    fake.apply(clusterNetworkPolicy('deny-db', 'db', 'Deny', 'Admin', 10));
+    fake.apply(adminNetworkPolicy('deny-web', 'web', 'Deny', 20));
+    const db = await explain(['--kubeconfig', file, '--from', 'shop/api', '--to', 'shop/db', '--port', 'http']);
+    expect(db.stderr).toBe('');
+    expect(db.stdout).toMatch(/^DENIED /);
+    expect(db.stdout).toContain('deny-db');
+    const web = await explain(['--kubeconfig', file, '--from', 'shop/api', '--to', 'shop/web', '--port', '8080']);
+    expect(web.stdout).toMatch(/^DENIED /);
+    expect(web.stdout).toContain('deny-web');
+  });
+
+  it('served but not readable (RBAC): an error that names the grant, and nothing is explained from a partial view', async () => {
+    fake.role = { user: 'me', rules: [
+      { apiGroups: [''], resources: ['pods', 'namespaces', 'nodes'], verbs: ['list'] },
+      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['list'] },
+      { apiGroups: ['policy.networking.k8s.io'], resources: ['adminnetworkpolicies', 'baselineadminnetworkpolicies'], verbs: ['list'] },
+    ] };
+    try {
+      const r = await explain(['--kubeconfig', file, 'lint']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        'error: cluster: ClusterNetworkPolicy: cannot list ClusterNetworkPolicy objects: HTTP 403: clusternetworkpolicies.policy.networking.k8s.io is forbidden: ' +
+        'User "me" cannot list resource "clusternetworkpolicies" in API group "policy.networking.k8s.io" at the cluster scope\n' +
+        'error: 1 error in the input; nothing was explained\n',
+      );
+    } finally {
+      fake.role = undefined;
+    }
   });
 });
