@@ -17,8 +17,8 @@ import type { Command } from 'commander';
 import { DEFAULT_NAMESPACE } from '../policy/find-pod.ts';
 import { ClusterState } from '../model/cluster-state.ts';
 import { formatProblem, type SourceProblem } from '../model/problems.ts';
-import type { ClusterObjects, NetworkPolicy } from '../model/types.ts';
-import { policyKey } from '../model/types.ts';
+import type { ClusterObjects, ClusterPolicy, NetworkPolicy } from '../model/types.ts';
+import { clusterPolicyKey, policyKey } from '../model/types.ts';
 import { loadManifests, placeAndAddress } from '../sources/load-cluster.ts';
 import { styleFor } from '../explain/style.ts';
 import { EXIT, readAll, UsageError, type CliIO } from './io.ts';
@@ -45,6 +45,8 @@ export interface LoadedInput {
   readonly namespace: string;
   /** Policies with errors, answered failing closed: the command must exit 2 (inputExit). */
   readonly failClosed: readonly NetworkPolicy[];
+  /** Cluster-wide policies with errors (in a rule or in the policy), answered failing closed: exit 2 too. */
+  readonly clusterFailClosed: readonly ClusterPolicy[];
 }
 
 /** Bad input found by the sources; the problems were already printed. */
@@ -131,14 +133,23 @@ async function loadObjects(opts: InputOptions, io: CliIO): Promise<Loaded> {
 }
 
 /** An error about a policy the sources kept failing closed (same object, same place). */
-function answeredByFailingClosed(p: SourceProblem, failClosed: readonly NetworkPolicy[]): boolean {
-  return p.kind === 'NetworkPolicy' && failClosed.some((pol) =>
-    pol.name === p.name && pol.namespace === (p.namespace ?? pol.namespace)
-    && pol.source?.file === p.file && pol.source.document === p.document);
+function answeredByFailingClosed(p: SourceProblem, failClosed: readonly NetworkPolicy[], clusterFailClosed: readonly ClusterPolicy[]): boolean {
+  if (p.kind === 'NetworkPolicy') {
+    return failClosed.some((pol) =>
+      pol.name === p.name && pol.namespace === (p.namespace ?? pol.namespace)
+      && pol.source?.file === p.file && pol.source.document === p.document);
+  }
+  return clusterFailClosed.some((pol) =>
+    pol.kind === p.kind && pol.name === p.name && pol.source?.file === p.file && pol.source.document === p.document);
+}
+
+/** A cluster policy that fails closed, as a whole or in one of its rules. */
+function clusterFailsClosed(p: ClusterPolicy): boolean {
+  return p.failClosed === true || [...p.ingress, ...p.egress].some((r) => r.failClosed === true);
 }
 
 function isEmpty(o: ClusterObjects): boolean {
-  return o.namespaces.length + o.pods.length + o.policies.length + o.nodes.length === 0;
+  return o.namespaces.length + o.pods.length + o.policies.length + o.nodes.length + (o.clusterPolicies?.length ?? 0) === 0;
 }
 
 /**
@@ -151,7 +162,8 @@ export async function loadInput(opts: InputOptions, io: CliIO): Promise<LoadedIn
   const { mode, objects, problems, namespace } = await loadObjects(opts, io);
   printProblems(problems, io, opts.verbose === true);
   const failClosed = objects.policies.filter((p) => p.failClosed === true);
-  if (problems.some((p) => p.severity === 'error' && !answeredByFailingClosed(p, failClosed))) throw new InputProblemsError(problems);
+  const clusterFailClosed = (objects.clusterPolicies ?? []).filter(clusterFailsClosed);
+  if (problems.some((p) => p.severity === 'error' && !answeredByFailingClosed(p, failClosed, clusterFailClosed))) throw new InputProblemsError(problems);
   if (isEmpty(objects)) {
     const where = mode === 'cluster' ? 'the cluster' : (opts.filename ?? []).map((f) => (f === '-' ? 'stdin' : f)).join(', ');
     throw new UsageError(`no objects in ${where}: nothing nftpol reads (Namespace, Pod, workload, NetworkPolicy, Node), so nothing was explained`);
@@ -161,10 +173,15 @@ export async function loadInput(opts: InputOptions, io: CliIO): Promise<LoadedIn
     io.stderr.write(`${styleFor(io.stderr).red('error:')} ${failClosed.length === 1 ? 'a NetworkPolicy has' : `${failClosed.length} NetworkPolicies have`} errors (${names}): ` +
       'answering with them failing closed (isolating the pods they select, allowing nothing), as the agent would enforce them; exit status 2\n');
   }
-  return { mode, objects, state: new ClusterState(objects), problems, namespace, failClosed };
+  if (clusterFailClosed.length > 0) {
+    const names = clusterFailClosed.map(clusterPolicyKey).join(', ');
+    io.stderr.write(`${styleFor(io.stderr).red('error:')} ${clusterFailClosed.length === 1 ? 'a cluster-wide policy has' : `${clusterFailClosed.length} cluster-wide policies have`} errors (${names}): ` +
+      'answering with them failing closed (an Accept rule with errors matches nothing, a Deny or Pass rule with errors denies everything), as the agent would enforce them; exit status 2\n');
+  }
+  return { mode, objects, state: new ClusterState(objects), problems, namespace, failClosed, clusterFailClosed };
 }
 
 /** A command's exit status, made 2 (bad input) when the answer rests on policies failing closed. */
-export function inputExit(loaded: Pick<LoadedInput, 'failClosed'>, code: number): number {
-  return loaded.failClosed.length > 0 ? Math.max(code, EXIT.badInput) : code;
+export function inputExit(loaded: Pick<LoadedInput, 'failClosed'> & Partial<Pick<LoadedInput, 'clusterFailClosed'>>, code: number): number {
+  return loaded.failClosed.length > 0 || (loaded.clusterFailClosed?.length ?? 0) > 0 ? Math.max(code, EXIT.badInput) : code;
 }
