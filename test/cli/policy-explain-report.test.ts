@@ -127,6 +127,8 @@ describe('policy-explain report', () => {
     expect(page.cell('ns-1/web-0', 'ns-1/api-1').trace).toMatch(/^ALLOWED {2}ns-1\/web-0 \(10\.[0-9.]+\) -> ns-1\/api-1 \(10\.[0-9.]+\) 8080\/TCP\n/);
     expect(page.cell('ns-2/web-3', 'ns-0/db-2')).toMatchObject({ verdict: 'denied', connections: 'none', probe: '5432/TCP' });
     expect(page.cell('ns-2/web-3', 'ns-0/db-2').trace).toContain('ingress of ns-0/db-2: denied');
+    // A policy selecting a namespace's 50 pods folds its list.
+    expect(r.stdout).toContain('<tr><td>ns-0/default-deny</td><td>Ingress</td><td><details><summary>50 pods and workloads: ns-0/api-1, ns-0/api-10, ns-0/api-13, …</summary>ns-0/api-1, ');
   });
 
   it('encodes every pair exactly: each cell read back equals the one computed (names and addresses put back in their traces)', async () => {

@@ -115,10 +115,15 @@ export function scriptJson(value: unknown): string {
 const MARK: Readonly<Record<'allowed' | 'partial' | 'denied', string>> = { allowed: '✓', partial: '◐', denied: '✗' };
 const COLOUR: Readonly<Record<'allowed' | 'partial' | 'denied', string>> = { allowed: '#c8efc8', partial: '#fbe7a1', denied: '#f5b7b1' };
 
+/** Past this many selected pods, a policy's row folds its list. */
+const SELECTS_SHOWN = 12;
+
 function policyList(policies: readonly ReportPolicy[]): string {
   if (policies.length === 0) return '<p>No NetworkPolicy in the input.</p>';
   const rows = policies.map((p) => {
-    const selects = p.selects.length === 0 ? '<em>no pod</em>' : p.selects.map(escapeHtml).join(', ');
+    const selects = p.selects.length === 0 ? '<em>no pod</em>' : p.selects.length <= SELECTS_SHOWN ? p.selects.map(escapeHtml).join(', ')
+      // A policy of a large namespace selects many: the count, the list one click away.
+      : `<details><summary>${p.selects.length} pods and workloads: ${p.selects.slice(0, 3).map(escapeHtml).join(', ')}, …</summary>${p.selects.map(escapeHtml).join(', ')}</details>`;
     return `<tr><td>${escapeHtml(`${p.namespace}/${p.name}`)}</td><td>${escapeHtml(p.policyTypes.join(', '))}</td><td>${selects}</td></tr>`;
   });
   return `<table id="policies"><thead><tr><th>policy</th><th>types</th><th>selects</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
