@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EncodedChange } from '../../src/cli/format/report-encode.ts';
+import type { EncodedChange, EncodedChangeKind } from '../../src/cli/format/report-encode.ts';
 import { explain, fixture } from './helpers.ts';
 
 const BEFORE = fixture('diff/before');
@@ -24,13 +24,16 @@ interface Page {
 function page(html: string): Page {
   const m = /<script type="application\/json" id="report-data">([^<]*)<\/script>/.exec(html);
   if (m?.[1] === undefined) throw new Error('no embedded data');
-  const data = JSON.parse(m[1]) as { endpoints: { id: string }[]; appeared: number[]; strings: string[]; changes: EncodedChange[] };
+  const data = JSON.parse(m[1]) as { endpoints: { id: string }[]; appeared: number[]; strings: string[]; changes: EncodedChange[]; changeKinds: EncodedChangeKind[] };
   const ids = data.endpoints.map((e) => e.id);
   const s = (i: number): string => data.strings[i] ?? '?';
   return {
     ids,
     appeared: data.appeared.map((i) => ids[i] ?? '?'),
-    changes: data.changes.map(([from, to, , , added, removed, mark]) => `${ids[from] ?? '?'} -> ${ids[to] ?? '?'} ${mark} +${s(added)} -${s(removed)}`),
+    changes: data.changes.map(([from, to, k]) => {
+      const [, , added = -1, removed = -1, mark = '?'] = data.changeKinds[k] ?? [];
+      return `${ids[from] ?? '?'} -> ${ids[to] ?? '?'} ${mark} +${s(added)} -${s(removed)}`;
+    }),
   };
 }
 

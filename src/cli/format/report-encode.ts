@@ -10,7 +10,10 @@
 //    many pairs share; each template is stored once, as its lines' indexes;
 //  - a cell is one number, the index of its kind (verdict, connection set,
 //    probe, template), when its ends' strings are its row's and column's
-//    usual ones (rowVec, colVec), else [kind, fromVector, toVector].
+//    usual ones (rowVec, colVec), else [kind, fromVector, toVector];
+//  - a changed pair (with --against) is [from, to, change], its change
+//    (before, after, added, removed, mark) stored once for all pairs that
+//    share it.
 // The page's script (report-script.ts) expands a trace only when its cell is
 // clicked. Expansion is exact: a template is built from the trace by
 // replacing each subject with its slot character, and a trace that already
@@ -23,8 +26,11 @@ export type EncodedKind = [string, number, number, number, 0 | 1];
 /** A cell: its kind, with its row's and column's vectors; or [kind, fromVector, toVector] (-1: none). */
 export type EncodedCell = number | [number, number, number];
 
-/** [from, to, before, after, added, removed, "add" | "del" | "both"]: endpoint indexes, then strings. */
-export type EncodedChange = [number, number, number, number, number, number, string];
+/** A changed pair: [from, to] (endpoint indexes) and its change (an index into changeKinds). */
+export type EncodedChange = [number, number, number];
+
+/** [before, after, added, removed] (strings), and the mark: many pairs share one. */
+export type EncodedChangeKind = [number, number, number, number, 'add' | 'del' | 'both'];
 
 export interface EncodedReport {
   readonly strings: string[];
@@ -37,6 +43,7 @@ export interface EncodedReport {
   readonly colVec: number[];
   readonly cells: EncodedCell[][];
   readonly changes: EncodedChange[];
+  readonly changeKinds: EncodedChangeKind[];
 }
 
 const FROM_SLOT = 0xe000;
@@ -133,10 +140,13 @@ export function encodeReport(data: ReportData): EncodedReport {
     return usual ? c.kind : [c.kind, c.from, c.to];
   }));
 
-  const changes = (data.comparison?.changes ?? []).map((c): EncodedChange => {
-    return [c.from, c.to, strings.add(c.before), strings.add(c.after), strings.add(c.added), strings.add(c.removed), c.mark];
-  });
-  return { strings: strings.values, templates: templates.values, kinds: kinds.values, vectors: vectors.values, rowVec, colVec, cells, changes };
+  const changeKinds = new Interner<EncodedChangeKind>((k) => k.join(','));
+  const changes = (data.comparison?.changes ?? []).map((c): EncodedChange =>
+    [c.from, c.to, changeKinds.add([strings.add(c.before), strings.add(c.after), strings.add(c.added), strings.add(c.removed), c.mark])]);
+  return {
+    strings: strings.values, templates: templates.values, kinds: kinds.values, vectors: vectors.values, rowVec, colVec, cells,
+    changes, changeKinds: changeKinds.values,
+  };
 }
 
 /** One cell read back from the encoding, as the page's script reads it (tests check the two agree). */

@@ -78,7 +78,11 @@ export const REPORT_SCRIPT = String.raw`
   var state = {collapsed:{}, from:'', to:'', only:false, selected:null};
 
   var changes = {}, involvedFrom = {}, involvedTo = {};
-  D.changes.forEach(function(c){ changes[c[0]*n + c[1]] = c; involvedFrom[c[0]] = true; involvedTo[c[1]] = true; });
+  D.changes.forEach(function(c){
+    var K = D.changeKinds[c[2]];
+    changes[c[0]*n + c[1]] = {before:S[K[0]], after:S[K[1]], added:S[K[2]], removed:S[K[3]], mark:K[4]};
+    involvedFrom[c[0]] = true; involvedTo[c[1]] = true;
+  });
   D.appeared.forEach(function(i){ involvedFrom[i] = true; involvedTo[i] = true; });
   var appeared = {}; D.appeared.forEach(function(i){ appeared[i] = true; });
 
@@ -129,7 +133,7 @@ export const REPORT_SCRIPT = String.raw`
       var v = cell(i, j).verdict;
       if (counts[v] !== undefined) counts[v]++;
       var ch = changes[i*n + j];
-      if (ch) { changed++; marks[ch[6]] = true; }
+      if (ch) { changed++; marks[ch.mark] = true; }
     }); });
     var total = counts.allowed + counts.partial + counts.denied;
     var verdict = total === 0 ? 'n/a' : counts.allowed === total ? 'allowed' : counts.denied === total ? 'denied' : 'partial';
@@ -190,7 +194,7 @@ export const REPORT_SCRIPT = String.raw`
           td.dataset.agg = rows.indexOf(r) + ':' + k;
         } else {
           var ch = changes[r.i*n + c.i];
-          fillCell(td, cell(r.i, c.i).verdict, ch ? ch[6] : null);
+          fillCell(td, cell(r.i, c.i).verdict, ch ? ch.mark : null);
           td.dataset.from = r.i; td.dataset.to = c.i;
         }
         if (c.first) td.classList.add('gs');
@@ -218,8 +222,8 @@ export const REPORT_SCRIPT = String.raw`
       + (c.probe === null ? '' : '; trace for ' + c.probe);
     if (ch) {
       change.hidden = false;
-      change.textContent = SYM[ch[6]] + ' ' + WORD[ch[6]] + '\nbefore:  ' + S[ch[2]] + '\nafter:   ' + S[ch[3]]
-        + '\nadded:   ' + S[ch[4]] + '\nremoved: ' + S[ch[5]];
+      change.textContent = SYM[ch.mark] + ' ' + WORD[ch.mark] + '\nbefore:  ' + ch.before + '\nafter:   ' + ch.after
+        + '\nadded:   ' + ch.added + '\nremoved: ' + ch.removed;
     } else { change.hidden = true; change.textContent = ''; }
     out.textContent = text === null ? '' : text;
   }
@@ -248,7 +252,7 @@ export const REPORT_SCRIPT = String.raw`
     var td = ev.target.closest('td.cell');
     if (!td || td.title || td.dataset.from === undefined) return;
     var i = +td.dataset.from, j = +td.dataset.to, c = cell(i, j), ch = changes[i*n + j];
-    td.title = E[i].id + ' -> ' + E[j].id + ': ' + c.verdict + ' (' + c.connections + ')' + (ch ? '; ' + WORD[ch[6]] + ': ' + S[ch[6] === 'del' ? ch[5] : ch[4]] : '');
+    td.title = E[i].id + ' -> ' + E[j].id + ': ' + c.verdict + ' (' + c.connections + ')' + (ch ? '; ' + WORD[ch.mark] + ': ' + (ch.mark === 'del' ? ch.removed : ch.added) : '');
   });
 
   var timer = null;
