@@ -153,8 +153,9 @@ export const REPORT_SCRIPT = String.raw`
     rows = axis(state.from, involvedFrom); cols = axis(state.to, involvedTo);
     var table = document.createElement('table');
     table.id = 'matrix'; table.className = density.value;
-    var widest = rows.reduce(function(w, r){ return Math.max(w, r.members ? nsLabel(groups[r.g].ns).length + 6 : E[r.i].id.length + 2); }, 8);
-    table.style.setProperty('--rowhead', Math.min(widest, 48) + 'ch');
+    // Row headers are bold: a character is wider than the font's "0" (1ch).
+    var widest = rows.reduce(function(w, r){ return Math.max(w, r.members ? nsLabel(groups[r.g].ns).length + String(r.members.length).length + 5 : E[r.i].id.length + 2); }, 8);
+    table.style.setProperty('--rowhead', Math.min(Math.ceil(widest * 1.15), 56) + 'ch');
     table.style.setProperty('--cols', String(cols.length));
     var cg = document.createElement('colgroup'), c0 = document.createElement('col'), cn = document.createElement('col');
     c0.className = 'r'; cn.className = 'c'; cn.span = Math.max(cols.length, 1);
@@ -168,13 +169,15 @@ export const REPORT_SCRIPT = String.raw`
       var g = groups[c.g];
       if (c.first) {
         var span = 1; while (k + span < cols.length && cols[k + span].g === c.g) span++;
-        var h = th((state.collapsed[g.ns] ? '▸ ' : '▾ ') + nsLabel(g.ns), 'ns gs');
-        h.colSpan = span; h.dataset.ns = g.ns; h.title = 'collapse or expand ' + nsLabel(g.ns);
+        // A collapsed namespace is one column: its name goes in the column's own (vertical) header.
+        var h = th(state.collapsed[g.ns] ? '▸' : '▾ ' + nsLabel(g.ns), 'ns gs');
+        h.colSpan = span; h.dataset.ns = g.ns; h.title = (state.collapsed[g.ns] ? 'expand ' : 'collapse ') + nsLabel(g.ns);
         r1.appendChild(h);
       }
-      var name = c.members ? '(' + c.members.length + ')' : (appeared[c.i] ? '+ ' : '') + E[c.i].name;
+      var name = c.members ? nsLabel(g.ns) + ' (' + c.members.length + ')' : (appeared[c.i] ? '+ ' : '') + E[c.i].name;
       var col = th(name, 'col' + (c.first ? ' gs' : '') + (c.i !== undefined && appeared[c.i] ? ' appeared' : ''));
-      col.title = c.members ? nsLabel(g.ns) + ': ' + c.members.length + ' collapsed' : E[c.i].id + (appeared[c.i] ? ' (appeared)' : '');
+      col.title = c.members ? nsLabel(g.ns) + ': ' + c.members.length + ' collapsed (click to expand)' : E[c.i].id + (appeared[c.i] ? ' (appeared)' : '');
+      if (c.members) col.dataset.ns = g.ns;
       r2.appendChild(col);
     });
     var body = table.createTBody();
