@@ -36,7 +36,7 @@ export interface AgentLogLine {
 export function revisionVersions(revision: string | null): Partial<Record<FakeResource, number>> {
   const out: Partial<Record<FakeResource, number>> = {};
   for (const part of (revision ?? '').split(',')) {
-    const m = /^(namespaces|pods|networkpolicies|nodes)=(\d+)$/.exec(part);
+    const m = /^(namespaces|pods|networkpolicies|nodes|clusternetworkpolicies|adminnetworkpolicies|baselineadminnetworkpolicies)=(\d+)$/.exec(part);
     if (m) out[m[1] as FakeResource] = Number(m[2]);
   }
   return out;
