@@ -13,7 +13,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { main as nftpolMain } from '../../src/cli/nftpol-program.ts';
-import { K8S_TYPES } from '../../src/sources/k8s-schema.generated.ts';
+// Kubernetes' schema types and the policy.networking.k8s.io CRDs': a misspelling
+// that happens to be a field of the same mapping (or the key itself) is no mutation.
+import { SCHEMA_TYPES as K8S_TYPES } from '../../src/sources/schema-check.ts';
 import {
   exampleDocs, fuzzTarget, HOSTILE_STRINGS, misspell, pickTarget, renameAt, setAt, wrongValue, type Misspelling,
 } from '../sources/fuzz-mutations.ts';
