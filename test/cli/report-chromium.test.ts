@@ -145,4 +145,20 @@ await describeRequiring('browser', () => Promise.resolve(binary === undefined
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
   }, 90_000);
+
+  it('past 200 workloads opens on the namespaces, collapsed; expanding one shows its pairs', async () => {
+    const r = await explain(['-f', '-', 'report'], manyWorkloads(5, 41));
+    expect(r.code).toBe(0);
+    const { page, errors, requests } = await open(r.stdout, 'report-205.html');
+    expect(await text(page, '#shown')).toBe('showing 5 rows × 5 columns of 205 × 205');
+    expect(await page.$eval('#density', (el) => (el as unknown as { value: string }).value)).toBe('normal');
+    // Within ns-1, web reaches api on 8080 only, api db on 5432 only, and nothing else is allowed: partial.
+    await page.click('#matrix tbody tr:nth-child(2) td:nth-child(3)');
+    expect(await text(page, '#trace-head')).toBe('ns-1 (41) -> ns-1 (41): partial');
+    await page.click('#matrix th.ns[data-ns="ns-1"]');
+    expect(await text(page, '#shown')).toBe('showing 45 rows × 45 columns of 205 × 205');
+    await page.screenshot({ path: join(dir, 'report-205.png') });
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+  }, 90_000);
 });
