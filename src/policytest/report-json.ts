@@ -2,7 +2,9 @@
 // (every from/to pair), in file and case order; a failed case carries the
 // policy engine's FlowVerdict (the same object `policy-explain -o json`
 // prints as `flow`), so a pipeline can say why without running explain.
+import type { IPFamily } from '../model/addresses.ts';
 import type { FlowVerdict } from '../policy/trace.ts';
+import { familyName, type FamilyName } from './flow-family.ts';
 import type { CheckedBy, VerdictSourceName } from './verdict-source.ts';
 import type { Expectation } from './policy-test.ts';
 import { POLICY_TEST_API_VERSION } from './policy-test.ts';
@@ -45,6 +47,8 @@ export interface PolicyTestReport {
   readonly apiVersion: typeof POLICY_TEST_API_VERSION;
   readonly kind: 'PolicyTestReport';
   readonly dataplane: VerdictSourceName;
+  /** `nftpol test --family`: every case was decided over this family. Absent: each case on IPv4 when both ends have it, else IPv6. */
+  readonly family?: FamilyName;
   readonly summary: RunSummary;
   readonly results: readonly PolicyTestCaseResult[];
 }
@@ -78,7 +82,10 @@ function caseResultJson(c: CaseResult): PolicyTestCaseResult {
 /** The whole report of a run that kept its cases. */
 export function buildJsonReport(run: TestRun): PolicyTestReport {
   const results = run.tests.flatMap((t) => t.cases.map(caseResultJson));
-  return { apiVersion: POLICY_TEST_API_VERSION, kind: 'PolicyTestReport', dataplane: run.dataplane, summary: run.summary, results };
+  return {
+    apiVersion: POLICY_TEST_API_VERSION, kind: 'PolicyTestReport', dataplane: run.dataplane,
+    ...(run.family !== undefined && { family: familyName(run.family) }), summary: run.summary, results,
+  };
 }
 
 export function renderJsonReport(run: TestRun): string {
@@ -106,12 +113,14 @@ const WRITE_AT = 64 * 1024;
 export class JsonReportWriter {
   private readonly out: JsonReportOutput;
   private readonly dataplane: VerdictSourceName;
+  private readonly family: FamilyName | undefined;
   private pending = '';
   private started = false;
 
-  constructor(out: JsonReportOutput, dataplane: VerdictSourceName) {
+  constructor(out: JsonReportOutput, dataplane: VerdictSourceName, family?: IPFamily) {
     this.out = out;
     this.dataplane = dataplane;
+    this.family = family === undefined ? undefined : familyName(family);
   }
 
   /** Adds one result; resolves once the output can take more. */
@@ -131,7 +140,8 @@ export class JsonReportWriter {
   }
 
   private head(): string {
-    return `{\n  "apiVersion": ${JSON.stringify(POLICY_TEST_API_VERSION)},\n  "kind": "PolicyTestReport",\n  "dataplane": ${JSON.stringify(this.dataplane)},\n  "results": [\n`;
+    const family = this.family === undefined ? '' : `  "family": ${JSON.stringify(this.family)},\n`;
+    return `{\n  "apiVersion": ${JSON.stringify(POLICY_TEST_API_VERSION)},\n  "kind": "PolicyTestReport",\n  "dataplane": ${JSON.stringify(this.dataplane)},\n${family}  "results": [\n`;
   }
 
   private async flush(): Promise<void> {

@@ -82,7 +82,8 @@ export function renderTextReport(run: TestRun, opts: TextReportOptions = {}): st
   const { summary } = run;
   const ruleLevel = run.tests.reduce((n, t) => n + t.cases.filter((c) => c.checkedBy === 'rules').length, 0);
   const on = run.dataplane === 'model' ? '' : ` on the ${run.dataplane} dataplane${ruleLevel > 0 ? ` (${plural(ruleLevel, 'case')} at rule level: no SCTP sockets)` : ''}`;
-  lines.push('', `${plural(summary.tests, 'PolicyTest')} in ${plural(summary.files, 'file')}, ${plural(summary.cases, 'case')}${on}`);
+  const over = run.family === undefined ? '' : ` over IPv${run.family}`;
+  lines.push('', `${plural(summary.tests, 'PolicyTest')} in ${plural(summary.files, 'file')}, ${plural(summary.cases, 'case')}${over}${on}`);
   // Plain, without colour: CI reads this line.
   lines.push(summaryLine(summary));
   return `${lines.join('\n')}\n`;

@@ -9,9 +9,11 @@
 // builds one world per state); results come in that order.
 import type { SourceProblem } from '../model/problems.ts';
 import type { Flow } from '../policy/engine.ts';
-import { FlowSpecError, lookupEndpoint, resolveFlow } from '../policy/flow-spec.ts';
+import type { IPFamily } from '../model/addresses.ts';
+import { FlowSpecError, lookupEndpoint } from '../policy/flow-spec.ts';
 import type { FlowVerdict } from '../policy/trace.ts';
 import type { CollectedTests } from './collect-tests.ts';
+import { resolveFlowInFamily } from './flow-family.ts';
 import type { CheckedBy, VerdictSource, VerdictSourceName, FlowAnswer } from './verdict-source.ts';
 import type { TestWorld, TestWorldLoader } from './load-test-world.ts';
 import type { Expectation, PolicyTest, PolicyTestCase, PolicyTestStep } from './policy-test.ts';
@@ -58,6 +60,8 @@ export interface RunSummary {
 
 export interface TestRun {
   readonly dataplane: VerdictSourceName;
+  /** The family every case was decided over (RunOptions.family); absent: each case's own pick. */
+  readonly family?: IPFamily;
   readonly tests: readonly TestResult[];
   readonly summary: RunSummary;
   /** Warnings and debug notes from the sources (a run with errors never gets here). */
@@ -73,6 +77,12 @@ export interface RunOptions {
   /** What decides each flow (the model, the kernel). */
   readonly verdicts: VerdictSource;
   readonly loader: TestWorldLoader;
+  /**
+   * Decide every case over this address family: a pod reference means the
+   * pod's address of the family, and an end without one is an input error
+   * (flow-family.ts). Absent: IPv4 when both ends have it, else IPv6.
+   */
+  readonly family?: IPFamily;
   /**
    * Streaming: each case's result, in report order, as soon as it is
    * decided (never for a run with bad input: those stop before any case is
@@ -180,7 +190,9 @@ function endpointChecker(world: TestWorld): EndpointCheck {
  * field. With `keep` false the flows are only checked (streaming resolves
  * them again, a batch at a time).
  */
-function resolveCases(stage: Stage, world: TestWorld, check: EndpointCheck, problems: SourceProblem[], keep = true): Resolved[] {
+function resolveCases(
+  stage: Stage, world: TestWorld, check: EndpointCheck, problems: SourceProblem[], family: IPFamily | undefined, keep = true,
+): Resolved[] {
   const { test } = stage;
   const out: Resolved[] = [];
   for (const c of stage.cases) {
@@ -199,7 +211,7 @@ function resolveCases(stage: Stage, world: TestWorld, check: EndpointCheck, prob
     if (problems.length > before) continue;
     for (const e of expanded) {
       try {
-        const flow = resolveFlow(world.state, { from: e.from, to: e.to, port: c.port, protocol: c.protocol });
+        const flow = resolveFlowInFamily(world.state, { from: e.from, to: e.to, port: c.port, protocol: c.protocol }, family);
         if (keep) out.push({ expanded: e, flow });
       } catch (err) {
         if (!(err instanceof FlowSpecError)) throw err;
@@ -244,7 +256,7 @@ export async function runPolicyTests(collected: CollectedTests, opts: RunOptions
     const world = worlds.get(stage) as TestWorld;
     let check = checkers.get(world);
     if (!check) checkers.set(world, (check = endpointChecker(world)));
-    const resolved = resolveCases(stage, world, check, caseProblems, !streaming);
+    const resolved = resolveCases(stage, world, check, caseProblems, opts.family, !streaming);
     resolvedOf.set(stage, resolved);
     const list = byWorld.get(world);
     if (list) list.push(...resolved);
@@ -282,7 +294,7 @@ export async function runPolicyTests(collected: CollectedTests, opts: RunOptions
       tests.push({ test, cases, passed: cases.length - failed, failed });
     }
   }
-  return { ok: true, run: { dataplane: source.name, tests, summary: summarize(collected, tests), problems } };
+  return { ok: true, run: { dataplane: source.name, ...runFamily(opts), tests, summary: summarize(collected, tests), problems } };
 }
 
 function caseResult(r: Resolved, answer: FlowAnswer | undefined, world: TestWorld, defaultCheck: CheckedBy): CaseResult {
@@ -345,7 +357,7 @@ async function streamRun(
         world = worlds.get(stage) as TestWorld;
         for (const c of stage.cases) {
           for (const e of expandCase(test, c)) {
-            batch.push({ expanded: e, flow: resolveFlow(world.state, { from: e.from, to: e.to, port: c.port, protocol: c.protocol }) });
+            batch.push({ expanded: e, flow: resolveFlowInFamily(world.state, { from: e.from, to: e.to, port: c.port, protocol: c.protocol }, opts.family) });
             if (batch.length >= STREAM_BATCH) await flush();
           }
         }
@@ -356,6 +368,8 @@ async function streamRun(
   } finally {
     await source.close?.();
   }
-  return { dataplane: source.name, tests, summary: summarize(collected, tests), problems };
+  return { dataplane: source.name, ...runFamily(opts), tests, summary: summarize(collected, tests), problems };
 }
+
+const runFamily = (opts: RunOptions): { family?: IPFamily } => (opts.family === undefined ? {} : { family: opts.family });
 

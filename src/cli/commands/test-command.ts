@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { collectPolicyTests } from '../../policytest/collect-tests.ts';
+import { FAMILY_NAMES, familyFromName, type FamilyName } from '../../policytest/flow-family.ts';
 import { chooseVerdictSource, VerdictSourceUnavailableError, type VerdictSource, type VerdictSources } from '../../policytest/verdict-source.ts';
 import type { ValidationMode } from '../../sources/schema-check.ts';
 import { LAB_TOPOLOGIES, type LabTopology } from '../../lab/spec.ts';
@@ -32,6 +33,8 @@ export interface TestCommandOptions {
   readonly dataplane: string;
   readonly validate?: ValidationMode;
   readonly topology?: LabTopology;
+  /** Decide every case over this family; absent: IPv4 when both ends have it, else IPv6. */
+  readonly family?: FamilyName;
 }
 
 export function registerTestCommand(program: Command, ctx: CommandContext): Command {
@@ -44,6 +47,7 @@ export function registerTestCommand(program: Command, ctx: CommandContext): Comm
     .option('-v, --verbose', 'also list passing cases, and debug notes about the manifests')
     .addOption(new Option('--dataplane <name>', 'what decides each flow: model (the policy engine), kernel (real packets through the compiled nftables rules, in network namespaces; needs root) or agent (the same, with one nftpol agent per node applying each state from its folder; needs root)').choices(['model', 'kernel', 'agent']).default('model'))
     .addOption(new Option('--topology <name>', 'how the kernel and agent dataplanes wire pods in their lab nodes: bridge (flannel: a cni0 bridge per node, vxlan between nodes) or routed (kindnet, Calico, CNI ptp: a veth and a /32 route per pod, no bridge, nodes routed to each other)').choices(LAB_TOPOLOGIES).default('bridge'))
+    .addOption(new Option('--family <family>', 'decide every case over this address family: a pod means its address of the family (a host-network pod its node\'s), node:NAME the node\'s; a case whose end has none, or an ip: address of the other family, is an input error (exit 2). Default: IPv4 when both ends have it, else IPv6').choices(FAMILY_NAMES))
     .addOption(validateOption())
     .addHelpText('after', '\nExit status: 0 every case passed, 1 a case failed, 2 bad input.')
     .action(async (paths: string[], opts: TestCommandOptions) => {
@@ -88,10 +92,14 @@ export async function runTestCommand(
   const collected = await collectPolicyTests(paths, cwd);
   // JSON is written as the run goes, so memory stays flat however many cases
   // it has; with --junit every case is kept for the XML, and written at the end.
-  const stream = opts.output === 'json' && opts.junit === undefined ? new JsonReportWriter(io.stdout, verdicts.name) : undefined;
+  const family = opts.family === undefined ? undefined : familyFromName(opts.family);
+  const stream = opts.output === 'json' && opts.junit === undefined ? new JsonReportWriter(io.stdout, verdicts.name, family) : undefined;
   let outcome;
   try {
-    outcome = await runPolicyTests(collected, { verdicts, loader: new TestWorldLoader({ cwd, validate: opts.validate ?? 'strict' }), ...(stream && { onCase: (c: CaseResult) => stream.add(c) }) });
+    outcome = await runPolicyTests(collected, {
+      verdicts, loader: new TestWorldLoader({ cwd, validate: opts.validate ?? 'strict' }),
+      ...(family !== undefined && { family }), ...(stream && { onCase: (c: CaseResult) => stream.add(c) }),
+    });
   } catch (err) {
     // The kernel and agent dataplanes find out only when they start: not root, nft or ip
     // missing, an agent that does not come up...
