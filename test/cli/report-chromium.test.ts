@@ -3,8 +3,9 @@
 // request, a known cell shows its verdict, and clicking it shows the trace;
 // at 200 workloads with --against too, where a changed cell shows its mark
 // and, clicked, what changed, and the filters, "show only changed" and
-// collapsing a namespace narrow the matrix. Screenshots are left in a
-// temporary folder (their paths are printed).
+// collapsing a namespace narrow the matrix; past 200 workloads the page
+// opens on its namespaces, collapsed. Screenshots are left in a temporary
+// folder (their paths are printed).
 import { access, mkdtemp, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { tmpdir } from 'node:os';
