@@ -37,7 +37,7 @@ function selectionScope(sel: ClusterPodSelection): SetScope {
 /** The node's pods a policy's subject selects: `ip saddr != @subj/... goto next`. */
 export function subjectSource(state: ClusterState, subject: ClusterPodSelection, node: string, family: IPFamily, comment: string): PodSetSource {
   return {
-    type: 'address', comment, scope: selectionScope(subject),
+    type: 'address', comment, scope: { kind: 'node', node },
     contribute: (pod) => (pod.nodeName === node && selectionMatches(state, subject, pod) ? heldAddresses(state, pod, family) : []),
   };
 }
@@ -95,7 +95,7 @@ export function subjectNamedPortSource(
   state: ClusterState, subject: ClusterPodSelection, node: string, name: string, family: IPFamily, comment: string,
 ): PodSetSource {
   return {
-    type: 'address-port', comment, scope: selectionScope(subject),
+    type: 'address-port', comment, scope: { kind: 'node', node },
     contribute: (pod) => (pod.nodeName === node && selectionMatches(state, subject, pod) ? namedElements(pod, heldAddresses(state, pod, family), name) : []),
   };
 }

@@ -43,11 +43,17 @@ export function elementKey(e: SetElement): string {
   return typeof e === 'string' ? e : `${e.address} ${e.protocol} ${e.port}`;
 }
 
-/** Where a set's pods can be: one namespace, the namespaces a selector matches, or anywhere. */
+/**
+ * Where a set's pods can be: one namespace, the namespaces a selector
+ * matches, anywhere, or on one node (a cluster policy's subjects on the node
+ * compiled for: reading the node's pods, not the cluster's; its contribute()
+ * reads namespace labels, so a namespace's relabelling recomputes it).
+ */
 export type SetScope =
   | { readonly kind: 'namespace'; readonly namespace: string }
   | { readonly kind: 'namespaces'; readonly selector: LabelSelector }
-  | { readonly kind: 'all' };
+  | { readonly kind: 'all' }
+  | { readonly kind: 'node'; readonly node: string };
 
 /** A set whose elements come from pods: exact addresses, or address . protocol . port. */
 export interface PodSetSource {
@@ -139,8 +145,10 @@ export function setChange(set: NamedSet): SetChange | undefined {
   return changes.get(set);
 }
 
-function scopeMatches(scope: SetScope, namespace: string, labels: Labels): boolean {
+function scopeMatches(scope: SetScope, pod: Pod, labels: Labels): boolean {
+  const namespace = pod.namespace;
   if (scope.kind === 'all') return true;
+  if (scope.kind === 'node') return pod.nodeName === scope.node;
   if (scope.kind === 'namespace') return scope.namespace === namespace;
   return selectorMatches(scope.selector, labels);
 }
@@ -152,6 +160,7 @@ export class SetRegistry {
   private readonly byNamespace = new Map<string, Set<string>>();
   private readonly bySelector = new Set<string>();
   private readonly anywhere = new Set<string>();
+  private readonly byNode = new Map<string, Set<string>>();
   /** Computed sets (nodes peers). */
   private readonly computed = new Set<string>();
   /** Pod key -> the sets it contributes to. */
@@ -217,6 +226,7 @@ export class SetRegistry {
     const { scope } = e.source;
     if (scope.kind === 'namespace') this.byNamespace.get(scope.namespace)?.delete(name);
     else if (scope.kind === 'namespaces') this.bySelector.delete(name);
+    else if (scope.kind === 'node') this.byNode.get(scope.node)?.delete(name);
     else this.anywhere.delete(name);
     for (const key of e.members.keys()) this.podSets.get(key)?.delete(name);
   }
@@ -232,9 +242,10 @@ export class SetRegistry {
       const labels = this.state.namespaceLabels(pod.namespace);
       for (const n of this.byNamespace.get(pod.namespace) ?? []) candidates.add(n);
       for (const n of this.anywhere) candidates.add(n);
+      if (pod.nodeName !== undefined) for (const n of this.byNode.get(pod.nodeName) ?? []) candidates.add(n);
       for (const n of this.bySelector) {
         const src = (this.sets.get(n) as Entry).source as PodSetSource;
-        if (scopeMatches(src.scope, pod.namespace, labels)) candidates.add(n);
+        if (scopeMatches(src.scope, pod, labels)) candidates.add(n);
       }
     }
     return [...candidates].filter((n) => this.recompute(this.sets.get(n) as Entry, key, pod));
@@ -255,16 +266,30 @@ export class SetRegistry {
     return changed;
   }
 
-  /** A namespace's labels changed: the selector-scoped sets whose match flipped take or drop its pods. */
+  /**
+   * A namespace's labels changed: the selector-scoped sets whose match
+   * flipped take or drop its pods, and the node-scoped sets (whose
+   * contributions read namespace labels) recompute its pods on their node.
+   */
   relabelNamespace(namespace: string, before: Labels, after: Labels): string[] {
     const changed: string[] = [];
+    const pods = this.state.podsIn(namespace);
     for (const n of this.bySelector) {
       const e = this.sets.get(n) as Entry;
       const { scope } = e.source as PodSetSource;
-      if (scopeMatches(scope, namespace, before) === scopeMatches(scope, namespace, after)) continue;
+      if (scope.kind !== 'namespaces' || selectorMatches(scope.selector, before) === selectorMatches(scope.selector, after)) continue;
       let any = false;
-      for (const pod of this.state.podsIn(namespace)) any = this.recompute(e, podKey(pod), pod) || any;
+      for (const pod of pods) any = this.recompute(e, podKey(pod), pod) || any;
       if (any) changed.push(n);
+    }
+    for (const [node, names] of this.byNode) {
+      const here = pods.filter((p) => p.nodeName === node);
+      if (here.length === 0) continue;
+      for (const n of names) {
+        let any = false;
+        for (const pod of here) any = this.recompute(this.sets.get(n) as Entry, podKey(pod), pod) || any;
+        if (any) changed.push(n);
+      }
     }
     return changed;
   }
@@ -285,6 +310,11 @@ export class SetRegistry {
       s.add(name);
       this.byNamespace.set(scope.namespace, s);
       for (const pod of this.state.podsIn(scope.namespace)) this.recompute(e, podKey(pod), pod);
+    } else if (scope.kind === 'node') {
+      const s = this.byNode.get(scope.node) ?? new Set();
+      s.add(name);
+      this.byNode.set(scope.node, s);
+      for (const pod of this.state.podsOn(scope.node)) this.recompute(e, podKey(pod), pod);
     } else if (scope.kind === 'namespaces') {
       this.bySelector.add(name);
       for (const ns of this.state.namespaceNames()) {
@@ -300,7 +330,7 @@ export class SetRegistry {
   /** Sets the pod's contribution to the set; true when the set's elements changed. */
   private recompute(e: Entry, key: string, pod: Pod | undefined): boolean {
     const src = e.source as PodSetSource;
-    const inScope = pod !== undefined && participates(pod) && scopeMatches(src.scope, pod.namespace, this.state.namespaceLabels(pod.namespace));
+    const inScope = pod !== undefined && participates(pod) && scopeMatches(src.scope, pod, this.state.namespaceLabels(pod.namespace));
     const next = inScope ? src.contribute(pod) : [];
     const prev = e.members.get(key) ?? [];
     if (prev.length === 0 && next.length === 0) return false;

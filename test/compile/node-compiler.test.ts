@@ -168,3 +168,20 @@ describe('cluster policy changes cost what they touch', () => {
     expect(after).toEqual(fresh(compiler.engine.state, SAMPLE_NODE));
   });
 });
+
+describe('cluster policy subjects follow namespace labels', () => {
+  it('a namespace relabelled out of a subject leaves its subject set, the policy staying for other pods', () => {
+    const cluster = objects({
+      namespaces: [ns('a', { team: 'x' }), ns('b', { team: 'x' })],
+      nodes: [node('node-0', ['192.168.0.1'], ['10.244.0.0/24'])],
+      pods: [pod('a/p', {}, { ips: ['10.244.0.10'], node: 'node-0' }), pod('b/q', {}, { ips: ['10.244.0.11'], node: 'node-0' })],
+      clusterPolicies: [cnp('team-x', { priority: 1, subject: nsSubject(sel({ team: 'x' })), egress: [deny([networks('10.0.0.0/8')])] })],
+    });
+    const compiler = new NodeCompiler(new PolicyEngine(new ClusterState(cluster)), 'node-0');
+    const subject = (): NamedSet | undefined => compiler.ir().sets.find((s) => s.name.startsWith('subj/'));
+    expect(subject()?.elements).toEqual(['10.244.0.10', '10.244.0.11']);
+    compiler.apply({ kind: 'namespace', name: 'b', namespace: ns('b', { team: 'y' }) });
+    expect(subject()?.elements).toEqual(['10.244.0.10']);
+    expect(compiler.ir()).toEqual(fresh(compiler.engine.state, 'node-0'));
+  });
+});
