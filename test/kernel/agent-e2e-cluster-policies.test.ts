@@ -71,6 +71,11 @@ await describeRequiring('kernel', async () => [...(await kernelPrerequisites()),
       expect(disagreements(await world.probeAll(flows), expected)).toEqual([]);
       return expected;
     };
+    /** How many scripts of a kind (replace: the whole table; delta) the agent wrote. */
+    const scripts = async (a: NodeAgent, kind: 'replace' | 'delta'): Promise<number> => {
+      const line = (await a.get('/metrics')).body.split('\n').find((l) => l.startsWith(`nftpol_sync_script_bytes_count{script="${kind}"} `));
+      return Number(line?.split(' ').pop());
+    };
     const pick = (verdicts: ReadonlyMap<string, Verdict>, names: readonly string[]): Record<string, Verdict | undefined> =>
       Object.fromEntries(names.map((n) => [n, verdicts.get(n)]));
 
@@ -140,7 +145,7 @@ await describeRequiring('kernel', async () => [...(await kernelPrerequisites()),
       });
     });
 
-    it('cluster-wide policies deleted: their rules leave both kernels', async () => {
+    it('cluster-wide policies deleted: their rules leave both kernels; every change so far was a delta', async () => {
       remove('ClusterNetworkPolicy', 'web-not-to-node-2');
       remove('AdminNetworkPolicy', 'y-not-to-db');
       remove('BaselineAdminNetworkPolicy', 'default');
@@ -148,6 +153,11 @@ await describeRequiring('kernel', async () => [...(await kernelPrerequisites()),
       expect(pick(await kernelMatchesEngine(), ['y/b -> x/c:80', 'x/b -> x/c:80', 'y/a -> x/a:80'])).toEqual({
         'y/b -> x/c:80': 'allow', 'x/b -> x/c:80': 'allow', 'y/a -> x/a:80': 'deny',
       });
+      // The first sync replaced the table; each change since that touched a node (cluster-wide policies added, changed, deleted) was a delta the kernel took.
+      for (const a of agents) {
+        expect(await scripts(a, 'replace'), `replaces by the agent on ${a.node}`).toBe(1);
+        expect(await scripts(a, 'delta'), `deltas by the agent on ${a.node}`).toBeGreaterThanOrEqual(2);
+      }
     });
 
     it('an invalid ClusterNetworkPolicy fails closed for its subjects; both agents keep running and count it', async () => {
