@@ -44,8 +44,9 @@ function page(label: string, build: () => ReportData, report: (line: string) => 
   const html = timed(() => renderReportHtml(data.result));
   const bytes = Buffer.byteLength(html.result);
   const payload = /<script type="application\/json" id="report-data">([^<]*)<\/script>/.exec(html.result)?.[1] ?? '';
+  const before = timed(() => previousEncodingBytes(data.result));
   report(`${label}: data in ${millis(data.ms)}, page in ${millis(html.ms)}: ${kib(bytes)} (${kib(gzipSync(html.result).length)} gzipped), ` +
-    `of which pairs and traces ${kib(Buffer.byteLength(payload))}; before (a trace and a <td> per pair): ${kib(previousEncodingBytes(data.result))} for those`);
+    `of which pairs and traces ${kib(Buffer.byteLength(payload))}; before (a trace and a <td> per pair): ${kib(before.result)} for those, written in ${millis(before.ms)}`);
 }
 
 function run(report: (line: string) => void): void {
