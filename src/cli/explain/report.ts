@@ -2,6 +2,8 @@
 // the policies with the pods they select, and the lint findings, as one HTML
 // page (src/cli/format/report-html.ts). The page goes to stdout, or to the
 // file --out names: -o already means the output format everywhere else.
+// With --against NEW (or --git-base REV) the page is the new side's, with
+// what diff finds changed from the old side marked (report-compare.ts).
 import { writeFile } from 'node:fs/promises';
 import { computeConnectionMatrix, matrixPods, matrixTooLarge } from '../../explain/matrix.ts';
 import type { ConnectionSet } from '../../explain/connection-set.ts';
