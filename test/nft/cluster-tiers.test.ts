@@ -7,7 +7,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { NodeCompiler } from '../../src/compile/node-compiler.ts';
+import { ClusterState } from '../../src/model/cluster-state.ts';
+import { renderDeltaScript } from '../../src/nft/render-delta.ts';
+import { PolicyEngine } from '../../src/policy/engine.ts';
 import { block, compile } from '../compile/helpers.ts';
+import { objects, sel } from '../generators/cluster-builders.ts';
+import { cnp, networks, nsSubject, pass } from '../generators/cluster-policies.ts';
 import { CLUSTER_SAMPLE, SAMPLE_NODE } from './cluster-sample.ts';
 
 const GOLDEN = fileURLToPath(new URL('./cluster-golden/sample.n1.nft', import.meta.url));
@@ -75,5 +81,39 @@ describe('cluster-wide policy in the table', () => {
   it('a table without cluster policies has no tier sets or node chains', () => {
     const plain = compile({ ...CLUSTER_SAMPLE, clusterPolicies: [] }, SAMPLE_NODE);
     expect(plain.body).not.toMatch(/admin-|baseline-|egress-to-node|ingress-from-node|subj\//);
+  });
+});
+
+describe('cluster-wide policy deltas', () => {
+  it('a policy added at the front of the Admin tier: its chain and subject set appear, the entries are rewritten, no other policy chain is touched', () => {
+    const compiler = new NodeCompiler(new PolicyEngine(new ClusterState(objects(CLUSTER_SAMPLE))), SAMPLE_NODE);
+    const before = compiler.ir();
+    const first = cnp('first', { priority: 1, subject: nsSubject(sel({ team: 'shop' })), egress: [pass([networks('10.0.0.0/8')], [], 'delegate')] });
+    compiler.apply({ kind: 'clusterPolicy', key: 'cnp/first', clusterPolicy: first });
+    const delta = renderDeltaScript(before, compiler.ir());
+    // The new chain, declared empty first, then filled; the base chains' entries now jump to it.
+    expect(delta).toContain('\tchain cnp-out/first {\n\t}');
+    expect(delta).toMatch(/ip saddr != @subj\/\S+\/v4 goto cnp-out\/deny-metadata/);
+    expect(delta).toContain('ip saddr @admin-out-v4 jump cnp-out/first');
+    expect(delta).toMatch(/flush chain inet nftpol egress\n/);
+    expect(delta).toMatch(/flush chain inet nftpol egress-to-node\n/);
+    // The policies already there keep their chains: nothing flushes or deletes them.
+    for (const name of ['cnp-out/deny-metadata', 'anp-out/monitoring', 'banp-out/default', 'anp-in/monitoring']) {
+      expect(delta).not.toContain(`chain inet nftpol ${name}\n`);
+      expect(delta).not.toContain(`\tchain ${name} {`);
+    }
+  });
+
+  it('a policy removed from the middle of a tier: the one before it is relinked, the chain goes after nothing refers to it', () => {
+    const compiler = new NodeCompiler(new PolicyEngine(new ClusterState(objects(CLUSTER_SAMPLE))), SAMPLE_NODE);
+    const before = compiler.ir();
+    compiler.apply({ kind: 'clusterPolicy', key: 'anp/monitoring' });
+    const delta = renderDeltaScript(before, compiler.ir());
+    const lines = delta.split('\n');
+    const at = (l: string): number => lines.indexOf(l);
+    expect(at('flush chain inet nftpol cnp-out/deny-metadata')).toBeGreaterThanOrEqual(0);
+    expect(at('flush chain inet nftpol cnp-out/deny-metadata')).toBeLessThan(at('delete chain inet nftpol anp-out/monitoring'));
+    expect(delta).not.toContain('goto anp-out/monitoring');
+    expect(compiler.ir().tiers?.egress.admin).toEqual(['cnp-out/deny-metadata']);
   });
 });
