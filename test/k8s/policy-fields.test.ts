@@ -25,4 +25,14 @@ describe('policyFields', () => {
     expect(policyFields('Pod', { metadata: 'x', spec: { containers: 'nope' }, status: [] })).toEqual({ metadata: 'x', spec: { containers: 'nope' }, status: [] });
     expect(policyFields('Namespace', { metadata: { name: 'a' }, spec: { finalizers: [] }, status: { phase: 'Active' } })).toEqual({ metadata: { name: 'a' } });
   });
+
+  it('keeps of a cluster-wide policy its metadata and whole spec (not its status), of a node its labels', () => {
+    const spec = { tier: 'Admin', priority: 10, subject: { namespaces: {} }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }], unknownField: 1 };
+    const metadata = { name: 'c', labels: { team: 'net' }, uid: 'u', resourceVersion: '9', creationTimestamp: '2026-01-01T00:00:00Z' };
+    for (const kind of ['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'] as const) {
+      expect(policyFields(kind, { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind, metadata: { ...metadata, annotations: { big: 'x' }, managedFields: [{}] }, spec, status: { conditions: [{}] } }))
+        .toEqual({ apiVersion: 'policy.networking.k8s.io/v1alpha2', kind, metadata, spec });
+    }
+    expect(policyFields('Node', { metadata: { name: 'n', labels: { zone: 'a' }, annotations: { x: 'y' } } })).toEqual({ metadata: { name: 'n', labels: { zone: 'a' } } });
+  });
 });

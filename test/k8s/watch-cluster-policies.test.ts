@@ -5,7 +5,8 @@
 // discovery that fails, and invalid objects failing closed.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { watchCluster, type ClusterEvent, type ClusterWatch, type WatchClusterOptions } from '../../src/k8s/watch-cluster.ts';
-import { FakeApiServer, fakeKubeConfig } from './fake-api-server.ts';
+import { loadFromCluster } from '../../src/k8s/live-objects.ts';
+import { FakeApiServer, fakeKubeConfig, writeFakeKubeconfig } from './fake-api-server.ts';
 import type { PolicyRule } from './fake-rbac.ts';
 import {
   adminNetworkPolicy, baselineAdminNetworkPolicy, clusterNetworkPolicy, EventRecorder, isChange, namespace, node, pod, policy,
@@ -173,6 +174,18 @@ describe('CRDs that come and go', () => {
     server.installCrd('clusternetworkpolicies');
     server.apply(clusterNetworkPolicy('back', 'db'));
     await rec.waitForEvent('added', 'clusternetworkpolicies', 'back', mark);
+  });
+});
+
+describe('node labels (what a nodes peer selects on)', () => {
+  it('reach the model through the watch and through live mode\'s list', async () => {
+    server.apply({ ...node('node-1', '10.244.1.0/24', '192.168.0.1'), metadata: { name: 'node-1', labels: { zone: 'a', 'kubernetes.io/hostname': 'node-1' } } });
+    const w = start();
+    await w.synced;
+    const watched = rec.events.filter(isChange).flatMap((e) => (e.object?.type === 'node' ? [e.object.value] : []));
+    expect(watched.at(-1)?.labels).toEqual({ zone: 'a', 'kubernetes.io/hostname': 'node-1' });
+    const { objects } = await loadFromCluster({ kubeconfig: await writeFakeKubeconfig(server) });
+    expect(objects.nodes[0]?.labels).toEqual({ zone: 'a', 'kubernetes.io/hostname': 'node-1' });
   });
 });
 
