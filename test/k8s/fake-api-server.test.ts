@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApiServer } from './fake-api-server.ts';
-import { namespace, pod } from './watch-events.ts';
+import { clusterNetworkPolicy, namespace, pod } from './watch-events.ts';
 
 let server: FakeApiServer;
 
@@ -114,5 +114,41 @@ describe('fake API server', () => {
       await onSocket.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the cluster-wide policy CRDs', () => {
+  it('are not served until installed: discovery and their paths are 404, and objects of them are refused', async () => {
+    expect((await getJson('/apis/policy.networking.k8s.io/v1alpha2')).status).toBe(404);
+    expect((await getJson('/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies')).status).toBe(404);
+    expect(() => server.apply(clusterNetworkPolicy('c', 'db'))).toThrow(/no CRD installed for clusternetworkpolicies/);
+  });
+
+  it('installed: discovery lists each version\'s resources (and their status subresources); lists and watches serve them', async () => {
+    server.installCrd('clusternetworkpolicies', 'adminnetworkpolicies');
+    server.apply(clusterNetworkPolicy('c', 'db'));
+    const v2 = await getJson('/apis/policy.networking.k8s.io/v1alpha2');
+    expect(v2.status).toBe(200);
+    expect(v2.body).toMatchObject({ kind: 'APIResourceList', groupVersion: 'policy.networking.k8s.io/v1alpha2' });
+    expect((v2.body.resources as { name: string }[]).map((r) => r.name)).toEqual(['clusternetworkpolicies', 'clusternetworkpolicies/status']);
+    const v1 = await getJson('/apis/policy.networking.k8s.io/v1alpha1');
+    expect((v1.body.resources as { name: string }[]).map((r) => r.name)).toEqual(['adminnetworkpolicies', 'adminnetworkpolicies/status']);
+    const list = await getJson('/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies');
+    expect(list.body).toMatchObject({ kind: 'ClusterNetworkPolicyList', items: [{ metadata: { name: 'c' } }] });
+    // Served in its one version only.
+    expect((await getJson('/apis/policy.networking.k8s.io/v1alpha1/clusternetworkpolicies')).status).toBe(404);
+    expect((await getJson('/apis/policy.networking.k8s.io/v1alpha1/baselineadminnetworkpolicies')).status).toBe(404);
+  });
+
+  it('removed: its objects are deleted (DELETED to its watches), its watches end, and it is 404 again', async () => {
+    server.installCrd('clusternetworkpolicies');
+    server.apply(clusterNetworkPolicy('c', 'db'));
+    const from = server.resourceVersion;
+    const lines = watchLines(`/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies?watch=true&resourceVersion=${from}`, 1);
+    while (server.watchCount('clusternetworkpolicies') === 0) await new Promise((r) => setTimeout(r, 5));
+    server.removeCrd('clusternetworkpolicies');
+    expect(await lines).toEqual([expect.objectContaining({ type: 'DELETED', object: expect.objectContaining({ metadata: expect.objectContaining({ name: 'c' }) }) })]);
+    expect(server.watchCount('clusternetworkpolicies')).toBe(0);
+    expect((await getJson('/apis/policy.networking.k8s.io/v1alpha2')).status).toBe(404);
   });
 });

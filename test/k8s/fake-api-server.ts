@@ -152,7 +152,10 @@ export class FakeApiServer {
   removeCrd(resource: CustomResource): void {
     for (const o of this.current(resource, undefined)) this.delete(RESOURCES[resource].kind, undefined, String(o.metadata?.name));
     this.installed.delete(resource);
-    for (const w of [...this.watchers]) if (w.resource === resource) w.res.end();
+    for (const w of [...this.watchers].filter((x) => x.resource === resource)) {
+      this.watchers.delete(w);
+      w.res.end();
+    }
   }
 
   /** Creates or replaces an object (by kind, namespace, name); returns it as stored. */
@@ -326,7 +329,7 @@ export class FakeApiServer {
       this.json(res, 403, { ...status(403, 'Forbidden', message), details: { ...(attributes.name !== '' && { name: attributes.name }), group: attributes.apiGroup, kind: attributes.resource } });
       return;
     }
-    if (this.discoveryFailure !== undefined && url.pathname.startsWith('/apis/policy.networking.k8s.io/') && url.pathname.split('/').length === 4) {
+    if (this.discoveryFailure !== undefined && /^\/apis\/policy\.networking\.k8s\.io\/[^/]+$/.test(url.pathname)) {
       this.json(res, this.discoveryFailure, status(this.discoveryFailure, 'InternalError', 'discovery is broken in this test'));
       return;
     }
