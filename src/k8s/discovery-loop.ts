@@ -5,7 +5,8 @@
 // failed (not a 404, which is an answer) is retried sooner, with backoff,
 // up to the interval: until every resource has an answer the watch cannot
 // say it is synced, because it does not know yet whether it has all the
-// policies. A resource that goes away while watched is not this loop's
+// policies (so the retries are the watches' backoff: 0.8 s doubling to 30 s).
+// A resource that goes away while watched is not this loop's
 // business: its watch is answered 404 and ends (reflector.ts).
 import type { ClusterPolicyResource, Served } from './cluster-policy-api.ts';
 
@@ -18,8 +19,10 @@ export interface DiscoveryLoopOptions {
   /** A check with unknown answers: the next one is in retryInMs. */
   readonly onTrouble: (message: string, retryInMs: number) => void;
   readonly intervalMs?: number;
-  /** First retry delay after a failed check (doubles per failure in a row, at most intervalMs). */
+  /** First retry delay after a failed check (doubles per failure in a row, up to maxRetryMs and never past intervalMs). */
   readonly retryMs?: number;
+  /** Longest retry delay. Default 30 s, as the watches' backoff. */
+  readonly maxRetryMs?: number;
 }
 
 /** "5 minutes", "30 s": an interval as a log line says it. */
@@ -59,7 +62,7 @@ export class DiscoveryLoop {
       const unknown = [...new Set(Object.values(answer).flatMap((a) => (a.served === 'unknown' ? [a.message] : [])))];
       let delay = interval;
       if (unknown.length > 0) {
-        delay = Math.min((this.opts.retryMs ?? 800) * 2 ** failures++, interval);
+        delay = Math.min((this.opts.retryMs ?? 800) * 2 ** failures++, this.opts.maxRetryMs ?? 30_000, interval);
         this.opts.onTrouble(unknown.join('; '), delay);
       } else {
         failures = 0;

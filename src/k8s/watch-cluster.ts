@@ -251,6 +251,7 @@ export function watchCluster(kubeConfig: KubeConfig, onEvent: (event: ClusterEve
     discover: () => discover(kubeConfig),
     ...(opts.discoveryIntervalMs !== undefined && { intervalMs: opts.discoveryIntervalMs }),
     ...(opts.backoff?.initialMs !== undefined && { retryMs: opts.backoff.initialMs }),
+    ...(opts.backoff?.maxMs !== undefined && { maxRetryMs: opts.backoff.maxMs }),
     onTrouble: (message, retryInMs) => deliver({ type: 'trouble', resource: 'discovery', message, retryInMs }),
     onAnswer: (answer) => {
       if (stopped) return;
