@@ -16,7 +16,7 @@ import { clusterArb } from '../generators/arbitraries.ts';
 import { cport, denyAll, ipBlock, node, pod, podPeer, policy, rule, sel, tcp, udp } from '../generators/cluster-builders.ts';
 import { describeNft, useThrowawayNetns } from '../support/root.ts';
 import { compile, NODE } from '../compile/helpers.ts';
-import { withClusterPolicies } from '../generators/cluster-policies.ts';
+import { cnp, deny, namedPort, networks, nsPeerOf, nsSubject, pass, withClusterPolicies } from '../generators/cluster-policies.ts';
 import { CLUSTER_SAMPLE, SAMPLE_NODE } from './cluster-sample.ts';
 
 const RUNS = Number(process.env.FC_NFT_RUNS ?? 40);
@@ -69,6 +69,17 @@ await describeNft('rendered scripts pass nft -c', () => {
 
   it('cluster-wide policy: the sample of every tier, action, peer kind and port, dual-stack', async () => {
     await check(compile(CLUSTER_SAMPLE, SAMPLE_NODE).script);
+  });
+
+  it('cluster-wide policy with hostile policy and rule names: one token, one quoted comment', async () => {
+    const evil = 'evil" } ; flush ruleset ; #\nx';
+    const { script } = compile({
+      pods: [pod('x/a', { app: 'a' }, { node: NODE, ips: ['10.244.1.2'], ports: [cport('http', 80)] })],
+      clusterPolicies: [cnp(evil, { priority: 1, subject: nsSubject(sel()), ingress: [deny([nsPeerOf(sel())], [namedPort('http')], evil)], egress: [pass([networks('10.0.0.0/8')], [], evil)] })],
+      nodes: [node(NODE, ['192.168.0.1'], ['10.244.1.0/24'])],
+    });
+    expect(script).toContain('comment "cnp/evil\\q } ; flush ruleset ; #\\nx spec.egress[0] (evil\\q } ; flush ruleset ; #\\nx) to[0]"');
+    await check(script);
   });
 
   it('a table under another name', async () => {
