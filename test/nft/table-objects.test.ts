@@ -14,12 +14,19 @@ import { parseTableBody, tableObjects } from '../../src/nft/render-delta.ts';
 import { renderTableBody } from '../../src/nft/render-table.ts';
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import { clusterA, mutated } from '../generators/cluster-mutations.ts';
+import { clusterWithPoliciesA, mutatedWithClusterPolicies } from '../generators/cluster-policies.ts';
 
 const RUNS = Number(process.env.FC_RUNS ?? 60);
 const SEED = Number(process.env.FC_SEED ?? 20261202);
 
+// Half the walks with cluster-wide policies and their events (a cluster chain's object changes with its link to the next).
+const walk = fc.boolean().chain((withCluster) => {
+  const events = withCluster ? mutatedWithClusterPolicies : mutated;
+  return (withCluster ? clusterWithPoliciesA : clusterA)
+    .chain((a) => fc.tuple(fc.constant(a), events(a, 2)).chain(([a0, a1]) => fc.tuple(fc.constant(a0), fc.constant(a1), events(a1, 2))));
+});
+
 it('tableObjects, piece by piece and remembered, equals reading the whole text', () => {
-  const walk = clusterA.chain((a) => fc.tuple(fc.constant(a), mutated(a, 2)).chain(([a0, a1]) => fc.tuple(fc.constant(a0), fc.constant(a1), mutated(a1, 2))));
   fc.assert(fc.property(walk, (states) => {
     const compiler = new NodeCompiler(new PolicyEngine(new ClusterState(states[0])), 'node-0');
     // Elements in key order: a set patched from the one before keeps no order (nft and the diff need none).
