@@ -12,6 +12,7 @@ import type { ClusterObjects, NetworkPolicy, Pod } from '../../src/model/types.t
 import { renderReplaceScript } from '../../src/nft/render-table.ts';
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import { clusterArb } from '../generators/arbitraries.ts';
+import { accept, cnp, deny, namedPort, networks, nsSubject, podsPeerOf, withClusterPolicies } from '../generators/cluster-policies.ts';
 import { andPeer, cport, ipBlock, node, ns, pod, podPeer, policy, rule, sel, tcp, udp } from '../generators/cluster-builders.ts';
 import { block, compile, NODE, objectNames, ruleLines } from './helpers.ts';
 
@@ -143,6 +144,30 @@ describe('deterministic output', () => {
       };
       for (const n of ['node-0', 'node-1']) expect(render(shuffled, n)).toBe(render(objects, n));
     }), { numRuns: 150 });
+  });
+});
+
+describe('deterministic output with cluster-wide policies', () => {
+  it('any order of cluster policies, pods and nodes gives the same script (property)', () => {
+    const arb = clusterArb().chain((o) => withClusterPolicies(o, 4)).chain((o) => fc.record({
+      objects: fc.constant(placePods(o, ['node-0', 'node-1'])),
+      clusterPolicies: fc.shuffledSubarray([...(o.clusterPolicies ?? [])], { minLength: o.clusterPolicies?.length ?? 0, maxLength: o.clusterPolicies?.length ?? 0 }),
+    }));
+    fc.assert(fc.property(arb, ({ objects, clusterPolicies }) => {
+      const shuffled: ClusterObjects = { ...objects, clusterPolicies, pods: [...objects.pods].reverse(), nodes: [...objects.nodes].reverse() };
+      for (const n of ['node-0', 'node-1']) expect(render(shuffled, n)).toBe(render(objects, n));
+    }), { numRuns: 150 });
+  });
+
+  it('cluster policy chains have the same rules for 10 and for 100 pods; only sets grow', () => {
+    const cluster = (n: number): ReturnType<typeof compile> => compile({
+      pods: Array.from({ length: n }, (_, i) => pod(`x/web-${i}`, { app: 'web' }, { node: i % 2 === 0 ? NODE : 'n2', ips: [`10.244.${1 + Math.floor(i / 200)}.${(i % 200) + 2}`], ports: [cport('http', 8080)] })),
+      clusterPolicies: [cnp('web', { priority: 1, subject: nsSubject(sel()), ingress: [accept([podsPeerOf(sel(), sel({ app: 'web' }))], [namedPort('http')])], egress: [deny([networks('10.0.0.0/8')])] })],
+    });
+    const small = cluster(10);
+    const big = cluster(100);
+    for (const name of ['cnp-in/web', 'cnp-out/web']) expect(ruleLines(block(big.body, 'chain', name))).toHaveLength(ruleLines(block(small.body, 'chain', name)).length);
+    expect(big.ir.sets.reduce((k, s) => k + s.elements.length, 0)).toBeGreaterThan(small.ir.sets.reduce((k, s) => k + s.elements.length, 0));
   });
 });
 
