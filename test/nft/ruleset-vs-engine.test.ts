@@ -40,10 +40,14 @@ function withPodCidrs(objects: ClusterObjects): ClusterObjects {
   };
 }
 
+/** Runs whose tables had cluster policy rules, and flows a cluster tier decided (the generator must reach them). */
+const reached = { tieredRuns: 0, tierDecided: 0 };
+
 function compareAll(objects: ClusterObjects, services: [string, number | undefined][], extra: readonly string[] = []): void {
   const state = new ClusterState(objects);
   const engine = new PolicyEngine(state);
   const irs = new Map<string, NodeIR>(objects.nodes.map((n) => [n.name, compileNode(engine, n.name)]));
+  if ([...irs.values()].some((ir) => (ir.clusterChains ?? []).some((c) => c.rules.length > 0))) reached.tieredRuns++;
   const rules = new RulesetVerdicts(irs);
   const endpoints = [...endpointsOf(state, objects), ...extra.map((ip) => addressEndpoint(state, ip))];
   for (const flow of flowsBetween(endpoints, services)) {
@@ -54,6 +58,10 @@ function compareAll(objects: ClusterObjects, services: [string, number | undefin
       ...(endpointNodeName(flow.to) !== undefined ? { dstNode: endpointNodeName(flow.to) } : {}),
       protocol: flow.protocol, ...(flow.port !== undefined ? { port: flow.port } : {}),
     });
+    if (reached.tierDecided < 1_000 && (objects.clusterPolicies?.length ?? 0) > 0) {
+      const v = engine.evaluate(flow);
+      if ([v.egress.tier, v.ingress.tier].some((t) => t === 'Admin' || t === 'Baseline')) reached.tierDecided++;
+    }
     if (model !== kernel) {
       const v = engine.evaluate(flow);
       expect.fail(`ruleset says ${kernel ? 'allow' : 'deny'}, engine says ${model ? 'allow' : 'deny'} for ${flow.from.ip} -> ${flow.to.ip} ${flow.protocol}/${flow.port ?? '-'}\n${JSON.stringify(v, null, 1)}`);
@@ -89,6 +97,11 @@ describe('compiled rulesets agree with the engine', () => {
       }),
       { numRuns: RUNS, ...replay },
     );
+    // The cluster policies took part: tables had their rules, and tiers decided flows.
+    if (process.env.FC_PATH === undefined) {
+      expect(reached.tieredRuns).toBeGreaterThan(RUNS / 3);
+      expect(reached.tierDecided).toBeGreaterThan(100);
+    }
   });
 
   it('for every flow between pods, nodes and outside addresses', () => {
