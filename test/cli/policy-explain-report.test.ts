@@ -39,10 +39,15 @@ function hostileData(): ReportData {
     endpoints: [e, { ...e, id: 'evil/b' }],
     cells: [[{ verdict: 'self', connections: '', probe: null, trace: null }, cell], [cell, { verdict: 'self', connections: '', probe: null, trace: null }]],
     policies: [{ namespace: HOSTILE, name: HOSTILE, policyTypes: [HOSTILE], selects: [HOSTILE] }],
+    clusterPolicies: [{
+      key: `cnp/${HOSTILE}`, kind: HOSTILE, tier: 'Admin', priority: 1, subject: HOSTILE, failClosed: true, selects: [HOSTILE],
+      rules: [{ field: HOSTILE, name: HOSTILE, action: 'Deny', text: HOSTILE, failClosed: true, domainNames: true }],
+    }],
     findings: [{ severity: 'warning', id: HOSTILE, object: HOSTILE, field: HOSTILE, message: HOSTILE }],
     comparison: {
       old: HOSTILE, new: HOSTILE, appeared: [`evil/${HOSTILE}`], disappeared: [HOSTILE],
       changes: [{ from: 0, to: 1, before: HOSTILE, after: HOSTILE, added: HOSTILE, removed: HOSTILE, mark: 'both' }],
+      clusterPolicies: { added: [HOSTILE], removed: [HOSTILE], changed: [{ key: HOSTILE, fields: [HOSTILE] }] },
     },
   };
 }
@@ -149,7 +154,7 @@ describe('policy-explain report', () => {
     const e = { id: 'shop/a', namespace: 'shop', name: 'a', kind: 'Pod' };
     const self = { verdict: 'self' as const, connections: '', probe: null, trace: null };
     const data: ReportData = {
-      title: 't', failClosed: [], policies: [], findings: [], endpoints: [e, { ...e, id: 'shop/b' }],
+      title: 't', failClosed: [], policies: [], clusterPolicies: [], findings: [], endpoints: [e, { ...e, id: 'shop/b' }],
       cells: [[self, cell(trace, ['shop/api-v2', '10.0.0.1'], ['shop/api', '10.0.0.12'])], [cell(odd, ['x'], ['y']), self]],
     };
     const encoded = encodeReport(data);

@@ -1,5 +1,6 @@
 // policy-explain report: the connection matrix, each pair's explain trace,
-// the policies with the pods they select, and the lint findings, as one HTML
+// the policies with the pods they select (the cluster-wide ones by tier, in
+// evaluation order: report-cluster.ts), and the lint findings, as one HTML
 // page (src/cli/format/report-html.ts). The page goes to stdout, or to the
 // file --out names: -o already means the output format everywhere else.
 // With --against NEW (or --git-base REV) the page is the new side's, with
@@ -13,7 +14,7 @@ import { pairEndpoints } from '../../explain/pod-reach.ts';
 import { renderVerdictText } from '../../explain/verdict-text.ts';
 import { lintCluster } from '../../lint/lint-cluster.ts';
 import type { ClusterState } from '../../model/cluster-state.ts';
-import type { ClusterObjects, NetworkPolicy, Pod } from '../../model/types.ts';
+import type { ClusterObjects, ClusterPolicy, NetworkPolicy, Pod } from '../../model/types.ts';
 import { podKey } from '../../model/types.ts';
 import { PolicyEngine } from '../../policy/engine.ts';
 import { policySelects } from '../../policy/isolation.ts';
@@ -23,7 +24,8 @@ import { inputExit, loadInput } from '../input.ts';
 import { EXIT, UsageError, type CliIO } from '../io.ts';
 import type { GlobalOptions } from './common.ts';
 import { checkSides, loadSides } from './diff.ts';
-import { comparing, reportComparison, sideNames } from './report-compare.ts';
+import { reportClusterPolicies, clusterFailClosedLines } from './report-cluster.ts';
+import { clusterPolicyChanges, comparing, reportComparison, sideNames } from './report-compare.ts';
 
 /**
  * Past this many pairs (400 workloads) the page is refused. A pair takes a
@@ -115,25 +117,47 @@ export function reportPolicies(objects: ClusterObjects, pods: readonly Pod[]): R
 export interface Compared {
   readonly diff: SemanticDiff;
   readonly names: { readonly old: string; readonly new: string };
+  /** The old side's cluster-wide policies, to list those added, removed and changed. */
+  readonly oldClusterPolicies?: readonly ClusterPolicy[];
+}
+
+/** What the page heads with as failing closed: the NetworkPolicies and the cluster-wide policies with errors. */
+export interface FailingClosed {
+  readonly failClosed: readonly NetworkPolicy[];
+  readonly clusterFailClosed?: readonly ClusterPolicy[];
 }
 
 export function reportData(
-  state: ClusterState, objects: ClusterObjects, namespace: string | null, failClosed: readonly NetworkPolicy[] = [], compared?: Compared,
+  state: ClusterState, objects: ClusterObjects, namespace: string | null, failing: FailingClosed = { failClosed: [] }, compared?: Compared,
 ): ReportData {
   const pods = matrixPods(state, namespace);
   const inScope = (ns: string): boolean => namespace === null || ns === namespace;
-  const findings = lintCluster(objects).filter((f) => inScope(f.object.namespace)).map((f): ReportFinding => ({
-    severity: f.severity, id: f.id, object: `${f.object.kind} ${f.object.namespace}/${f.object.name}`, field: f.field, message: f.message,
+  const clusterPolicies = reportClusterPolicies(state, pods, namespace);
+  // A cluster-scoped policy's findings (namespace "") stay with -n when the policy is on the page (it selects a pod there).
+  const listed = new Set(clusterPolicies.map((p) => `${p.kind}/${p.key.slice(p.key.indexOf('/') + 1)}`));
+  const onPage = (o: { kind: string; namespace: string; name: string }): boolean =>
+    inScope(o.namespace) || (o.namespace === '' && listed.has(`${o.kind}/${o.name}`));
+  const findings = lintCluster(objects).filter((f) => onPage(f.object)).map((f): ReportFinding => ({
+    severity: f.severity, id: f.id, field: f.field, message: f.message,
+    // A Namespace's namespace is its own name, a cluster-scoped policy's is "": the name alone.
+    object: `${f.object.kind} ${f.object.namespace === '' || f.object.kind === 'Namespace' ? '' : `${f.object.namespace}/`}${f.object.name}`,
   }));
   const endpoints = pods.map((p) => ({ id: podKey(p), namespace: p.namespace, name: p.name, kind: p.kind }));
   return {
     title: `NetworkPolicy report${namespace === null ? '' : `: namespace ${namespace}`}`,
-    failClosed: failClosedText(failClosed).split('\n').filter((l) => l !== ''),
+    failClosed: [
+      ...failClosedText(failing.failClosed).split('\n').filter((l) => l !== ''),
+      ...clusterFailClosedLines(failing.clusterFailClosed ?? []),
+    ],
     endpoints,
     cells: reportCells(state, pods, namespace),
     policies: reportPolicies({ ...objects, policies: objects.policies.filter((p) => inScope(p.namespace)) }, pods),
+    clusterPolicies,
     findings,
-    ...(compared !== undefined && { comparison: reportComparison(compared.diff, endpoints, compared.names) }),
+    ...(compared !== undefined && {
+      comparison: reportComparison(compared.diff, endpoints, compared.names,
+        clusterPolicyChanges(compared.oldClusterPolicies ?? [], [...state.clusterPolicies.values()])),
+    }),
   };
 }
 
@@ -158,8 +182,10 @@ export async function runReport(opts: ReportOptions, io: CliIO): Promise<number>
   // Refused before any verdict is asked, as matrix does, but sooner: the page must still open in a browser.
   if (before !== undefined) checkSize(before.state, namespace, 'the old side: ');
   checkSize(state, namespace, before === undefined ? '' : 'the new side: ');
-  const compared = before === undefined ? undefined : { diff: semanticDiff(before.state, state, { namespace }), names: sideNames(opts) };
-  const html = renderReportHtml(reportData(state, loaded.objects, namespace, loaded.failClosed, compared));
+  const compared = before === undefined ? undefined : {
+    diff: semanticDiff(before.state, state, { namespace }), names: sideNames(opts), oldClusterPolicies: [...before.state.clusterPolicies.values()],
+  };
+  const html = renderReportHtml(reportData(state, loaded.objects, namespace, loaded, compared));
   if (opts.out === undefined) io.stdout.write(html);
   else await writeFile(opts.out, html);
   const code = inputExit(loaded, EXIT.ok);

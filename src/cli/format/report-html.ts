@@ -12,7 +12,12 @@
 // ever writes with textContent, never innerHTML.
 
 import { encodeReport } from './report-encode.ts';
+import { escapeHtml, scriptJson, selectsMarkup } from './report-markup.ts';
 import { REPORT_CSS, REPORT_SCRIPT } from './report-script.ts';
+import { clusterChangeLine, tieredPolicyList, TIERS_CSS, type ReportClusterChanges, type ReportClusterPolicy } from './report-tiers.ts';
+
+export { escapeHtml, scriptJson } from './report-markup.ts';
+export type { ReportClusterChanges, ReportClusterPolicy, ReportClusterRule } from './report-tiers.ts';
 
 /** allowed: every connection; partial: some; denied: none. */
 export type ReportVerdict = 'allowed' | 'partial' | 'denied' | 'self' | 'n/a';
@@ -65,6 +70,8 @@ export interface ReportComparison {
   /** Ids of the pods and workloads only the new side has (they are among the endpoints), and only the old side has. */
   readonly appeared: readonly string[];
   readonly disappeared: readonly string[];
+  /** The cluster-wide policies added, removed and changed; absent when neither side has any. */
+  readonly clusterPolicies?: ReportClusterChanges;
 }
 
 export interface ReportPolicy {
@@ -92,39 +99,19 @@ export interface ReportData {
   /** cells[i][j]: from endpoints[i] to endpoints[j]. */
   readonly cells: readonly (readonly ReportCell[])[];
   readonly policies: readonly ReportPolicy[];
+  /** ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy: each tier in evaluation order. */
+  readonly clusterPolicies: readonly ReportClusterPolicy[];
   readonly findings: readonly ReportFinding[];
   readonly comparison?: ReportComparison;
-}
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** The one escaping function for text and attribute values taken from input. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
-
-/**
- * JSON safe inside a <script> element: "<" (so no "</script>" or "<!--"),
- * ">" and "&" become \u escapes, which JSON.parse reads back unchanged; so do
- * U+2028 and U+2029, which older parsers take as line ends.
- */
-export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const MARK: Readonly<Record<'allowed' | 'partial' | 'denied', string>> = { allowed: '✓', partial: '◐', denied: '✗' };
 const COLOUR: Readonly<Record<'allowed' | 'partial' | 'denied', string>> = { allowed: '#c8efc8', partial: '#fbe7a1', denied: '#f5b7b1' };
 
-/** Past this many selected pods, a policy's row folds its list. */
-const SELECTS_SHOWN = 12;
-
 function policyList(policies: readonly ReportPolicy[]): string {
   if (policies.length === 0) return '<p>No NetworkPolicy in the input.</p>';
   const rows = policies.map((p) => {
-    const selects = p.selects.length === 0 ? '<em>no pod</em>' : p.selects.length <= SELECTS_SHOWN ? p.selects.map(escapeHtml).join(', ')
-      // A policy of a large namespace selects many: the count, the list one click away.
-      : `<details><summary>${p.selects.length} pods and workloads: ${p.selects.slice(0, 3).map(escapeHtml).join(', ')}, …</summary>${p.selects.map(escapeHtml).join(', ')}</details>`;
-    return `<tr><td>${escapeHtml(`${p.namespace}/${p.name}`)}</td><td>${escapeHtml(p.policyTypes.join(', '))}</td><td>${selects}</td></tr>`;
+    return `<tr><td>${escapeHtml(`${p.namespace}/${p.name}`)}</td><td>${escapeHtml(p.policyTypes.join(', '))}</td><td>${selectsMarkup(p.selects)}</td></tr>`;
   });
   return `<table id="policies"><thead><tr><th>policy</th><th>types</th><th>selects</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }
@@ -172,6 +159,7 @@ function changeSummary(data: ReportData): string {
 ${counts}
 <p id="appeared">Pods and workloads that appeared: ${ids(c.appeared)}.</p>
 <p id="disappeared">Pods and workloads that disappeared: ${ids(c.disappeared)}.</p>
+${clusterChangeLine(c.clusterPolicies)}
 ${table}</section>`;
 }
 
@@ -216,7 +204,7 @@ export function renderReportHtml(data: ReportData): string {
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
 <title>${escapeHtml(data.title)}</title>
-<style>${REPORT_CSS}</style></head>
+<style>${REPORT_CSS}${TIERS_CSS}</style></head>
 <body>
 <h1>${escapeHtml(data.title)}</h1>
 ${failClosedBox(data.failClosed)}
@@ -229,7 +217,7 @@ ${controls(data)}
 <pre id="change" hidden></pre>
 <pre id="trace"></pre>
 <h2>Policies</h2>
-${policyList(data.policies)}
+${tieredPolicyList(data.clusterPolicies, policyList(data.policies))}
 <h2>Lint findings</h2>
 ${findingList(data.findings)}
 <script type="application/json" id="report-data">${scriptJson(payload)}</script>
