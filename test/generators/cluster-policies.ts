@@ -163,6 +163,7 @@ export function clusterPolicyArbitraries(world: ArbitraryWorld): ClusterPolicyAr
 }
 
 const ENGINE_CLUSTER = clusterPolicyArbitraries(ENGINE_WORLD);
+const ENGINE = arbitrariesFor(ENGINE_WORLD);
 
 /** clusterArb's clusters with cluster-wide policies, and labels on the nodes (nodes peers select on them). */
 export function withClusterPolicies(objects: ClusterObjects, max = 4): fc.Arbitrary<ClusterObjects> {
@@ -179,8 +180,8 @@ export function withClusterPolicies(objects: ClusterObjects, max = 4): fc.Arbitr
 /**
  * The events of cluster-wide policy an agent sees, each as a change of the
  * objects: a cluster policy added or changed, removed, reprioritised (the
- * tier's order moves), a node relabelled (nodes peers), a host-network pod
- * added or removed (its addresses are its node's).
+ * tier's order moves), a namespace relabelled (subjects), a node relabelled
+ * (nodes peers), a host-network pod added or removed (its addresses are its node's).
  */
 export const CLUSTER_MUTATIONS: readonly ((o: ClusterObjects) => fc.Arbitrary<ClusterObjects>)[] = [
   (o) => ENGINE_CLUSTER.policy.map((p) => ({ ...o, clusterPolicies: [...(o.clusterPolicies ?? []).filter((q) => clusterPolicyKey(q) !== clusterPolicyKey(p)), p] })),
@@ -192,6 +193,10 @@ export const CLUSTER_MUTATIONS: readonly ((o: ClusterObjects) => fc.Arbitrary<Cl
     const list = o.clusterPolicies ?? [];
     return { ...o, clusterPolicies: list.map((p, j) => (j === i % Math.max(1, list.length) && p.kind !== 'BaselineAdminNetworkPolicy' ? { ...p, priority } : p)) };
   }),
+  // A namespace relabelled (subjects and peers select on namespace labels), more often than among NetworkPolicy's events.
+  (o) => fc.tuple(fc.nat(), ENGINE.namespaces(o.namespaces.map((n) => n.name))).map(([i, fresh]) => ({
+    ...o, namespaces: o.namespaces.map((n, j) => (j === i % Math.max(1, o.namespaces.length) ? (fresh[j] as typeof n) : n)),
+  })),
   (o) => fc.tuple(fc.nat(), ENGINE_CLUSTER.nodeLabels).map(([i, labels]) => ({
     ...o, nodes: o.nodes.map((n, j) => (j === i % Math.max(1, o.nodes.length) ? { ...n, labels } : n)),
   })),
