@@ -63,10 +63,11 @@ export class TierTrace extends Tracer {
   endPolicy(policy: ClusterPolicy, matched: boolean, direction: DirectionInput['direction']): void {
     const rules = this.current;
     this.current = [];
-    if (matched) return;
+    // The policy that decided keeps the misses of its rules before the one that matched: why they did not decide.
+    if (matched && rules.length === 0) return;
     this.misses.push({
       policy: clusterPolicyKey(policy), rules,
-      ...(policy[direction].length === 0 && { reason: `it has no ${direction} rules` }),
+      ...(!matched && policy[direction].length === 0 && { reason: `it has no ${direction} rules` }),
       ...(policy.source && { source: policy.source }),
     });
   }

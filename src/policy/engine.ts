@@ -193,6 +193,14 @@ export class PolicyEngine {
     return flow.from.kind === 'pod' ? egress : ingress;
   }
 
+  /** A pod's direction allowed by NetworkPolicy's rule that a pod and its own node always talk. */
+  private static ownNodeVerdict(d: FlowVerdict['egress']): FlowVerdict['egress'] {
+    const other = d.direction === 'egress' ? 'to' : 'from';
+    const summary = `${d.pod ?? 'the pod'} ${d.direction} ${other} its own node: allowed, NetworkPolicy never cuts a pod off the node it runs on (kubelet probes, host traffic)`;
+    const tier = d.tier !== undefined ? { tier: 'NetworkPolicy' as const } : {};
+    return { ...d, ...tier, allowed: true, ownNode: true, misses: [], summary };
+  }
+
   /** The verdict alone: the same evaluation as evaluate(), without a tracer. For matrices and benchmarks. */
   allows(asked: Flow): boolean {
     const flow = this.resolved(asked);
@@ -214,7 +222,16 @@ export class PolicyEngine {
     const ingress = traceTiers(this.state, tiersOf(iIn), this.policiesOf(iIn), iIn);
     const notes = this.notes(asked, [eIn, iIn], [egress, ingress]);
     let exception = this.exception(flow);
-    if (exception === 'node' && !PolicyEngine.nodeExceptionHolds(PolicyEngine.podSide(flow, egress, ingress).tier)) exception = undefined;
+    let [eOut, iOut] = [egress, ingress];
+    if (exception === 'node') {
+      const podSide = PolicyEngine.podSide(flow, egress, ingress);
+      if (!PolicyEngine.nodeExceptionHolds(podSide.tier)) exception = undefined;
+      else if (podSide.pod !== undefined && !podSide.allowed) {
+        // The pod's direction is NetworkPolicy's to decide, and NetworkPolicy never cuts a pod off its own node.
+        const own = PolicyEngine.ownNodeVerdict(podSide);
+        [eOut, iOut] = podSide === egress ? [own, ingress] : [egress, own];
+      }
+    }
     return {
       flow: {
         from: summarizeEndpoint(flow.from),
@@ -225,8 +242,8 @@ export class PolicyEngine {
       ...(notes.length > 0 && { notes }),
       allowed: exception !== undefined ? PolicyEngine.exceptionAllows(exception) : egress.allowed && ingress.allowed,
       decidedBy: exception ?? 'policy',
-      egress,
-      ingress,
+      egress: eOut,
+      ingress: iOut,
     };
   }
 }

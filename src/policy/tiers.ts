@@ -89,10 +89,10 @@ export function traceTiers(
   if (admin && final(admin, dir) !== undefined) return decided(admin, 'Admin', '');
   let prefix = '';
   if (admin) {
-    const next = isolatingNext(isolating, tiers);
-    const hit = ruleHit(admin, dir, next);
+    // Pass leaves the Admin tier for the next step, NetworkPolicy (which, when it does not isolate the pod, hands on to Baseline).
+    const hit = ruleHit(admin, dir, 'NetworkPolicy');
     passes.push(hit);
-    prefix = `${describeHit(hit)} passes to ${next}; `;
+    prefix = `${describeHit(hit)} passes to NetworkPolicy; `;
   }
   if (isolating.length > 0) return { ...base, ...common, tier: 'NetworkPolicy', summary: `${prefix}${base.summary}` };
 
@@ -106,10 +106,6 @@ export function traceTiers(
     passes.push(hit);
     return { ...base, ...common, tier: 'default', allowed: true, summary: `${notIsolated}${describeHit(hit)} passes: allowed by default` };
   }
-  return { ...base, ...common, tier: 'default', allowed: true, summary: `${notIsolated}no Admin or Baseline rule matches: allowed by default` };
-}
-
-/** Where an Admin Pass sends evaluation: NetworkPolicy when it isolates the pod, else Baseline (or the default). */
-function isolatingNext(isolating: readonly NetworkPolicy[], tiers: TierPolicies): 'NetworkPolicy' | 'Baseline' | 'default' {
-  return isolating.length > 0 ? 'NetworkPolicy' : tiers.baseline.length > 0 ? 'Baseline' : 'default';
+  const none = admin ? 'no Baseline rule matches' : 'no Admin or Baseline rule matches';
+  return { ...base, ...common, tier: 'default', allowed: true, summary: `${notIsolated}${none}: allowed by default` };
 }

@@ -92,6 +92,12 @@ export interface DirectionVerdict {
   readonly misses: readonly PolicyMiss[];
   /** One line saying why this direction allows or denies. */
   readonly summary: string;
+  /**
+   * Set when NetworkPolicy's own rule that a pod and the node it runs on always
+   * talk allowed this direction (the flow's decidedBy is then "node"): the
+   * NetworkPolicy rules and misses of the direction did not decide it.
+   */
+  readonly ownNode?: true;
   // The fields below are present only when cluster-wide policies select the pod.
   /** The step that decided this direction. */
   readonly tier?: DirectionTier;

@@ -121,6 +121,28 @@ describe('the trace across tiers', () => {
     expect(d.allowedBy).toEqual([expect.objectContaining({ policy: 'cnp/delegate', rule: 0, field: 'spec.ingress[0]' })]);
   });
 
+  it('the rules of the deciding policy that missed before its match are in clusterMisses, with why', () => {
+    const d = w.evaluate('mon/prom', 'shop/web', 'TCP', 80).ingress;
+    expect(d.clusterMisses).toEqual([expect.objectContaining({ policy: 'cnp/delegate', rules: [expect.objectContaining({ rule: 0, peerMatched: false })] })]);
+    expect(d.clusterMisses?.[0]?.rules[0]?.reason).toContain('namespace mon');
+  });
+
+  it('an Admin Pass for a pod no NetworkPolicy isolates goes on to NetworkPolicy, then Baseline, and says so', () => {
+    const open = world({ namespaces, nodes, pods, clusterPolicies: [cnp('delegate', { subject: nsSubject(shop), ingress: [pass([nsPeerOf(mon)])] })] });
+    const d = open.evaluate('mon/prom', 'shop/web', 'TCP', 80).ingress;
+    expect(d.tier).toBe('default');
+    expect(d.passes?.[0]?.next).toBe('NetworkPolicy');
+    expect(d.summary).toBe('cnp/delegate spec.ingress[0] (Pass, Admin tier, priority 0) passes to NetworkPolicy; shop/web is not isolated for ingress by any NetworkPolicy; no Baseline rule matches: allowed by default');
+  });
+
+  it('a pod and its own node: the direction NetworkPolicy would deny is allowed by its own-node rule, and says so', () => {
+    const iso = world({ namespaces, nodes, pods, policies: [denyAll('shop/deny')], clusterPolicies: [banp({ subject: nsSubject(shop), egress: [deny([nodesPeer(ALL)])] })] });
+    const v = iso.evaluate('shop/web', '192.168.0.1', 'TCP', 10250);
+    expect(v.decidedBy).toBe('node');
+    expect(v.egress).toEqual(expect.objectContaining({ allowed: true, ownNode: true, tier: 'NetworkPolicy', misses: [] }));
+    expect(v.egress.summary).toContain('NetworkPolicy never cuts a pod off the node it runs on');
+  });
+
   it('a Baseline Deny names its rule, and why the Admin rules missed', () => {
     const d = w.evaluate('kube-system/agent-n1', 'mon/prom', 'TCP', 80).ingress;
     expect(d.allowed).toBe(true); // host-network source: no peer of namespaces kind matches it, and Baseline's deny is a namespaces peer
