@@ -29,8 +29,9 @@ import { packetPath } from './packet-path.ts';
 import { policyTestBench } from './policytest-bench.ts';
 import { policyTestJsonMemory } from './policytest-json-memory.ts';
 import { schemaCheck } from './schema-check.ts';
+import { lintBench } from './lint.ts';
 
-const BENCHES: readonly Bench[] = [engineVerdicts, engineTiers, policyTestBench, compileRender, deltaBench, packetPath, largeInputs, policyTestJsonMemory, schemaCheck, agentSync, agentKubernetes, agentLatency, nftBackendBench, conntrackSweep, connectionSets, exposureBench, semanticDiffBench, reportBench];
+const BENCHES: readonly Bench[] = [engineVerdicts, engineTiers, policyTestBench, compileRender, deltaBench, packetPath, largeInputs, policyTestJsonMemory, schemaCheck, agentSync, agentKubernetes, agentLatency, nftBackendBench, conntrackSweep, connectionSets, exposureBench, semanticDiffBench, reportBench, lintBench];
 
 /** Bench names and options; undefined after printing what is wrong. */
 function parseArgs(argv: readonly string[]): { names: string[]; options: BenchOptions; list: boolean } | undefined {

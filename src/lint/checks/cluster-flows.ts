@@ -19,10 +19,11 @@
 import { OTHER_PROTOCOL_PROBE, portClassStarts } from '../../explain/connection-set.ts';
 import type { ClusterState } from '../../model/cluster-state.ts';
 import { familyOf, type IPFamily } from '../../model/addresses.ts';
-import type { ClusterPolicy, ClusterRule, Direction, NetworkPolicy, Pod, PolicyRule } from '../../model/types.ts';
+import type { ClusterPeer, ClusterPolicy, ClusterRule, Direction, NetworkPolicy, Peer, Pod, PolicyRule } from '../../model/types.ts';
 import { PROTOCOLS } from '../../model/types.ts';
 import { clusterPeerMiss, clusterPortMiss } from '../../policy/cluster-match.ts';
-import { ruleMatch, type DirectionInput } from '../../policy/direction.ts';
+import { peerMatches } from '../../policy/peer-match.ts';
+import { portMatches } from '../../policy/port-match.ts';
 import { addressEndpoint, type Endpoint } from '../../policy/endpoint.ts';
 import { DIRECTIONS, type LintContext } from '../lint-context.ts';
 
@@ -46,9 +47,15 @@ export interface ClusterRuleAt {
   readonly direction: Direction;
   readonly index: number;
   readonly rule: ClusterRule;
+  /** ruleKey, once computed. */
+  key?: string;
 }
 
 export interface ClusterFlowFates {
+  /** The (direction, rules met, destination ports) already walked. */
+  readonly walked: Set<string>;
+  /** A short number for a rule key (or ports), for `walked`'s keys. */
+  readonly idOf: (key: string) => number;
   /** By ruleKey. */
   readonly cluster: Map<string, RuleFate>;
   /** By networkRuleKey. */
@@ -58,7 +65,7 @@ export interface ClusterFlowFates {
 }
 
 export function ruleKey(at: ClusterRuleAt): string {
-  return `${at.policy.kind}\u0000${at.policy.name}\u0000${at.direction}\u0000${at.index}`;
+  return (at.key ??= `${at.policy.kind}\u0000${at.policy.name}\u0000${at.direction}\u0000${at.index}`);
 }
 
 export function networkRuleKey(policy: NetworkPolicy, direction: Direction, index: number): string {
@@ -69,13 +76,6 @@ function fateOf<K>(map: Map<K, RuleFate>, key: K): RuleFate {
   let f = map.get(key);
   if (!f) map.set(key, (f = { matched: false, first: false, shadowedBy: new Set(), reached: false, overriddenBy: new Set() }));
   return f;
-}
-
-/** Whether a cluster rule matches a flow: the engine's own peer and port matching. */
-function clusterRuleMatches(state: ClusterState, rule: ClusterRule, input: DirectionInput, dst: Pod | undefined): boolean {
-  const other = input.other;
-  const peer = rule.peers.some((p) => !(p.kind === 'networks' && other.ip === '') && clusterPeerMiss(state, p, other) === undefined);
-  return peer && (rule.ports.length === 0 || rule.ports.some((cp) => clusterPortMiss(cp, input.protocol, input.port, dst) === undefined));
 }
 
 interface Group {
@@ -102,8 +102,7 @@ function groupsOf(ctx: LintContext, direction: Direction): Group[] {
     const tiers = ctx.engine.tierPolicies(pod, direction);
     if (tiers.admin.length === 0 && tiers.baseline.length === 0) continue;
     const isolating = ctx.engine.isolatingPolicies(pod, direction);
-    // A pod without an address has no flows; the address families it has decide which other ends it can meet.
-    if (pod.ips.length === 0) continue;
+    // The address families a pod has decide which other ends it meets (none: manifests' workloads may have no address yet).
     const key = [tiers.admin.map(id).join(','), tiers.baseline.map(id).join(','), isolating.map(id).join(','),
       direction === 'ingress' ? JSON.stringify(pod.ports) : '', [...new Set(pod.ips.map(familyOf))].sort().join(',')].join('|');
     if (!groups.has(key)) {
@@ -113,90 +112,232 @@ function groupsOf(ctx: LintContext, direction: Direction): Group[] {
   return [...groups.values()];
 }
 
-/** The pod end of a pod in an address family, if it has an address there. */
-function podEnd(pod: Pod, family: IPFamily): Endpoint | undefined {
+/**
+ * The pod end of a pod in an address family, if it has an address there;
+ * for ADDRESSLESS, its first address or none ("": matched by selectors only).
+ */
+function podEnd(pod: Pod, family: Family): Endpoint | undefined {
+  if (family === ADDRESSLESS) return { kind: 'pod', ip: pod.ips[0] ?? '', pod };
   const ip = pod.ips.find((a) => familyOf(a) === family);
   return ip === undefined ? undefined : { kind: 'pod', ip, pod };
 }
 
+/** The flows of pods without an address (a workload in manifests): every pod, node and outside end, whatever its family. */
+const ADDRESSLESS = 0;
+type Family = IPFamily | typeof ADDRESSLESS;
+
 /**
- * Every other end a group's flows can have, in each family its pods have:
- * each pod (the example too, standing for the group's other pods), each node
- * address, each outside class.
+ * Every other end a family's flows can have: each pod (a group's example too,
+ * standing for the group's other pods), each node address, each outside
+ * class (not an address in a pod CIDR that no pod holds: denied before any
+ * tier); and, per peer, which of them it matches, asked once.
  */
-function otherEnds(ctx: LintContext, family: IPFamily): Endpoint[] {
-  const ends: Endpoint[] = ctx.pods.map((p) => podEnd(p, family)).filter((e): e is Endpoint => e !== undefined);
-  for (const node of ctx.state.nodes.values()) for (const ip of node.addresses) if (familyOf(ip) === family) ends.push(addressEndpoint(ctx.state, ip));
-  for (const c of ctx.outsideClasses()) if (c.family === family) ends.push(addressEndpoint(ctx.state, c.representative));
-  return ends;
+class Ends {
+  readonly list: Endpoint[] = [];
+  private readonly masks = new Map<object, Map<object | undefined, Uint8Array>>();
+  private readonly state: ClusterState;
+
+  constructor(ctx: LintContext, family: Family) {
+    this.state = ctx.state;
+    for (const p of ctx.pods) {
+      const e = podEnd(p, family);
+      if (e) this.list.push(e);
+    }
+    const inFamily = (ip: string): boolean => family === ADDRESSLESS || familyOf(ip) === family;
+    for (const node of ctx.state.nodes.values()) for (const ip of node.addresses) if (inFamily(ip)) this.list.push(addressEndpoint(ctx.state, ip));
+    for (const c of ctx.outsideClasses()) {
+      const e = inFamily(c.representative) ? addressEndpoint(ctx.state, c.representative) : undefined;
+      if (e !== undefined && !(e.kind === 'external' && e.unknownPodOn !== undefined)) this.list.push(e);
+    }
+  }
+
+  private readonly ruleMasks = new Map<object, Map<object | undefined, Uint8Array>>();
+
+  /** Which ends any of a rule's peers match (the rule's peers list, of a NetworkPolicy when given). */
+  ruleMask(peers: readonly (ClusterPeer | Peer)[], policy?: NetworkPolicy): Uint8Array {
+    let byPolicy = this.ruleMasks.get(peers);
+    if (!byPolicy) this.ruleMasks.set(peers, (byPolicy = new Map()));
+    let m = byPolicy.get(policy);
+    if (!m) {
+      m = new Uint8Array(this.list.length);
+      for (const peer of peers) {
+        const pm = this.mask(peer, policy);
+        for (let e = 0; e < m.length; e++) m[e] = (m[e] as number) | (pm[e] as number);
+      }
+      byPolicy.set(policy, m);
+    }
+    return m;
+  }
+
+  private ports: { ids: Int32Array; kinds: number } | undefined;
+
+  /** Per end, an id of its container ports (0: not a pod), for the named ports of egress rules. */
+  portsIds(): Int32Array {
+    return this.portsOf().ids;
+  }
+
+  portsKinds(): number {
+    return this.portsOf().kinds;
+  }
+
+  private portsOf(): { ids: Int32Array; kinds: number } {
+    if (!this.ports) {
+      const seen = new Map<string, number>([['-', 0]]);
+      const ids = Int32Array.from(this.list, (e) => {
+        const k = e.kind === 'pod' ? JSON.stringify(e.pod.ports) : '-';
+        let id = seen.get(k);
+        if (id === undefined) seen.set(k, (id = seen.size));
+        return id;
+      });
+      this.ports = { ids, kinds: seen.size };
+    }
+    return this.ports;
+  }
+
+  /** Which ends a peer matches (a NetworkPolicy peer reads its policy's namespace). */
+  mask(peer: ClusterPeer | Peer, policy?: NetworkPolicy): Uint8Array {
+    let byPolicy = this.masks.get(peer);
+    if (!byPolicy) this.masks.set(peer, (byPolicy = new Map()));
+    let m = byPolicy.get(policy);
+    if (!m) {
+      // An end without an address is matched by selectors only, never by networks or ipBlocks.
+      const byAddress = peer.kind === 'networks' || peer.kind === 'ipBlock';
+      m = Uint8Array.from(this.list, (e) => Number(e.ip === '' && byAddress ? false : policy === undefined
+        ? clusterPeerMiss(this.state, peer as ClusterPeer, e) === undefined
+        : peerMatches(this.state, policy, peer as Peer, e)));
+      byPolicy.set(policy, m);
+    }
+    return m;
+  }
 }
 
 /** Walks every group's flows once; the fates of every rule cluster policies and isolating NetworkPolicies have. */
 export function clusterFlowFates(ctx: LintContext): ClusterFlowFates {
-  const out: ClusterFlowFates = { cluster: new Map(), network: new Map(), places: new Map() };
+  const ids = new Map<string, number>();
+  const idOf = (key: string): number => {
+    let id = ids.get(key);
+    if (id === undefined) ids.set(key, (id = ids.size));
+    return id;
+  };
+  const out: ClusterFlowFates = { walked: new Set(), idOf, cluster: new Map(), network: new Map(), places: new Map() };
   if (ctx.state.clusterPolicies.size === 0) return out;
+  const ends = new Map<Family, Ends>();
+  const endsOf = (f: Family): Ends => {
+    let e = ends.get(f);
+    if (!e) ends.set(f, (e = new Ends(ctx, f)));
+    return e;
+  };
   for (const direction of DIRECTIONS) {
-    for (const g of groupsOf(ctx, direction)) walkGroup(ctx, g, out);
+    for (const g of groupsOf(ctx, direction)) {
+      for (const at of [...g.admin, ...g.baseline]) out.places.set(ruleKey(at), at);
+      const families: Family[] = g.example.ips.length === 0 ? [ADDRESSLESS] : [...new Set(g.example.ips.map(familyOf))];
+      for (const family of families) walkFamily(g, out, endsOf(family));
+    }
   }
   return out;
 }
 
-function walkGroup(ctx: LintContext, g: Group, out: ClusterFlowFates): void {
-  for (const at of [...g.admin, ...g.baseline]) out.places.set(ruleKey(at), at);
-  const npRules = g.isolating.flatMap((policy) => policy[g.direction].map((rule, i) => ({ policy, rule, key: networkRuleKey(policy, g.direction, i) })));
-  const clusterRules = [...g.admin, ...g.baseline].map((at) => at.rule);
-  for (const family of [...new Set(g.example.ips.map(familyOf))]) walkFamily(ctx, g, out, family, npRules, clusterRules);
+interface NetworkRuleAt {
+  readonly policy: NetworkPolicy;
+  readonly rule: PolicyRule;
+  readonly key: string;
 }
 
-function walkFamily(
-  ctx: LintContext, g: Group, out: ClusterFlowFates, family: IPFamily,
-  npRules: readonly { policy: NetworkPolicy; rule: PolicyRule; key: string }[], clusterRules: readonly ClusterRule[],
-): void {
-  const state = ctx.state;
-  const self = podEnd(g.example, family);
-  if (self === undefined) return;
-  for (const other of otherEnds(ctx, family)) {
-    if (other.kind === 'external' && other.unknownPodOn !== undefined) continue; // denied before any tier
-    const dst = g.direction === 'ingress' ? g.example : other.kind === 'pod' ? other.pod : undefined;
-    const probes: [string, number | undefined][] = PROTOCOLS.flatMap((protocol) =>
-      portClassStarts(npRules.map((r) => r.rule), protocol, dst ? [dst] : [], clusterRules).map((p): [string, number] => [protocol, p]));
-    probes.push([OTHER_PROTOCOL_PROBE, undefined]);
-    for (const [protocol, port] of probes) {
-      const input: DirectionInput = { direction: g.direction, subject: self, other, protocol, port };
-      const admin = tierWalk(state, g.admin, input, dst, out);
-      const adminFinal = admin !== undefined && admin.rule.action !== 'Pass' ? admin : undefined;
-      for (const { policy, rule, key } of npRules) {
-        if (!ruleMatch(state, policy, rule, input)) continue;
-        const f = fateOf(out.network, key);
-        f.matched = true;
-        if (adminFinal === undefined) f.reached = true;
-        else f.overriddenBy.add(ruleKey(adminFinal));
-      }
-      tierWalk(state, g.baseline, input, dst, out);
-      for (const at of g.baseline) {
-        if (!clusterRuleMatches(state, at.rule, input, dst)) continue;
-        const f = fateOf(out.cluster, ruleKey(at));
-        if (adminFinal !== undefined) f.overriddenBy.add(ruleKey(adminFinal));
-        else if (g.isolating.length > 0) f.overriddenBy.add('NetworkPolicy');
-        else f.reached = true;
-      }
+/**
+ * One group's flows in one family. Ends whose peers match alike (the same
+ * rules' peers) and, for egress, whose container ports are alike (named
+ * ports resolve on them) meet the rules alike: one end stands for them.
+ */
+function walkFamily(g: Group, out: ClusterFlowFates, ends: Ends): void {
+  const npRules: NetworkRuleAt[] = g.isolating.flatMap((policy) => policy[g.direction].map((rule, i) => ({ policy, rule, key: networkRuleKey(policy, g.direction, i) })));
+  const clusterAt = [...g.admin, ...g.baseline];
+  const masks = [
+    ...clusterAt.map((at) => ends.ruleMask(at.rule.peers)),
+    ...npRules.map((r) => (r.rule.peers.length === 0 ? undefined : ends.ruleMask(r.rule.peers, r.policy))),
+  ];
+  // Partition the ends by which rules' peers match them (and, for egress, by
+  // the destination's container ports): refine one rule at a time.
+  const n = ends.list.length;
+  let cls = new Int32Array(n);
+  let classes = 1;
+  const refine = (bit: (e: number) => number, values: number): void => {
+    const table = new Int32Array(classes * values).fill(-1);
+    const next = new Int32Array(n);
+    let count = 0;
+    for (let e = 0; e < n; e++) {
+      const k = (cls[e] as number) * values + bit(e);
+      if (table[k] === -1) table[k] = count++;
+      next[e] = table[k] as number;
+    }
+    cls = next;
+    classes = count;
+  };
+  const any = new Uint8Array(n);
+  for (const m of masks) {
+    if (m === undefined) {
+      any.fill(1);
+      continue;
+    }
+    for (let e = 0; e < n; e++) any[e] = (any[e] as number) | (m[e] as number);
+    refine((e) => m[e] as number, 2);
+  }
+  const dstOf = (other: Endpoint): Pod | undefined => (g.direction === 'ingress' ? g.example : other.kind === 'pod' ? other.pod : undefined);
+  if (g.direction === 'egress') {
+    const ids = ends.portsIds();
+    refine((e) => ids[e] as number, ends.portsKinds());
+  }
+  const done = new Uint8Array(classes);
+  for (let e = 0; e < n; e++) {
+    if (any[e] === 0 || done[cls[e] as number] === 1) continue; // no rule matches any flow to it, or its class is walked
+    done[cls[e] as number] = 1;
+    const cs = clusterAt.filter((_, i) => (masks[i] as Uint8Array)[e] === 1);
+    const ns = npRules.filter((_, i) => masks[clusterAt.length + i]?.[e] !== 0);
+    const dst = dstOf(ends.list[e] as Endpoint);
+    // Groups and ends that meet the same rules with the same destination ports walk alike: once in the whole run.
+    const key = `${g.direction}|${g.isolating.length > 0 ? 'i' : ''}|${cs.map((at) => out.idOf(ruleKey(at))).join(',')}|${ns.map((r) => out.idOf(r.key)).join(',')}|${g.direction === 'ingress' ? out.idOf(JSON.stringify(g.example.ports)) : ends.portsIds()[e] ?? ''}`;
+    if (out.walked.has(key)) continue;
+    out.walked.add(key);
+    walkEnd(g, out, cs, ns, dst);
+  }
+}
+
+/** The flows to one end, on every port class: the rules whose peers match it, in order. */
+function walkEnd(g: Group, out: ClusterFlowFates, cluster: readonly ClusterRuleAt[], network: readonly NetworkRuleAt[], dst: Pod | undefined): void {
+  const admin = cluster.filter((at) => at.policy.tier === 'Admin');
+  const baseline = cluster.filter((at) => at.policy.tier === 'Baseline');
+  const probes: [string, number | undefined][] = PROTOCOLS.flatMap((protocol) =>
+    portClassStarts(network.map((r) => r.rule), protocol, dst ? [dst] : [], cluster.map((at) => at.rule)).map((p): [string, number] => [protocol, p]));
+  probes.push([OTHER_PROTOCOL_PROBE, undefined]);
+  for (const [protocol, port] of probes) {
+    const portOk = (at: ClusterRuleAt): boolean => at.rule.ports.length === 0 || at.rule.ports.some((cp) => clusterPortMiss(cp, protocol, port, dst) === undefined);
+    const first = tierWalk(admin.filter(portOk), out);
+    const adminFinal = first !== undefined && first.rule.action !== 'Pass' ? first : undefined;
+    for (const { rule, key } of network) {
+      if (rule.ports.length > 0 && !rule.ports.some((rp) => portMatches(rp, protocol, port, dst))) continue;
+      const f = fateOf(out.network, key);
+      f.matched = true;
+      if (adminFinal === undefined) f.reached = true;
+      else f.overriddenBy.add(ruleKey(adminFinal));
+    }
+    const matching = baseline.filter(portOk);
+    tierWalk(matching, out);
+    for (const at of matching) {
+      const f = fateOf(out.cluster, ruleKey(at));
+      if (adminFinal !== undefined) f.overriddenBy.add(ruleKey(adminFinal));
+      else if (g.isolating.length > 0) f.overriddenBy.add('NetworkPolicy');
+      else f.reached = true;
     }
   }
 }
 
-/** The first rule of a tier that matches the flow; records every matching rule's fate. */
-function tierWalk(state: ClusterState, rules: readonly ClusterRuleAt[], input: DirectionInput, dst: Pod | undefined, out: ClusterFlowFates): ClusterRuleAt | undefined {
-  let first: ClusterRuleAt | undefined;
-  for (const at of rules) {
-    if (!clusterRuleMatches(state, at.rule, input, dst)) continue;
+/** The rules of a tier that match a flow, in order: the first decides (or passes); records each one's fate. */
+function tierWalk(matching: readonly ClusterRuleAt[], out: ClusterFlowFates): ClusterRuleAt | undefined {
+  const first = matching[0];
+  for (const at of matching) {
     const f = fateOf(out.cluster, ruleKey(at));
     f.matched = true;
-    if (first === undefined) {
-      first = at;
-      f.first = true;
-    } else {
-      f.shadowedBy.add(ruleKey(first));
-    }
+    if (at === first) f.first = true;
+    else if (first !== undefined) f.shadowedBy.add(ruleKey(first));
   }
   return first;
 }
