@@ -4,17 +4,22 @@
 // at 200 workloads with --against too, where a changed cell shows its mark
 // and, clicked, what changed, and the filters, "show only changed" and
 // collapsing a namespace narrow the matrix; past 200 workloads the page
-// opens on its namespaces, collapsed. Screenshots are left in a temporary
+// opens on its namespaces, collapsed; with cluster-wide policies, the policy
+// list shows a ClusterNetworkPolicy in its tier with its rules and selected
+// pods, and a cell its Admin rule decides says so. Screenshots are left in a temporary
 // folder (their paths are printed).
 import { access, mkdtemp, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { describeRequiring } from '../support/describe-requiring.ts';
 import { explain, explainShop } from './helpers.ts';
 import { manyWorkloads } from './report-workloads.ts';
+
+const ADMIN_PASS = fileURLToPath(new URL('../../policies-examples/admin-pass-delegation/manifests', import.meta.url));
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => p !== undefined && p !== '');
 
@@ -146,6 +151,35 @@ await describeRequiring('browser', () => Promise.resolve(binary === undefined
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
   }, 90_000);
+
+  it('lists a ClusterNetworkPolicy in its tier with its rules and selected pods; a cell its Admin rule decides says so when clicked', async () => {
+    const r = await explain(['-f', ADMIN_PASS, 'report']);
+    expect(r.code).toBe(0);
+    const { page, errors, requests } = await open(r.stdout, 'report-cluster.html');
+    // The policy list's headings in evaluation order, as the page shows them.
+    expect(await page.$$eval('h3[id$="policies-head"]', (hs) => hs.map((h) => h.textContent))).toEqual([
+      'Admin tier (decides first, before any NetworkPolicy)', 'NetworkPolicies',
+      'Baseline tier (decides last: only where no NetworkPolicy isolates the pod in that direction)',
+    ]);
+    const row = '#admin-policies tr[data-key="cnp/tenant-acme"]';
+    const cells = await page.$$eval(`${row} > td`, (tds) => tds.map((td) => (td as unknown as { innerText: string }).innerText));
+    expect(cells.slice(0, 5)).toEqual(['cnp/tenant-acme', 'ClusterNetworkPolicy', 'Admin', '20', 'every pod in namespaces tenant=acme']);
+    expect(cells[6]).toBe('acme-db/postgres, acme-web/api, acme-web/portal');
+    expect(await page.$$eval(`${row} ol.rules > li > .act`, (as) => as.map((a) => a.textContent))).toEqual(['Accept', 'Accept', 'Pass', 'Deny']);
+    // Drawn, not hidden: the row has a size on the page.
+    expect(await page.$eval(row, (tr) => tr.getBoundingClientRect().height)).toBeGreaterThan(20);
+
+    const selector = await cellSelector(page, 'globex-web/shop', 'acme-web/api');
+    expect(await look(page, selector)).toEqual(['✗', 'denied', 'rgb(245, 183, 177)']);
+    await page.click(selector);
+    expect(await text(page, '#trace')).toContain('ingress of acme-web/api: denied (decided in the Admin tier)\n'
+      + '    denied by cnp/tenant-acme spec.ingress[3] "deny-other-pods" (Deny, Admin tier, priority 20)');
+    await page.$eval('#admin-policies', (t) => t.scrollIntoView());
+    await page.screenshot({ path: join(dir, 'report-cluster.png'), fullPage: true });
+    console.info(`report screenshot: ${join(dir, 'report-cluster.png')}`);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+  }, 20_000);
 
   it('past 200 workloads opens on the namespaces, collapsed; expanding one shows its pairs', async () => {
     const r = await explain(['-f', '-', 'report'], manyWorkloads(5, 41));

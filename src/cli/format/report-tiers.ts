@@ -99,6 +99,8 @@ export function clusterChangeLine(c: ReportClusterChanges | undefined): string {
 }
 
 export const TIERS_CSS = `
+h3[id$="policies-head"]{font-size:1em;margin-bottom:.4em}
+.order{max-width:60em}
 .cluster-policies ol.rules{margin:0;padding-left:1.6em}
 .act{display:inline-block;min-width:3.6em;font-weight:bold}
 .act-accept{color:#1b6e1b}.act-deny{color:#a11}.act-pass{color:#555}
