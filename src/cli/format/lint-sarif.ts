@@ -91,7 +91,7 @@ function artifactLocation(file: string, opts: SarifOptions): ArtifactLocation {
 }
 
 function objectName(f: LintFinding): string {
-  return f.object.kind === 'Namespace' ? f.object.name : `${f.object.namespace}/${f.object.name}`;
+  return f.object.kind === 'Namespace' || f.object.namespace === '' ? f.object.name : `${f.object.namespace}/${f.object.name}`;
 }
 
 function location(f: LintFinding, opts: SarifOptions): Location {
