@@ -47,7 +47,8 @@ export async function renderScenario(scenario: string): Promise<GoldenRender[]> 
   const errors = loaded.problems.filter((p) => p.severity === 'error');
   if (errors.length > 0) throw new Error(`${scenario}: ${errors.map(formatProblem).join('; ')}`);
   const extra = loaded.objects.nodes.length === 0 ? DEFAULT_NODES : [];
-  const objects = placePods(assignPodAddresses(loaded.objects), extra);
+  // Placed first, then addressed, as loadCluster and `nftpol render` do: a pod gets an address in its node's pod CIDR.
+  const objects = assignPodAddresses(placePods(loaded.objects, extra));
   const engine = new PolicyEngine(new ClusterState(objects));
   return knownNodes(objects, extra).map((node) => ({
     scenario,
