@@ -5,6 +5,7 @@
 // dataplane, cases decided at rule level (SCTP) carry a checkedBy=rules property.
 import { plain } from '../explain/style.ts';
 import { exceptionText, renderVerdictText, whyNot } from '../explain/verdict-text.ts';
+import { familyName } from './flow-family.ts';
 import { decidedByText, disagreementText } from './report-text.ts';
 import type { CaseResult, TestRun } from './run-tests.ts';
 import { caseFlowLabel, caseStep } from './run-tests.ts';
@@ -81,7 +82,9 @@ export function renderJunitReport(run: TestRun): string {
   for (const t of run.tests) {
     const suiteName = t.test.name;
     out.push(`  <testsuite${attrs({ name: suiteName, tests: t.cases.length, failures: t.failed, errors: 0, skipped: 0, file: t.test.file })}>\n`);
-    out.push(`    <properties>\n      <property${attrs({ name: 'dataplane', value: run.dataplane })}/>\n      <property${attrs({ name: 'document', value: t.test.document })}/>\n    </properties>\n`);
+    // `family` only with --family: the address family every case went over.
+    const family = run.family === undefined ? '' : `      <property${attrs({ name: 'family', value: familyName(run.family) })}/>\n`;
+    out.push(`    <properties>\n      <property${attrs({ name: 'dataplane', value: run.dataplane })}/>\n${family}      <property${attrs({ name: 'document', value: t.test.document })}/>\n    </properties>\n`);
     for (const c of t.cases) {
       const line = t.test.lineOf(c.case.field);
       const open = `    <testcase${attrs({ name: junitCaseName(c), classname: suiteName, file: t.test.file, line })}`;

@@ -4,6 +4,8 @@
 // the other one, is an input error naming the case's field (exit 2), never a case
 // quietly decided on the other family or left out. Without the option, a case is
 // decided on IPv4 when both ends have it.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyTestReport } from '../../src/policytest/report-json.ts';
 import { Scratch } from './helpers.ts';
@@ -102,7 +104,7 @@ describe('nftpol test --family', () => {
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('2 passed, 1 failed');
   });
 
-  it('the JSON report names the family, streamed or not, and the failed case\'s verdict has the IPv6 ends', async () => {
+  it('the JSON and JUnit reports name the family, the JSON streamed or not, and the failed case\'s verdict has the IPv6 ends', async () => {
     for (const extra of [[], ['--junit', 'out.xml']]) {
       const r = await s.run('test', '--family', 'ipv6', '-o', 'json', ...extra, 'tests/family.yaml');
       expect(r.code).toBe(1);
@@ -113,6 +115,10 @@ describe('nftpol test --family', () => {
     }
     const plain = JSON.parse((await s.run('test', '-o', 'json', 'tests/family.yaml')).stdout) as PolicyTestReport;
     expect(plain.family).toBeUndefined();
+    // The JUnit report too, as a property of each suite.
+    expect(await readFile(path.join(s.root, 'out.xml'), 'utf8')).toContain('<property name="family" value="ipv6"/>');
+    await s.run('test', '--junit', 'plain.xml', 'tests/family.yaml');
+    expect(await readFile(path.join(s.root, 'plain.xml'), 'utf8')).not.toContain('name="family"');
   });
 
   it('an end without an address of the family is an input error naming the field and line; nothing is run (exit 2)', async () => {
