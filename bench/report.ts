@@ -6,14 +6,18 @@
 // encoded compactly (each pair's trace as text in the JSON, and a <td> of
 // markup per pair: reconstructed here from the same data). Then the
 // 200-workload page compared with the same manifests less a few policies
-// (report --against).
+// (report --against). Last, the 200-workload page under 100 cluster-wide
+// policies (bench/compile-tiers.ts's: every tier, action and peer kind),
+// where each pair's verdict goes through the tiers and the policy list
+// lists each with its rules and selected pods.
 import { gzipSync } from 'node:zlib';
 import { reportData, type Compared } from '../src/cli/explain/report.ts';
 import { escapeHtml, renderReportHtml, scriptJson, type ReportData } from '../src/cli/format/report-html.ts';
 import { semanticDiff } from '../src/explain/semantic-diff.ts';
 import { ClusterState } from '../src/model/cluster-state.ts';
 import type { ClusterObjects } from '../src/model/types.ts';
-import { type Bench, count, millis, timed } from './bench.ts';
+import { type Bench, count, millis, prng, timed } from './bench.ts';
+import { clusterPolicies } from './compile-tiers.ts';
 import { buildCluster } from './engine-verdicts.ts';
 
 /** The first `n` namespaces of the cluster, with their pods and policies. */
@@ -44,9 +48,10 @@ function page(label: string, build: () => ReportData, report: (line: string) => 
   const html = timed(() => renderReportHtml(data.result));
   const bytes = Buffer.byteLength(html.result);
   const payload = /<script type="application\/json" id="report-data">([^<]*)<\/script>/.exec(html.result)?.[1] ?? '';
+  const policyList = /<h2>Policies<\/h2>(.*)<h2>Lint findings<\/h2>/s.exec(html.result)?.[1] ?? '';
   const before = timed(() => previousEncodingBytes(data.result));
   report(`${label}: data in ${millis(data.ms)}, page in ${millis(html.ms)}: ${kib(bytes)} (${kib(gzipSync(html.result).length)} gzipped), ` +
-    `of which pairs and traces ${kib(Buffer.byteLength(payload))}; before (a trace and a <td> per pair): ${kib(before.result)} for those, written in ${millis(before.ms)}`);
+    `of which pairs and traces ${kib(Buffer.byteLength(payload))}, policy list ${kib(Buffer.byteLength(policyList))}; before (a trace and a <td> per pair): ${kib(before.result)} for those, written in ${millis(before.ms)}`);
 }
 
 function run(report: (line: string) => void): void {
@@ -66,11 +71,14 @@ function run(report: (line: string) => void): void {
   report(`--against: ${count(diff.result.changes.length)} pairs changed (diff in ${millis(diff.ms)})`);
   const compared: Compared = { diff: diff.result, names: { old: 'old', new: 'new' } };
   page(`${count(state.pods.size)} workloads with --against`, () => reportData(state, objects, null, { failClosed: [] }, compared), report);
+  const tiered = { ...objects, clusterPolicies: clusterPolicies(prng(1)) };
+  const tieredState = new ClusterState(tiered);
+  page(`${count(tieredState.pods.size)} workloads under ${count(tiered.clusterPolicies.length)} cluster-wide policies`, () => reportData(tieredState, tiered, null), report);
 }
 
 export const reportBench: Bench = {
   name: 'report',
-  description: 'policy-explain report: the page of 50, 100 and 200 workloads of a 1,000-workload cluster, its size before and after the compact encoding, and with --against',
+  description: 'policy-explain report: the page of 50, 100 and 200 workloads of a 1,000-workload cluster, its size before and after the compact encoding, with --against, and under 100 cluster-wide policies',
   run,
 };
 
