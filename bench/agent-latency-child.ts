@@ -5,7 +5,11 @@
 // and in-process libnftables both act on that namespace's tables only.
 //
 //   node --expose-gc bench/agent-latency-child.ts --pods N --policies P --backend nft|libnftables
-//        --min-rounds A --max-rounds B --budget-ms T --replace-rounds R
+//        --min-rounds A --max-rounds B --budget-ms T --replace-rounds R [--cluster-policies C]
+//
+// With C > 0, C cluster-wide policies on top (generated-cluster.ts
+// withClusterPolicies), and each round has the cluster-policy changes of
+// agent-latency-events.ts too.
 //
 // Measures: the start-up sync (agent.start(), the initial lists, up to the
 // first table in the kernel); RSS once the agent is at rest after it (its
@@ -34,8 +38,8 @@ import type { NodeIR } from '../src/compile/ir.ts';
 import { NFT_BACKENDS, openNftBackend } from '../src/dataplane/nft-backend.ts';
 import type { NftRunner } from '../src/dataplane/nft-runner.ts';
 import type { ClusterEvent } from '../src/k8s/watch-cluster.ts';
-import { LATENCY_EVENTS, latencyChanges, type Change } from './agent-latency-events.ts';
-import { generateCluster, nodeName } from './generated-cluster.ts';
+import { CLUSTER_LATENCY_EVENTS, clusterPolicyChanges, LATENCY_EVENTS, latencyChanges, type Change } from './agent-latency-events.ts';
+import { generateCluster, nodeName, withClusterPolicies } from './generated-cluster.ts';
 import { initialEvents, objectEvent } from './watch-events.ts';
 
 /** One event's sync: how long from the event to its end, what it wrote, and nft's share. */
@@ -131,15 +135,16 @@ interface ChildOptions {
   readonly maxRounds: number;
   readonly budgetMs: number;
   readonly replaceRounds: number;
+  readonly clusterPolicies: number;
 }
 
 function options(): ChildOptions {
   const text = { type: 'string' } as const;
   const { values } = parseArgs({ options: {
-    backend: text, pods: text, policies: text, 'min-rounds': text, 'max-rounds': text, 'budget-ms': text, 'replace-rounds': text,
+    backend: text, pods: text, policies: text, 'min-rounds': text, 'max-rounds': text, 'budget-ms': text, 'replace-rounds': text, 'cluster-policies': text,
   } });
-  const num = (name: Exclude<keyof typeof values, 'backend'>, min: number): number => {
-    const v = values[name];
+  const num = (name: Exclude<keyof typeof values, 'backend'>, min: number, absent?: number): number => {
+    const v = values[name] ?? (absent === undefined ? undefined : String(absent));
     const n = Number(v);
     if (typeof v !== 'string' || !Number.isInteger(n) || n < min) throw new Error(`--${name}: want a whole number ≥ ${min}, not ${JSON.stringify(v)}`);
     return n;
@@ -147,6 +152,7 @@ function options(): ChildOptions {
   return {
     pods: num('pods', 1), policies: num('policies', 1), backend: values.backend ?? 'nft',
     minRounds: num('min-rounds', 1), maxRounds: num('max-rounds', 1), budgetMs: num('budget-ms', 0), replaceRounds: num('replace-rounds', 0),
+    clusterPolicies: num('cluster-policies', 0, 0),
   };
 }
 
@@ -162,8 +168,10 @@ async function main(): Promise<ChildResult> {
   const baselineRssMb = mb(process.memoryUsage().rss);
 
   const node = nodeName(0);
-  const objects = generateCluster(opts.pods, opts.policies);
-  const changes = latencyChanges(objects, node, nodeName(1), Math.max(opts.minRounds, opts.maxRounds), opts.replaceRounds);
+  const objects = withClusterPolicies(generateCluster(opts.pods, opts.policies), opts.clusterPolicies);
+  const perType = Math.max(opts.minRounds, opts.maxRounds);
+  const changes = { ...latencyChanges(objects, node, nodeName(1), perType, opts.replaceRounds), ...clusterPolicyChanges(objects, node, perType) };
+  const eventKinds = opts.clusterPolicies > 0 ? [...LATENCY_EVENTS, ...CLUSTER_LATENCY_EVENTS] : [...LATENCY_EVENTS];
 
   let emit: (e: ClusterEvent) => void = () => { throw new Error('the source has not started its watch'); };
   const source = new KubernetesSource({
@@ -245,13 +253,13 @@ async function main(): Promise<ChildResult> {
     return { ms, result: last.result, script: apply?.kind ?? null, bytes: apply?.bytes ?? 0, nftApplyMs: nft.applyMs, nftReadMs: nft.readMs };
   };
 
-  const samples: Record<string, EventSample[]> = Object.fromEntries([...LATENCY_EVENTS, 'replace'].map((e) => [e, []]));
+  const samples: Record<string, EventSample[]> = Object.fromEntries([...eventKinds, 'replace'].map((e) => [e, []]));
   const roundsStart = performance.now();
   let rounds = 0;
   let error: string | undefined;
   try {
     while (rounds < opts.maxRounds && (rounds < opts.minRounds || performance.now() - roundsStart < opts.budgetMs)) {
-      const kinds = rounds < opts.replaceRounds ? [...LATENCY_EVENTS, 'replace' as const] : LATENCY_EVENTS;
+      const kinds = rounds < opts.replaceRounds ? [...eventKinds, 'replace' as const] : eventKinds;
       for (const kind of kinds) {
         applier.replaceAll = kind === 'replace';
         samples[kind]?.push(await measure(changes[kind][rounds] as Change));

@@ -23,9 +23,14 @@
 // pod is deleted by the pod-delete of the same round. Where the node has
 // enough pods, namespaces and policies, each event changes an object no
 // other event changed.
-import type { ClusterObjects, Namespace, NetworkPolicy, Pod } from '../src/model/types.ts';
+import {
+  clusterPolicyKey, type ClusterObjects, type ClusterPodSelection, type ClusterPolicy, type ClusterRule, type ClusterRuleAction, type Namespace, type NetworkPolicy, type Pod,
+} from '../src/model/types.ts';
 import { selectorMatches } from '../src/selectors/label-selector.ts';
-import { podPeer, nsPeer, policy, rule, sel, tcp } from '../test/generators/cluster-builders.ts';
+import { ALL, podPeer, nsPeer, policy, rule, sel, tcp } from '../test/generators/cluster-builders.ts';
+import {
+  accept, cnp, deny, namedPort, nodesPeer, nsPeerOf, nsSubject, pass, podsPeerOf, portOf,
+} from '../test/generators/cluster-policies.ts';
 import type { WatchedObject } from './watch-events.ts';
 
 export const LATENCY_EVENTS = ['pod-add', 'pod-add-remote', 'pod-delete', 'pod-label', 'namespace-label', 'policy-add', 'policy-change'] as const;
@@ -125,5 +130,66 @@ export function latencyChanges(objects: ClusterObjects, node: string, nextNode: 
       type: 'modified',
       object: { type: 'pod', value: { ...p, labels: { ...p.labels, 'bench-replace': String(i), tier: next(TIER_ORDER, next(TIER_ORDER, p.labels['tier'])) } } },
     })),
+  };
+}
+
+// ---------------------------------------------------------------- cluster-wide policies
+//
+// With cluster-wide policies on top (generated-cluster.ts withClusterPolicies),
+// four more changes, each about the node's pods:
+//  - cluster-policy-add: a ClusterNetworkPolicy (Admin) whose subject is a
+//    namespace with pods on the node: ingress Deny from one team's namespaces
+//    on 8080 and Accept from web pods on the named port http, egress Pass to
+//    the zone=a nodes;
+//  - cluster-policy-remove: the one cluster-policy-add added, deleted again;
+//  - cluster-policy-action: an existing Admin or Baseline policy whose subject
+//    takes a pod of the node has its first rule's action flipped (Accept →
+//    Deny, Deny → Accept, Pass → Deny);
+//  - cluster-policy-priority: another such policy moved half the priority
+//    range on, so it changes places with others of its tier.
+// The BaselineAdminNetworkPolicy is left alone (its priority is fixed).
+export const CLUSTER_LATENCY_EVENTS = ['cluster-policy-add', 'cluster-policy-remove', 'cluster-policy-action', 'cluster-policy-priority'] as const;
+export type ClusterLatencyEvent = (typeof CLUSTER_LATENCY_EVENTS)[number];
+
+const FLIPPED: Readonly<Record<ClusterRuleAction, ClusterRuleAction>> = { Accept: 'Deny', Deny: 'Accept', Pass: 'Deny' };
+
+function flipFirstRule(p: ClusterPolicy): ClusterPolicy {
+  const flip = (rules: readonly ClusterRule[]): ClusterRule[] => rules.map((r, i) => (i === 0 ? { ...r, action: FLIPPED[r.action] } : r));
+  return p.ingress.length > 0 ? { ...p, ingress: flip(p.ingress) } : { ...p, egress: flip(p.egress) };
+}
+
+/** `perType` changes of each ClusterLatencyEvent for the agent of `node`; none when the cluster has no cluster-wide policies. */
+export function clusterPolicyChanges(objects: ClusterObjects, node: string, perType: number): Record<ClusterLatencyEvent, Change[]> {
+  const existing = (objects.clusterPolicies ?? []).filter((p) => p.kind !== 'BaselineAdminNetworkPolicy' && p.ingress.length + p.egress.length > 0);
+  if (existing.length === 0) return { 'cluster-policy-add': [], 'cluster-policy-remove': [], 'cluster-policy-action': [], 'cluster-policy-priority': [] };
+  const local = objects.pods.filter((p) => p.nodeName === node && p.ips.length > 0);
+  const nsLabels = new Map(objects.namespaces.map((n) => [n.name, n.labels]));
+  const takes = (s: ClusterPodSelection, pod: Pod): boolean => selectorMatches(s.namespaceSelector, nsLabels.get(pod.namespace) ?? {})
+    && (s.kind === 'namespaces' || selectorMatches(s.podSelector, pod.labels));
+  const subjects = existing.filter((p) => local.some((pod) => takes(p.subject, pod)));
+  if (subjects.length < 2) throw new Error(`fewer than 2 cluster-wide policies take a pod of ${node}`);
+  const localNs = [...new Set(local.map((p) => p.namespace))];
+  const cp = (value: ClusterPolicy): WatchedObject => ({ type: 'clusterPolicy', value });
+
+  const added = take(localNs, perType).map((namespace, i) => cnp(`bench-add-${i}`, {
+    tier: 'Admin', priority: (i * 37) % 1000, subject: nsSubject(sel({ 'kubernetes.io/metadata.name': namespace })),
+    ingress: [deny([nsPeerOf(sel({ team: `t${i % 10}` }))], [portOf('TCP', 8080)]), accept([podsPeerOf(ALL, sel({ tier: 'web' }))], [namedPort('http')])],
+    egress: [pass([nodesPeer(sel({ zone: 'a' }))])],
+  }));
+  // Policies whose action flips and those that move are apart; a repeat moves one on again from where it is.
+  const flipping = subjects.filter((_, i) => i % 2 === 0);
+  const moving = subjects.filter((_, i) => i % 2 === 1);
+  const now = new Map<string, ClusterPolicy>();
+  const changed = (xs: readonly ClusterPolicy[], change: (p: ClusterPolicy) => ClusterPolicy): Change[] => take(xs, perType).map((p): Change => {
+    const key = clusterPolicyKey(p);
+    const next = change(now.get(key) ?? p);
+    now.set(key, next);
+    return { type: 'modified', object: cp(next) };
+  });
+  return {
+    'cluster-policy-add': added.map((p) => ({ type: 'added', object: cp(p) })),
+    'cluster-policy-remove': added.map((p) => ({ type: 'deleted', object: cp(p) })),
+    'cluster-policy-action': changed(flipping, flipFirstRule),
+    'cluster-policy-priority': changed(moving, (p) => ({ ...p, priority: (p.priority + 500) % 1001 })),
   };
 }

@@ -5,13 +5,11 @@
 // and evaluate() with its trace on a 10k sample, each pair of runs taking
 // turns. Prints flows/s and how many verdicts the tiers changed.
 import { ClusterState } from '../src/model/cluster-state.ts';
-import type { ClusterObjects, ClusterPolicy, ClusterRule } from '../src/model/types.ts';
+import type { ClusterObjects, ClusterPolicy } from '../src/model/types.ts';
 import { PolicyEngine, type Flow } from '../src/policy/engine.ts';
 import { podEndpoint, type Endpoint } from '../src/policy/endpoint.ts';
-import { ALL, sel } from '../test/generators/cluster-builders.ts';
-import {
-  accept, anp, banp, cnp, deny, namedPort, networks, nodesPeer, nsPeerOf, nsSubject, pass, podsPeerOf, podsSubject, portOf,
-} from '../test/generators/cluster-policies.ts';
+import { ALL } from '../test/generators/cluster-builders.ts';
+import { clusterPolicyMix } from './cluster-policy-mix.ts';
 import { type Bench, count, median, prng, rate, timed } from './bench.ts';
 import { buildCluster } from './engine-verdicts.ts';
 
@@ -23,29 +21,10 @@ const nsName = (n: number): string => `ns-${String(n).padStart(2, '0')}`;
 
 /** 100 cluster-wide policies over the engine bench's namespaces (team t0..t4, env prod/staging/dev, tiers web/api/db/cache). */
 export function buildClusterPolicies(count = CLUSTER_POLICIES, seed = 7): ClusterPolicy[] {
-  const random = prng(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
-  const team = (): ReturnType<typeof sel> => sel({ team: `t${Math.floor(random() * 5)}` });
-  const tier = (): ReturnType<typeof sel> => sel({ tier: pick(['web', 'api', 'db', 'cache']) });
-  const ports = (): ClusterRule['ports'] => pick([[], [portOf('TCP', 80)], [portOf('TCP', 8000, 9000)], [namedPort('http')], [portOf('UDP', 53), portOf('TCP', 53)]]);
-  const ingressRule = (): ClusterRule => {
-    const peers = [pick([nsPeerOf(team()), podsPeerOf(team(), tier()), nsPeerOf(sel({ 'kubernetes.io/metadata.name': nsName(Math.floor(random() * 20)) }))])];
-    return pick([accept, deny, pass])(peers, ports());
-  };
-  const egressRule = (): ClusterRule => {
-    const peers = [pick([nsPeerOf(team()), podsPeerOf(ALL, tier()), networks('10.244.0.0/16'), networks('169.254.169.254/32'), nodesPeer(ALL), networks(`10.244.${Math.floor(random() * 20)}.0/24`)])];
-    const p = peers[0]?.kind === 'networks' || peers[0]?.kind === 'nodes' ? pick([[], [portOf('TCP', 443)]]) : ports();
-    return pick([accept, deny, pass])(peers, p);
-  };
-  const rules = (make: () => ClusterRule): ClusterRule[] => Array.from({ length: 1 + Math.floor(random() * 4) }, make);
-  const out: ClusterPolicy[] = [];
-  for (let i = 0; i < count - 1; i++) {
-    const subject = random() < 0.5 ? nsSubject(team()) : podsSubject(sel({ env: pick(['prod', 'staging', 'dev']) }), tier());
-    const o = { priority: Math.floor(random() * 1000), subject, ingress: rules(ingressRule), egress: rules(egressRule) };
-    out.push(i % 5 === 4 ? anp(`anp-${i}`, o) : cnp(`cnp-${i}`, { ...o, tier: random() < 0.7 ? 'Admin' : 'Baseline' }));
-  }
-  out.push(banp({ subject: nsSubject(ALL), ingress: [deny([nsPeerOf(ALL)])], egress: [deny([networks('0.0.0.0/0')])] }));
-  return out;
+  return clusterPolicyMix({
+    teams: 5, tiers: ['web', 'api', 'db', 'cache'], envs: ['prod', 'staging', 'dev'], namespace: nsName, namespaces: 20,
+    podNetwork: '10.244.0.0/16', nodeSubnet: (i) => `10.244.${i}.0/24`, nodeSelector: ALL, portName: 'http',
+  }, count, seed);
 }
 
 function setUp(objects: ClusterObjects) {

@@ -14,6 +14,7 @@ import {
   ALL, andPeer, cport, DoesNotExist, Exists, expr, In, ipBlock, node, NotIn, ns, nsPeer, podPeer, policy, rule, sel, tcp, udp,
 } from '../test/generators/cluster-builders.ts';
 import { prng } from './bench.ts';
+import { clusterPolicyMix } from './cluster-policy-mix.ts';
 
 export const PODS_PER_NODE = 110;
 const PODS_PER_NAMESPACE = 50;
@@ -136,4 +137,26 @@ export function generateCluster(podCount: number, policyCount: number, seed = 7)
     }
   }
   return { namespaces, pods, policies, nodes };
+}
+
+/** The zone label of node k (a, b, c in turn), which cluster policies' `nodes` peers select on. */
+const zoneOf = (k: number): string => ['a', 'b', 'c'][k % 3] as string;
+
+/**
+ * The cluster with `count` cluster-wide policies on top (cluster-policy-mix.ts
+ * over this cluster's labels: teams, tiers, envs, its namespaces, the pod
+ * network 10.128.0.0/9 and the nodes' pod /24s, named port http), its nodes
+ * labelled with a zone for the policies' `nodes` peers (zone=a). 0: the
+ * cluster as it is.
+ */
+export function withClusterPolicies(objects: ClusterObjects, count: number, seed = 7): ClusterObjects {
+  if (count === 0) return objects;
+  return {
+    ...objects,
+    nodes: objects.nodes.map((n, k) => ({ ...n, labels: { ...n.labels, zone: zoneOf(k) } })),
+    clusterPolicies: clusterPolicyMix({
+      teams: TEAMS, tiers: TIERS, envs: ENVS, namespace: nsName, namespaces: objects.namespaces.length,
+      podNetwork: '10.128.0.0/9', nodeSubnet: (i) => `${nodeV4(i % objects.nodes.length)}.0/24`, nodeSelector: sel({ zone: 'a' }), portName: 'http',
+    }, count, seed),
+  };
 }
