@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeCell, type EncodedReport } from '../../src/cli/format/report-encode.ts';
+import { decodeCell, encodeReport, type EncodedReport } from '../../src/cli/format/report-encode.ts';
+import { reportData } from '../../src/cli/explain/report.ts';
 import { clusterPolicyChanges } from '../../src/cli/explain/report-compare.ts';
+import { loadInput } from '../../src/cli/input.ts';
 import type { ClusterPolicy } from '../../src/model/types.ts';
 import { explain, explainShop } from './helpers.ts';
 
@@ -88,6 +90,20 @@ describe('policy-explain report: cluster-wide policies', () => {
     const baseline = await explain(['-f', BASELINE, 'report']);
     expect(cellOf(baseline.stdout, 'team-b/client', 'team-a/app').trace).toContain('ingress of team-a/app: denied (decided in the Baseline tier)\n'
       + '    denied by cnp/default-deny spec.ingress[0] "deny-from-pods" (Deny, Baseline tier, priority 100)');
+  });
+
+  it('encodes tier-decided traces exactly: every pair of the examples read back equals the one computed', async () => {
+    let tierDecided = 0;
+    for (const dir of [ADMIN_PASS, BASELINE, BOTH_VERSIONS, example('admin-deny-metadata'), example('admin-protect-namespace')]) {
+      const loaded = await loadInput({ filename: [dir] }, { stdout: { write: () => undefined }, stderr: { write: () => undefined }, stdin: '' });
+      const data = reportData(loaded.state, loaded.objects, null);
+      const encoded = encodeReport(data);
+      data.cells.forEach((row, i) => row.forEach((c, j) => {
+        expect(decodeCell(encoded, i, j)).toEqual({ verdict: c.verdict, connections: c.connections, probe: c.probe, trace: c.trace });
+      }));
+      tierDecided += data.cells.flat().filter((c) => /decided in the (Admin|Baseline) tier/.test(c.trace ?? '')).length;
+    }
+    expect(tierDecided).toBeGreaterThan(20);
   });
 
   it('heads the page with a failing-closed cluster policy, marks it and its rules, notes unenforced domainNames, and exits 2', async () => {
