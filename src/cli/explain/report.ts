@@ -35,7 +35,8 @@ import { clusterPolicyChanges, comparing, reportComparison, sideNames } from './
  * table cells at 200 workloads, drawn in a second or two, and 160,000 at
  * 400, several seconds (the page starts with namespaces collapsed past 200
  * workloads); building the data is a traced verdict per pair, some 10 s at
- * 400 workloads.
+ * 400 workloads (several times that under 100 cluster-wide policies, whose
+ * tiers each verdict goes through: bench/report.ts).
  */
 export const MAX_REPORT_PAIRS = 160_000;
 
@@ -144,7 +145,8 @@ export function reportData(
   }));
   const endpoints = pods.map((p) => ({ id: podKey(p), namespace: p.namespace, name: p.name, kind: p.kind }));
   return {
-    title: `NetworkPolicy report${namespace === null ? '' : `: namespace ${namespace}`}`,
+    // Cluster-wide policies decide too: the title names no one kind then.
+    title: `${state.clusterPolicies.size === 0 ? 'NetworkPolicy' : 'Network policy'} report${namespace === null ? '' : `: namespace ${namespace}`}`,
     failClosed: [
       ...failClosedText(failing.failClosed).split('\n').filter((l) => l !== ''),
       ...clusterFailClosedLines(failing.clusterFailClosed ?? []),
