@@ -106,4 +106,5 @@ h3[id$="policies-head"]{font-size:1em;margin-bottom:.4em}
 .act-accept{color:#1b6e1b}.act-deny{color:#a11}.act-pass{color:#555}
 .fails-closed{color:#fff;background:#a40;padding:0 .4em;border-radius:3px;font-size:12px}
 .cluster-policies .note{color:#a40;font-style:italic}
+.cluster-policies td:first-child{white-space:nowrap}.fails-closed{white-space:nowrap}
 `;
