@@ -6,8 +6,10 @@
 // (the peer's own policies included) is allowed.
 import { familyOf } from '../model/addresses.ts';
 import type {
-  ClusterPolicy, ClusterPolicyKind, ClusterRuleAction, ClusterTier, Direction, NetworkPolicy, Pod, PolicyRule, PolicyType, SourceRef,
+  ClusterPolicy, ClusterPolicyKind, ClusterRule, ClusterRuleAction, ClusterTier, Direction, NetworkPolicy, Pod, PolicyRule, PolicyType, SourceRef,
 } from '../model/types.ts';
+import { tierMatch } from '../policy/cluster-tier.ts';
+import type { TierPolicies } from '../policy/tiers.ts';
 import { clusterPolicyKey, podKey, policyKey } from '../model/types.ts';
 import { ruleMatch } from '../policy/direction.ts';
 import { sharedAddressNotes, type Flow, type PolicyEngine, type SharedAddressNote } from '../policy/engine.ts';
@@ -68,6 +70,13 @@ export interface ClusterRuleReach {
   readonly name?: string;
   readonly action: ClusterRuleAction;
   readonly description: string;
+  /**
+   * The known pods and workloads whose flows with this pod this rule decides
+   * (Accept, Deny) or passes on at least one of its ports: its tier is
+   * reached and it is the first rule there that matches. Sorted by
+   * namespace, then name.
+   */
+  readonly decides: readonly string[];
   /** The rule has errors in the input and fails closed (an Accept matches nothing; a Deny or Pass denies everything). */
   readonly failClosed?: true;
 }
@@ -226,7 +235,8 @@ function directionReach(engine: PolicyEngine, pod: Pod, direction: Direction): D
   const verdicts = new FlowVerdicts(engine);
   const rules = isolating.flatMap((policy) => policy[direction].map((rule, i) => ruleReach(verdicts, engine, pod, others, policy, rule, i, direction)));
   const tiers = pod.hostNetwork ? { admin: [], baseline: [] } : engine.tierPolicies(pod, direction);
-  const clusterPolicies = [...tiers.admin, ...tiers.baseline].map((p) => selectingClusterPolicy(p, direction));
+  const decided = decidedBy(engine, pod, others, direction, tiers, isolating.length > 0);
+  const clusterPolicies = [...tiers.admin, ...tiers.baseline].map((p) => selectingClusterPolicy(p, direction, decided));
   let summary: string;
   if (pod.hostNetwork) summary = `open: a host-network pod is a node address; no policy isolates it for ${direction}`;
   else if (isolating.length === 0 && clusterPolicies.length === 0) summary = `open: no policy isolates it for ${direction}`;
@@ -240,15 +250,61 @@ function directionReach(engine: PolicyEngine, pod: Pod, direction: Direction): D
   return { direction, isolated: isolating.length > 0, isolatedBy, selectedBy, clusterPolicies, rules, summary };
 }
 
-function selectingClusterPolicy(p: ClusterPolicy, direction: Direction): SelectingClusterPolicy {
+function selectingClusterPolicy(p: ClusterPolicy, direction: Direction, decided: ReadonlyMap<string, string[]>): SelectingClusterPolicy {
   return {
     policy: clusterPolicyKey(p), kind: p.kind, tier: p.tier, priority: p.priority,
     rules: p[direction].map((rule, i): ClusterRuleReach => ({
       rule: i, field: `spec.${direction}[${i}]`, ...(rule.name !== undefined && { name: rule.name }), action: rule.action,
-      description: describeClusterRule(direction, rule), ...(rule.failClosed === true && { failClosed: true as const }),
+      description: describeClusterRule(direction, rule), decides: decided.get(`${clusterPolicyKey(p)} ${i}`) ?? [],
+      ...(rule.failClosed === true && { failClosed: true as const }),
     })),
     ...(p.failClosed === true && { failClosed: true as const }), ...(p.source && { source: p.source }),
   };
+}
+
+/** The flows that stand for a cluster rule's ports toward a destination, as probesFor does for NetworkPolicy. */
+function clusterProbes(rule: ClusterRule, dst: Pod): Probe[] {
+  const declared = dst.ports.map((p) => ({ protocol: p.protocol, port: p.port }));
+  if (rule.ports.length === 0) return declared.length > 0 ? declared : [{ protocol: 'TCP' }];
+  return rule.ports.flatMap((cp): Probe[] => (cp.kind === 'number'
+    ? [{ protocol: cp.protocol, port: cp.port }]
+    : dst.ports.filter((p) => p.name === cp.name).map((p) => ({ protocol: p.protocol, port: p.port }))));
+}
+
+/**
+ * For each cluster rule of the pod's tiers in this direction, the known pods
+ * whose flows it decides or passes: per other pod and probe of the rule's
+ * ports, the engine's own tier walk (tierMatch) says which rule comes first;
+ * the Baseline tier only when no NetworkPolicy isolates the pod and the Admin
+ * tier did not decide.
+ */
+function decidedBy(engine: PolicyEngine, pod: Pod, others: readonly Pod[], direction: Direction, tiers: TierPolicies, isolated: boolean): Map<string, string[]> {
+  // Keyed "cnp/name index": a rule by its place.
+  const out = new Map<string, string[]>();
+  for (const other of others) {
+    const ends = pairEndpoints(pod, other);
+    if (!ends) continue;
+    const [self, peer] = ends;
+    const dst = direction === 'ingress' ? pod : other;
+    const hit = new Set<string>();
+    for (const policy of [...tiers.admin, ...tiers.baseline]) {
+      policy[direction].forEach((rule, index) => {
+        for (const probe of clusterProbes(rule, dst)) {
+          const input = { direction, subject: self, other: peer, protocol: probe.protocol, port: probe.port };
+          let first = tierMatch(engine.state, tiers.admin, input);
+          const adminAction = first && (first.policy[direction][first.rule] as ClusterRule).action;
+          if (policy.tier === 'Baseline') first = !isolated && (adminAction === undefined || adminAction === 'Pass') ? tierMatch(engine.state, tiers.baseline, input) : undefined;
+          if (first?.policy === policy && first.rule === index) hit.add(`${clusterPolicyKey(policy)} ${index}`);
+        }
+      });
+    }
+    for (const rule of hit) {
+      const list = out.get(rule);
+      if (list) list.push(podKey(other));
+      else out.set(rule, [podKey(other)]);
+    }
+  }
+  return out;
 }
 
 /** Where the cluster tiers stand for this pod, in words. */

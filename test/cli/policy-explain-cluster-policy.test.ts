@@ -59,7 +59,10 @@ describe('policy-explain pod, matrix and exposure with cluster-wide policies', (
     const r = await explain(['-f', WORLD, 'pod', 'shop/db']);
     expect(r.stdout).toContain('the Admin tier (cnp/shop-guard) decides first, Pass goes on; the Baseline tier (banp/default) does not apply: NetworkPolicy isolates it');
     expect(r.stdout).toContain('    cnp/shop-guard (Admin tier, priority 20)\n      spec.ingress[0] "allow-scrapes": Accept from every pod in namespaces team=ops on TCP 9187');
-    expect(r.stdout).toContain('    banp/default (Baseline tier, priority 0)');
+    expect(r.stdout).toContain('        decides for: sandbox/tool\n');
+    expect(r.stdout).toContain('spec.ingress[2] "delegate": Pass from every pod in all namespaces on any port and protocol\n        passes for: monitoring/prometheus, shop/web\n');
+    // NetworkPolicy isolates shop/db for ingress: the Baseline tier never decides its flows.
+    expect(r.stdout).toContain('    banp/default (Baseline tier, priority 0)\n      spec.ingress[0] "default-deny": Deny from every pod in all namespaces on any port and protocol\n        decides for: none of the known pods or workloads');
     expect(r.stdout).toContain('      spec.egress[0] "no-imds": Deny to any address in 169.254.169.254/32 on any port and protocol');
     const json = JSON.parse((await explain(['-f', WORLD, 'pod', 'shop/db', '-o', 'json'])).stdout) as { ingress: { clusterPolicies: unknown[] } };
     expect(json.ingress.clusterPolicies).toMatchObject([

@@ -51,14 +51,22 @@ function ruleText(r: RuleReach, direction: Direction, s: Style): string[] {
   return lines;
 }
 
-/** The cluster-wide policies in evaluation order, each rule in words under its policy. */
+/** Text lists at most this many pods a cluster rule decides for; JSON lists them all. */
+const SHOWN_DECIDES = 8;
+
+/** The cluster-wide policies in evaluation order, each rule in words under its policy, and whom it decides for. */
 function clusterPoliciesText(d: DirectionReach, s: Style): string[] {
   if (d.clusterPolicies.length === 0) return [];
   const lines = ['  cluster policies (in evaluation order):'];
   for (const p of d.clusterPolicies) {
     const closed = p.failClosed === true ? ', has errors: failing closed' : '';
     lines.push(`    ${s.bold(p.policy)} (${p.tier} tier, priority ${p.priority}${closed})`);
-    for (const r of p.rules) lines.push(`      ${r.field}${r.name !== undefined ? ` "${r.name}"` : ''}: ${r.description}`);
+    for (const r of p.rules) {
+      lines.push(`      ${r.field}${r.name !== undefined ? ` "${r.name}"` : ''}: ${r.description}`);
+      const shown = r.decides.slice(0, SHOWN_DECIDES);
+      const more = r.decides.length - shown.length;
+      lines.push(`        ${r.action === 'Pass' ? 'passes' : 'decides'} for: ${shown.length > 0 ? shown.join(', ') : 'none of the known pods or workloads'}${more > 0 ? ` and ${more} more (-o json lists them all)` : ''}`);
+    }
   }
   return lines;
 }
@@ -88,9 +96,10 @@ function directionMarkdown(d: DirectionReach): string[] {
   const title = d.direction === 'ingress' ? 'Ingress' : 'Egress';
   const lines = [`### ${title}`, '', `${d.summary.charAt(0).toUpperCase()}${d.summary.slice(1)}.`];
   if (d.clusterPolicies.length > 0) {
-    lines.push('', ...mdTable(['cluster policy', 'tier', 'priority', 'rule', 'action', 'rule in words'],
+    lines.push('', ...mdTable(['cluster policy', 'tier', 'priority', 'rule', 'action', 'rule in words', 'decides (or passes) for'],
       d.clusterPolicies.flatMap((p) => p.rules.map((r) => [
         p.policy, p.tier, String(p.priority), `${mdCode(r.field)}${r.name !== undefined ? ` ${r.name}` : ''}`, r.action, r.description,
+        r.decides.length > 0 ? r.decides.join(', ') : '(none)',
       ]))));
   }
   if (d.selectedBy.length > 0) {
