@@ -88,6 +88,25 @@ describe('policy-explain pod, matrix and exposure with cluster-wide policies', (
   });
 });
 
+describe('policy-explain diff and exposure JSON with cluster-wide policies', () => {
+  it('diff lists what replacing the cluster policies opens, exactly', async () => {
+    const r = await explain(['-f', WORLD, 'diff', '--against', LINT, '-o', 'json']);
+    const json = JSON.parse(r.stdout) as { changes: { from: string; to: string; before: string; after: string; added: string }[] };
+    expect(json.changes.find((c) => c.from === 'monitoring/prometheus' && c.to === 'shop/db')).toMatchObject({
+      before: 'TCP 9187', after: 'all', added: 'TCP 1-9186,9188-65535; UDP 1-65535; SCTP 1-65535; ICMP and other protocols',
+    });
+    // sandbox -> shop/db: denied by an Admin Deny on both sides (the later Accept of TCP 8080 to web is shadowed): no change.
+    expect(json.changes.some((c) => c.from === 'sandbox/tool' && c.to.startsWith('shop/'))).toBe(false);
+  });
+
+  it('exposure JSON carries the cluster policies and the closed outside addresses', async () => {
+    const r = await explain(['-f', WORLD, 'exposure', '-n', 'shop', '-o', 'json']);
+    const json = JSON.parse(r.stdout) as { workloads: { workload: string; egress: { outside: { isolated: boolean; clusterPolicies?: string[]; closed?: string[]; connections: string } } }[] };
+    const web = json.workloads.find((w) => w.workload === 'shop/web');
+    expect(web?.egress.outside).toMatchObject({ isolated: false, clusterPolicies: ['cnp/deny-metadata'], closed: ['169.254.169.254/32'], connections: 'all' });
+  });
+});
+
 describe('policy-explain lint with cluster-wide policies', () => {
   it('reports each cluster check on the fixture, naming object and field', async () => {
     const r = await explain(['-f', LINT, 'lint', '-o', 'json']);
