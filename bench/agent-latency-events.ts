@@ -142,12 +142,14 @@ export function latencyChanges(objects: ClusterObjects, node: string, nextNode: 
 //    on 8080 and Accept from web pods on the named port http, egress Pass to
 //    the zone=a nodes;
 //  - cluster-policy-remove: the one cluster-policy-add added, deleted again;
-//  - cluster-policy-action: an existing Admin or Baseline policy whose subject
-//    takes a pod of the node has its first rule's action flipped (Accept →
-//    Deny, Deny → Accept, Pass → Deny);
+//  - cluster-policy-action: an existing Admin policy whose subject takes a
+//    pod of the node has its first rule's action flipped (Accept → Deny,
+//    Deny → Accept, Pass → Deny);
 //  - cluster-policy-priority: another such policy moved half the priority
 //    range on, so it changes places with others of its tier.
-// The BaselineAdminNetworkPolicy is left alone (its priority is fixed).
+// Only Admin policies change: the Baseline tier is evaluated only for pods
+// no NetworkPolicy isolates, and every namespace of the generated cluster
+// has a default deny, so a Baseline change there mostly writes nothing.
 export const CLUSTER_LATENCY_EVENTS = ['cluster-policy-add', 'cluster-policy-remove', 'cluster-policy-action', 'cluster-policy-priority'] as const;
 export type ClusterLatencyEvent = (typeof CLUSTER_LATENCY_EVENTS)[number];
 
@@ -158,16 +160,19 @@ function flipFirstRule(p: ClusterPolicy): ClusterPolicy {
   return p.ingress.length > 0 ? { ...p, ingress: flip(p.ingress) } : { ...p, egress: flip(p.egress) };
 }
 
-/** `perType` changes of each ClusterLatencyEvent for the agent of `node`; none when the cluster has no cluster-wide policies. */
+/**
+ * `perType` changes of each ClusterLatencyEvent for the agent of `node`; none
+ * when the cluster has no cluster-wide policies, and no action flips (or
+ * priority moves) when no Admin policy (or fewer than two) takes a pod of it.
+ */
 export function clusterPolicyChanges(objects: ClusterObjects, node: string, perType: number): Record<ClusterLatencyEvent, Change[]> {
-  const existing = (objects.clusterPolicies ?? []).filter((p) => p.kind !== 'BaselineAdminNetworkPolicy' && p.ingress.length + p.egress.length > 0);
-  if (existing.length === 0) return { 'cluster-policy-add': [], 'cluster-policy-remove': [], 'cluster-policy-action': [], 'cluster-policy-priority': [] };
+  const existing = (objects.clusterPolicies ?? []).filter((p) => p.tier === 'Admin' && p.ingress.length + p.egress.length > 0);
+  if ((objects.clusterPolicies ?? []).length === 0) return { 'cluster-policy-add': [], 'cluster-policy-remove': [], 'cluster-policy-action': [], 'cluster-policy-priority': [] };
   const local = objects.pods.filter((p) => p.nodeName === node && p.ips.length > 0);
   const nsLabels = new Map(objects.namespaces.map((n) => [n.name, n.labels]));
   const takes = (s: ClusterPodSelection, pod: Pod): boolean => selectorMatches(s.namespaceSelector, nsLabels.get(pod.namespace) ?? {})
     && (s.kind === 'namespaces' || selectorMatches(s.podSelector, pod.labels));
   const subjects = existing.filter((p) => local.some((pod) => takes(p.subject, pod)));
-  if (subjects.length < 2) throw new Error(`fewer than 2 cluster-wide policies take a pod of ${node}`);
   const localNs = [...new Set(local.map((p) => p.namespace))];
   const cp = (value: ClusterPolicy): WatchedObject => ({ type: 'clusterPolicy', value });
 
@@ -180,7 +185,7 @@ export function clusterPolicyChanges(objects: ClusterObjects, node: string, perT
   const flipping = subjects.filter((_, i) => i % 2 === 0);
   const moving = subjects.filter((_, i) => i % 2 === 1);
   const now = new Map<string, ClusterPolicy>();
-  const changed = (xs: readonly ClusterPolicy[], change: (p: ClusterPolicy) => ClusterPolicy): Change[] => take(xs, perType).map((p): Change => {
+  const changed = (xs: readonly ClusterPolicy[], change: (p: ClusterPolicy) => ClusterPolicy): Change[] => (xs.length === 0 ? [] : take(xs, perType)).map((p): Change => {
     const key = clusterPolicyKey(p);
     const next = change(now.get(key) ?? p);
     now.set(key, next);

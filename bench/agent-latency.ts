@@ -109,7 +109,6 @@ function choose(flags: ReadonlyMap<string, string> | undefined): Choice | string
     || (cpText !== undefined && !/^\s*\d+\s*(,\s*\d+\s*)*$/.test(cpText))) {
     return `--cluster-policies: a comma-separated list of distinct counts from 0 to 1000 (e.g. 0,100), not ${JSON.stringify(cpText)}`;
   }
-  if (clusterPolicies.some((n) => n === 1)) return '--cluster-policies: 1 is only the BaselineAdminNetworkPolicy, which no change event touches; use 0 or at least 2';
   return { sizes, backends, rounds, clusterPolicies };
 }
 
