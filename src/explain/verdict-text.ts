@@ -61,6 +61,8 @@ function tierLines(d: DirectionVerdict, head: string): string[] {
 
 /** The NetworkPolicy part of a direction: the rules that allow, or why each isolating policy's rules missed. */
 function networkPolicyLines(d: DirectionVerdict): string[] {
+  // NetworkPolicy's own rule (a pod and its own node always talk) decided, not its rules.
+  if (d.ownNode === true) return [`  ${d.summary}`];
   const lines: string[] = [];
   for (const m of d.allowedBy) {
     const peer = m.peer === null ? 'any peer' : `${d.direction === 'ingress' ? 'from' : 'to'}[${m.peer}]`;
@@ -79,17 +81,7 @@ function directionLines(d: DirectionVerdict, s: Style): string[] {
   const head = `${d.direction} of ${who}: ${d.allowed ? s.green('allowed') : s.red('denied')}`;
   if (d.tier !== undefined) return tierLines(d, head);
   if (!d.isolated) return [`${head} (${d.summary})`];
-  const lines = [`${head} (isolated by ${d.policies.join(', ')})`];
-  for (const m of d.allowedBy) {
-    const peer = m.peer === null ? 'any peer' : `${d.direction === 'ingress' ? 'from' : 'to'}[${m.peer}]`;
-    const port = m.port === null ? 'any port' : `ports[${m.port}]`;
-    lines.push(`  allowed by ${m.policy} ${m.field} (${peer}, ${port})`);
-  }
-  for (const pm of d.misses) {
-    if (pm.reason) lines.push(`  ${pm.policy}: ${pm.reason}`);
-    for (const r of pm.rules) lines.push(`  ${pm.policy} ${r.field}: ${r.reason}`);
-  }
-  return lines;
+  return [`${head} (isolated by ${d.policies.join(', ')})`, ...networkPolicyLines(d)];
 }
 
 /** The "why not" of a denial: the closest rule and the field that failed. */

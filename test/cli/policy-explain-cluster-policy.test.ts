@@ -41,6 +41,12 @@ describe('policy-explain flow with cluster-wide policies', () => {
     expect(base.stdout).toContain('why not: ingress of monitoring/prometheus denied by banp/default spec.ingress[0] "default-deny" (Deny, Baseline tier, priority 0)');
   });
 
+  it('says when NetworkPolicy\'s own-node rule decided, not its rules', async () => {
+    const r = await explain(['-f', WORLD, '--from', 'node:node-1', '--to', 'shop/db', '--port', '5432']);
+    expect(r.stdout).toContain('ingress of shop/db: allowed (decided by NetworkPolicy: isolated by shop/db-in)\n    shop/db ingress from its own node: allowed');
+    expect(r.stdout).not.toContain('shop/db-in spec.ingress[0]');
+  });
+
   it('writes the tier fields in JSON and markdown', async () => {
     const r = await explain(['-f', WORLD, '--from', 'monitoring/prometheus', '--to', 'shop/db', '--port', '5432', '-o', 'json']);
     const json = JSON.parse(r.stdout) as { whyNot: string; flow: { ingress: DirectionJson; egress: DirectionJson } };

@@ -42,7 +42,7 @@ function decidedBy(d: DirectionVerdict): string {
 }
 
 function decidedByNetworkPolicy(d: DirectionVerdict): string {
-  if (!d.isolated) return d.summary;
+  if (!d.isolated || d.ownNode === true) return d.summary;
   const by = d.allowedBy.map((m) => `${m.policy} ${mdCode(m.field)}`);
   if (by.length > 0) return `allowed by ${by.join(', ')}`;
   const misses = d.misses.flatMap((pm) => [
