@@ -4,13 +4,18 @@
 // kind), measured in one run: allows() over every ordered pod pair on TCP/80
 // and evaluate() with its trace on a 10k sample, each pair of runs taking
 // turns. Prints flows/s and how many verdicts the tiers changed.
+//
+// With `--baseline REV` it measures the tiered cluster on REV's engine
+// (ClusterState and PolicyEngine exported by baseline.ts, fed this tree's
+// objects) and on this tree's, taking turns, and checks they agree.
 import { ClusterState } from '../src/model/cluster-state.ts';
 import type { ClusterObjects, ClusterPolicy } from '../src/model/types.ts';
 import { PolicyEngine, type Flow } from '../src/policy/engine.ts';
 import { podEndpoint, type Endpoint } from '../src/policy/endpoint.ts';
 import { ALL } from '../test/generators/cluster-builders.ts';
 import { clusterPolicyMix } from './cluster-policy-mix.ts';
-import { type Bench, count, median, prng, rate, timed } from './bench.ts';
+import { exportRevision } from './baseline.ts';
+import { type Bench, type BenchOptions, count, median, prng, rate, timed } from './bench.ts';
 import { buildCluster } from './engine-verdicts.ts';
 
 const CLUSTER_POLICIES = 100;
@@ -27,8 +32,13 @@ export function buildClusterPolicies(count = CLUSTER_POLICIES, seed = 7): Cluste
   }, count, seed);
 }
 
-function setUp(objects: ClusterObjects) {
-  const engine = new PolicyEngine(new ClusterState(objects));
+interface EngineCode {
+  readonly ClusterState: typeof ClusterState;
+  readonly PolicyEngine: typeof PolicyEngine;
+}
+
+function setUp(objects: ClusterObjects, code: EngineCode = { ClusterState, PolicyEngine }) {
+  const engine = new code.PolicyEngine(new code.ClusterState(objects));
   const endpoints = objects.pods.map((p) => podEndpoint(p)).filter((e): e is Endpoint => e !== undefined);
   const random = prng(42);
   const ports = [80, 443, 8080, 5432, 9090, 53];
@@ -81,8 +91,47 @@ function run(report: (line: string) => void): void {
   report(`the tiers changed ${count(changed)} of the ${count(SAMPLE)} sampled verdicts (medians of ${ROUNDS} rounds, the two clusters taking turns)`);
 }
 
+async function runBaseline(report: (line: string) => void, rev: string): Promise<void> {
+  const r = exportRevision(rev, ['src']);
+  try {
+    const [model, engine] = await Promise.all([r.load('src/model/cluster-state.ts'), r.load('src/policy/engine.ts')]) as
+      [{ ClusterState: typeof ClusterState }, { PolicyEngine: typeof PolicyEngine }];
+    const tiered: ClusterObjects = { ...buildCluster(), clusterPolicies: buildClusterPolicies() };
+    const runs = [
+      { label: r.label, s: setUp(tiered, { ClusterState: model.ClusterState, PolicyEngine: engine.PolicyEngine }) },
+      { label: 'this tree', s: setUp(tiered) },
+    ];
+    const n = runs[1]!.s.endpoints.length;
+    report(`the cluster with 100 cluster-wide policies, on ${r.label}'s engine and this tree's, taking turns (${ROUNDS} rounds, medians)`);
+    for (const x of runs) x.s.allPairs(); // fill the memos, not timed
+    const pairs = runs.map(() => [] as number[]);
+    const trace = runs.map(() => [] as number[]);
+    const allowed = runs.map(() => [0, 0]);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, x] of (round % 2 === 0 ? runs : [...runs].reverse()).entries()) {
+        const k = round % 2 === 0 ? i : runs.length - 1 - i;
+        const a = timed(x.s.allPairs);
+        pairs[k]!.push(a.ms);
+        const t = timed(x.s.traced);
+        trace[k]!.push(t.ms);
+        allowed[k] = [a.result, t.result];
+      }
+    }
+    for (const [i, x] of runs.entries()) {
+      report(`${x.label.padEnd(10)} allows(), all ${count(n * n)} pairs: ${rate(n * n, median(pairs[i]!), 'flows')}; evaluate() with trace: ${rate(SAMPLE, median(trace[i]!), 'flows')}`);
+    }
+    const same = JSON.stringify(allowed[0]) === JSON.stringify(allowed[1]);
+    report(`allowed pairs and sample: ${r.label} ${allowed[0]!.join(' / ')}, this tree ${allowed[1]!.join(' / ')}: ${same ? 'the same' : 'DIFFERENT'}`);
+    if (!same) process.exitCode = 1;
+  } finally {
+    r.remove();
+  }
+}
+
 export const engineTiers: Bench = {
   name: 'engine-tiers',
-  description: 'policy engine verdicts on the engine bench\'s cluster without and with 100 cluster-wide policies (Admin, Baseline), side by side',
-  run,
+  description: 'policy engine verdicts on the engine bench\'s cluster without and with 100 cluster-wide policies (Admin, Baseline), side by side; --baseline REV: the tiered cluster on REV\'s engine and this tree\'s',
+  baseline: true,
+  run: (report: (line: string) => void, options: BenchOptions): Promise<void> | void =>
+    options.baseline === undefined ? run(report) : runBaseline(report, options.baseline),
 };
