@@ -30,8 +30,10 @@ import { policyTestBench } from './policytest-bench.ts';
 import { policyTestJsonMemory } from './policytest-json-memory.ts';
 import { schemaCheck } from './schema-check.ts';
 import { lintBench } from './lint.ts';
+import { compileTiers } from './compile-tiers.ts';
+import { clusterPolicyNormalize } from './cluster-policy-normalize.ts';
 
-const BENCHES: readonly Bench[] = [engineVerdicts, engineTiers, policyTestBench, compileRender, deltaBench, packetPath, largeInputs, policyTestJsonMemory, schemaCheck, agentSync, agentKubernetes, agentLatency, nftBackendBench, conntrackSweep, connectionSets, exposureBench, semanticDiffBench, reportBench, lintBench];
+const BENCHES: readonly Bench[] = [engineVerdicts, engineTiers, policyTestBench, compileRender, deltaBench, packetPath, largeInputs, policyTestJsonMemory, schemaCheck, agentSync, agentKubernetes, agentLatency, nftBackendBench, conntrackSweep, connectionSets, exposureBench, semanticDiffBench, reportBench, lintBench, compileTiers, clusterPolicyNormalize];
 
 /** Bench names and options; undefined after printing what is wrong. */
 function parseArgs(argv: readonly string[]): { names: string[]; options: BenchOptions; list: boolean } | undefined {
