@@ -17,7 +17,8 @@ import { podEndpoint, type Endpoint } from '../policy/endpoint.ts';
 import { policySelects, policyTypeOf } from '../policy/isolation.ts';
 import { resolveNamedPort } from '../policy/port-match.ts';
 import { describeClusterRule, describePeers, describePorts, describeRule } from './describe-rule.ts';
-import { whyNot } from './verdict-text.ts';
+import type { ClusterRuleHit, DirectionTier, DirectionVerdict, FlowVerdict } from '../policy/trace.ts';
+import { directionWhyNot, whyNot } from './verdict-text.ts';
 
 export interface PodSummary {
   readonly namespace: string;
@@ -41,10 +42,32 @@ export interface SelectingPolicy {
   readonly source?: SourceRef;
 }
 
+/**
+ * One direction of a flow that denied it although a NetworkPolicy rule of the
+ * pod admits the peer: the pod's own direction (the rule's), which a
+ * cluster-wide policy's tier decided before NetworkPolicy had a say, or the
+ * peer's, for the other direction.
+ */
+export interface Denial {
+  /** 'own': this pod's direction (the rule's); 'peer': the other end's, for the other direction. */
+  readonly end: 'own' | 'peer';
+  readonly direction: Direction;
+  /** The pod of that end. */
+  readonly pod?: string;
+  /** The step that decided it (as DirectionVerdict.tier), when cluster-wide policies select that end. */
+  readonly tier?: DirectionTier;
+  /** The cluster rule that decided it, when a tier did. */
+  readonly decision?: ClusterRuleHit;
+  /** That direction's "why not", in one line. */
+  readonly reason: string;
+}
+
 export interface BlockedPeer {
   readonly pod: string;
-  /** Why the whole flow is denied although this rule admits it (the other end's policy). */
+  /** Why the whole flow is denied although this rule admits it: each denying direction's reason, the pod's own first. */
   readonly reason: string;
+  /** The directions that denied it, from the engine's verdict: the pod's own first. */
+  readonly deniedBy: readonly Denial[];
 }
 
 export interface RuleReach {
@@ -165,7 +188,7 @@ export function pairEndpoints(a: Pod, b: Pod): [Endpoint, Endpoint] | undefined 
  */
 class FlowVerdicts {
   private readonly allowed = new Map<string, boolean>();
-  private readonly reasons = new Map<string, string>();
+  private readonly denials = new Map<string, Pick<BlockedPeer, 'reason' | 'deniedBy'>>();
   private readonly engine: PolicyEngine;
 
   constructor(engine: PolicyEngine) {
@@ -183,12 +206,31 @@ class FlowVerdicts {
     return v;
   }
 
-  whyNot(flow: Flow): string {
-    const k = FlowVerdicts.key(flow);
-    let v = this.reasons.get(k);
-    if (v === undefined) this.reasons.set(k, (v = whyNot(this.engine.evaluate(flow)) ?? 'denied'));
+  /** Which directions of a denied flow denied it (the subject's own, `direction`, first) and why. */
+  denial(flow: Flow, direction: Direction): Pick<BlockedPeer, 'reason' | 'deniedBy'> {
+    const k = `${FlowVerdicts.key(flow)} ${direction}`;
+    let v = this.denials.get(k);
+    if (v === undefined) this.denials.set(k, (v = denialOf(this.engine.evaluate(flow), direction)));
     return v;
   }
+}
+
+/**
+ * Classify a denied flow by the engine's verdict of each direction: the
+ * subject's own (the rule's direction: an Admin-tier Deny decides it before
+ * the NetworkPolicy rule is looked at) and the peer's.
+ */
+function denialOf(v: FlowVerdict, direction: Direction): Pick<BlockedPeer, 'reason' | 'deniedBy'> {
+  const own = direction === 'ingress' ? v.ingress : v.egress;
+  const peer = direction === 'ingress' ? v.egress : v.ingress;
+  const denial = (end: Denial['end'], d: DirectionVerdict): Denial[] => (d.allowed ? [] : [{
+    end, direction: d.direction, ...(d.pod !== undefined && { pod: d.pod }), ...(d.tier !== undefined && { tier: d.tier }),
+    ...(d.decision !== undefined && { decision: d.decision }), reason: directionWhyNot(d) ?? 'denied',
+  }]);
+  const deniedBy = [...denial('own', own), ...denial('peer', peer)];
+  // Neither direction denied (an exception of the flow decided): the flow's own "why not".
+  const reason = deniedBy.length > 0 ? deniedBy.map((d) => d.reason).join('; ') : whyNot(v) ?? 'denied';
+  return { reason, deniedBy };
 }
 
 function ruleReach(
@@ -210,7 +252,7 @@ function ruleReach(
       if ((ok = verdicts.allows(flow))) break;
     }
     if (ok) allowed.push(podKey(other));
-    else if (admitted) blocked.push({ pod: podKey(other), reason: verdicts.whyNot(admitted) });
+    else if (admitted) blocked.push({ pod: podKey(other), ...verdicts.denial(admitted, direction) });
   }
   return {
     policy: policyKey(policy), rule: index, field: `spec.${direction}[${index}]`,

@@ -92,16 +92,23 @@ export function whyNot(v: FlowVerdict): string | undefined {
     return `${e.ip} is in node ${e.unknownPodOn ?? '?'}'s pod CIDR and no known pod holds it (fail closed)`;
   }
   for (const d of [v.egress, v.ingress]) {
-    if (d.allowed) continue;
-    // A Deny of a cluster-wide policy decided: that rule is the answer.
-    if (d.decision !== undefined) return `${d.direction} of ${d.pod ?? 'peer'} denied by ${clusterRuleText(d.decision)}`;
-    const c = closestMiss(d);
-    // Denied by NetworkPolicy after an Admin Pass: say so, the Pass is why NetworkPolicy decided.
-    const after = (d.passes ?? []).map((p) => ` (NetworkPolicy decided because ${passText(p)})`).join('');
-    if (c) return `${c.policy} ${c.miss.field}: ${c.miss.reason}${after}`;
-    const empty = d.misses.find((m) => m.reason);
-    if (empty) return `${empty.policy}: ${empty.reason}${after}`;
+    const why = directionWhyNot(d);
+    if (why !== undefined) return why;
   }
+  return undefined;
+}
+
+/** The "why not" of one denied direction (undefined when it allows, or nothing names a reason). */
+export function directionWhyNot(d: DirectionVerdict): string | undefined {
+  if (d.allowed) return undefined;
+  // A Deny of a cluster-wide policy decided: that rule is the answer.
+  if (d.decision !== undefined) return `${d.direction} of ${d.pod ?? 'peer'} denied by ${clusterRuleText(d.decision)}`;
+  const c = closestMiss(d);
+  // Denied by NetworkPolicy after an Admin Pass: say so, the Pass is why NetworkPolicy decided.
+  const after = (d.passes ?? []).map((p) => ` (NetworkPolicy decided because ${passText(p)})`).join('');
+  if (c) return `${c.policy} ${c.miss.field}: ${c.miss.reason}${after}`;
+  const empty = d.misses.find((m) => m.reason);
+  if (empty) return `${empty.policy}: ${empty.reason}${after}`;
   return undefined;
 }
 

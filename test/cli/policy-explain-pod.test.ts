@@ -71,7 +71,11 @@ describe('policy-explain pod --output json|markdown', () => {
       peers: ['all pods in namespaces team=shop'], ports: ['TCP port named http'],
       allowed: ['shop/api', 'shop-staging/api'],
     });
-    expect(rule0?.blocked).toEqual([{ pod: 'shop/db', reason: expect.stringContaining('shop/db-no-egress') as unknown }]);
+    expect(rule0?.blocked).toEqual([{
+      pod: 'shop/db', reason: expect.stringContaining('shop/db-no-egress') as unknown,
+      // NetworkPolicy alone: the peer's egress denied (no tier: no cluster-wide policy selects it).
+      deniedBy: [{ end: 'peer', direction: 'egress', pod: 'shop/db', reason: expect.stringContaining('shop/db-no-egress') as unknown }],
+    }]);
     expect(rule0?.source?.file).toMatch(/20-policies\.yaml$/);
     expect(doc.egress.rules.map((x) => x.allowed)).toEqual([['shop/api'], ['kube-system/coredns']]);
   });

@@ -1,6 +1,6 @@
 // The pod command's output: a PodExplanation (JSON), text, or markdown.
 import type { Direction } from '../../model/types.ts';
-import type { DirectionReach, PodReach, PodSummary, RuleReach } from '../../explain/pod-reach.ts';
+import type { BlockedPeer, Denial, DirectionReach, PodReach, PodSummary, RuleReach } from '../../explain/pod-reach.ts';
 import { alignColumns } from './columns.ts';
 import { mdCode, mdTable } from './markdown.ts';
 import { envelope, type Envelope } from './output.ts';
@@ -39,15 +39,35 @@ function selectingText(d: DirectionReach): string[][] {
   ]);
 }
 
-/** Who denies a flow this rule admits: the peer's own policies for the other direction. */
+/** The peer's policies for the other direction, which may deny a flow this rule admits. */
 function otherEnd(direction: Direction): string {
   return direction === 'ingress' ? "the peer's egress" : "the peer's ingress";
+}
+
+/** A denying direction in words: "its own ingress in the Admin tier", "the peer's egress". */
+function denialWho(d: Denial, direction: Direction): string {
+  const who = d.end === 'own' ? `its own ${direction}` : otherEnd(direction);
+  return d.tier === 'Admin' || d.tier === 'Baseline' ? `${who} in the ${d.tier} tier` : who;
+}
+
+/**
+ * Who denied a flow the rule admits, from the engine's verdict: the pod's own
+ * direction (an Admin-tier rule decided before NetworkPolicy), the peer's, or
+ * both; a peer's denial alone reads as it always did.
+ */
+function blockedBy(b: BlockedPeer, direction: Direction): string {
+  return b.deniedBy.length > 0 ? b.deniedBy.map((d) => denialWho(d, direction)).join(' and by ') : otherEnd(direction);
+}
+
+/** Whether a pod's own direction denied a flow one of the rules admits (the peer's alone keeps the NetworkPolicy wording). */
+function ownDenials(d: DirectionReach): boolean {
+  return d.rules.some((r) => r.blocked.some((b) => b.deniedBy.some((x) => x.end === 'own')));
 }
 
 function ruleText(r: RuleReach, direction: Direction, s: Style): string[] {
   const lines = [`${s.bold(r.policy)} ${r.field}: ${r.description}`];
   lines.push(r.allowed.length > 0 ? `  ${s.green('allowed')}: ${r.allowed.join(', ')}` : '  allowed: none of the known pods or workloads');
-  for (const b of r.blocked) lines.push(`  ${s.red(`admitted, but denied by ${otherEnd(direction)}`)}: ${b.pod} (${b.reason})`);
+  for (const b of r.blocked) lines.push(`  ${s.red(`admitted, but denied by ${blockedBy(b, direction)}`)}: ${b.pod} (${b.reason})`);
   return lines;
 }
 
@@ -108,13 +128,16 @@ function directionMarkdown(d: DirectionReach): string[] {
   }
   if (d.rules.length > 0) {
     const peerHead = d.direction === 'ingress' ? 'from' : 'to';
-    lines.push('', ...mdTable(['rule', peerHead, 'ports', 'allowed pods', `admitted, but denied by ${otherEnd(d.direction)}`],
+    // With an own-direction denial the column names each denier per pod.
+    const own = ownDenials(d);
+    const blocked = (b: BlockedPeer): string => (own ? `${b.pod} (by ${blockedBy(b, d.direction)}): ${b.reason}` : `${b.pod}: ${b.reason}`);
+    lines.push('', ...mdTable(['rule', peerHead, 'ports', 'allowed pods', own ? 'admitted, but denied' : `admitted, but denied by ${otherEnd(d.direction)}`],
       d.rules.map((r) => [
         `${r.policy} ${mdCode(r.field)}`,
         r.peers.join('<br>'),
         r.ports.join(', '),
         r.allowed.length > 0 ? r.allowed.join(', ') : '(none)',
-        r.blocked.length > 0 ? r.blocked.map((b) => `${b.pod}: ${b.reason}`).join('<br>') : '',
+        r.blocked.length > 0 ? r.blocked.map(blocked).join('<br>') : '',
       ])));
   }
   return lines;
