@@ -54,6 +54,8 @@ const CLUSTER_POLICY_COUNTS = [0, 100] as const;
 /** A child that runs longer than this is stopped, and its size reported as failed. */
 const CHILD_LIMIT_MS = 15 * 60_000;
 const CHILD = path.join(import.meta.dirname, 'agent-latency-child.ts');
+/** How agent-latency-child.ts begins the line that says why it failed. */
+const CHILD_FAILED = 'agent-latency child failed:';
 
 export interface Scenario {
   readonly pods: number;
@@ -136,20 +138,26 @@ async function runChild(size: Size, clusterPolicies: number, budgetMs: number, b
     process.once('SIGTERM', interrupted);
     let stdout = '';
     let pending = '';
+    /** The child's own account of why it failed (its first line), for the summary. */
+    let why = '';
+    const line = (l: string): void => {
+      if (l.startsWith(CHILD_FAILED)) why = l.slice(CHILD_FAILED.length).trim().slice(0, 300);
+      progress(l);
+    };
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => {
       const lines = (pending + d.toString()).split('\n');
       pending = lines.pop() ?? '';
-      for (const l of lines) progress(l);
+      for (const l of lines) line(l);
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_LIMIT_MS);
     const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearTimeout(timer);
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
-    if (pending !== '') progress(pending);
+    if (pending !== '') line(pending);
     const last = stdout.trim().split('\n').pop() ?? '';
-    if (exit !== 0 || last === '') return { ...at, failed: exit === null ? `stopped after ${CHILD_LIMIT_MS / 60_000} min` : `exit ${exit} (its stderr is above)` };
+    if (exit !== 0 || last === '') return { ...at, failed: exit === null ? `stopped after ${CHILD_LIMIT_MS / 60_000} min` : `exit ${exit}${why === '' ? ' (its stderr is above)' : `: ${why}`}` };
     return { ...at, ...(JSON.parse(last) as ChildResult) };
   } finally {
     await execa('ip', ['netns', 'del', netns], { reject: false });
@@ -209,19 +217,23 @@ function printTable(cols: readonly string[], rows: readonly (readonly string[])[
 /** The runs of one size and backend side by side per kind of change: p50, p99 and tx bytes of each; then the table and RSS of each. */
 function printSideBySide(runs: readonly Run[], report: (line: string) => void): void {
   const measured = runs.filter((r): r is Extract<Run, { samples: unknown }> => 'samples' in r);
-  if (measured.length < 2) return;
+  if (runs.length < 2) return;
   const tag = (r: Run): string => (r.clusterPolicies === 0 ? 'NP only' : `+${count(r.clusterPolicies)} CP`);
   const byRun = measured.map((r) => new Map(scenariosOf(r).map((s) => [s.event, s])));
   const events = [...LATENCY_EVENTS, ...CLUSTER_LATENCY_EVENTS, 'replace'].filter((e) => byRun.some((m) => m.has(e)));
-  report(`  side by side (${measured.map(tag).join(' | ')}):`);
+  report(`  side by side (${runs.map(tag).join(' | ')}):`);
   const cols = ['event', ...['p50', 'p99', 'tx bytes'].flatMap((what) => measured.map((r) => `${what} ${tag(r)}`))];
   const cell = (m: ReadonlyMap<string, Scenario>, e: string, f: (s: Scenario) => string): string => {
     const s = m.get(e);
     return s === undefined ? '-' : f(s);
   };
-  printTable(cols, events.map((e) => [e,
+  if (measured.length > 0) printTable(cols, events.map((e) => [e,
     ...byRun.map((m) => cell(m, e, (s) => ms(s.p50Ms))), ...byRun.map((m) => cell(m, e, (s) => ms(s.p99Ms))), ...byRun.map((m) => cell(m, e, (s) => count(s.txBytes)))]), report);
-  for (const r of measured) {
+  for (const r of runs) {
+    if (!('samples' in r)) {
+      report(`  ${tag(r).padEnd(10)} ${'failed' in r ? `FAILED: ${r.failed}` : `SKIPPED: ${r.skipped}`}`);
+      continue;
+    }
     const c = r.counts;
     report(`  ${tag(r).padEnd(10)} table ${c === null ? '?' : `${count(c['chains'] ?? 0)} chains, ${count(c['elements'] ?? 0)} set elements`}, `
       + `start-up ${ms(r.startupSyncMs)} (${count(r.startupBytes)} bytes), RSS ${count(r.rssMb)} MB (peak ${count(r.peakRssMb)} MB)`);
