@@ -64,10 +64,11 @@ export interface OutsideReach {
   /** The cluster-wide policies whose subject is the workload with rules in this direction, in evaluation order. */
   readonly clusterPolicies?: readonly string[];
   /**
-   * When not isolated by NetworkPolicy but cluster policies apply: the
-   * outside addresses (as cidrs) with no connection at all, e.g. a denied
-   * metadata address; empty otherwise (an isolated workload's groups say
-   * what is open).
+   * The outside addresses (as cidrs) with no connection at all that the
+   * groups' text would otherwise seem to open, e.g. a metadata address an
+   * Admin Deny closes: when not isolated by NetworkPolicy, every such class;
+   * when isolated, those an ipBlock of the isolating policies (or a networks
+   * cidr of a cluster Accept rule) holds, which a group's "through" names.
    */
   readonly closed?: readonly string[];
   /** Union over the groups. */
@@ -131,9 +132,12 @@ function ipBlocksHolding(engine: PolicyEngine, pod: Pod, direction: Direction, i
       }
     }
   }
-  // Cluster policies: the networks of their Accept rules (networks peers are egress only).
+  // Cluster policies: the networks of their Accept rules (networks peers are
+  // egress only); the Baseline tier's only for a pod NetworkPolicy does not
+  // isolate, as the Baseline tier never decides for one it does.
   const tiers = engine.tierPolicies(pod, direction);
-  for (const policy of [...tiers.admin, ...tiers.baseline]) {
+  const baseline = engine.isIsolated(pod, direction) ? [] : tiers.baseline;
+  for (const policy of [...tiers.admin, ...baseline]) {
     for (const rule of policy[direction]) {
       if (rule.action !== 'Accept') continue;
       for (const peer of rule.peers) {
@@ -164,7 +168,12 @@ export function outsideReach(engine: PolicyEngine, pod: Pod, direction: Directio
     if (own?.kind !== 'pod' || outside.kind !== 'external' || outside.unknownPodOn !== undefined) continue;
     const set = direction === 'ingress' ? connectionSet(engine, outside, own) : connectionSet(engine, own, outside);
     if (set.isEmpty()) {
-      if (!isolated) closed.push(...rangeCidrs(c.first, c.last));
+      // A cluster tier may cut an address out of an ipBlock the NetworkPolicy
+      // opens (an Admin Deny of 169.254.169.254/32 under an egress rule to
+      // 0.0.0.0/0): the block alone would overstate what the pod may reach.
+      if (tiers.admin.length + tiers.baseline.length > 0 && (!isolated || ipBlocksHolding(engine, pod, direction, c.representative).length > 0)) {
+        closed.push(...rangeCidrs(c.first, c.last));
+      }
       continue;
     }
     const key = set.format();

@@ -6,6 +6,12 @@
 //    allows it (every port of TCP, UDP and SCTP; protocols without ports);
 //  - every outside address of a class gets the set of the class's
 //    representative (networks cidrs cut the classes);
+//  - exposure's outside reach of every workload, both directions, isolated
+//    or not, is the engine's set on each class's representative: a class
+//    with a set is in the one group with that set, a class without is in no
+//    group, and in `closed` when an ipBlock a group names holds it (or the
+//    workload is not isolated), so the text's "through" is never wider than
+//    what the engine allows;
 //  - diff(A, A) is empty; diff(A, A + cluster policies) lists exactly the
 //    pairs whose sets differ, with both sets as the engine gives them.
 // FC_SEED=<seed> (plus FC_PATH=<path>) replays a failure.
@@ -13,13 +19,13 @@ import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 import { connectionSet, podConnectionSet } from '../../src/explain/connection-set.ts';
-import { isOutside } from '../../src/explain/exposure.ts';
+import { isOutside, outsideReach } from '../../src/explain/exposure.ts';
 import { matrixPods } from '../../src/explain/matrix.ts';
-import { outsideClasses, policyIpBlockCidrs } from '../../src/explain/outside-classes.ts';
+import { outsideClasses, policyIpBlockCidrs, rangeCidrs } from '../../src/explain/outside-classes.ts';
 import { hasAnyChange, semanticDiff } from '../../src/explain/semantic-diff.ts';
-import { familyOf } from '../../src/model/addresses.ts';
+import { cidrContains, familyOf } from '../../src/model/addresses.ts';
 import { ClusterState } from '../../src/model/cluster-state.ts';
-import { podKey, PROTOCOLS, type ClusterObjects } from '../../src/model/types.ts';
+import { podKey, PROTOCOLS, type ClusterObjects, type Direction } from '../../src/model/types.ts';
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import { addressEndpoint, podEndpoint, type Endpoint } from '../../src/policy/endpoint.ts';
 import { clusterArb, endpointsOf, EXTERNAL_ADDRESSES, FLOW_PORTS } from '../generators/arbitraries.ts';
@@ -117,6 +123,41 @@ describe('exact answers with cluster-wide policies', () => {
           const rep = addressEndpoint(state, c.representative);
           expect(connectionSet(engine, x, own).format(), `${a} -> ${podKey(pod)} (class of ${c.representative})`).toBe(connectionSet(engine, rep, own).format());
           expect(connectionSet(engine, own, x).format(), `${podKey(pod)} -> ${a} (class of ${c.representative})`).toBe(connectionSet(engine, own, rep).format());
+        }
+      }
+    }), { numRuns: 150, ...replay });
+  }, 120_000);
+
+  it('exposure\'s outside reach is the engine\'s set on every class, isolated or not, and closes what a named block would overstate', () => {
+    fc.assert(fc.property(objectsArb, (objects) => {
+      const state = new ClusterState(objects);
+      const engine = new PolicyEngine(state);
+      const classes = outsideClasses(state);
+      for (const pod of matrixPods(state, null)) {
+        for (const direction of ['ingress', 'egress'] as const satisfies readonly Direction[]) {
+          const reach = outsideReach(engine, pod, direction, classes);
+          const blocks = reach.groups.flatMap((g) => g.ipBlocks);
+          const closed = new Set(reach.closed ?? []);
+          for (const c of classes) {
+            const own = podEndpoint(pod, c.family);
+            const rep = addressEndpoint(state, c.representative);
+            if (own?.kind !== 'pod' || rep.kind !== 'external' || rep.unknownPodOn !== undefined) continue;
+            const set = direction === 'ingress' ? connectionSet(engine, rep, own) : connectionSet(engine, own, rep);
+            const cidrs = rangeCidrs(c.first, c.last);
+            const what = `${podKey(pod)} ${direction} ${c.representative} (isolated: ${String(reach.isolated)}, engine: ${set.format()})`;
+            const holding = reach.groups.filter((g) => cidrs.some((x) => g.addresses.includes(x)));
+            if (set.isEmpty()) {
+              expect(holding, `${what}: in a group`).toEqual([]);
+              const named = blocks.some((b) => cidrContains(b.cidr, c.representative) && !b.except.some((e) => cidrContains(e, c.representative)));
+              if (reach.clusterPolicies !== undefined && (!reach.isolated || named)) {
+                expect(cidrs.every((x) => closed.has(x)), `${what}: not in closed ${[...closed].join(', ')}`).toBe(true);
+              }
+            } else {
+              expect(holding.map((g) => g.connections.format()), `${what}: groups`).toEqual([set.format()]);
+              expect(cidrs.every((x) => holding[0]?.addresses.includes(x)), `${what}: part of the class only`).toBe(true);
+              expect(cidrs.some((x) => closed.has(x)), `${what}: closed`).toBe(false);
+            }
+          }
         }
       }
     }), { numRuns: 150, ...replay });

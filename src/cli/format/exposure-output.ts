@@ -1,13 +1,13 @@
 // policy-explain exposure: the report as text, markdown and JSON (the JSON's
 // schema is in docs/output-schema.md, ExposureReport).
-import { EXPOSURE_LEVELS, type ExposureReport, type OutsideReach, type WorkloadExposure } from '../../explain/exposure.ts';
+import { EXPOSURE_LEVELS, type ExposureReport, type OutsideGroup, type OutsideReach, type WorkloadExposure } from '../../explain/exposure.ts';
 import type { Style } from '../../explain/style.ts';
 import { mdCode, mdTable } from './markdown.ts';
 import { API_VERSION } from './output.ts';
 
 /** Text lists at most this many reaching workloads per workload; JSON lists them all. */
 const SHOWN_WORKLOADS = 8;
-/** Text lists at most this many closed outside cidrs per direction. */
+/** Text lists at most this many closed outside cidrs per direction (and of a group's addresses). */
 const SHOWN_CLOSED = 4;
 
 /** The JSON body: the report as computed, connection sets written as text; levels in the order used. */
@@ -32,15 +32,43 @@ function outsideText(o: OutsideReach, direction: 'ingress' | 'egress'): string[]
   if (!o.isolated && clusterPolicies.length === 0) return [`${o.connections.format()} (not isolated for ${direction})`];
   // Not isolated by NetworkPolicy, but cluster-wide policies decide some of it.
   const tiers = o.isolated ? '' : ` (not isolated for ${direction} by NetworkPolicy; cluster policies: ${clusterPolicies.join(', ')})`;
+  // A cluster tier can cut one ipBlock's addresses into groups with
+  // different sets: each group but the one with the most addresses names its
+  // addresses, so that "through" does not read as the whole block.
+  const most = clusterPolicies.length > 0 && o.groups.length > 1 ? mostAddresses(o.groups) : undefined;
   const lines = o.groups.map((g) => {
     const through = g.ipBlocks.map((b) => `${b.cidr}${b.except.length > 0 ? ` except ${b.except.join(', ')}` : ''} (${b.policy})`);
-    return `${g.connections.format()}${through.length > 0 ? ` through ${through.join('; ')}` : ''}${tiers}`;
+    const where = most !== undefined && g !== most ? ` ${direction === 'ingress' ? 'from' : 'to'} ${cidrList(g.addresses)}` : '';
+    return `${g.connections.format()}${where}${through.length > 0 ? ` through ${through.join('; ')}` : ''}${tiers}`;
   });
   const closed = o.closed ?? [];
-  const shown = closed.slice(0, SHOWN_CLOSED);
-  const more = closed.length - shown.length;
-  if (shown.length > 0) lines.push(`none ${direction === 'ingress' ? 'from' : 'to'} ${shown.join(', ')}${more > 0 ? ` and ${more} more (-o json lists them all)` : ''}`);
+  if (closed.length > 0) lines.push(`none ${direction === 'ingress' ? 'from' : 'to'} ${cidrList(closed)}`);
   return lines;
+}
+
+/** The first few cidrs of a list, and how many more. */
+function cidrList(cidrs: readonly string[]): string {
+  const shown = cidrs.slice(0, SHOWN_CLOSED);
+  const more = cidrs.length - shown.length;
+  return `${shown.join(', ')}${more > 0 ? ` and ${more} more (-o json lists them all)` : ''}`;
+}
+
+/** How many addresses a list of cidrs holds. */
+function addressCount(cidrs: readonly string[]): bigint {
+  return cidrs.reduce((n, c) => {
+    const [ip = '', prefix = '0'] = c.split('/');
+    return n + (1n << BigInt((ip.includes(':') ? 128 : 32) - Number(prefix)));
+  }, 0n);
+}
+
+/** The group with the most addresses (the first of equals: the wider set). */
+function mostAddresses(groups: readonly OutsideGroup[]): OutsideGroup | undefined {
+  let best: { g: OutsideGroup; n: bigint } | undefined;
+  for (const g of groups) {
+    const n = addressCount(g.addresses);
+    if (best === undefined || n > best.n) best = { g, n };
+  }
+  return best?.g;
 }
 
 function fromWorkloadsText(w: WorkloadExposure): string {
