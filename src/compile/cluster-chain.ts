@@ -18,7 +18,8 @@
 //     egress:  the peer's pods, which carries the peer condition too; for a
 //              networks peer, every pod's, beside the networks match; a nodes
 //              peer never matches a named port (it resolves on pods only).
-// Actions: Accept -> accept, Deny -> drop, Pass -> return (out of the tier).
+// Actions: Accept -> accept, Deny -> drop, Pass -> leave the tier (the renderer
+// says how: src/nft/render-tiers.ts).
 import type { IPFamily } from '../model/addresses.ts';
 import type { ClusterState } from '../model/cluster-state.ts';
 import type { ClusterPeer, ClusterPodSelection, ClusterPolicy, ClusterPort, ClusterRuleAction, Direction } from '../model/types.ts';
@@ -115,7 +116,7 @@ function portMatch(port: ClusterPort & { kind: 'number' }): PortMatch {
 }
 
 /** The rules of one cluster policy in one direction, for the node's families; its sets go into the node's registry. */
-export function compileClusterChain(ctx: ClusterChainContext, policy: ClusterPolicy, direction: Direction): Omit<ClusterPolicyChain, 'next'> {
+export function compileClusterChain(ctx: ClusterChainContext, policy: ClusterPolicy, direction: Direction): ClusterPolicyChain {
   const key = clusterPolicyKey(policy);
   const peersField = direction === 'ingress' ? 'from' : 'to';
   const portsField = policy.kind === 'ClusterNetworkPolicy' ? 'protocols' : 'ports';

@@ -95,11 +95,13 @@ export interface ClusterRuleIR {
 }
 
 /**
- * One cluster policy in one direction on this node. The node's policies of
- * one tier and direction form one chain of chains in evaluation order: each
- * starts by sending a packet whose pod end is none of its subjects on to the
- * next (goto), ends with the same goto, and a Pass is `return`, which leaves
- * the whole tier (the tier was entered by one jump).
+ * One cluster policy in one direction on this node. Its tier's chain
+ * (admin-out, baseline-in, ...) jumps to it for the pods it selects, one
+ * rule per policy in evaluation order, so nesting stays two deep however many
+ * policies the tier has: Accept and Deny are final, a Pass leaves the whole
+ * tier (Admin: goto the chain that holds what the base chains do after the
+ * tier; Baseline: accept, as nothing after it denies), and no match returns
+ * to the tier chain, which goes on to the next policy.
  */
 export interface ClusterPolicyChain {
   readonly name: string;
@@ -111,13 +113,11 @@ export interface ClusterPolicyChain {
   /** The sets of this node's pods the policy selects, one per node family. */
   readonly subjects: readonly { readonly family: IPFamily; readonly set: string }[];
   readonly rules: readonly ClusterRuleIR[];
-  /** The next chain of the tier on this node; absent: the tier ends here. */
-  readonly next?: string;
   /** The policy had errors in the input (its rules are what the sources made it fail closed with). */
   readonly failClosed?: true;
 }
 
-/** The chains of one tier and direction in evaluation order (first = the tier's entry). */
+/** The policy chains of each tier and direction in evaluation order (the tier chain jumps to them in this order). */
 export interface ClusterTierChains {
   readonly admin: readonly string[];
   readonly baseline: readonly string[];

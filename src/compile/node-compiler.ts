@@ -13,7 +13,7 @@
 //  - a namespace's labels: the selector-scoped sets whose match flipped;
 //  - a policy: its chains, compiled again, and the local pods of its namespace;
 //  - a cluster policy: its chains, compiled again, and every local pod's
-//    dispatch (any may be its subject); the tiers' order is relinked;
+//    dispatch (any may be its subject); the tiers' order is taken again;
 //  - another node, or a host-network pod: the nodes peers' sets;
 //  - this node (pod CIDRs) or the node's address families: a fresh build.
 // A fresh build runs the same steps from empty, so `nftpol render` and the
@@ -55,12 +55,10 @@ interface LocalEntry {
 
 interface ClusterChainEntry {
   readonly policy: ClusterPolicy;
-  readonly chain: Omit<ClusterPolicyChain, 'next'>;
+  readonly chain: ClusterPolicyChain;
   /** Keys of the local pods that go through it. */
   readonly users: Set<string>;
   readonly sets: readonly string[];
-  /** The chain with its link to the next of its tier, as last handed out. */
-  linked?: ClusterPolicyChain;
 }
 
 const chainId = (direction: Direction, policy: NetworkPolicy): string => `${direction} ${policyKey(policy)}`;
@@ -75,7 +73,7 @@ function setsOf(chain: PolicyChain): string[] {
   return [...names];
 }
 
-function clusterSetsOf(chain: Omit<ClusterPolicyChain, 'next'>): string[] {
+function clusterSetsOf(chain: ClusterPolicyChain): string[] {
   const names = new Set(chain.subjects.map((s) => s.set));
   for (const r of chain.rules) {
     if (r.peer.kind === 'set') names.add(r.peer.set);
@@ -138,17 +136,16 @@ export class NodeCompiler {
   }
 
   /**
-   * Each tier's chains per direction in evaluation order, each linked to the
-   * next (a chain keeps its object while its rules and link stay).
+   * Each tier's chains per direction in evaluation order: the tier chain
+   * jumps to them in this order (a chain keeps its object while its rules stay,
+   * so a reorder rewrites the tier chain alone).
    */
   private linkTiers(): { chains: ClusterPolicyChain[]; tiers: { ingress: ClusterTierChains; egress: ClusterTierChains } } {
     const order = (direction: Direction, tier: ClusterPolicy['tier']): ClusterChainEntry[] =>
       [...this.clusterChains.values()].filter((e) => e.chain.direction === direction && e.chain.tier === tier).sort((a, b) => compareClusterPolicies(a.policy, b.policy));
     const chains: ClusterPolicyChain[] = [];
-    const link = (list: ClusterChainEntry[]): string[] => list.map((e, i) => {
-      const next = list[i + 1]?.chain.name;
-      if (e.linked === undefined || e.linked.next !== next) e.linked = { ...e.chain, ...(next !== undefined && { next }) };
-      chains.push(e.linked);
+    const link = (list: ClusterChainEntry[]): string[] => list.map((e) => {
+      chains.push(e.chain);
       return e.chain.name;
     });
     const tiers = {

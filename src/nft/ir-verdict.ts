@@ -11,9 +11,10 @@
 //  - a pod's packet leaving its node, or arriving at a pod's node, crosses
 //    that node's forward hook, where the egress chain (keyed by saddr) and
 //    then the ingress chain (keyed by daddr) run; a drop in either is final.
-// In a base chain: the Admin tier's entry (jump: accept and drop are final,
-// return goes on), the Baseline tier's (goto: only drop denies, the rest ends
-// in the base chain's accept), then the dispatch map.
+// In a base chain: the Admin tier's entry (jump admin-out: accept and drop
+// are final, a Pass goes to admin-out-pass, which does what the base chain
+// does next, and no match returns), the Baseline tier's (goto: only drop
+// denies, the rest accepts), then the dispatch map.
 import { cidrContains, familyOf, type IPFamily } from '../model/addresses.ts';
 import type { Direction } from '../model/types.ts';
 import type { AddressPort, ClusterPolicyChain, ClusterVerdict, LocalPod, NamedSet, NodeIR, PeerMatch, PortMatch } from '../compile/ir.ts';
@@ -75,21 +76,22 @@ class NodeTables {
   }
 
   /**
-   * A tier entered at its first chain: each chain sends a packet whose pod
-   * end is not its subject on to the next (goto), else its first matching
-   * rule's verdict decides; falling off the last chain returns.
+   * A tier's chain: for each policy in order whose subject holds the pod end,
+   * a jump to its chain, where the first matching rule's verdict decides
+   * (a Pass, 'return' here, leaves the whole tier: Admin's goto admin-*-pass,
+   * Baseline's accept); no match returns to the tier chain, and falling off
+   * the tier chain returns.
    */
-  private walkTier(first: string | undefined, direction: Direction, f: IrFlow, family: IPFamily): ClusterVerdict {
+  private walkTier(order: readonly string[] | undefined, direction: Direction, f: IrFlow, family: IPFamily): ClusterVerdict {
     const podIp = direction === 'ingress' ? f.dst : f.src;
-    for (let name = first; name !== undefined;) {
+    for (const name of order ?? []) {
       const chain = this.clusterChains.get(name);
-      if (!chain) throw new Error(`tier goes to missing chain ${name}`);
+      if (!chain) throw new Error(`tier jumps to missing chain ${name}`);
       const subject = chain.subjects.find((s) => s.family === family);
       if (subject !== undefined && this.inSet(subject.set, podIp)) {
         const hit = chain.rules.find((r) => this.matches(r.peer, r.port, direction, f, family));
         if (hit) return hit.verdict;
       }
-      name = chain.next;
     }
     return 'return';
   }
@@ -99,12 +101,12 @@ class NodeTables {
     const entry = pod.tiers?.[direction];
     const order = this.ir.tiers?.[direction];
     if (entry?.admin === true) {
-      // jump: accept and drop are final; return (Pass, no match) goes on.
-      const v = this.walkTier(order?.admin[0], direction, f, family);
+      // jump: accept and drop are final; a Pass (goto admin-*-pass: the rest of the base chain) or no match goes on.
+      const v = this.walkTier(order?.admin, direction, f, family);
       if (v !== 'return') return v === 'accept';
     }
-    // goto: only a drop denies; accept, return and falling off end in the base chain's accept.
-    if (entry?.baseline === true) return this.walkTier(order?.baseline[0], direction, f, family) !== 'drop';
+    // goto: only a drop denies; accept, a Pass (accept) and falling off (the tier chain's accept) allow.
+    if (entry?.baseline === true) return this.walkTier(order?.baseline, direction, f, family) !== 'drop';
     return undefined;
   }
 

@@ -3,7 +3,7 @@
 // says where it came from (comment), so a counter leads back to the YAML.
 import { familyOf, type IPFamily } from '../model/addresses.ts';
 import type { Direction } from '../model/types.ts';
-import type { AllowRule, ClusterPolicyChain, ClusterRuleIR, ClusterTierChains, LocalPod, PeerMatch, PolicyChain, PortMatch } from '../compile/ir.ts';
+import type { AllowRule, ClusterTierChains, LocalPod, PeerMatch, PolicyChain, PortMatch } from '../compile/ir.ts';
 import { dispatchMapName, tierSetName } from './render-sets.ts';
 import { comment, ipKeyword, nftName } from './syntax.ts';
 
@@ -73,19 +73,34 @@ const ND_ACCEPT = 'icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-rou
 /**
  * The entries of the cluster tiers, per family of the node, for the local
  * pods the tiers' policies select (the tier sets):
- *   ip saddr @admin-out-v4 jump cnp-out/first       Admin: Pass or no match returns here
- *   ip saddr @baseline-out-v4 goto banp-out/default  Baseline (pods NetworkPolicy does not isolate):
- *                                                    Pass or no match ends the base chain: its policy accepts
+ *   ip saddr @admin-out-v4 jump admin-out          Admin: accept/drop final; Pass skips to admin-out-pass; no match returns here
+ *   ip saddr @baseline-out-v4 goto baseline-out    Baseline (pods NetworkPolicy does not isolate): drop, or accept
+ * admin-out-pass holds the same Baseline entry (withAdmin false).
  */
-function tierEntries(direction: Direction, opts: BaseChainOptions): string[] {
+export function tierEntries(direction: Direction, opts: BaseChainOptions, withAdmin = true): string[] {
   const t = opts.tiers?.[direction];
   if (t === undefined) return [];
   const side = podSide(direction);
   const lines: string[] = [];
-  const [admin] = t.admin;
-  const [baseline] = t.baseline;
-  if (admin !== undefined) for (const f of opts.families) lines.push(`${I}${ipKeyword(f)} ${side} @${tierSetName('Admin', direction, f)} jump ${nftName(admin)}`);
-  if (baseline !== undefined) for (const f of opts.families) lines.push(`${I}${ipKeyword(f)} ${side} @${tierSetName('Baseline', direction, f)} goto ${nftName(baseline)}`);
+  const tierChain = (tier: 'admin' | 'baseline'): string => `${tier}-${direction === 'egress' ? 'out' : 'in'}`;
+  if (withAdmin && t.admin.length > 0) for (const f of opts.families) lines.push(`${I}${ipKeyword(f)} ${side} @${tierSetName('Admin', direction, f)} jump ${tierChain('admin')}`);
+  if (t.baseline.length > 0) for (const f of opts.families) lines.push(`${I}${ipKeyword(f)} ${side} @${tierSetName('Baseline', direction, f)} goto ${tierChain('baseline')}`);
+  return lines;
+}
+
+/**
+ * What a forward base chain does after its tier entries (and an Admin Pass
+ * too, in admin-out-pass):
+ *   ip saddr vmap @egress-v4                           local pod -> its chain, or accept when open
+ *   ip saddr @pod-cidrs-v4 counter drop                a local address no known pod holds: fail closed
+ */
+export function dispatchTail(direction: Direction, opts: BaseChainOptions): string[] {
+  const side = podSide(direction);
+  const lines: string[] = [];
+  for (const f of opts.families) lines.push(`${I}${ipKeyword(f)} ${side} vmap @${dispatchMapName(direction, f)}`);
+  for (const f of opts.podCidrFamilies) {
+    lines.push(`${I}${ipKeyword(f)} ${side} @pod-cidrs-v${f} counter drop ${comment(`${direction} unknown local pod`)}`);
+  }
   return lines;
 }
 
@@ -129,11 +144,7 @@ export function renderBaseChain(direction: Direction, opts: BaseChainOptions): s
   }
   if (opts.families.includes(6)) lines.push(`${I}${ND_ACCEPT}`);
   // Admin before the NetworkPolicy dispatch; Baseline only for pods the dispatch would accept.
-  lines.push(...tierEntries(direction, opts));
-  for (const f of opts.families) lines.push(`${I}${ipKeyword(f)} ${side} vmap @${dispatchMapName(direction, f)}`);
-  for (const f of opts.podCidrFamilies) {
-    lines.push(`${I}${ipKeyword(f)} ${side} @pod-cidrs-v${f} counter drop ${comment(`${direction} unknown local pod`)}`);
-  }
+  lines.push(...tierEntries(direction, opts), ...dispatchTail(direction, opts));
   lines.push('\t}');
   return lines;
 }
@@ -153,8 +164,8 @@ export const nodeChainName = (direction: Direction): string => (direction === 'e
  * chain egress-to-node {
  *   type filter hook input priority filter - 10; policy accept;
  *   ct state established,related accept
- *   ip saddr @admin-out-v4 jump cnp-out/first
- *   ip saddr @baseline-out-v4 goto banp-out/default
+ *   ip saddr @admin-out-v4 jump admin-out
+ *   ip saddr @baseline-out-v4 goto baseline-out
  * }
  * chain ingress-from-node { type filter hook output priority filter - 5; ... the same keyed on daddr }
  */
@@ -170,26 +181,4 @@ export function renderNodeChain(direction: Direction, opts: BaseChainOptions): s
     ...entries,
     '\t}',
   ];
-}
-
-const CLUSTER_VERDICT: Readonly<Record<ClusterRuleIR['verdict'], string>> = { accept: 'counter accept', drop: 'counter drop', return: 'counter return' };
-
-/**
- * chain cnp-out/deny-metadata {
- *   comment "cnp/deny-metadata has errors: failing closed"                   only for a policy with errors
- *   ip saddr != @subj/3f2a9c0d1e4b5a67/v4 goto anp-out/next                  not its subject: the next policy of the tier
- *   ip daddr @cidr/9b1c2d3e4f5a6b7c/v4 counter drop comment "cnp/deny-metadata spec.egress[0] (imds) to[0]"
- *   ip daddr @pods/... meta l4proto tcp th dport 53 counter return comment "... spec.egress[1] to[0] protocols[0]"   Pass
- *   goto anp-out/next                                                        no rule matched
- * }
- * The last policy of a tier has `return` in place of the first gotos, and no last one.
- */
-export function renderClusterChain(chain: ClusterPolicyChain): string[] {
-  const side = podSide(chain.direction);
-  const onward = chain.next === undefined ? 'return' : `goto ${nftName(chain.next)}`;
-  const head = chain.failClosed === true ? [`${I}${comment(`${chain.policy} has errors: failing closed`)}`] : [];
-  const subjects = chain.subjects.map((s) => `${I}${ipKeyword(s.family)} ${side} != @${nftName(s.set)} ${onward}`);
-  const rules = chain.rules.map((r) => `${I}${[...renderMatch(r.peer, r.port, chain.direction), CLUSTER_VERDICT[r.verdict], comment(r.comment)].join(' ')}`);
-  const tail = chain.next === undefined ? [] : [`${I}goto ${nftName(chain.next)}`];
-  return [`\tchain ${nftName(chain.name)} {`, ...head, ...subjects, ...rules, ...tail, '\t}'];
 }

@@ -3,7 +3,8 @@
 // chains are declared before the rules and maps that refer to them.
 import { cidrFamily } from '../model/addresses.ts';
 import { nodeFamilies, type NamedSet, type NodeIR } from '../compile/ir.ts';
-import { renderBaseChain, renderClusterChain, renderNodeChain, renderPodChain, renderPolicyChain } from './render-chains.ts';
+import { renderBaseChain, renderNodeChain, renderPodChain, renderPolicyChain } from './render-chains.ts';
+import { renderClusterChain, renderPassChain, renderTierChains } from './render-tiers.ts';
 import { renderDispatchMap, renderPodCidrSet, renderSet, renderTierSet } from './render-sets.ts';
 import { comment } from './syntax.ts';
 
@@ -38,6 +39,9 @@ export function tablePieces(ir: NodeIR, table: TableName = DEFAULT_TABLE): { rea
   for (const set of ir.sets) pieces.push({ of: set, set, lines: () => renderSet(set) });
   for (const chain of ir.policyChains) pieces.push({ of: chain, lines: () => renderPolicyChain(chain) });
   for (const chain of ir.clusterChains ?? []) pieces.push({ of: chain, lines: () => renderClusterChain(chain) });
+  // The tier chains jump to the policy chains in evaluation order (a reorder rewrites them alone).
+  const tiers = ir.tiers;
+  if (tiers !== undefined) pieces.push({ lines: () => renderTierChains(tiers, ir.clusterChains ?? []) });
   for (const pod of ir.pods) pieces.push({ of: pod, lines: () => [...renderPodChain(pod, 'egress'), ...renderPodChain(pod, 'ingress')] });
   for (const dir of ['egress', 'ingress'] as const) for (const f of families) pieces.push({ lines: () => renderDispatchMap(ir.pods, dir, f) });
   // The local pods each cluster tier's entry takes, where the node has that tier in that direction.
@@ -50,6 +54,8 @@ export function tablePieces(ir: NodeIR, table: TableName = DEFAULT_TABLE): { rea
   const base = { families, podCidrFamilies, ...(ir.tiers !== undefined && { tiers: ir.tiers }) };
   pieces.push({ lines: () => [...renderBaseChain('egress', base), ...renderBaseChain('ingress', base)] });
   pieces.push({ lines: () => [...renderNodeChain('egress', base), ...renderNodeChain('ingress', base)] });
+  // Where an Admin Pass goes: the rest of the base chains after the tier.
+  pieces.push({ lines: () => [...renderPassChain('egress', base), ...renderPassChain('ingress', base)] });
   return { open: `table ${table.family} ${table.name} {`, head: [comment(`nftpol: NetworkPolicy for node ${ir.node}`)], pieces };
 }
 

@@ -1,8 +1,9 @@
 // Cluster-wide policy in a node's table: the golden render of the sample
 // (cluster-sample.ts) byte for byte, and the layout it must have: tier
-// entries before the NetworkPolicy dispatch, each tier a goto chain of its
-// policies by priority, Pass as return, provenance on every rule, the input
-// and output chains for a pod and its own node. UPDATE_GOLDEN=1 rewrites the
+// entries before the NetworkPolicy dispatch, each tier one chain jumping to
+// its policies' chains by priority (nesting two deep whatever their number),
+// an Admin Pass as a goto to what follows the tier, provenance on every rule,
+// the input and output chains for a pod and its own node. UPDATE_GOLDEN=1 rewrites the
 // golden (review the diff like code: test/nft/golden/README.md).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -29,25 +30,41 @@ describe('cluster-wide policy in the table', () => {
   it('enters the Admin tier before the NetworkPolicy dispatch and Baseline after it, per family', () => {
     const egress = block(c.body, 'chain', 'egress');
     const at = (prefix: string): number => egress.findIndex((l) => l.startsWith(prefix));
-    expect(egress).toContain('ip saddr @admin-out-v4 jump cnp-out/deny-metadata');
-    expect(egress).toContain('ip6 saddr @admin-out-v6 jump cnp-out/deny-metadata');
-    expect(egress).toContain('ip saddr @baseline-out-v4 goto banp-out/default');
+    expect(egress).toContain('ip saddr @admin-out-v4 jump admin-out');
+    expect(egress).toContain('ip6 saddr @admin-out-v6 jump admin-out');
+    expect(egress).toContain('ip saddr @baseline-out-v4 goto baseline-out');
     expect(at('ip saddr @admin-out-v4')).toBeLessThan(at('ip saddr @baseline-out-v4'));
     expect(at('ip saddr @baseline-out-v4')).toBeLessThan(at('ip saddr vmap @egress-v4'));
   });
 
-  it('links each tier by priority: a non-subject goes on, no match goes on, the last returns', () => {
-    expect(block(c.body, 'chain', 'cnp-out/deny-metadata')).toEqual([
-      'ip saddr != @subj/efa4d60d30cb4435/v4 goto anp-out/monitoring',
-      'ip6 saddr != @subj/efa4d60d30cb4435/v6 goto anp-out/monitoring',
-      expect.stringMatching(/^ip daddr @cidr\/\S+ counter drop comment "cnp\/deny-metadata spec.egress\[0\] \(metadata\) to\[0\]"$/),
-      expect.stringMatching(/^ip daddr @node\/\S+\/v4 meta l4proto tcp th dport 6443 counter return comment "cnp\/deny-metadata spec.egress\[1\] \(api-server\) to\[0\] protocols\[0\]"$/),
-      expect.stringMatching(/^ip6 daddr @node\/\S+\/v6 meta l4proto tcp th dport 6443 counter return/),
-      'goto anp-out/monitoring',
+  it('a tier chain jumps to its policies by priority for their subjects; Accept/Deny final, Admin Pass goes past the tier, no match returns', () => {
+    expect(block(c.body, 'chain', 'admin-out')).toEqual([
+      expect.stringMatching(/^ip saddr @subj\/efa4d60d30cb4435\/v4 jump cnp-out\/deny-metadata$/),
+      expect.stringMatching(/^ip6 saddr @subj\/efa4d60d30cb4435\/v6 jump cnp-out\/deny-metadata$/),
+      expect.stringMatching(/^ip saddr @subj\/\S+\/v4 jump anp-out\/monitoring$/),
+      expect.stringMatching(/^ip6 saddr @subj\/\S+\/v6 jump anp-out\/monitoring$/),
     ]);
+    expect(block(c.body, 'chain', 'cnp-out/deny-metadata')).toEqual([
+      expect.stringMatching(/^ip daddr @cidr\/\S+ counter drop comment "cnp\/deny-metadata spec.egress\[0\] \(metadata\) to\[0\]"$/),
+      expect.stringMatching(/^ip daddr @node\/\S+\/v4 meta l4proto tcp th dport 6443 counter goto admin-out-pass comment "cnp\/deny-metadata spec.egress\[1\] \(api-server\) to\[0\] protocols\[0\]"$/),
+      expect.stringMatching(/^ip6 daddr @node\/\S+\/v6 meta l4proto tcp th dport 6443 counter goto admin-out-pass/),
+    ]);
+    // After an Admin Pass: the Baseline entry, NetworkPolicy on the forward hook only, then the base chains' accept.
+    expect(block(c.body, 'chain', 'admin-out-pass')).toEqual([
+      'ip saddr @baseline-out-v4 goto baseline-out',
+      'ip6 saddr @baseline-out-v6 goto baseline-out',
+      'meta oif != 0 ip saddr vmap @egress-v4',
+      'meta oif != 0 ip6 saddr vmap @egress-v6',
+      'meta oif != 0 ip saddr @pod-cidrs-v4 counter drop comment "egress unknown local pod"',
+      'meta oif != 0 ip6 saddr @pod-cidrs-v6 counter drop comment "egress unknown local pod"',
+      'accept comment "Admin passed: allowed"',
+    ]);
+    // Baseline ends in accept, so entered from admin-out-pass it never falls back into the Admin tier chain.
+    expect(block(c.body, 'chain', 'baseline-out').at(-1)).toBe('accept comment "Baseline: nothing denied"');
+    // No policy chain links to another: only tier chains jump to them.
+    for (const chain of c.ir.clusterChains ?? []) expect(block(c.body, 'chain', chain.name).join('\n')).not.toMatch(/(goto|jump) (cnp|anp|banp)-/);
     const last = block(c.body, 'chain', 'anp-out/monitoring');
-    expect(last[0]).toMatch(/^ip saddr != @subj\/\S+ return$/);
-    expect(last.at(-1)).not.toMatch(/^goto/);
+    expect(last.join('\n')).not.toMatch(/goto|return/);
     // v1alpha1 names its ports field "ports"; a named egress port carries the peer in its set; domainNames render nothing.
     expect(last).toContainEqual(expect.stringMatching(/^ip daddr \. meta l4proto \. th dport @port\/\S+ counter accept comment "anp\/monitoring spec.egress\[0\] to\[0\] ports\[0\]"$/));
     expect(last.join('\n')).not.toContain('spec.egress[1]');
@@ -62,10 +79,10 @@ describe('cluster-wide policy in the table', () => {
       'type filter hook input priority filter - 10; policy accept;',
       'ct state established,related accept',
       'icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert, nd-redirect } accept',
-      'ip saddr @admin-out-v4 jump cnp-out/deny-metadata',
-      'ip6 saddr @admin-out-v6 jump cnp-out/deny-metadata',
-      'ip saddr @baseline-out-v4 goto banp-out/default',
-      'ip6 saddr @baseline-out-v6 goto banp-out/default',
+      'ip saddr @admin-out-v4 jump admin-out',
+      'ip6 saddr @admin-out-v6 jump admin-out',
+      'ip saddr @baseline-out-v4 goto baseline-out',
+      'ip6 saddr @baseline-out-v6 goto baseline-out',
     ]);
     expect(block(c.body, 'chain', 'ingress-from-node')[0]).toBe('type filter hook output priority filter - 5; policy accept;');
   });
@@ -85,18 +102,19 @@ describe('cluster-wide policy in the table', () => {
 });
 
 describe('cluster-wide policy deltas', () => {
-  it('a policy added at the front of the Admin tier: its chain and subject set appear, the entries are rewritten, no other policy chain is touched', () => {
+  it('a policy added at the front of the Admin tier: its chain and subject set appear, the tier chain is rewritten, nothing else is', () => {
     const compiler = new NodeCompiler(new PolicyEngine(new ClusterState(objects(CLUSTER_SAMPLE))), SAMPLE_NODE);
     const before = compiler.ir();
     const first = cnp('first', { priority: 1, subject: nsSubject(sel({ team: 'shop' })), egress: [pass([networks('10.0.0.0/8')], [], 'delegate')] });
     compiler.apply({ kind: 'clusterPolicy', key: 'cnp/first', clusterPolicy: first });
     const delta = renderDeltaScript(before, compiler.ir());
-    // The new chain, declared empty first, then filled; the base chains' entries now jump to it.
+    // The new chain, declared empty first, then filled; the tier chain now jumps to it first.
     expect(delta).toContain('\tchain cnp-out/first {\n\t}');
-    expect(delta).toMatch(/ip saddr != @subj\/\S+\/v4 goto cnp-out\/deny-metadata/);
-    expect(delta).toContain('ip saddr @admin-out-v4 jump cnp-out/first');
-    expect(delta).toMatch(/flush chain inet nftpol egress\n/);
-    expect(delta).toMatch(/flush chain inet nftpol egress-to-node\n/);
+    expect(delta).toContain('counter goto admin-out-pass comment "cnp/first spec.egress[0] (delegate) to[0]"');
+    expect(delta).toMatch(/flush chain inet nftpol admin-out\n/);
+    expect(delta).toMatch(/\tchain admin-out {\n\t\tip saddr @subj\/\S+\/v4 jump cnp-out\/first\n/);
+    // The base chains are untouched: their entries jump to the tier chain, whatever it holds.
+    expect(delta).not.toMatch(/flush chain inet nftpol (egress|egress-to-node|ingress|ingress-from-node)\n/);
     // The policies already there keep their chains: nothing flushes or deletes them.
     for (const name of ['cnp-out/deny-metadata', 'anp-out/monitoring', 'banp-out/default', 'anp-in/monitoring']) {
       expect(delta).not.toContain(`chain inet nftpol ${name}\n`);
@@ -104,16 +122,17 @@ describe('cluster-wide policy deltas', () => {
     }
   });
 
-  it('a policy removed from the middle of a tier: the one before it is relinked, the chain goes after nothing refers to it', () => {
+  it('a policy removed from a tier: the tier chain is rewritten before the policy chain goes, no other policy chain is touched', () => {
     const compiler = new NodeCompiler(new PolicyEngine(new ClusterState(objects(CLUSTER_SAMPLE))), SAMPLE_NODE);
     const before = compiler.ir();
     compiler.apply({ kind: 'clusterPolicy', key: 'anp/monitoring' });
     const delta = renderDeltaScript(before, compiler.ir());
     const lines = delta.split('\n');
     const at = (l: string): number => lines.indexOf(l);
-    expect(at('flush chain inet nftpol cnp-out/deny-metadata')).toBeGreaterThanOrEqual(0);
-    expect(at('flush chain inet nftpol cnp-out/deny-metadata')).toBeLessThan(at('delete chain inet nftpol anp-out/monitoring'));
-    expect(delta).not.toContain('goto anp-out/monitoring');
+    expect(at('flush chain inet nftpol admin-out')).toBeGreaterThanOrEqual(0);
+    expect(at('flush chain inet nftpol admin-out')).toBeLessThan(at('delete chain inet nftpol anp-out/monitoring'));
+    expect(delta).not.toContain('jump anp-out/monitoring');
+    expect(delta).not.toContain('flush chain inet nftpol cnp-out/deny-metadata');
     expect(compiler.ir().tiers?.egress.admin).toEqual(['cnp-out/deny-metadata']);
   });
 });
