@@ -34,7 +34,7 @@ function selectionScope(sel: ClusterPodSelection): SetScope {
   return s.matchExpressions.length === 0 && Object.keys(s.matchLabels).length === 0 ? { kind: 'all' } : { kind: 'namespaces', selector: s };
 }
 
-/** The node's pods a policy's subject selects: `ip saddr != @subj/... goto next`. */
+/** The node's pods a policy's subject selects: the tier chain's `ip saddr @subj/... jump POLICY-CHAIN`. */
 export function subjectSource(state: ClusterState, subject: ClusterPodSelection, node: string, family: IPFamily, comment: string): PodSetSource {
   return {
     type: 'address', comment, scope: { kind: 'node', node },
