@@ -4,7 +4,7 @@
 import { familyOf, type IPFamily } from '../model/addresses.ts';
 import type { Direction } from '../model/types.ts';
 import type { AllowRule, ClusterTierChains, LocalPod, PeerMatch, PolicyChain, PortMatch } from '../compile/ir.ts';
-import { dispatchMapName, tierSetName } from './render-sets.ts';
+import { dispatchMapName, tierChainName, tierSetName } from './render-sets.ts';
 import { comment, ipKeyword, nftName } from './syntax.ts';
 
 const I = '\t\t';
@@ -82,9 +82,8 @@ export function tierEntries(direction: Direction, opts: BaseChainOptions, withAd
   if (t === undefined) return [];
   const side = podSide(direction);
   const lines: string[] = [];
-  const tierChain = (tier: 'admin' | 'baseline'): string => `${tier}-${direction === 'egress' ? 'out' : 'in'}`;
-  if (withAdmin && t.admin.length > 0) for (const f of opts.families) lines.push(`${I}${ipKeyword(f)} ${side} @${tierSetName('Admin', direction, f)} jump ${tierChain('admin')}`);
-  if (t.baseline.length > 0) for (const f of opts.families) lines.push(`${I}${ipKeyword(f)} ${side} @${tierSetName('Baseline', direction, f)} goto ${tierChain('baseline')}`);
+  if (withAdmin && t.admin.length > 0) for (const f of opts.families) lines.push(`${I}${ipKeyword(f)} ${side} @${tierSetName('Admin', direction, f)} jump ${tierChainName('Admin', direction)}`);
+  if (t.baseline.length > 0) for (const f of opts.families) lines.push(`${I}${ipKeyword(f)} ${side} @${tierSetName('Baseline', direction, f)} goto ${tierChainName('Baseline', direction)}`);
   return lines;
 }
 

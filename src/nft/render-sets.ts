@@ -73,6 +73,8 @@ export function renderDispatchMap(pods: readonly LocalPod[], direction: Directio
 const dirWord = (d: Direction): string => (d === 'ingress' ? 'in' : 'out');
 
 /** The set of local pods a tier's policies select in a direction: "admin-out-v4", "baseline-in-v6". */
+/** The chain of a tier and direction, which its entries jump (or go) to: "admin-out", "baseline-in". */
+export const tierChainName = (tier: ClusterTier, direction: Direction): string => `${tier === 'Admin' ? 'admin' : 'baseline'}-${dirWord(direction)}`;
 export const tierSetName = (tier: ClusterTier, direction: Direction, family: IPFamily): string => `${tier === 'Admin' ? 'admin' : 'baseline'}-${dirWord(direction)}-v${family}`;
 
 /**

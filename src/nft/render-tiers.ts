@@ -21,6 +21,7 @@
 import type { ClusterTier, Direction } from '../model/types.ts';
 import type { ClusterPolicyChain, ClusterRuleIR, ClusterTierChains } from '../compile/ir.ts';
 import { dispatchTail, renderMatch, tierEntries, type BaseChainOptions } from './render-chains.ts';
+import { tierChainName } from './render-sets.ts';
 import { comment, ipKeyword, nftName } from './syntax.ts';
 
 const I = '\t\t';
@@ -28,8 +29,6 @@ const I = '\t\t';
 const podSide = (d: Direction): string => (d === 'ingress' ? 'daddr' : 'saddr');
 const dirWord = (d: Direction): string => (d === 'ingress' ? 'in' : 'out');
 
-/** The chain of a tier and direction: "admin-out", "baseline-in". */
-export const tierChainName = (tier: ClusterTier, direction: Direction): string => `${tier === 'Admin' ? 'admin' : 'baseline'}-${dirWord(direction)}`;
 /** Where an Admin Pass goes: what the base chains do after the Admin tier. */
 export const passChainName = (direction: Direction): string => `admin-${dirWord(direction)}-pass`;
 
