@@ -1,15 +1,12 @@
-// The network-policy-api conformance tests that change the cluster part-way (every one with
-// steps: rules swapped, an action or priority changed, a named port, a CIDR rule inserted, a
-// namespace relabelled, a NetworkPolicy deleted), both API versions, on the agent dataplane:
-// one real `nftpol agent` per lab node applying each state the runner writes, by deltas. The
-// agents must give the model's verdict for every case, and every case must pass: over IPv4
-// (the files as written, both versions) and over IPv6 (the runner's family 6, the policies'
-// IPv4 literals turned into their IPv6 counterparts: test/support/network-policy-api-ipv6.ts),
-// the IPv6 run on v1alpha2 only to keep CI short (both versions over IPv6 took 96 s more
-// here; the kernel lane runs both versions over IPv6, and the agents' delta path is the same
-// code whatever the API version). One agent verdict source serves both runs: its lab
-// networks and agents (dual-stack) are started once, and the IPv6 run's states reach the
-// same agents as further deltas.
+// The network-policy-api conformance tests, both API versions, on the agent dataplane: one
+// real `nftpol agent` per lab node applying each state the runner writes (every later state,
+// whether a step changes rules, an action or priority, a named port, a CIDR rule, a namespace's
+// labels or deletes a NetworkPolicy, or the next test's world, by deltas). The agents must give
+// the model's verdict for every case, and every case must pass: over IPv4 (the files as
+// written) and over IPv6 (the runner's family 6, the policies' IPv4 literals turned into their
+// IPv6 counterparts: test/support/network-policy-api-ipv6.ts). One agent verdict source serves
+// both runs: its lab networks and agents (dual-stack) are started once, and the IPv6 run's
+// states reach the same agents as further deltas.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -52,19 +49,18 @@ await describeKernel('network-policy-api conformance on the agent dataplane', ()
     await agent.close();
   });
 
-  /** IPv4: both API versions; IPv6: v1alpha2 (see the header). */
+  /** Every upstream test of both API versions (24 each), over each family. */
   const lanes = [
-    { family: 4, folders: [SUITE], tests: 44 },
-    { family: 6, folders: [`${SUITE}/v1alpha2`], tests: 22 },
+    { family: 4, folders: [SUITE], tests: 48 },
+    { family: 6, folders: [SUITE], tests: 48 },
   ] as const satisfies readonly { family: IPFamily; folders: readonly string[]; tests: number }[];
 
   for (const { family, folders, tests } of lanes) {
-    it(`IPv${family}, the tests with steps under ${folders.join(', ')}: the agents give the model verdict for every case, each step applied by their deltas`, async () => {
-      const all = await collectPolicyTests(folders, ROOT);
-      const stepped = all.tests.filter((t) => t.steps.length > 0);
-      // 22 of the 24 tests per version change the cluster part-way (the two node-peer tests do not).
-      expect(stepped.length).toBe(tests);
-      const asWritten = await collectPolicyTests(stepped.map((t) => t.file), ROOT);
+    it(`IPv${family}, every test under ${folders.join(', ')}: the agents give the model verdict for every case, each step applied by their deltas`, async () => {
+      const asWritten = await collectPolicyTests(folders, ROOT);
+      // The whole suite: 44 of the 48 tests change the cluster part-way (the four node-peer tests do not).
+      expect(asWritten.tests.length).toBe(tests);
+      expect(asWritten.tests.filter((t) => t.steps.length > 0).length).toBe(44);
       const collected = family === 4 ? asWritten : collectedForIPv6(asWritten, await readAddressMap(path.join(ROOT, SUITE, 'world.yaml')));
       // IPv4 as the files run by default (IPv4 when both ends have it); IPv6 by the runner's family.
       const options = family === 6 ? { family } : {};
@@ -76,7 +72,7 @@ await describeKernel('network-policy-api conformance on the agent dataplane', ()
       const seconds = (performance.now() - t0) / 1000;
       if (!model.ok || !onAgents.ok) throw new Error(`input problems under ${SUITE}`);
       const t = Object.fromEntries(Object.entries(agent.timings).map(([k, v]) => [k, v - before[k as keyof AgentTimings]])) as unknown as AgentTimings;
-      const states = stepped.reduce((n, x) => n + 1 + x.steps.length, 0);
+      const states = asWritten.tests.reduce((n, x) => n + 1 + x.steps.length, 0);
       console.log(
         `[agent] ${SUITE} IPv${family}: ${onAgents.run.summary.cases} cases in ${onAgents.run.summary.tests} PolicyTests (${states} states), ${seconds.toFixed(1)} s: ` +
           `${t.networks} lab network(s) built in ${(t.buildMs / 1000).toFixed(1)} s, ${t.states} states written and applied by the agents in ${(t.syncMs / 1000).toFixed(1)} s ` +
