@@ -16,7 +16,7 @@
 // IPv6 addresses are no flow's end (the sources refuse them): left out.
 import ipaddr from 'ipaddr.js';
 import { canonicalIp, cidrOf, type IPFamily } from '../model/addresses.ts';
-import type { ClusterState } from '../model/cluster-state.ts';
+import { participates, type ClusterState } from '../model/cluster-state.ts';
 
 /** One class of outside addresses. */
 export interface OutsideClass {
@@ -89,7 +89,12 @@ export function policyIpBlockCidrs(state: ClusterState): string[] {
 export function outsideClasses(state: ClusterState, cidrs: readonly string[] = policyIpBlockCidrs(state)): OutsideClass[] {
   const podCidrs = [...state.nodes.values()].flatMap((n) => n.podCIDRs).map(span);
   const taken = new Set<string>();
-  for (const pod of state.pods.values()) for (const ip of pod.ips) taken.add(canonicalIp(ip));
+  // A pod's address is taken only while the pod takes part (a finished pod's
+  // old address is an outside address to the engine) or as a host-network
+  // pod's (a node address).
+  for (const pod of state.pods.values()) {
+    if (participates(pod) || pod.hostNetwork) for (const ip of pod.ips) taken.add(canonicalIp(ip));
+  }
   for (const node of state.nodes.values()) for (const ip of node.addresses) taken.add(canonicalIp(ip));
   const out: OutsideClass[] = [];
   for (const family of [4, 6] as const) {
