@@ -135,6 +135,16 @@ describe('outside classes', () => {
     ]);
   });
 
+  it('a finished pod\'s old address is outside (the engine sees an external end), so its own /32 class stands', () => {
+    const done = pod('shop/old-job', {}, { ips: ['203.0.113.9'], phase: 'Failed' });
+    const state = new ClusterState(objects({
+      pods: [api, done],
+      policies: [policy('shop/p', { ingress: [rule([ipBlock('203.0.113.0/24', '203.0.113.9/32')])] })],
+    }));
+    const v4 = outsideClasses(state).filter((c) => c.family === 4);
+    expect(v4.find((c) => c.first === '203.0.113.9')).toEqual({ family: 4, first: '203.0.113.9', last: '203.0.113.9', representative: '203.0.113.9' });
+  });
+
   it('writes a range as the fewest cidrs', () => {
     expect(rangeCidrs('10.245.0.0', '10.255.255.255')).toEqual(['10.245.0.0/16', '10.246.0.0/15', '10.248.0.0/13']);
     expect(rangeCidrs('0.0.0.0', '255.255.255.255')).toEqual(['0.0.0.0/0']);
