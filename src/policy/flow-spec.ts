@@ -123,6 +123,11 @@ export function parsePortSpec(port: string | number | undefined, protocol?: stri
 
 export function resolveFlow(state: ClusterState, spec: FlowSpec): Flow {
   const [from, to] = resolveEndpoints(state, spec.from, spec.to, spec.namespace);
+  return flowBetween(from, to, spec);
+}
+
+/** The flow between two resolved ends, its protocol and port read from the spec (a named port is the destination pod's). */
+export function flowBetween(from: Endpoint, to: Endpoint, spec: Pick<FlowSpec, 'to' | 'port' | 'protocol'>): Flow {
   const { port, protocol } = parsePortSpec(spec.port, spec.protocol);
   if (typeof port === 'string') {
     if (to.kind !== 'pod') throw new FlowSpecError('port', `port name ${port} needs a pod destination; ${spec.to} is not a pod`);

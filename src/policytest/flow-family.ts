@@ -11,8 +11,7 @@ import type { ClusterState } from '../model/cluster-state.ts';
 import { podKey } from '../model/types.ts';
 import { addressEndpoint, podEndpoint, type Endpoint } from '../policy/endpoint.ts';
 import type { Flow } from '../policy/engine.ts';
-import { FlowSpecError, lookupEndpoint, parsePortSpec, resolveFlow, type FlowSpec } from '../policy/flow-spec.ts';
-import { resolveNamedPort } from '../policy/port-match.ts';
+import { flowBetween, FlowSpecError, lookupEndpoint, resolveFlow, type FlowSpec } from '../policy/flow-spec.ts';
 
 /** How the command line and reports name a family. */
 export type FamilyName = 'ipv4' | 'ipv6';
@@ -54,14 +53,6 @@ export function resolveFlowInFamily(state: ClusterState, spec: FlowSpec, family:
   if (family === undefined) return resolveFlow(state, spec);
   const from = endpointInFamily(state, spec.from, 'from', family);
   const to = endpointInFamily(state, spec.to, 'to', family);
-  // Ports do not depend on the family: the same rules as flow-spec.ts (a named
-  // port is the destination pod's container port of that name and protocol).
-  const { port, protocol } = parsePortSpec(spec.port, spec.protocol);
-  if (typeof port === 'string') {
-    if (to.kind !== 'pod') throw new FlowSpecError('port', `port name ${port} needs a pod destination; ${spec.to} is not a pod`);
-    const n = resolveNamedPort(to.pod, port, protocol);
-    if (n === undefined) throw new FlowSpecError('port', `${spec.to} has no ${protocol} container port named ${port}`);
-    return { from, to, protocol, port: n };
-  }
-  return { from, to, protocol, ...(port !== undefined ? { port } : {}) };
+  // Ports do not depend on the family: the same rules as resolveFlow's.
+  return flowBetween(from, to, spec);
 }
