@@ -8,10 +8,10 @@
 // As in direction.ts, one walk serves the bare verdict and the trace: with a
 // tracer every rule evaluated before the decision records why it missed.
 import type { ClusterState } from '../model/cluster-state.ts';
-import type { ClusterPolicy, ClusterRule, Pod } from '../model/types.ts';
+import type { ClusterPolicy, ClusterRule } from '../model/types.ts';
 import { clusterPolicyKey } from '../model/types.ts';
 import { clusterPeerMiss, clusterPortMiss } from './cluster-match.ts';
-import type { DirectionInput } from './direction.ts';
+import { closest, destinationPod, type DirectionInput } from './direction.ts';
 import type { ClusterRuleHit, PolicyMiss, RuleMiss } from './trace.ts';
 import { Tracer, type Miss } from './tracer.ts';
 
@@ -28,11 +28,6 @@ function portsField(policy: ClusterPolicy): string {
   return policy.kind === 'ClusterNetworkPolicy' ? 'protocols' : 'ports';
 }
 
-/** The pod whose container ports named ports resolve against: the destination. */
-function destinationPod(input: DirectionInput): Pod | undefined {
-  const dst = input.direction === 'ingress' ? input.subject : input.other;
-  return dst.kind === 'pod' ? dst.pod : undefined;
-}
 
 /** Collects, per policy evaluated, why each of its rules missed. */
 export class TierTrace extends Tracer {
@@ -48,8 +43,7 @@ export class TierTrace extends Tracer {
     const list = peerMatched ? portsField(policy) : peers;
     const misses = peerMatched ? this.portMisses : this.peerMisses;
     const reasons = misses.map((m, i) => (misses.length > 1 ? `${list}[${i}]: ${m.reason ?? ''}` : m.reason ?? ''));
-    let j = 0;
-    misses.forEach((m, i) => { if (m.stage > (misses[j] as Miss).stage) j = i; });
+    const j = closest(misses);
     const emptyAccept = rule.peers.length === 0;
     this.current.push({
       rule: index, peerMatched, portMatched,

@@ -32,7 +32,7 @@ export function peersField(direction: Direction): 'from' | 'to' {
 }
 
 /** The pod whose container ports named ports resolve against: the destination. */
-function destinationPod(input: DirectionInput): Pod | undefined {
+export function destinationPod(input: DirectionInput): Pod | undefined {
   const dst = input.direction === 'ingress' ? input.subject : input.other;
   return dst.kind === 'pod' ? dst.pod : undefined;
 }
@@ -70,7 +70,7 @@ export function ruleMatch(
 }
 
 /** The index of the miss that got furthest (first among equals). */
-function closest(misses: readonly Miss[]): number {
+export function closest(misses: readonly Miss[]): number {
   let best = 0;
   misses.forEach((m, i) => {
     if (m.stage > (misses[best] as Miss).stage) best = i;
