@@ -60,6 +60,17 @@ describe('networkpolicy-rule-overridden', () => {
     expect(got[0]?.message).toContain('cnp/guard spec.ingress[0] "deny-sandbox"');
   });
 
+  it('does not report a rule the Admin tier overrides for some of its pods but not for others no cluster policy selects', () => {
+    // The Admin Accept selects shop/db only; shop/web is isolated by the same
+    // NetworkPolicy, and there its rule decides (found by a random seed of
+    // the lint property: FC_SEED=536687211).
+    const guard = cnp('guard', { priority: 10, subject: podsSubject(SHOP, sel({ app: 'db' })), ingress: [accept([nsPeerOf(ALL)])] });
+    const np = policy('shop/all-in', sel(), { ingress: [rule([pods(sel(), ALL)], [port(9000)])] });
+    expect(findings(world([guard], [np]), 'networkpolicy-rule-overridden')).toEqual([]);
+    const both = cnp('guard', { priority: 10, subject: nsSubject(SHOP), ingress: [accept([nsPeerOf(ALL)])] });
+    expect(findings(world([both], [np]), 'networkpolicy-rule-overridden').map((f) => f.field)).toEqual(['spec.ingress[0]']);
+  });
+
   it('does not report a rule that an Admin Pass hands to NetworkPolicy', () => {
     const guard = cnp('guard', { priority: 10, subject: nsSubject(SHOP), ingress: [pass([nsPeerOf(DEV)])] });
     const np = policy('shop/db-in', sel({ app: 'db' }), { ingress: [rule([pods(sel(), DEV)], [port(5432)])] });

@@ -61,7 +61,7 @@ describe('lint with cluster-wide policies', () => {
         expect(hasAnyChange(diff), `${id}: ${f.object.kind} ${f.object.name} ${f.field}: ${f.message}\n${JSON.stringify(diff.changes.slice(0, 2))}`).toBe(false);
       }
     }), { numRuns: 300, ...replay });
-    // The property is not vacuous: the generator makes such rules.
-    expect(checked).toBeGreaterThan(10);
+    // The property is not vacuous: the generator makes such rules (a replay of one path runs once).
+    if (process.env.FC_PATH === undefined) expect(checked).toBeGreaterThan(10);
   }, 120_000);
 });

@@ -100,8 +100,11 @@ function groupsOf(ctx: LintContext, direction: Direction): Group[] {
   const groups = new Map<string, Group>();
   for (const pod of ctx.pods) {
     const tiers = ctx.engine.tierPolicies(pod, direction);
-    if (tiers.admin.length === 0 && tiers.baseline.length === 0) continue;
     const isolating = ctx.engine.isolatingPolicies(pod, direction);
+    // A pod no cluster policy selects still counts when NetworkPolicy isolates
+    // it: there its NetworkPolicy rules are reached (a rule the Admin tier
+    // overrides for some pods may still decide for others).
+    if (tiers.admin.length === 0 && tiers.baseline.length === 0 && isolating.length === 0) continue;
     // The address families a pod has decide which other ends it meets (none: manifests' workloads may have no address yet).
     const key = [tiers.admin.map(id).join(','), tiers.baseline.map(id).join(','), isolating.map(id).join(','),
       direction === 'ingress' ? JSON.stringify(pod.ports) : '', [...new Set(pod.ips.map(familyOf))].sort().join(',')].join('|');
