@@ -18,5 +18,7 @@ export default class SummaryReporter implements Reporter {
       if (m.state() === 'failed' && m.children.size === 0) failed++;
     }
     process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    const seed = process.env.NFTPOL_FC_SEED;
+    process.stdout.write(`fast-check seed: ${seed === undefined || seed === '' ? 'random per property' : seed} (${process.env.NFTPOL_FC_SEED_WHY ?? '?'}); FC_SEED=<n> replays it\n`);
   }
 }
