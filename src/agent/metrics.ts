@@ -95,8 +95,8 @@ export class AgentMetrics {
   });
   private readonly ir = {
     localPods: new Gauge({ name: 'nftpol_ir_local_pods', help: 'Local pods in the node IR in the kernel', registers: [this.registry] }),
-    chains: new Gauge({ name: 'nftpol_ir_chains', help: 'Policy and pod chains of the node IR in the kernel', registers: [this.registry] }),
-    rules: new Gauge({ name: 'nftpol_ir_rules', help: 'Allow rules of the policy chains of the node IR in the kernel', registers: [this.registry] }),
+    chains: new Gauge({ name: 'nftpol_ir_chains', help: 'Chains of the node IR in the kernel but its base chains: policy, pod, cluster policy, tier and pass chains', registers: [this.registry] }),
+    rules: new Gauge({ name: 'nftpol_ir_rules', help: 'Allow rules of the policy chains, and rules of the cluster policies\' chains, of the node IR in the kernel', registers: [this.registry] }),
     sets: new Gauge({ name: 'nftpol_ir_sets', help: 'Named sets of the node IR in the kernel', registers: [this.registry] }),
     elements: new Gauge({ name: 'nftpol_ir_set_elements', help: 'Elements of the named sets of the node IR in the kernel', registers: [this.registry] }),
   };
