@@ -2,8 +2,9 @@
 // "any address in 10.0.0.0/8 except 10.1.0.0/16", "TCP 5432"; and the rules
 // of cluster-wide policies: "Deny from every pod in namespaces team=dev".
 import type {
-  ClusterPeer, ClusterPodSelection, ClusterPort, ClusterRule, Direction, LabelSelector, NetworkPolicy, Peer, PolicyPort, PolicyRule,
+  ClusterPeer, ClusterPodSelection, ClusterPolicy, ClusterPort, ClusterRule, Direction, LabelSelector, NetworkPolicy, Peer, PolicyPort, PolicyRule,
 } from '../model/types.ts';
+import { actionWord } from '../model/types.ts';
 import { formatSelector, isEmptySelector } from '../selectors/label-selector.ts';
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -81,11 +82,21 @@ export function describeClusterPort(p: ClusterPort): string {
   return p.endPort !== undefined ? `${p.protocol} ${p.port}-${p.endPort}` : `${p.protocol} ${p.port}`;
 }
 
-/** One line for a cluster rule: "Deny from every pod in namespaces team=dev on any port". */
-export function describeClusterRule(direction: Direction, rule: ClusterRule): string {
-  if (rule.peers.length === 0) return `${rule.action}: matches nothing (the rule has errors in the input: failing closed)`;
+/** A cluster rule without its action: "from every pod in namespaces team=dev on any port and protocol" ("matches nothing": an Accept rule failing closed). */
+export function describeClusterRuleTarget(direction: Direction, rule: ClusterRule): string {
+  if (rule.peers.length === 0) return 'matches nothing';
   const peers = rule.peers.map(describeClusterPeer).join('; or ');
   const ports = rule.ports.length === 0 ? 'on any port and protocol' : `on ${rule.ports.map(describeClusterPort).join(', ')}`;
-  const closed = rule.failClosed === true ? ' (the rule has errors in the input: failing closed)' : '';
-  return `${rule.action} ${direction === 'ingress' ? 'from' : 'to'} ${peers} ${ports}${closed}`;
+  return `${direction === 'ingress' ? 'from' : 'to'} ${peers} ${ports}`;
+}
+
+/**
+ * One line for a cluster rule, its action as the policy's API writes it:
+ * "Deny from every pod in namespaces team=dev on any port", "Allow to …" for
+ * an AdminNetworkPolicy.
+ */
+export function describeClusterRule(policy: Pick<ClusterPolicy, 'kind'>, direction: Direction, rule: ClusterRule): string {
+  // A rule without peers is only ever one failing closed (ClusterRule): say so even without the flag.
+  const closed = rule.failClosed === true || rule.peers.length === 0 ? ' (the rule has errors in the input: failing closed)' : '';
+  return `${actionWord(policy, rule.action)}${rule.peers.length === 0 ? ':' : ''} ${describeClusterRuleTarget(direction, rule)}${closed}`;
 }

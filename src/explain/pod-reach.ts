@@ -297,7 +297,7 @@ function selectingClusterPolicy(p: ClusterPolicy, direction: Direction, decided:
     policy: clusterPolicyKey(p), kind: p.kind, tier: p.tier, priority: p.priority,
     rules: p[direction].map((rule, i): ClusterRuleReach => ({
       rule: i, field: `spec.${direction}[${i}]`, ...(rule.name !== undefined && { name: rule.name }), action: rule.action,
-      description: describeClusterRule(direction, rule), decides: decided.get(`${clusterPolicyKey(p)} ${i}`) ?? [],
+      description: describeClusterRule(p, direction, rule), decides: decided.get(`${clusterPolicyKey(p)} ${i}`) ?? [],
       ...(rule.failClosed === true && { failClosed: true as const }),
     })),
     ...(p.failClosed === true && { failClosed: true as const }), ...(p.source && { source: p.source }),

@@ -190,6 +190,18 @@ export type ClusterTier = 'Admin' | 'Baseline';
 export type ClusterRuleAction = 'Accept' | 'Deny' | 'Pass';
 
 /**
+ * The action as the policy's own API writes it, for text an operator reads:
+ * v1alpha1 (AdminNetworkPolicy, BaselineAdminNetworkPolicy) says Allow where
+ * v1alpha2 says Accept; Deny and Pass are the same words in both. The policy
+ * is the object or its key ("anp/name"). JSON keeps the normalized action.
+ */
+export function actionWord(policy: Pick<ClusterPolicy, 'kind'> | string, action: ClusterRuleAction): string {
+  if (action !== 'Accept') return action;
+  const v1alpha2 = typeof policy === 'string' ? policy.startsWith(`${CLUSTER_POLICY_PREFIX.ClusterNetworkPolicy}/`) : policy.kind === 'ClusterNetworkPolicy';
+  return v1alpha2 ? 'Accept' : 'Allow';
+}
+
+/**
  * Who a cluster policy applies to, and the pod peers of its rules:
  *  - namespaces: every pod in a namespace whose labels match;
  *  - pods: pods matching podSelector in namespaces matching namespaceSelector

@@ -41,7 +41,7 @@ function hostileData(): ReportData {
     policies: [{ namespace: HOSTILE, name: HOSTILE, policyTypes: [HOSTILE], selects: [HOSTILE] }],
     clusterPolicies: [{
       key: `cnp/${HOSTILE}`, kind: HOSTILE, tier: 'Admin', priority: 1, subject: HOSTILE, failClosed: true, selects: [HOSTILE],
-      rules: [{ field: HOSTILE, name: HOSTILE, action: 'Deny', text: HOSTILE, failClosed: true, domainNames: true }],
+      rules: [{ field: HOSTILE, name: HOSTILE, action: 'Deny', actionWord: 'Deny', text: HOSTILE, failClosed: true, domainNames: true }],
     }],
     findings: [{ severity: 'warning', id: HOSTILE, object: HOSTILE, field: HOSTILE, message: HOSTILE }],
     comparison: {

@@ -12,7 +12,7 @@ import { PolicyEngine } from '../../src/policy/engine.ts';
 import { addressEndpoint } from '../../src/policy/endpoint.ts';
 import type { FlowVerdict } from '../../src/policy/trace.ts';
 import {
-  accept, banp, cnp, deny, domainNames, namedPort, networks, nodesPeer, nsPeerOf, nsSubject, pass, podsPeerOf, portOf,
+  accept, anp, banp, cnp, deny, domainNames, namedPort, networks, nodesPeer, nsPeerOf, nsSubject, pass, podsPeerOf, portOf,
 } from '../generators/cluster-policies.ts';
 import { cluster, ns, pod, pods, policy, port, rule, sel } from '../lint/builders.ts';
 
@@ -67,6 +67,17 @@ describe('flow verdict text across tiers', () => {
     expect(renderVerdictText(d)).toContain('no match: cnp/dns spec.egress[0].to[0].domainNames: domainNames (example.com) are not enforced by nftpol: this peer matches nothing');
   });
 
+  it('an AdminNetworkPolicy (v1alpha1) rule reads Allow, as its author wrote it, in the text; the JSON keeps the normalized Accept', () => {
+    const guard = anp('guard', { priority: 20, subject: nsSubject(SHOP), ingress: [accept([nsPeerOf(DEV)], [portOf('TCP', 5432)], 'dev-db'), deny([nsPeerOf(sel())], [], 'rest')] });
+    const allowed = verdict([guard], [DB_IN], '10.244.1.30', '10.244.1.11', 5432);
+    expect(renderVerdictText(allowed)).toContain('allowed by anp/guard spec.ingress[0] "dev-db" (Allow, Admin tier, priority 20)');
+    expect(allowed.ingress.decision?.action).toBe('Accept');
+    const denied = verdict([guard], [DB_IN], '10.244.1.30', '10.244.1.11', 80);
+    expect(renderVerdictText(denied)).toContain('denied by anp/guard spec.ingress[1] "rest" (Deny, Admin tier, priority 20)');
+    const base = banp({ subject: nsSubject(sel()), ingress: [accept([nsPeerOf(DEV)], [], 'dev-ok')] });
+    expect(renderVerdictText(verdict([base], [], '10.244.1.30', '10.244.1.10', 80))).toContain('allowed by banp/default spec.ingress[0] "dev-ok" (Allow, Baseline tier, priority 0)');
+  });
+
   it('without cluster policies the text is as before (no tier words)', () => {
     const v = verdict([], [DB_IN], '10.244.1.30', '10.244.1.11', 5432);
     expect(renderVerdictText(v)).toContain('ingress of shop/db: denied (isolated by shop/db-in)');
@@ -74,13 +85,23 @@ describe('flow verdict text across tiers', () => {
   });
 });
 
+const V1ALPHA2 = { kind: 'ClusterNetworkPolicy' } as const;
+
 describe('cluster rules in words', () => {
   it('describes each peer and port form, and domainNames as not enforced', () => {
-    expect(describeClusterRule('ingress', deny([nsPeerOf(DEV), podsPeerOf(sel(), sel({ app: 'db' }))], [portOf('TCP', 80), portOf('UDP', 53, 54), namedPort('http')])))
+    expect(describeClusterRule(V1ALPHA2, 'ingress', deny([nsPeerOf(DEV), podsPeerOf(sel(), sel({ app: 'db' }))], [portOf('TCP', 80), portOf('UDP', 53, 54), namedPort('http')])))
       .toBe('Deny from every pod in namespaces team=dev; or pods app=db in all namespaces on TCP 80, UDP 53-54, port named http');
-    expect(describeClusterRule('egress', accept([nodesPeer(sel()), networks('10.0.0.0/8'), domainNames('github.com')])))
+    expect(describeClusterRule(V1ALPHA2, 'egress', accept([nodesPeer(sel()), networks('10.0.0.0/8'), domainNames('github.com')])))
       .toBe('Accept to every node; or any address in 10.0.0.0/8; or domain names github.com (NOT ENFORCED by nftpol: matches nothing) on any port and protocol');
-    expect(describeClusterRule('ingress', { action: 'Accept', peers: [], ports: [], failClosed: true })).toBe('Accept: matches nothing (the rule has errors in the input: failing closed)');
-    expect(describeClusterRule('ingress', pass([nsPeerOf(sel({ 'kubernetes.io/metadata.name': 'shop' }))]))).toBe('Pass from every pod in namespace shop on any port and protocol');
+    expect(describeClusterRule(V1ALPHA2, 'ingress', { action: 'Accept', peers: [], ports: [], failClosed: true })).toBe('Accept: matches nothing (the rule has errors in the input: failing closed)');
+    expect(describeClusterRule(V1ALPHA2, 'ingress', pass([nsPeerOf(sel({ 'kubernetes.io/metadata.name': 'shop' }))]))).toBe('Pass from every pod in namespace shop on any port and protocol');
+  });
+
+  it('writes the action as the policy\'s API does: Allow for AdminNetworkPolicy and BaselineAdminNetworkPolicy, Accept for ClusterNetworkPolicy', () => {
+    const rule = accept([nsPeerOf(DEV)], [portOf('TCP', 9187)]);
+    expect(describeClusterRule({ kind: 'AdminNetworkPolicy' }, 'ingress', rule)).toBe('Allow from every pod in namespaces team=dev on TCP 9187');
+    expect(describeClusterRule({ kind: 'BaselineAdminNetworkPolicy' }, 'ingress', rule)).toBe('Allow from every pod in namespaces team=dev on TCP 9187');
+    expect(describeClusterRule(V1ALPHA2, 'ingress', rule)).toBe('Accept from every pod in namespaces team=dev on TCP 9187');
+    expect(describeClusterRule({ kind: 'AdminNetworkPolicy' }, 'ingress', { action: 'Accept', peers: [], ports: [], failClosed: true })).toBe('Allow: matches nothing (the rule has errors in the input: failing closed)');
   });
 });

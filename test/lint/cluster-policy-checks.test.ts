@@ -34,6 +34,16 @@ describe('cluster-rule-shadowed', () => {
     expect(got[0]?.message).toContain('cnp/guard spec.ingress[0] "deny-all" (Deny, Admin tier, priority 10)');
   });
 
+  it('writes an AdminNetworkPolicy\'s Accept as Allow, as its author did (v1alpha1)', () => {
+    const p = anp('guard', { priority: 10, subject: nsSubject(SHOP), ingress: [accept([nsPeerOf(ALL)], [], 'allow-all'), deny([nsPeerOf(DEV)], [portOf('TCP', 80)], 'deny-dev-80')] });
+    const q = anp('later', { priority: 20, subject: nsSubject(SHOP), ingress: [accept([nsPeerOf(DEV)], [portOf('TCP', 80)], 'allow-dev-80')] });
+    const got = findings(world([p, q]), 'cluster-rule-shadowed');
+    expect(got.map((f) => f.message)).toEqual([
+      expect.stringMatching(/^this Deny rule never decides: .*anp\/guard spec\.ingress\[0\] "allow-all" \(Allow, Admin tier, priority 10\)/),
+      expect.stringMatching(/^this Allow rule never decides: .*anp\/guard spec\.ingress\[0\] "allow-all" \(Allow, Admin tier, priority 10\)/),
+    ]);
+  });
+
   it('reports a rule shadowed by a higher-priority policy of the same tier, and not one that still decides some flow', () => {
     const first = anp('first', { priority: 5, subject: nsSubject(ALL), egress: [deny([networks('169.254.169.254/32')])] });
     const later = cnp('later', { priority: 50, subject: nsSubject(SHOP), egress: [deny([networks('169.254.0.0/16')]), accept([networks('169.254.169.254/32')], [portOf('TCP', 80)])] });
@@ -102,6 +112,12 @@ describe('pass-with-nothing-below', () => {
   it('reports every Baseline Pass (warning): it allows as Accept would', () => {
     const base = cnp('base', { tier: 'Baseline', priority: 0, subject: nsSubject(ALL), egress: [pass([nsPeerOf(ALL)])] });
     expect(findings(world([base]), 'pass-with-nothing-below')).toMatchObject([{ severity: 'warning', field: 'spec.egress[0].action' }]);
+    expect(findings(world([base]), 'pass-with-nothing-below')[0]?.message).toContain('write Accept to say so');
+  });
+
+  it('names the action in the policy\'s own API words: Allow for a BaselineAdminNetworkPolicy (v1alpha1)', () => {
+    const base = banp({ subject: nsSubject(ALL), egress: [pass([nsPeerOf(ALL)])] });
+    expect(findings(world([base]), 'pass-with-nothing-below')[0]?.message).toContain('as Allow would (and skips the Baseline rules after it); write Allow to say so');
   });
 });
 

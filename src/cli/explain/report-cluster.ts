@@ -2,24 +2,22 @@
 // BaselineAdminNetworkPolicy): each tier in evaluation order, each policy's
 // rules in words with the pods its subject selects (the engine's own
 // subjectSelects), and the lines that head the page when one fails closed.
-import { describeClusterRule, describeClusterSelection } from '../../explain/describe-rule.ts';
+import { describeClusterRuleTarget, describeClusterSelection } from '../../explain/describe-rule.ts';
 import type { ClusterState } from '../../model/cluster-state.ts';
 import { formatSourceRef } from '../../model/problems.ts';
 import type { ClusterPolicy, ClusterRule, Direction, Pod } from '../../model/types.ts';
-import { clusterPolicyKey, podKey } from '../../model/types.ts';
+import { actionWord, clusterPolicyKey, podKey } from '../../model/types.ts';
 import { subjectSelects } from '../../policy/cluster-match.ts';
 import type { ReportClusterPolicy, ReportClusterRule } from '../format/report-html.ts';
 
-/** What describeClusterRule adds to a rule with errors, which the page marks instead ("fails closed"). */
-const FAILING_CLOSED_WORDS = ' (the rule has errors in the input: failing closed)';
-
-function reportRule(direction: Direction, rule: ClusterRule, i: number): ReportClusterRule {
+function reportRule(policy: ClusterPolicy, direction: Direction, rule: ClusterRule, i: number): ReportClusterRule {
   return {
     field: `spec.${direction}[${i}]`,
     ...(rule.name !== undefined && { name: rule.name }),
     action: rule.action,
-    // The page writes the action before the rule: its words without it ("from every pod …").
-    text: describeClusterRule(direction, rule).replace(/^(Accept|Deny|Pass):? /, '').replace(FAILING_CLOSED_WORDS, ''),
+    actionWord: actionWord(policy, rule.action),
+    // The page writes the action before the rule, and marks a rule with errors ("fails closed"): the rule's words without either.
+    text: describeClusterRuleTarget(direction, rule),
     failClosed: rule.failClosed === true,
     domainNames: rule.peers.some((p) => p.kind === 'domainNames'),
   };
@@ -38,7 +36,7 @@ export function reportClusterPolicies(state: ClusterState, pods: readonly Pod[],
     if (namespace !== null && selects.length === 0) return [];
     return [{
       key: clusterPolicyKey(p), kind: p.kind, tier: p.tier, priority: p.priority, subject: describeClusterSelection(p.subject),
-      rules: [...p.ingress.map((r, i) => reportRule('ingress', r, i)), ...p.egress.map((r, i) => reportRule('egress', r, i))],
+      rules: [...p.ingress.map((r, i) => reportRule(p, 'ingress', r, i)), ...p.egress.map((r, i) => reportRule(p, 'egress', r, i))],
       failClosed: p.failClosed === true, selects,
     }];
   }));

@@ -1,5 +1,6 @@
 // The pod command's output: a PodExplanation (JSON), text, or markdown.
 import type { Direction } from '../../model/types.ts';
+import { actionWord } from '../../model/types.ts';
 import type { BlockedPeer, Denial, DirectionReach, PodReach, PodSummary, RuleReach } from '../../explain/pod-reach.ts';
 import { alignColumns } from './columns.ts';
 import { mdCode, mdTable } from './markdown.ts';
@@ -118,7 +119,7 @@ function directionMarkdown(d: DirectionReach): string[] {
   if (d.clusterPolicies.length > 0) {
     lines.push('', ...mdTable(['cluster policy', 'tier', 'priority', 'rule', 'action', 'rule in words', 'decides (or passes) for'],
       d.clusterPolicies.flatMap((p) => p.rules.map((r) => [
-        p.policy, p.tier, String(p.priority), `${mdCode(r.field)}${r.name !== undefined ? ` ${r.name}` : ''}`, r.action, r.description,
+        p.policy, p.tier, String(p.priority), `${mdCode(r.field)}${r.name !== undefined ? ` ${r.name}` : ''}`, actionWord(p, r.action), r.description,
         r.decides.length > 0 ? r.decides.join(', ') : '(none)',
       ]))));
   }

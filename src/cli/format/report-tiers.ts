@@ -13,7 +13,9 @@ export interface ReportClusterRule {
   /** The rule's optional name. */
   readonly name?: string;
   readonly action: 'Accept' | 'Deny' | 'Pass';
-  /** The rule in words ("Deny from every pod in all namespaces on any port and protocol"). */
+  /** The action as the policy's API writes it (actionWord: Allow for v1alpha1 kinds), which the page shows. */
+  readonly actionWord: string;
+  /** The rule in words, without its action ("from every pod in all namespaces on any port and protocol"; "matches nothing"). */
   readonly text: string;
   /** The rule had errors in the input and fails closed. */
   readonly failClosed: boolean;
@@ -55,7 +57,7 @@ function ruleItem(r: ReportClusterRule): string {
   const name = r.name === undefined ? '' : ` “${escapeHtml(r.name)}”`;
   const closed = r.failClosed ? failMark('the rule has errors in the input: an Accept rule matches nothing, a Deny or Pass rule denies every peer and port') : '';
   const domains = r.domainNames ? ' <span class="note">domainNames peers are not enforced by nftpol: they match nothing</span>' : '';
-  return `<li><span class="act ${ACTION_CLASS[r.action]}">${r.action}</span> ${escapeHtml(r.field)}${name}${closed}: ${escapeHtml(r.text)}${domains}</li>`;
+  return `<li><span class="act ${ACTION_CLASS[r.action]}">${r.actionWord}</span> ${escapeHtml(r.field)}${name}${closed}: ${escapeHtml(r.text)}${domains}</li>`;
 }
 
 function policyRow(p: ReportClusterPolicy): string {

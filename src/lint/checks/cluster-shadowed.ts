@@ -11,15 +11,15 @@
 //  - baseline-rule-unreachable: a Baseline rule every flow of which the Admin
 //    tier or NetworkPolicy (isolating the pods it selects) decides first.
 // A rule that matches no flow at all is none of these (nothing decides it).
-import { clusterPolicyKey } from '../../model/types.ts';
+import { actionWord, clusterPolicyKey } from '../../model/types.ts';
 import { clusterPolicyFinding, firstFew, policyFinding, type LintFinding } from '../finding.ts';
 import { effectiveRules, type LintContext } from '../lint-context.ts';
 import { fatesOf, networkRuleKey, ruleKey, type ClusterFlowFates, type ClusterRuleAt } from './cluster-flows.ts';
 
-/** `cnp/a spec.ingress[0] "name" (Deny, Admin tier, priority 10)` */
+/** `cnp/a spec.ingress[0] "name" (Deny, Admin tier, priority 10)`, the action as the policy's API writes it (Allow for anp/, banp/) */
 export function describeClusterRuleAt(at: ClusterRuleAt): string {
   const name = at.rule.name !== undefined ? ` "${at.rule.name}"` : '';
-  return `${clusterPolicyKey(at.policy)} spec.${at.direction}[${at.index}]${name} (${at.rule.action}, ${at.policy.tier} tier, priority ${at.policy.priority})`;
+  return `${clusterPolicyKey(at.policy)} spec.${at.direction}[${at.index}]${name} (${actionWord(at.policy, at.rule.action)}, ${at.policy.tier} tier, priority ${at.policy.priority})`;
 }
 
 function deciders(fates: ClusterFlowFates, keys: Iterable<string>): string {
@@ -43,7 +43,7 @@ export function checkClusterRuleShadowed(ctx: LintContext): LintFinding[] {
     if (f === undefined || !f.matched || f.first) return [];
     const sameTier = at.policy.tier;
     return [clusterPolicyFinding('cluster-rule-shadowed', 'warning', at.policy, `spec.${at.direction}[${at.index}]`,
-      `this ${at.rule.action} rule never decides: every flow it matches is decided first, in the ${sameTier} tier, by ${deciders(fates, f.shadowedBy)}; ` +
+      `this ${actionWord(at.policy, at.rule.action)} rule never decides: every flow it matches is decided first, in the ${sameTier} tier, by ${deciders(fates, f.shadowedBy)}; ` +
       'removing it changes no verdict (move it up, or lower its policy\'s priority number)')];
   });
 }
@@ -66,7 +66,7 @@ export function checkBaselineRuleUnreachable(ctx: LintContext): LintFinding[] {
     const f = fates.cluster.get(ruleKey(at));
     if (f === undefined || !f.matched || f.reached || !f.first) return [];
     return [clusterPolicyFinding('baseline-rule-unreachable', 'warning', at.policy, `spec.${at.direction}[${at.index}]`,
-      `this ${at.rule.action} rule is never reached: for every flow it matches, ${deciders(fates, f.overriddenBy)} decides first ` +
+      `this ${actionWord(at.policy, at.rule.action)} rule is never reached: for every flow it matches, ${deciders(fates, f.overriddenBy)} decides first ` +
       '(the Baseline tier applies only to pods no NetworkPolicy isolates in that direction, after the Admin tier)')];
   });
 }

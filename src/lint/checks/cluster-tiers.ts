@@ -10,8 +10,8 @@
 //    their order undefined; nftpol evaluates them by name, then
 //    ClusterNetworkPolicy before AdminNetworkPolicy (compareClusterPolicies);
 //  - domain-names-not-enforced: a domainNames peer matches nothing in nftpol.
-import type { ClusterPolicy, Direction, Pod } from '../../model/types.ts';
-import { clusterPolicyKey, compareClusterPolicies, podKey } from '../../model/types.ts';
+import type { ClusterPolicy, ClusterRuleAction, Direction, Pod } from '../../model/types.ts';
+import { actionWord, clusterPolicyKey, compareClusterPolicies, podKey } from '../../model/types.ts';
 import { subjectSelects } from '../../policy/cluster-match.ts';
 import { clusterPolicyFinding, firstFew, type LintFinding } from '../finding.ts';
 import { DIRECTIONS, type LintContext } from '../lint-context.ts';
@@ -31,10 +31,11 @@ export function checkPassWithNothingBelow(ctx: LintContext): LintFinding[] {
     for (const direction of DIRECTIONS) {
       const passes = policy[direction].map((rule, index) => ({ rule, index })).filter((r) => r.rule.action === 'Pass' && r.rule.failClosed !== true);
       if (passes.length === 0) continue;
+      const accept = actionWord(policy, 'Accept');
       if (policy.tier === 'Baseline') {
         for (const { index } of passes) {
           out.push(clusterPolicyFinding('pass-with-nothing-below', 'warning', policy, `spec.${direction}[${index}].action`,
-            'a Baseline Pass goes on to the default, which allows: it allows what it matches, as Accept would (and skips the Baseline rules after it); write Accept to say so'));
+            `a Baseline Pass goes on to the default, which allows: it allows what it matches, as ${accept} would (and skips the Baseline rules after it); write ${accept} to say so`));
         }
         continue;
       }
@@ -43,7 +44,7 @@ export function checkPassWithNothingBelow(ctx: LintContext): LintFinding[] {
       for (const { index } of passes) {
         out.push(clusterPolicyFinding('pass-with-nothing-below', 'info', policy, `spec.${direction}[${index}].action`,
           `no NetworkPolicy isolates, and no Baseline policy selects, any of the pods this policy selects for ${direction} ` +
-          `(${firstFew(subjects.map(podKey))}): this Pass allows what it matches, as Accept would, until namespace owners add NetworkPolicies`));
+          `(${firstFew(subjects.map(podKey))}): this Pass allows what it matches, as ${accept} would, until namespace owners add NetworkPolicies`));
       }
     }
   }
@@ -73,11 +74,7 @@ export function checkEqualPriorityOverlap(ctx: LintContext): LintFinding[] {
   return out;
 }
 
-const NOT_ENFORCED: Readonly<Record<string, string>> = {
-  Accept: 'this Accept allows nothing through it',
-  Deny: 'this Deny denies nothing through it',
-  Pass: 'this Pass passes nothing through it',
-};
+const NOT_ENFORCED: Readonly<Record<ClusterRuleAction, string>> = { Accept: 'allows', Deny: 'denies', Pass: 'passes' };
 
 export function checkDomainNamesNotEnforced(ctx: LintContext): LintFinding[] {
   const out: LintFinding[] = [];
@@ -85,7 +82,7 @@ export function checkDomainNamesNotEnforced(ctx: LintContext): LintFinding[] {
     policy.egress.forEach((rule, i) => rule.peers.forEach((peer, j) => {
       if (peer.kind !== 'domainNames') return;
       out.push(clusterPolicyFinding('domain-names-not-enforced', 'warning', policy, `spec.egress[${i}].to[${j}].domainNames`,
-        `domainNames (${firstFew(peer.domainNames)}) are not enforced by nftpol: the peer matches nothing, so ${NOT_ENFORCED[rule.action] ?? ''}; ` +
+        `domainNames (${firstFew(peer.domainNames)}) are not enforced by nftpol: the peer matches nothing, so this ${actionWord(policy, rule.action)} ${NOT_ENFORCED[rule.action]} nothing through it; ` +
         'use networks with the addresses instead'));
     }));
   }
