@@ -25,12 +25,16 @@ export const EXPECTED_COUNTS = [
   { allowed: 10, denied: 10 },
   { allowed: 12, denied: 8 },
   { allowed: 16, denied: 4 },
+  { allowed: 13, denied: 7 },
+  { allowed: 2, denied: 18 },
+  { allowed: 3, denied: 17 },
 ];
 
 export interface ReportStep {
   index: number;
   dir: string;
   change: { added: string[]; changed: string[]; removed: string[] };
+  why: { from: string; to: string; port: number; protocol: string; verdict: string; before: string; reason: string } | null;
   endpoints: string[];
   expected: string[][];
   live: string[][] | null;
@@ -52,3 +56,7 @@ export interface Report {
 }
 
 export const count = (cells: string[][], what: string): number => cells.flat().filter((c) => c === what).length;
+
+/** A cell of a matrix, by its ends' ids. */
+export const cellAt = (step: Pick<ReportStep, 'endpoints'>, cells: string[][] | null, from: string, to: string): string | undefined =>
+  cells?.[step.endpoints.indexOf(from)]?.[step.endpoints.indexOf(to)];

@@ -1,7 +1,9 @@
 // `nftpol demo` on the real kernel: the whole command in-process (`main(['demo', '--json'])`)
 // builds the two-node world, runs one real agent per node, and at every step the live
 // matrix (real connections) equals the engine's, each step having reached both kernels
-// (the first by a replace, the rest by deltas or an unchanged table); afterwards nothing
+// (the first by a replace, the rest by deltas or an unchanged table), the cell each step
+// explains flipping in the kernel as the engine says (the cluster administrator's Admin
+// and Baseline tiers included); afterwards nothing
 // is left: no netns of the run, no agent process, no folder. Then Ctrl-C: the built
 // command interrupted in its first step leaves nothing behind either.
 import { spawn } from 'node:child_process';
@@ -11,10 +13,17 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from 'vitest';
 import { cleanupOrphans, listNetns } from '../../src/lab/index.ts';
 import { DEMO_STEPS } from '../../src/demo/scenario.ts';
-import { count, EXPECTED_COUNTS, nftpolDemo, type Report } from '../demo/helpers.ts';
+import { cellAt, count, EXPECTED_COUNTS, nftpolDemo, type Report } from '../demo/helpers.ts';
 import { describeKernel } from '../support/describe-requiring.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * The nodes whose table a step leaves as it was. shop/allow-api-to-db isolates shop/db
+ * (node-2) for ingress; node-1's pods (monitoring/prometheus, shop/web) neither gain nor
+ * lose a rule, so its agent finds nothing to write.
+ */
+const UNCHANGED: Readonly<Record<string, readonly string[]>> = { '07-namespace-opens': ['node-1'] };
 
 /** Pids whose command line mentions `text` (an agent runs with --source files:<its folder>). */
 function processesMentioning(text: string): number[] {
@@ -89,10 +98,23 @@ await describeKernel('nftpol demo', () => {
       expect({ allowed: count(step.expected, 'allowed'), denied: count(step.expected, 'denied') }).toEqual(EXPECTED_COUNTS[i]);
       expect(step.kernel.map((k) => k.node)).toEqual(['node-1', 'node-2']);
       for (const k of step.kernel) {
-        expect(k.how, `${step.dir} ${k.node}`).toBe(i === 0 ? 'replace' : 'delta');
+        expect(k.how, `${step.dir} ${k.node}`).toBe(i === 0 ? 'replace' : UNCHANGED[step.dir]?.includes(k.node) === true ? 'unchanged' : 'delta');
         expect(k.ms).toBeLessThanOrEqual(k.seenMs);
       }
+      // The cell the step explains flipped in the kernel too: real packets, this step and the one before.
+      const why = step.why;
+      if (i > 0 && why === null) throw new Error(`${step.dir} explains no cell`);
+      if (why !== null) {
+        expect([cellAt(step, report.steps[i - 1]?.live ?? null, why.from, why.to), cellAt(step, step.live, why.from, why.to)], `${step.dir} ${why.from} -> ${why.to}`)
+          .toEqual([why.before, why.verdict]);
+      }
     }
+    // The cluster administrator's steps: the tier, policy and rule that decided the explained cell.
+    expect(report.steps.slice(5).map((s) => s.why?.reason)).toEqual([
+      'ingress of shop/api denied by cnp/protect-shop spec.ingress[0] "deny-from-dev" (Deny, Admin tier, priority 10)',
+      'ingress of shop/db denied by cnp/default-deny spec.ingress[0] "deny-from-pods" (Deny, Baseline tier, priority 100)',
+      'shop/db ingress allowed by shop/allow-api-to-db spec.ingress[0]',
+    ]);
     console.log(`[demo] write to kernel, ms: ${report.steps.map((s) => `${s.dir} ${s.kernel.map((k) => k.ms).join('/')}`).join(', ')}`);
     expect(r.code).toBe(0);
     expect(report.agree).toBe(true);

@@ -73,6 +73,8 @@ export function renderStepText(r: StepResult, scenario: string, s: Style = plain
   if (r.live === null) lines.push(`  ${counts} ${s.dim('(model only: no packets sent)')}`);
   else if (r.disagree.length === 0) lines.push(`  ${s.green('live = expected')}: ${counts}`);
   else lines.push(`  ${s.red(`live differs from expected in ${r.disagree.length} cell${r.disagree.length === 1 ? '' : 's'}`)}: ${r.disagree.map(([a, b]) => `${a} -> ${b}`).join(', ')}`);
+  // The reason is the engine's own line (src/demo/cell-reason.ts), printed as it is.
+  if (step.why !== null) lines.push(`  why ${step.why.from} -> ${step.why.to} ${step.why.port}/${step.why.protocol} is now ${step.why.verdict}: ${step.why.reason}`);
   return `${lines.join('\n')}\n\n`;
 }
 
@@ -170,7 +172,7 @@ export function demoReport(o: DemoOutcome): unknown {
     world: o.world,
     steps: o.steps.map((r) => ({
       index: r.step.index, dir: r.step.dir, title: r.step.title, says: r.step.says,
-      change: r.step.change, revision: r.revision,
+      change: r.step.change, revision: r.revision, why: r.step.why,
       endpoints: r.step.expected.endpoints.map((e) => e.id),
       expected: r.step.expected.cells,
       live: r.live?.cells ?? null,
