@@ -53,6 +53,11 @@ describe('policy-explain report: cluster-wide policies', () => {
       'anp/protect-payments AdminNetworkPolicy Admin 10',
     ]);
     expect(tierRows(r.stdout, 'baseline-policies').map((row) => row.slice(0, 4).join(' '))).toEqual(['banp/default BaselineAdminNetworkPolicy Baseline 0']);
+    // Each rule's action as its API writes it: the AdminNetworkPolicy's Allow, the ClusterNetworkPolicy's Accept (one style for both).
+    const rules = Object.fromEntries(tierRows(r.stdout, 'admin-policies').map((row) => [row[0], row[5]]));
+    expect(rules['anp/protect-payments']).toContain('\nAllow spec.ingress[0] “allow-web”: from every pod in namespaces team=web');
+    expect(rules['cnp/protect-payments']).toMatch(/\nAccept spec\.ingress\[0\]/);
+    expect(r.stdout).toContain('<span class="act act-accept">Allow</span>');
   });
 
   it('shows each policy\'s subject, its rules in order with action and name, and the pods its subject selects', async () => {
