@@ -34,7 +34,7 @@ const NFTPOL_MAIN = fileURLToPath(new URL(`../nftpol-main${path.extname(fileURLT
 export function registerDemoCommand(program: Command, ctx: CommandContext, deps: DemoCommandDeps = {}): Command {
   return program
     .command('demo')
-    .description('as root: NetworkPolicy steps on two flannel-style nodes in network namespaces, each enforced by a real nftpol agent; the live matrix (real connections) beside the expected one after each step. Without root: the expected matrices only')
+    .description('as root: NetworkPolicy and cluster-wide policy (Admin and Baseline tiers) steps on two flannel-style nodes in network namespaces, each enforced by a real nftpol agent; the live matrix (real connections) beside the expected one after each step. Without root: the expected matrices only')
     .option('--json', 'print one DemoReport JSON document at the end instead of text as it goes')
     .option('--steps', 'list the steps (and the files each changes) and exit; needs nothing')
     .option('--keep', 'leave the world up after the last step, until Ctrl-C (prints how to poke at it)')
@@ -64,7 +64,7 @@ export async function runDemoCommand(opts: DemoCommandOptions, io: CliIO, deps: 
         : renderStepsList(steps, shown(root, cwd)));
       return EXIT.ok;
     }
-    if (!json) io.stdout.write(`${style.bold('nftpol demo')}: NetworkPolicy step by step on two flannel-style nodes\n\n`);
+    if (!json) io.stdout.write(`${style.bold('nftpol demo')}: NetworkPolicy and cluster-wide policy step by step on two flannel-style nodes\n\n`);
     const onEvent = (e: DemoEvent): void => {
       if (json) return;
       switch (e.type) {
