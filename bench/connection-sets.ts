@@ -5,8 +5,8 @@
 import { computeConnectionMatrix, computeMatrix, matrixPods } from '../src/explain/matrix.ts';
 import { renderMatrixText } from '../src/cli/format/matrix-output.ts';
 import { ClusterState } from '../src/model/cluster-state.ts';
-import { PolicyEngine } from '../src/policy/engine.ts';
 import { type Bench, count, millis, rate, timed } from './bench.ts';
+import { countingQuestions } from './engine-questions.ts';
 import { buildCluster } from './engine-verdicts.ts';
 
 function run(report: (line: string) => void): void {
@@ -17,20 +17,14 @@ function run(report: (line: string) => void): void {
   report(`cluster: ${count(pods.length)} workloads, ${count(objects.namespaces.length)} namespaces, ${count(objects.policies.length)} policies; ${count(cells)} ordered pairs`);
 
   // Count the engine's questions without changing it: every ClusterState's engine is a PolicyEngine.
-  const original = PolicyEngine.prototype.allows;
-  let questions = 0;
-  PolicyEngine.prototype.allows = function counted(this: PolicyEngine, ...args: Parameters<typeof original>) {
-    questions++;
-    return original.apply(this, args);
-  };
-  const sets = timed(() => computeConnectionMatrix(state, null, pods));
-  PolicyEngine.prototype.allows = original;
+  const sets = timed(() => countingQuestions(() => computeConnectionMatrix(state, null, pods)));
+  const questions = sets.result.questions;
   report(`connection sets: ${rate(cells, sets.ms, 'pairs')}`);
   report(`  engine questions: ${count(questions)} (${(questions / cells).toFixed(1)} a pair: one per port class of TCP, UDP, SCTP, plus one for the other protocols)`);
 
   const kinds = { all: 0, partial: 0, none: 0 };
   const distinct = new Set<string>();
-  for (const row of sets.result.connections ?? []) {
+  for (const row of sets.result.result.connections ?? []) {
     for (const s of row) {
       if (s === null) continue;
       distinct.add(s.format());
@@ -41,7 +35,7 @@ function run(report: (line: string) => void): void {
   }
   report(`  ${count(kinds.all)} all, ${count(kinds.partial)} partial, ${count(kinds.none)} none; ${count(distinct.size)} distinct sets`);
 
-  const text = timed(() => renderMatrixText(sets.result));
+  const text = timed(() => renderMatrixText(sets.result.result));
   report(`  text output: ${millis(text.ms)}, ${count(text.result.length)} characters`);
 
   const onePort = timed(() => computeMatrix(state, { protocol: 'TCP', port: 80, name: null }, null, pods));

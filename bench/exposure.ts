@@ -6,8 +6,8 @@
 import { computeExposure, exposurePairs } from '../src/explain/exposure.ts';
 import { outsideClasses } from '../src/explain/outside-classes.ts';
 import { ClusterState } from '../src/model/cluster-state.ts';
-import { PolicyEngine } from '../src/policy/engine.ts';
 import { type Bench, count, millis, rate, timed } from './bench.ts';
+import { countingQuestions } from './engine-questions.ts';
 import { buildCluster } from './engine-verdicts.ts';
 
 function run(report: (line: string) => void): void {
@@ -17,23 +17,15 @@ function run(report: (line: string) => void): void {
   report(`cluster: ${count(state.pods.size)} workloads, ${count(objects.namespaces.length)} namespaces, ${count(objects.policies.length)} policies`);
   report(`outside classes: ${count(classes.result.length)} in ${millis(classes.ms)}`);
 
-  const original = PolicyEngine.prototype.allows;
-  let questions = 0;
-  PolicyEngine.prototype.allows = function counted(this: PolicyEngine, ...args: Parameters<typeof original>) {
-    questions++;
-    return original.apply(this, args);
-  };
   const namespace = objects.namespaces[0]?.name ?? null;
   for (const ns of [namespace, null]) {
-    questions = 0;
     const pairs = exposurePairs(state, ns);
-    const r = timed(() => computeExposure(state, ns));
+    const { questions, result: r } = countingQuestions(() => timed(() => computeExposure(state, ns)));
     const levels = new Map<string, number>();
     for (const w of r.result.workloads) levels.set(w.level, (levels.get(w.level) ?? 0) + 1);
     report(`${ns === null ? 'whole cluster' : `namespace ${ns}`}: ${count(r.result.workloads.length)} workloads, ${rate(pairs, r.ms, 'connection sets')}; ` +
       `${count(questions)} engine questions; levels ${[...levels].map(([l, n]) => `${l} ${n}`).join(', ')}`);
   }
-  PolicyEngine.prototype.allows = original;
 }
 
 export const exposureBench: Bench = {

@@ -7,11 +7,14 @@
 // the destination pod for that protocol (as a number). Cut at those edges,
 // each protocol's port space 1-65535 falls into classes within which every
 // port entry matches all ports or none, so every rule, and the engine,
-// answers alike for the whole class: one PolicyEngine.allows per class.
+// answers alike for the whole class: one question per class, asked of
+// PolicyEngine.pair, which matches every rule's peers against the pair once
+// and then answers each class from the ports alone (allows()'s answers).
 //
 // A rule none of whose peers is the other end allows nothing on any port,
 // so its ports make no edges (peers never depend on the port); fewer edges,
-// fewer questions, the same answer.
+// fewer questions, the same answer. The pair's rules whose peers hold the
+// other end are those its questions check, so they are the ones cut at.
 //
 // Protocols without ports (ICMP, ...) match no port entry, only rules
 // without ports, which match them all alike: one question answers for all.
@@ -25,10 +28,8 @@
 // never matches, whatever the port).
 import type { ClusterPort, ClusterRule, Direction, NetworkPolicy, Pod, PolicyPort, PolicyRule, Protocol } from '../model/types.ts';
 import { PROTOCOLS } from '../model/types.ts';
-import type { PolicyEngine } from '../policy/engine.ts';
+import type { PairVerdicts, PolicyEngine } from '../policy/engine.ts';
 import type { Endpoint } from '../policy/endpoint.ts';
-import { clusterPeerMiss } from '../policy/cluster-match.ts';
-import { peerMatches } from '../policy/peer-match.ts';
 import { resolveNamedPort } from '../policy/port-match.ts';
 import { ConnectionSet, MAX_PORT, MIN_PORT, type PortRange } from './connection-set-algebra.ts';
 import { pairEndpoints } from './pod-reach.ts';
@@ -69,19 +70,6 @@ function policiesOf(engine: PolicyEngine, pods: readonly Pod[], direction: Direc
   return pods.flatMap((p) => [...engine.isolatingPolicies(p, direction)]);
 }
 
-/** A policy that applies to the pair, in one direction; `other` is the end its rules' peers must match, when known. */
-interface Applying {
-  readonly policy: NetworkPolicy;
-  readonly direction: Direction;
-  readonly other: Endpoint | undefined;
-}
-
-/** The rules of the policies whose ports can matter: those with a peer that is the other end (every rule when it is not known). */
-function applyingRules(engine: PolicyEngine, applying: readonly Applying[]): PolicyRule[] {
-  return applying.flatMap(({ policy, direction, other }) => policy[direction].filter((rule) =>
-    other === undefined || rule.peers.length === 0 || rule.peers.some((peer) => peerMatches(engine.state, policy, peer, other))));
-}
-
 /** The edges one cluster rule's port entry makes for a protocol, on these destination pods. */
 function clusterEntryEdges(cp: ClusterPort, protocol: Protocol, destinations: readonly Pod[], edges: Set<number>): void {
   if (cp.kind === 'number') {
@@ -100,13 +88,28 @@ function clusterEntryEdges(cp: ClusterPort, protocol: Protocol, destinations: re
   }
 }
 
-/** The rules of the cluster policies whose subject is an end, in a direction, that can match the other end (every rule when it is not known). */
-function applyingClusterRules(engine: PolicyEngine, pods: readonly Pod[], direction: Direction, other: Endpoint | undefined): ClusterRule[] {
-  return pods.flatMap((pod) => {
+/** The rules whose ports can cut the classes: NetworkPolicy's and the cluster tiers'. */
+interface CuttingRules {
+  readonly rules: readonly PolicyRule[];
+  readonly clusterRules: readonly ClusterRule[];
+}
+
+/** The rules of the pair whose peers hold the other end (the engine matched them once for the pair). */
+function pairRules(pair: PairVerdicts): CuttingRules {
+  const sides = [pair.egress, pair.ingress].filter((d) => d !== undefined);
+  return { rules: sides.flatMap((d) => d.networkPolicy), clusterRules: sides.flatMap((d) => [...d.admin, ...d.baseline]) };
+}
+
+/** Every rule of the ends' policies and of the cluster policies whose subject is an end, whatever its peers. */
+function everyRule(engine: PolicyEngine, sources: readonly Pod[], destinations: readonly Pod[]): CuttingRules {
+  const clusterRules = (pods: readonly Pod[], direction: Direction): ClusterRule[] => pods.flatMap((pod) => {
     const tiers = engine.tierPolicies(pod, direction);
-    return [...tiers.admin, ...tiers.baseline].flatMap((policy) => policy[direction].filter((rule) =>
-      other === undefined || rule.peers.some((peer) => clusterPeerMiss(engine.state, peer, other) === undefined)));
+    return [...tiers.admin, ...tiers.baseline].flatMap((policy) => policy[direction]);
   });
+  return {
+    rules: [...policiesOf(engine, sources, 'egress').flatMap((p) => p.egress), ...policiesOf(engine, destinations, 'ingress').flatMap((p) => p.ingress)],
+    clusterRules: [...clusterRules(sources, 'egress'), ...clusterRules(destinations, 'ingress')],
+  };
 }
 
 /**
@@ -123,28 +126,20 @@ export function portClassStarts(rules: readonly PolicyRule[], protocol: Protocol
 /** Every connection the engine allows from `from` to `to`, exactly. */
 export function connectionSet(engine: PolicyEngine, from: Endpoint, to: Endpoint): ConnectionSet {
   const destinations = podsAt(engine, to);
+  const pair = engine.pair(from, to);
   // With an address claimed twice the engine may put the holder in an end's
   // place; then every rule's ports count, whatever its peers.
-  const exact = !engine.state.hasSharedAddresses();
-  const sources = podsAt(engine, from);
-  const clusterRules = [
-    ...applyingClusterRules(engine, sources, 'egress', exact ? to : undefined),
-    ...applyingClusterRules(engine, destinations, 'ingress', exact ? from : undefined),
-  ];
-  const rules = applyingRules(engine, [
-    ...policiesOf(engine, sources, 'egress').map((policy) => ({ policy, direction: 'egress' as const, other: exact ? to : undefined })),
-    ...policiesOf(engine, destinations, 'ingress').map((policy) => ({ policy, direction: 'ingress' as const, other: exact ? from : undefined })),
-  ]);
+  const { rules, clusterRules } = engine.state.hasSharedAddresses() ? everyRule(engine, podsAt(engine, from), destinations) : pairRules(pair);
   const ranges: Partial<Record<Protocol, PortRange[]>> = {};
   for (const protocol of PROTOCOLS) {
     const starts = portClassStarts(rules, protocol, destinations, clusterRules);
     const list: PortRange[] = [];
     starts.forEach((start, i) => {
-      if (engine.allows({ from, to, protocol, port: start })) list.push([start, (starts[i + 1] ?? MAX_PORT + 1) - 1]);
+      if (pair.allows(protocol, start)) list.push([start, (starts[i + 1] ?? MAX_PORT + 1) - 1]);
     });
     ranges[protocol] = list;
   }
-  return ConnectionSet.of(ranges, engine.allows({ from, to, protocol: OTHER_PROTOCOL_PROBE }));
+  return ConnectionSet.of(ranges, pair.allows(OTHER_PROTOCOL_PROBE));
 }
 
 /** The connection set between two pods or workloads, in an address family they share (IPv4 first); undefined when they share none. */

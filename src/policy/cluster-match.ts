@@ -14,7 +14,7 @@
 //    every protocol and port.
 import { cidrContains } from '../model/addresses.ts';
 import type { ClusterState } from '../model/cluster-state.ts';
-import type { ClusterPeer, ClusterPodSelection, ClusterPolicy, ClusterPort, Pod } from '../model/types.ts';
+import type { ClusterPeer, ClusterPodSelection, ClusterPolicy, ClusterPort, ClusterRule, Pod } from '../model/types.ts';
 import { podKey } from '../model/types.ts';
 import { formatSelector, selectorMiss } from '../selectors/label-selector.ts';
 import { describeEndpoint, endpointNodeName, type Endpoint } from './endpoint.ts';
@@ -99,4 +99,14 @@ export function clusterPortMiss(cp: ClusterPort, protocol: string, port: number 
   if (port >= cp.port && port <= end) return undefined;
   const want = end === cp.port ? `port ${cp.port}` : `ports ${cp.port}-${end}`;
   return trace?.because(PORT, `rule matches ${cp.protocol} ${want}, flow is to ${port}`) ?? PORT;
+}
+
+/** Whether some peer of the rule is the other end (a rule without peers, failing closed as Accept, has none). */
+export function clusterRulePeersMatch(state: ClusterState, rule: ClusterRule, other: Endpoint): boolean {
+  return rule.peers.some((peer) => clusterPeerMiss(state, peer, other) === undefined);
+}
+
+/** Whether a flow's protocol and port are some entry's of a rule's ports (no entries: every protocol and port). */
+export function clusterPortsMatch(ports: readonly ClusterPort[], protocol: string, port: number | undefined, dstPod: Pod | undefined): boolean {
+  return ports.length === 0 || ports.some((cp) => clusterPortMiss(cp, protocol, port, dstPod) === undefined);
 }

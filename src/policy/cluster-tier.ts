@@ -10,7 +10,7 @@
 import type { ClusterState } from '../model/cluster-state.ts';
 import type { ClusterPolicy, ClusterRule } from '../model/types.ts';
 import { clusterPolicyKey } from '../model/types.ts';
-import { clusterPeerMiss, clusterPortMiss } from './cluster-match.ts';
+import { clusterPeerMiss, clusterPortMiss, clusterPortsMatch } from './cluster-match.ts';
 import { closest, destinationPod, type DirectionInput } from './direction.ts';
 import type { ClusterRuleHit, PolicyMiss, RuleMiss } from './trace.ts';
 import { Tracer, type Miss } from './tracer.ts';
@@ -71,7 +71,7 @@ export class TierTrace extends Tracer {
 function ruleMatch(state: ClusterState, rule: ClusterRule, input: DirectionInput, trace?: TierTrace): [number, number | null] | undefined {
   // Untraced, the ports go first: comparing numbers is cheaper than matching
   // label selectors, and most rules that name ports miss on them.
-  if (trace === undefined && rule.ports.length > 0 && !portsMatch(rule, input)) return undefined;
+  if (trace === undefined && !clusterPortsMatch(rule.ports, input.protocol, input.port, destinationPod(input))) return undefined;
   let peer: number | undefined;
   for (let i = 0; i < rule.peers.length && peer === undefined; i++) {
     const miss = clusterPeerMiss(state, rule.peers[i] as ClusterRule['peers'][number], input.other, trace);
@@ -87,11 +87,6 @@ function ruleMatch(state: ClusterState, rule: ClusterRule, input: DirectionInput
     else trace?.portMisses.push(miss);
   }
   return peer === undefined || port === undefined ? undefined : [peer, port];
-}
-
-function portsMatch(rule: ClusterRule, input: DirectionInput): boolean {
-  const dstPod = destinationPod(input);
-  return rule.ports.some((p) => clusterPortMiss(p, input.protocol, input.port, dstPod) === undefined);
 }
 
 /** The first rule of the tier's policies (in order) that matches the flow, or undefined. */

@@ -17,12 +17,16 @@ import { portMiss } from './port-match.ts';
 import type { DirectionVerdict, PolicyMiss, RuleMatch, RuleMiss } from './trace.ts';
 import { Tracer, type Miss } from './tracer.ts';
 
-export interface DirectionInput {
+/** One direction's ends, whatever the port. */
+export interface DirectionEnds {
   readonly direction: Direction;
   /** The end whose policies apply (source for egress, destination for ingress). */
   readonly subject: Endpoint;
   /** The other end: the peer the rules must match. */
   readonly other: Endpoint;
+}
+
+export interface DirectionInput extends DirectionEnds {
   readonly protocol: string;
   readonly port: number | undefined;
 }
@@ -32,8 +36,8 @@ export function peersField(direction: Direction): 'from' | 'to' {
 }
 
 /** The pod whose container ports named ports resolve against: the destination. */
-export function destinationPod(input: DirectionInput): Pod | undefined {
-  const dst = input.direction === 'ingress' ? input.subject : input.other;
+export function destinationPod(ends: DirectionEnds): Pod | undefined {
+  const dst = ends.direction === 'ingress' ? ends.subject : ends.other;
   return dst.kind === 'pod' ? dst.pod : undefined;
 }
 

@@ -18,15 +18,20 @@ import type { ClusterState } from '../model/cluster-state.ts';
 import type { ClusterPolicy, Direction, NetworkPolicy, Pod } from '../model/types.ts';
 import { podKey, policyKey } from '../model/types.ts';
 import { subjectSelects } from './cluster-match.ts';
-import type { DirectionInput } from './direction.ts';
+import type { DirectionEnds, DirectionInput } from './direction.ts';
 import { endpointNodeName, type Endpoint } from './endpoint.ts';
 import { isolatingPolicies } from './isolation.ts';
+import { matchDirectionPeers, peersOutcome, type DirectionPeers } from './pair.ts';
 import { directionOutcome, NO_TIERS, traceTiers, type DirectionOutcome, type TierPolicies } from './tiers.ts';
 import type { Decider, DirectionTier, EndpointSummary, FlowNote, FlowVerdict } from './trace.ts';
 
-export interface Flow {
+/** A flow's two ends, as asked or as the engine resolves them (the holder of an address claimed twice). */
+export interface FlowEnds {
   readonly from: Endpoint;
   readonly to: Endpoint;
+}
+
+export interface Flow extends FlowEnds {
   /** TCP, UDP, SCTP, or any other IP protocol name (ICMP, ...). */
   readonly protocol: string;
   /** Destination port; absent for protocols without ports. */
@@ -38,6 +43,18 @@ export function summarizeEndpoint(e: Endpoint): EndpointSummary {
   if (e.kind === 'external') return { kind: e.kind, ip: e.ip, ...(e.unknownPodOn ? { unknownPodOn: e.unknownPodOn } : {}) };
   const node = endpointNodeName(e);
   return { kind: e.kind, ip: e.ip, ...(pod ? { pod } : {}), ...(node ? { node } : {}) };
+}
+
+/** The answers for one pair of ends (PolicyEngine.pair). */
+export interface PairVerdicts {
+  /** Whether the engine allows the pair at this protocol and port: allows()'s answer. */
+  allows(protocol: string, port?: number): boolean;
+  /**
+   * Each direction's rules whose peers hold the other end (pair.ts); undefined
+   * when an exception (the same pod, an unknown pod) decides every port alike.
+   */
+  readonly egress: DirectionPeers | undefined;
+  readonly ingress: DirectionPeers | undefined;
 }
 
 export type SharedAddressNote = FlowNote & { kind: 'sharedAddress' };
@@ -106,11 +123,16 @@ export class PolicyEngine {
   }
 
   private resolved(flow: Flow): Flow {
+    const ends = this.resolvedEnds(flow);
+    return ends === flow ? flow : { ...flow, ...ends };
+  }
+
+  private resolvedEnds<E extends FlowEnds>(ends: E): E | FlowEnds {
     // The common case, no address claimed twice: the ends are their holders.
-    if (!this.state.hasSharedAddresses()) return flow;
-    const from = this.holderOf(flow.from);
-    const to = this.holderOf(flow.to);
-    return from === flow.from && to === flow.to ? flow : { ...flow, from, to };
+    if (!this.state.hasSharedAddresses()) return ends;
+    const from = this.holderOf(ends.from);
+    const to = this.holderOf(ends.to);
+    return from === ends.from && to === ends.to ? ends : { from, to };
   }
 
   /** Shared addresses of the ends as asked for, the fail-closed policies that isolate them, and fail-closed cluster rules that decided. */
@@ -141,7 +163,7 @@ export class PolicyEngine {
    * The exceptions that decide a flow before (self, unknown-pod) or in place
    * of NetworkPolicy (node), if one applies.
    */
-  private exception(flow: Flow): Decider | undefined {
+  private exception(flow: FlowEnds): Decider | undefined {
     const { from, to } = flow;
     // The same pod (or the same address: traffic that never leaves its network namespace).
     if (from.ip === to.ip || (from.kind === 'pod' && to.kind === 'pod' && from.pod === to.pod)) return 'self';
@@ -170,13 +192,17 @@ export class PolicyEngine {
   }
 
   /** The policies that isolate a direction's subject: none when it is not a pod. */
-  private policiesOf(input: DirectionInput): readonly NetworkPolicy[] {
-    return input.subject.kind === 'pod' ? this.isolatingPolicies(input.subject.pod, input.direction) : [];
+  private policiesOf(ends: DirectionEnds): readonly NetworkPolicy[] {
+    return ends.subject.kind === 'pod' ? this.isolatingPolicies(ends.subject.pod, ends.direction) : [];
+  }
+
+  /** The cluster policies whose subject is a direction's subject: none when it is not a pod. */
+  private tiersOf(ends: DirectionEnds): TierPolicies {
+    return ends.subject.kind === 'pod' ? this.tierPolicies(ends.subject.pod, ends.direction) : NO_TIERS;
   }
 
   private outcome(input: DirectionInput): DirectionOutcome {
-    const tiers = input.subject.kind === 'pod' ? this.tierPolicies(input.subject.pod, input.direction) : NO_TIERS;
-    return directionOutcome(this.state, tiers, this.policiesOf(input), input);
+    return directionOutcome(this.state, this.tiersOf(input), this.policiesOf(input), input);
   }
 
   /**
@@ -189,7 +215,7 @@ export class PolicyEngine {
     return podSide !== 'Admin' && podSide !== 'Baseline';
   }
 
-  private static podSide<T>(flow: Flow, egress: T, ingress: T): T {
+  private static podSide<T>(flow: FlowEnds, egress: T, ingress: T): T {
     return flow.from.kind === 'pod' ? egress : ingress;
   }
 
@@ -201,25 +227,48 @@ export class PolicyEngine {
     return { ...d, ...tier, allowed: true, ownNode: true, misses: [], summary };
   }
 
+  /** The verdict of a flow no exception denied, from its two directions' outcomes. */
+  private static combined(flow: FlowEnds, exception: Decider | undefined, egress: DirectionOutcome, ingress: DirectionOutcome): boolean {
+    if (exception === 'node' && PolicyEngine.nodeExceptionHolds(PolicyEngine.podSide(flow, egress, ingress).tier)) return true;
+    return egress.allowed && ingress.allowed;
+  }
+
   /** The verdict alone: the same evaluation as evaluate(), without a tracer. For matrices and benchmarks. */
   allows(asked: Flow): boolean {
     const flow = this.resolved(asked);
     const exception = this.exception(flow);
     if (exception === 'self' || exception === 'unknown-pod') return PolicyEngine.exceptionAllows(exception);
     const [eIn, iIn] = this.inputs(flow);
-    const egress = this.outcome(eIn);
-    const ingress = this.outcome(iIn);
-    if (exception === 'node' && PolicyEngine.nodeExceptionHolds(PolicyEngine.podSide(flow, egress, ingress).tier)) return true;
-    return egress.allowed && ingress.allowed;
+    return PolicyEngine.combined(flow, exception, this.outcome(eIn), this.outcome(iIn));
+  }
+
+  /**
+   * allows() for one pair of ends at any protocol and port, for callers that
+   * ask many (connection sets): the peers of every rule that can decide are
+   * matched once (pair.ts), each question then checks ports only.
+   */
+  pair(from: Endpoint, to: Endpoint): PairVerdicts {
+    const ends = this.resolvedEnds({ from, to });
+    const exception = this.exception(ends);
+    if (exception === 'self' || exception === 'unknown-pod') {
+      const allowed = PolicyEngine.exceptionAllows(exception);
+      return { allows: () => allowed, egress: undefined, ingress: undefined };
+    }
+    const peersOf = (e: DirectionEnds): DirectionPeers => matchDirectionPeers(this.state, this.tiersOf(e), this.policiesOf(e), e);
+    const egress = peersOf({ direction: 'egress', subject: ends.from, other: ends.to });
+    const ingress = peersOf({ direction: 'ingress', subject: ends.to, other: ends.from });
+    return {
+      allows: (protocol, port) => PolicyEngine.combined(ends, exception, peersOutcome(egress, protocol, port), peersOutcome(ingress, protocol, port)),
+      egress, ingress,
+    };
   }
 
   /** The verdict with its trace: both directions, what allowed, and why not. */
   evaluate(asked: Flow): FlowVerdict {
     const flow = this.resolved(asked);
     const [eIn, iIn] = this.inputs(flow);
-    const tiersOf = (input: DirectionInput): TierPolicies => (input.subject.kind === 'pod' ? this.tierPolicies(input.subject.pod, input.direction) : NO_TIERS);
-    const egress = traceTiers(this.state, tiersOf(eIn), this.policiesOf(eIn), eIn);
-    const ingress = traceTiers(this.state, tiersOf(iIn), this.policiesOf(iIn), iIn);
+    const egress = traceTiers(this.state, this.tiersOf(eIn), this.policiesOf(eIn), eIn);
+    const ingress = traceTiers(this.state, this.tiersOf(iIn), this.policiesOf(iIn), iIn);
     const notes = this.notes(asked, [eIn, iIn], [egress, ingress]);
     let exception = this.exception(flow);
     let [eOut, iOut] = [egress, ingress];

@@ -7,7 +7,7 @@
 //    included. Selectors match pods only, never nodes or outside addresses.
 import { cidrContains } from '../model/addresses.ts';
 import type { ClusterState } from '../model/cluster-state.ts';
-import type { NetworkPolicy, Peer } from '../model/types.ts';
+import type { NetworkPolicy, Peer, PolicyRule } from '../model/types.ts';
 import { formatSelector, selectorMiss } from '../selectors/label-selector.ts';
 import { describeEndpoint, type Endpoint } from './endpoint.ts';
 import { Stage, type Miss, type Tracer } from './tracer.ts';
@@ -54,4 +54,9 @@ export function peerMiss(state: ClusterState, policy: NetworkPolicy, peer: Peer,
 /** peerMiss as a predicate, for the compiler and lint. */
 export function peerMatches(state: ClusterState, policy: NetworkPolicy, peer: Peer, other: Endpoint): boolean {
   return peerMiss(state, policy, peer, other) === undefined;
+}
+
+/** Whether some peer of the rule is the other end; a rule without peers holds every end. */
+export function rulePeersMatch(state: ClusterState, policy: NetworkPolicy, rule: PolicyRule, other: Endpoint): boolean {
+  return rule.peers.length === 0 || rule.peers.some((peer) => peerMatches(state, policy, peer, other));
 }

@@ -51,3 +51,8 @@ export function portMiss(rp: PolicyPort, protocol: string, port: number | undefi
 export function portMatches(rp: PolicyPort, protocol: string, port: number | undefined, dstPod: Pod | undefined): boolean {
   return portMiss(rp, protocol, port, dstPod) === undefined;
 }
+
+/** Whether a flow's protocol and port are some entry's of a rule's ports (no entries: every protocol and port). */
+export function portsMatch(ports: readonly PolicyPort[], protocol: string, port: number | undefined, dstPod: Pod | undefined): boolean {
+  return ports.length === 0 || ports.some((rp) => portMiss(rp, protocol, port, dstPod) === undefined);
+}

@@ -8,7 +8,7 @@
 // (That a pod and its own node always talk is NetworkPolicy's rule: the
 // engine applies it where step 2 would decide, see engine.ts.)
 import type { ClusterState } from '../model/cluster-state.ts';
-import type { ClusterPolicy, NetworkPolicy } from '../model/types.ts';
+import type { ClusterPolicy, ClusterRuleAction, NetworkPolicy } from '../model/types.ts';
 import { clusterPolicyKey, podKey } from '../model/types.ts';
 import { ruleHit, tierMatch, TierTrace, type TierMatch } from './cluster-tier.ts';
 import { directionAllows, traceDirection, type DirectionInput } from './direction.ts';
@@ -29,22 +29,62 @@ export interface DirectionOutcome {
 
 const ALLOW_DEFAULT: DirectionOutcome = { allowed: true, tier: 'default' };
 
-function final(m: TierMatch | undefined, direction: DirectionInput['direction']): 'Accept' | 'Deny' | undefined {
-  const action = m?.policy[direction][m.rule]?.action;
+/**
+ * How the steps of one direction are answered for a pod subject: by matching
+ * peers and ports rule by rule (directionOutcome), or from the peers of one
+ * pair matched beforehand (pair.ts). `C` is what the answers need.
+ */
+export interface TierSteps<C> {
+  /** The action of the first rule of the tier's policies that matches, if any. */
+  tier(c: C, tier: 'admin' | 'baseline'): ClusterRuleAction | undefined;
+  /** Whether NetworkPolicies isolate the subject in this direction. */
+  isolated(c: C): boolean;
+  /** Whether some rule of the isolating NetworkPolicies allows the flow. */
+  networkPolicyAllows(c: C): boolean;
+}
+
+/** A tier's action when it is final for the direction: Pass goes on. */
+function final(action: ClusterRuleAction | undefined): 'Accept' | 'Deny' | undefined {
   return action === 'Pass' ? undefined : action;
 }
+
+/** The order of the steps (the top of this file), whoever answers them: the one place it is written. */
+export function outcomeOfSteps<C>(steps: TierSteps<C>, c: C): DirectionOutcome {
+  const admin = final(steps.tier(c, 'admin'));
+  if (admin !== undefined) return { allowed: admin === 'Accept', tier: 'Admin' };
+  if (steps.isolated(c)) return { allowed: steps.networkPolicyAllows(c), tier: 'NetworkPolicy' };
+  const baseline = final(steps.tier(c, 'baseline'));
+  if (baseline !== undefined) return { allowed: baseline === 'Accept', tier: 'Baseline' };
+  return ALLOW_DEFAULT;
+}
+
+/** The outcome of a direction whose subject is not a pod: no policy applies. */
+export const NOT_A_POD_OUTCOME = ALLOW_DEFAULT;
+
+interface PlainQuestion {
+  readonly state: ClusterState;
+  readonly tiers: TierPolicies;
+  readonly isolating: readonly NetworkPolicy[];
+  readonly input: DirectionInput;
+}
+
+function actionOf(m: TierMatch | undefined, direction: DirectionInput['direction']): ClusterRuleAction | undefined {
+  return m?.policy[direction][m.rule]?.action;
+}
+
+/** The steps answered rule by rule, ports before peers (cluster-tier.ts, direction.ts). */
+const MATCHING: TierSteps<PlainQuestion> = {
+  tier: (q, tier) => actionOf(tierMatch(q.state, q.tiers[tier], q.input), q.input.direction),
+  isolated: (q) => q.isolating.length > 0,
+  networkPolicyAllows: (q) => directionAllows(q.state, q.isolating, q.input),
+};
 
 /** The verdict of one direction and the step that gave it, without a trace. */
 export function directionOutcome(
   state: ClusterState, tiers: TierPolicies, isolating: readonly NetworkPolicy[], input: DirectionInput,
 ): DirectionOutcome {
   if (input.subject.kind !== 'pod') return ALLOW_DEFAULT;
-  const admin = final(tierMatch(state, tiers.admin, input), input.direction);
-  if (admin !== undefined) return { allowed: admin === 'Accept', tier: 'Admin' };
-  if (isolating.length > 0) return { allowed: directionAllows(state, isolating, input), tier: 'NetworkPolicy' };
-  const baseline = final(tierMatch(state, tiers.baseline, input), input.direction);
-  if (baseline !== undefined) return { allowed: baseline === 'Accept', tier: 'Baseline' };
-  return ALLOW_DEFAULT;
+  return outcomeOfSteps(MATCHING, { state, tiers, isolating, input });
 }
 
 function describeHit(h: ClusterRuleHit): string {
@@ -86,7 +126,7 @@ export function traceTiers(
   const adminTrace = new TierTrace();
   const admin = tierMatch(state, tiers.admin, input, adminTrace);
   clusterMisses.push(...adminTrace.misses);
-  if (admin && final(admin, dir) !== undefined) return decided(admin, 'Admin', '');
+  if (admin && final(actionOf(admin, dir)) !== undefined) return decided(admin, 'Admin', '');
   let prefix = '';
   if (admin) {
     // Pass leaves the Admin tier for the next step, NetworkPolicy (which, when it does not isolate the pod, hands on to Baseline).
@@ -100,7 +140,7 @@ export function traceTiers(
   const baseline = tierMatch(state, tiers.baseline, input, baselineTrace);
   clusterMisses.push(...baselineTrace.misses);
   const notIsolated = `${prefix}${pod} is not isolated for ${dir} by any NetworkPolicy; `;
-  if (baseline && final(baseline, dir) !== undefined) return decided(baseline, 'Baseline', notIsolated);
+  if (baseline && final(actionOf(baseline, dir)) !== undefined) return decided(baseline, 'Baseline', notIsolated);
   if (baseline) {
     const hit = ruleHit(baseline, dir, 'default');
     passes.push(hit);

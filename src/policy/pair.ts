@@ -1,0 +1,70 @@
+// One pair of ends asked about many ports: a connection set asks the engine
+// once per port class of TCP, UDP and SCTP, and once for the protocols
+// without ports, about the same two ends. A rule's peers never depend on the
+// port, so for each direction the peers of every rule that can apply (the
+// subject's Admin and Baseline policies, its isolating NetworkPolicies) are
+// matched against the other end once, here; each question after that checks
+// only the ports of the rules whose peers hold the other end, in the same
+// order as directionOutcome (tiers.ts). A rule matches when a peer and a
+// port both do, whichever is checked first, so the answers are allows()'s.
+import type { ClusterState } from '../model/cluster-state.ts';
+import type { ClusterRule, ClusterRuleAction, Direction, NetworkPolicy, Pod, PolicyRule } from '../model/types.ts';
+import { clusterPortsMatch, clusterRulePeersMatch } from './cluster-match.ts';
+import { destinationPod, type DirectionEnds } from './direction.ts';
+import { rulePeersMatch } from './peer-match.ts';
+import { portsMatch } from './port-match.ts';
+import { NOT_A_POD_OUTCOME, outcomeOfSteps, type DirectionOutcome, type TierPolicies, type TierSteps } from './tiers.ts';
+
+/** One direction of a pair: the rules whose peers hold the other end, each tier's in evaluation order. */
+export interface DirectionPeers {
+  readonly direction: Direction;
+  /** Whether the subject is a pod (no policy applies to any other end). */
+  readonly podSubject: boolean;
+  /** The pod named ports resolve on: the destination. */
+  readonly dstPod: Pod | undefined;
+  readonly admin: readonly ClusterRule[];
+  readonly baseline: readonly ClusterRule[];
+  /** Whether NetworkPolicies isolate the subject in this direction. */
+  readonly isolated: boolean;
+  /** The isolating NetworkPolicies' rules whose peers hold the other end (a rule without peers holds every end). */
+  readonly networkPolicy: readonly PolicyRule[];
+}
+
+/** Matches the peers of every rule that can decide the direction against its other end, once. */
+export function matchDirectionPeers(
+  state: ClusterState, tiers: TierPolicies, isolating: readonly NetworkPolicy[], ends: DirectionEnds,
+): DirectionPeers {
+  const { direction, other } = ends;
+  const podSubject = ends.subject.kind === 'pod';
+  const cluster = (policies: TierPolicies['admin']): ClusterRule[] =>
+    policies.flatMap((policy) => policy[direction].filter((rule) => clusterRulePeersMatch(state, rule, other)));
+  return {
+    direction, podSubject, dstPod: destinationPod(ends),
+    admin: podSubject ? cluster(tiers.admin) : [],
+    baseline: podSubject ? cluster(tiers.baseline) : [],
+    isolated: podSubject && isolating.length > 0,
+    networkPolicy: podSubject
+      ? isolating.flatMap((policy) => policy[direction].filter((rule) => rulePeersMatch(state, policy, rule, other)))
+      : [],
+  };
+}
+
+interface PortQuestion {
+  readonly peers: DirectionPeers;
+  readonly protocol: string;
+  readonly port: number | undefined;
+}
+
+/** The steps answered from the peers matched beforehand: ports only. */
+const PORTS_ONLY: TierSteps<PortQuestion> = {
+  tier: ({ peers, protocol, port }, tier): ClusterRuleAction | undefined =>
+    peers[tier].find((rule) => clusterPortsMatch(rule.ports, protocol, port, peers.dstPod))?.action,
+  isolated: (q) => q.peers.isolated,
+  networkPolicyAllows: ({ peers, protocol, port }) => peers.networkPolicy.some((rule) => portsMatch(rule.ports, protocol, port, peers.dstPod)),
+};
+
+/** The direction's verdict for one protocol and port, as directionOutcome gives it for the pair. */
+export function peersOutcome(peers: DirectionPeers, protocol: string, port: number | undefined): DirectionOutcome {
+  if (!peers.podSubject) return NOT_A_POD_OUTCOME;
+  return outcomeOfSteps(PORTS_ONLY, { peers, protocol, port });
+}
