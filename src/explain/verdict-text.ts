@@ -36,14 +36,30 @@ export function passText(h: ClusterRuleHit): string {
   return `${clusterRuleText(h)} passed to ${h.next !== undefined ? NEXT_TEXT[h.next] : 'the next tier'}`;
 }
 
-/** Lines for the cluster rules evaluated before the decision that did not match (why each missed). */
-function clusterMissLines(misses: readonly PolicyMiss[]): string[] {
-  const lines: string[] = [];
-  for (const pm of misses) {
-    if (pm.reason) lines.push(`  no match: ${pm.policy}: ${pm.reason}`);
-    for (const r of pm.rules) lines.push(`  no match: ${pm.policy} ${r.field}: ${r.reason}`);
+/** The lines of one policy's rules that did not match (why each missed). */
+function clusterMissLines(pm: PolicyMiss): string[] {
+  return [...(pm.reason ? [`  no match: ${pm.policy}: ${pm.reason}`] : []), ...pm.rules.map((r) => `  no match: ${pm.policy} ${r.field}: ${r.reason}`)];
+}
+
+/**
+ * The cluster rules of a direction in the order the tiers evaluated them: the
+ * trace keeps the misses and the Passes apart, so each is placed by its
+ * policy's place in clusterPolicies (evaluation order), and a policy's misses
+ * (its rules before the one that matched) before its Pass or decision. The
+ * misses are shown only for a denial (an Accept that missed is worth reading
+ * then, noise otherwise).
+ */
+function clusterStepLines(d: DirectionVerdict): string[] {
+  const order = new Map((d.clusterPolicies ?? []).map((key, i) => [key, i]));
+  const at = (policy: string): number => order.get(policy) ?? order.size;
+  const steps: { readonly place: number; readonly lines: string[] }[] = [];
+  if (!d.allowed) for (const pm of d.clusterMisses ?? []) steps.push({ place: 2 * at(pm.policy), lines: clusterMissLines(pm) });
+  for (const p of d.passes ?? []) steps.push({ place: 2 * at(p.policy) + 1, lines: [`  ${passText(p)}`] });
+  if (d.decision !== undefined) {
+    steps.push({ place: 2 * at(d.decision.policy) + 1, lines: [`  ${d.decision.action === 'Accept' ? 'allowed' : 'denied'} by ${clusterRuleText(d.decision)}`] });
   }
-  return lines;
+  // A stable sort: misses of one policy keep the trace's (rule) order.
+  return steps.sort((a, b) => a.place - b.place).flatMap((x) => x.lines);
 }
 
 /** The lines of a direction decided with cluster-wide policies in play (DirectionVerdict.tier set). */
@@ -51,11 +67,7 @@ function tierLines(d: DirectionVerdict, head: string): string[] {
   // The default's summary already says which Pass led there, if one did.
   if (d.tier === 'default') return [`${head} (${d.summary})`];
   const where = d.tier === 'NetworkPolicy' ? `decided by NetworkPolicy: isolated by ${d.policies.join(', ')}` : `decided in the ${d.tier ?? ''} tier`;
-  const lines = [`${head} (${where})`];
-  for (const p of d.passes ?? []) lines.push(`  ${passText(p)}`);
-  if (d.decision !== undefined) lines.push(`  ${d.decision.action === 'Accept' ? 'allowed' : 'denied'} by ${clusterRuleText(d.decision)}`);
-  // Why earlier cluster rules did not match: worth reading when the direction is denied (an Accept that missed), noise otherwise.
-  if (!d.allowed) lines.push(...clusterMissLines(d.clusterMisses ?? []));
+  const lines = [`${head} (${where})`, ...clusterStepLines(d)];
   if (d.tier === 'NetworkPolicy') lines.push(...networkPolicyLines(d));
   return lines;
 }

@@ -88,7 +88,9 @@ describe('policy-explain report: cluster-wide policies', () => {
     const admin = await explain(['-f', ADMIN_PASS, 'report']);
     const denied = cellOf(admin.stdout, 'globex-web/shop', 'acme-web/api');
     expect(denied.verdict).toBe('denied');
-    expect(denied.trace).toContain('ingress of acme-web/api: denied (decided in the Admin tier)\n'
+    // In evaluation order: the policy's earlier rules that missed, then the Deny.
+    expect(denied.trace).toContain('ingress of acme-web/api: denied (decided in the Admin tier)\n    no match: cnp/tenant-acme spec.ingress[0].from[0]');
+    expect(denied.trace).toContain('    no match: cnp/tenant-acme spec.ingress[2].from[0].namespaces: namespace globex-web: label tenant=globex, wanted tenant=acme (selector tenant=acme)\n'
       + '    denied by cnp/tenant-acme spec.ingress[3] "deny-other-pods" (Deny, Admin tier, priority 20)');
     const accepted = cellOf(admin.stdout, 'ingress-nginx/controller', 'acme-web/api');
     expect(accepted.trace).toContain('allowed by cnp/tenant-acme spec.ingress[0] "accept-ingress-controller" (Accept, Admin tier, priority 20)');

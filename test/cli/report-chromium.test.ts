@@ -172,7 +172,9 @@ await describeRequiring('browser', () => Promise.resolve(binary === undefined
     const selector = await cellSelector(page, 'globex-web/shop', 'acme-web/api');
     expect(await look(page, selector)).toEqual(['✗', 'denied', 'rgb(245, 183, 177)']);
     await page.click(selector);
-    expect(await text(page, '#trace')).toContain('ingress of acme-web/api: denied (decided in the Admin tier)\n'
+    // In evaluation order: the earlier rules that missed (the last of them here), then the Deny.
+    expect(await text(page, '#trace')).toContain('ingress of acme-web/api: denied (decided in the Admin tier)\n    no match: cnp/tenant-acme spec.ingress[0]');
+    expect(await text(page, '#trace')).toContain('wanted tenant=acme (selector tenant=acme)\n'
       + '    denied by cnp/tenant-acme spec.ingress[3] "deny-other-pods" (Deny, Admin tier, priority 20)');
     await page.$eval('#admin-policies', (t) => t.scrollIntoView());
     await page.screenshot({ path: join(dir, 'report-cluster.png'), fullPage: true });

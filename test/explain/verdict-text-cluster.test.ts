@@ -51,6 +51,26 @@ describe('flow verdict text across tiers', () => {
     expect(whyNot(v)).toMatch(/^shop\/db-in spec\.ingress\[0\]\.from\[0\]\.podSelector: .* \(NetworkPolicy decided because cnp\/guard spec\.ingress\[0\] "delegate" \(Pass, Admin tier, priority 20\) passed to NetworkPolicy\)$/);
   });
 
+  it('prints a denied direction in evaluation order: the earlier rules that missed, then the Pass, then where it went', () => {
+    const guard = cnp('guard', { priority: 20, subject: nsSubject(SHOP), ingress: [accept([nsPeerOf(DEV)], [portOf('TCP', 9187)], 'scrapes'), pass([nsPeerOf(sel())], [], 'delegate')] });
+    const later = cnp('later', { priority: 30, subject: nsSubject(SHOP), ingress: [deny([nsPeerOf(DEV)], [], 'never-reached')] });
+    const lines = (v: FlowVerdict): string[] => renderVerdictText(v).split('\n').filter((l) => l.startsWith('    '));
+    // To NetworkPolicy: guard's miss, guard's Pass, then NetworkPolicy's own miss (the later Admin policy is skipped by the Pass).
+    expect(lines(verdict([later, guard], [DB_IN], '10.244.1.30', '10.244.1.11', 5432))).toEqual([
+      '    no match: cnp/guard spec.ingress[0].protocols[0].port: rule matches TCP port 9187, flow is to 5432',
+      '    cnp/guard spec.ingress[1] "delegate" (Pass, Admin tier, priority 20) passed to NetworkPolicy',
+      expect.stringMatching(/^ {4}shop\/db-in spec\.ingress\[0\]\.from\[0\]\.podSelector: /),
+    ]);
+    // To the Baseline tier (no NetworkPolicy isolates shop/web): the Admin miss, the Pass, the Baseline miss, the Baseline Deny.
+    const base = banp({ subject: nsSubject(sel()), ingress: [accept([nsPeerOf(SHOP)], [], 'same-team'), deny([nsPeerOf(sel())], [], 'rest')] });
+    expect(lines(verdict([base, guard], [], '10.244.1.30', '10.244.1.10', 80))).toEqual([
+      '    no match: cnp/guard spec.ingress[0].protocols[0].port: rule matches TCP port 9187, flow is to 80',
+      '    cnp/guard spec.ingress[1] "delegate" (Pass, Admin tier, priority 20) passed to NetworkPolicy',
+      '    no match: banp/default spec.ingress[0].from[0].namespaces: namespace dev: label team=dev, wanted team=shop (selector team=shop)',
+      '    denied by banp/default spec.ingress[1] "rest" (Deny, Baseline tier, priority 0)',
+    ]);
+  });
+
   it('a Baseline Pass goes to the default, and the summary says which rule passed', () => {
     const base = banp({ subject: nsSubject(sel()), ingress: [pass([nsPeerOf(DEV)], [], 'dev-ok'), deny([nsPeerOf(sel())])] });
     const v = verdict([base], [], '10.244.1.30', '10.244.1.10', 80);
