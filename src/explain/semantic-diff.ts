@@ -73,8 +73,18 @@ export function comparePairs(before: ReadonlyMap<string, ConnectionSet>, after: 
 /** What changed in who may connect to whom, from `oldState` to `newState`. */
 export function semanticDiff(oldState: ClusterState, newState: ClusterState, scope: DiffScope): SemanticDiff {
   const addresses = scope.addresses ?? [];
-  const oldMatrix = computeConnectionMatrix(oldState, scope.namespace, matrixPods(oldState, scope.namespace), addresses);
-  const newMatrix = computeConnectionMatrix(newState, scope.namespace, matrixPods(newState, scope.namespace), addresses);
+  return matrixDiff(
+    computeConnectionMatrix(oldState, scope.namespace, matrixPods(oldState, scope.namespace), addresses),
+    computeConnectionMatrix(newState, scope.namespace, matrixPods(newState, scope.namespace), addresses),
+  );
+}
+
+/**
+ * The semantic diff of two connection matrices of one scope (computed with
+ * computeConnectionMatrix, connection sets included): for a caller that
+ * needs a side's matrix itself too (report --against draws the new one).
+ */
+export function matrixDiff(oldMatrix: MatrixResult, newMatrix: MatrixResult): SemanticDiff {
   const oldIds = new Set(oldMatrix.endpoints.map((e) => e.id));
   const newIds = new Set(newMatrix.endpoints.map((e) => e.id));
   return {

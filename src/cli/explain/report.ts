@@ -6,9 +6,9 @@
 // With --against NEW (or --git-base REV) the page is the new side's, with
 // what diff finds changed from the old side marked (report-compare.ts).
 import { writeFile } from 'node:fs/promises';
-import { computeConnectionMatrix, matrixPods, matrixTooLarge } from '../../explain/matrix.ts';
+import { computeConnectionMatrix, matrixPods, matrixTooLarge, type MatrixResult } from '../../explain/matrix.ts';
 import type { ConnectionSet } from '../../explain/connection-set.ts';
-import { semanticDiff, type SemanticDiff } from '../../explain/semantic-diff.ts';
+import { matrixDiff, type SemanticDiff } from '../../explain/semantic-diff.ts';
 import { OTHER_PROTOCOL_PROBE } from '../../explain/connection-set.ts';
 import { pairEndpoints } from '../../explain/pod-reach.ts';
 import { renderVerdictText } from '../../explain/verdict-text.ts';
@@ -89,9 +89,8 @@ function endStrings(end: object): string[] {
   return Object.entries(end).flatMap(([k, v]) => (k !== 'kind' && typeof v === 'string' && v.length > 1 ? [v] : []));
 }
 
-/** The matrix of connection sets, with a trace (engine.evaluate, rendered as `policy-explain flow` does) for each pair. */
-export function reportCells(state: ClusterState, pods: readonly Pod[], namespace: string | null): ReportCell[][] {
-  const m = computeConnectionMatrix(state, namespace, pods);
+/** The matrix of connection sets (`m`, of `pods`), with a trace (engine.evaluate, rendered as `policy-explain flow` does) for each pair. */
+export function reportCells(state: ClusterState, pods: readonly Pod[], m: MatrixResult): ReportCell[][] {
   const engine = new PolicyEngine(state);
   return pods.map((from, i) => pods.map((to, j): ReportCell => {
     const set = m.connections?.[i]?.[j] ?? null;
@@ -128,8 +127,10 @@ export interface FailingClosed {
   readonly clusterFailClosed?: readonly ClusterPolicy[];
 }
 
+/** The page's data; `matrix`, when given, is the state's connection matrix of the namespace (runReport's, which --against compares too). */
 export function reportData(
   state: ClusterState, objects: ClusterObjects, namespace: string | null, failing: FailingClosed = { failClosed: [] }, compared?: Compared,
+  matrix?: MatrixResult,
 ): ReportData {
   const pods = matrixPods(state, namespace);
   const inScope = (ns: string): boolean => namespace === null || ns === namespace;
@@ -152,7 +153,7 @@ export function reportData(
       ...clusterFailClosedLines(failing.clusterFailClosed ?? []),
     ],
     endpoints,
-    cells: reportCells(state, pods, namespace),
+    cells: reportCells(state, pods, matrix ?? computeConnectionMatrix(state, namespace, pods)),
     policies: reportPolicies({ ...objects, policies: objects.policies.filter((p) => inScope(p.namespace)) }, pods),
     clusterPolicies,
     findings,
@@ -184,10 +185,13 @@ export async function runReport(opts: ReportOptions, io: CliIO): Promise<number>
   // Refused before any verdict is asked, as matrix does, but sooner: the page must still open in a browser.
   if (before !== undefined) checkSize(before.state, namespace, 'the old side: ');
   checkSize(state, namespace, before === undefined ? '' : 'the new side: ');
+  // The new side's matrix is both the page's and the diff's new side: computed once.
+  const matrix = computeConnectionMatrix(state, namespace, matrixPods(state, namespace));
   const compared = before === undefined ? undefined : {
-    diff: semanticDiff(before.state, state, { namespace }), names: sideNames(opts), oldClusterPolicies: [...before.state.clusterPolicies.values()],
+    diff: matrixDiff(computeConnectionMatrix(before.state, namespace), matrix), names: sideNames(opts),
+    oldClusterPolicies: [...before.state.clusterPolicies.values()],
   };
-  const html = renderReportHtml(reportData(state, loaded.objects, namespace, loaded, compared));
+  const html = renderReportHtml(reportData(state, loaded.objects, namespace, loaded, compared, matrix));
   if (opts.out === undefined) io.stdout.write(html);
   else await writeFile(opts.out, html);
   const code = inputExit(loaded, EXIT.ok);
