@@ -16,6 +16,7 @@
 // stays in force, and the next change sweeps again.
 import type { Logger } from 'pino';
 import type { ConntrackTable } from '../dataplane/conntrack.ts';
+import { localAddresses } from '../dataplane/local-addresses.ts';
 import type { ClusterState } from '../model/cluster-state.ts';
 import type { PolicyEngine } from '../policy/engine.ts';
 import type { AgentMetrics } from './metrics.ts';
@@ -29,6 +30,8 @@ export interface SweeperDeps {
   readonly metrics: AgentMetrics;
   /** The engine of the state the agent compiled last. */
   readonly engine: () => PolicyEngine | undefined;
+  /** The addresses of the node's network namespace, read at each sweep (default: this process's, dataplane's localAddresses). */
+  readonly nodeAddresses?: () => readonly string[];
 }
 
 /** Reasons logged per sweep, at most: a mass revocation is counted, not listed. */
@@ -87,7 +90,8 @@ export class EstablishedSweeper {
       if (engine === undefined) return;
       const previousOwners = this.owners;
       this.owners = undefined;
-      const revoked = entriesToRevoke({ node, engine, entries: listing.entries, keepEstablished, ...(previousOwners !== undefined && { previousOwners }) });
+      const nodeAddresses = (this.deps.nodeAddresses ?? localAddresses)();
+      const revoked = entriesToRevoke({ node, engine, entries: listing.entries, keepEstablished, nodeAddresses, ...(previousOwners !== undefined && { previousOwners }) });
       if (listing.skipped > 0) logger.debug({ skipped: listing.skipped }, 'conntrack lines that did not read as entries');
       if (revoked.length === 0) {
         metrics.sweeps.inc({ result: 'done' });

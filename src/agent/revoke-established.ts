@@ -13,6 +13,9 @@
 //    that no pod of it held before): a new pod reusing an address must not
 //    inherit the old pod's connections, whatever the policies say.
 //
+// An address of the node itself that no object names (cni0's gateway, the
+// source of the node's own connections to its pods) is judged as the node.
+//
 // With --keep-established only the second kind is chosen. Entries with no
 // pod of this node at either end are never chosen. Pure: no
 // I/O; one engine question per distinct flow, however many connections it has.
@@ -20,7 +23,7 @@ import { compactDeletion, type ConntrackDeletionRequest } from '../dataplane/con
 import type { ConntrackEntry } from '../dataplane/conntrack-listing.ts';
 import { judgedFlow } from '../dataplane/conntrack-listing.ts';
 import type { ClusterState } from '../model/cluster-state.ts';
-import type { Pod } from '../model/types.ts';
+import type { Node, Pod } from '../model/types.ts';
 import { podKey } from '../model/types.ts';
 import type { PolicyEngine } from '../policy/engine.ts';
 import { addressEndpoint, type Endpoint } from '../policy/endpoint.ts';
@@ -48,6 +51,14 @@ export interface RevocationInput {
   readonly previousOwners?: AddressOwners;
   readonly entries: readonly ConntrackEntry[];
   /**
+   * The addresses of this node's own network namespace (dataplane's
+   * localAddresses). The node reaches its pods from cni0's gateway address,
+   * which is in the pod CIDR and no pod's: without these, a connection the
+   * node opened to its pod would be judged as an unknown pod's and revoked at
+   * every change, while the kernel (output hook) allows it.
+   */
+  readonly nodeAddresses?: readonly string[];
+  /**
    * --keep-established: leave the connections of flows the policy now denies
    * (upstream's neutral behaviour); the entries of addresses whose owner
    * changed are still chosen, since no pod should inherit another's.
@@ -60,9 +71,11 @@ export function entriesToRevoke(input: RevocationInput): Revocation[] {
   const state = engine.state;
   const local = (pod: Pod | undefined): boolean => pod !== undefined && pod.nodeName === node;
   const endpoints = new Map<string, Endpoint>();
+  const own = new Set(input.nodeAddresses ?? []);
+  const thisNode = state.nodes.get(node);
   const endpointOf = (ip: string): Endpoint => {
     let e = endpoints.get(ip);
-    if (e === undefined) endpoints.set(ip, (e = addressEndpoint(state, ip)));
+    if (e === undefined) endpoints.set(ip, (e = ownAddress(addressEndpoint(state, ip), own, thisNode)));
     return e;
   };
   const verdicts = new Map<string, string | undefined>();
@@ -85,6 +98,17 @@ export function entriesToRevoke(input: RevocationInput): Revocation[] {
     if (denied !== undefined) revoked.push({ entry, cause: 'denied', reason: denied });
   }
   return revoked;
+}
+
+/**
+ * An address of the node's own network namespace that the cluster state
+ * does not know (cni0's gateway: neither a pod's nor a Node address) is the
+ * node: what it sends its pods takes the output hook, where only the cluster
+ * tiers judge it, never the pod CIDR's fail-closed drop of the forward hook.
+ */
+function ownAddress(e: Endpoint, own: ReadonlySet<string>, node: Node | undefined): Endpoint {
+  if (e.kind !== 'external' || !own.has(e.ip)) return e;
+  return { kind: 'node', ip: e.ip, ...(node !== undefined && { node }) };
 }
 
 /**

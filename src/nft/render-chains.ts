@@ -131,21 +131,28 @@ export function dispatchTail(direction: Direction, opts: BaseChainOptions): stri
  */
 export function renderBaseChain(direction: Direction, opts: BaseChainOptions): string[] {
   const priority = direction === 'egress' ? 'filter - 10' : 'filter - 5';
-  const side = podSide(direction);
   const lines = [
     `\tchain ${direction} {`,
     `${I}type filter hook forward priority ${priority}; policy accept;`,
     `${I}ct state established,related accept`,
     `${I}ct state invalid counter drop ${comment(`${direction} invalid`)}`,
   ];
-  for (const f of opts.podCidrFamilies) {
-    lines.push(`${I}${ipKeyword(f)} ${side} @pod-cidrs-v${f} tcp flags & (fin | syn | rst | ack) != syn ct state new counter drop ${comment(`${direction} tcp without syn`)}`);
-  }
+  lines.push(...tcpWithoutSyn(direction, opts));
   if (opts.families.includes(6)) lines.push(`${I}${ND_ACCEPT}`);
   // Admin before the NetworkPolicy dispatch; Baseline only for pods the dispatch would accept.
   lines.push(...tierEntries(direction, opts), ...dispatchTail(direction, opts));
   lines.push('\t}');
   return lines;
+}
+
+/**
+ * A local pod's TCP packet that conntrack would take up mid-stream (new, but
+ * no SYN) is dropped (why: renderBaseChain), one rule per pod CIDR family:
+ *   ip saddr @pod-cidrs-v4 tcp flags & (fin | syn | rst | ack) != syn ct state new counter drop comment "egress tcp without syn"
+ */
+function tcpWithoutSyn(direction: Direction, opts: BaseChainOptions): string[] {
+  return opts.podCidrFamilies.map((f) =>
+    `${I}${ipKeyword(f)} ${podSide(direction)} @pod-cidrs-v${f} tcp flags & (fin | syn | rst | ack) != syn ct state new counter drop ${comment(`${direction} tcp without syn`)}`);
 }
 
 /** The chain between a node's pods and the node itself, per direction: "egress-to-node", "ingress-from-node". */
@@ -157,27 +164,35 @@ export const nodeChainName = (direction: Direction): string => (direction === 'e
  * lets a pod and its node talk, but the cluster tiers decide before it (Admin)
  * or in its place (Baseline, for pods it does not isolate): so an Admin Deny
  * of `nodes` or `networks` cuts a pod off its own node (and a host-network
- * pod there), as the network-policy-api conformance suite checks. Only the
- * tier entries, only when the node has cluster policy in that direction:
+ * pod there), as the network-policy-api conformance suite checks. Both
+ * chains are there when the node has cluster policy in either direction
+ * (none without: a table without cluster policies is what it was before
+ * them), with the tier entries of their direction, and TCP without SYN
+ * dropped as on the forward hook: a connection between a pod and its node
+ * that a change revokes (the agent deletes its conntrack entry) stays cut
+ * when the other side sends first (the node, through the output hook, after
+ * a pod's egress to it was revoked; the pod, through the input hook, after
+ * its ingress from the node was), instead of living again the other way round.
  *
  * chain egress-to-node {
  *   type filter hook input priority filter - 10; policy accept;
  *   ct state established,related accept
+ *   ip saddr @pod-cidrs-v4 tcp flags & (fin | syn | rst | ack) != syn ct state new counter drop comment "egress tcp without syn"
  *   ip saddr @admin-out-v4 jump admin-out
  *   ip saddr @baseline-out-v4 goto baseline-out
  * }
  * chain ingress-from-node { type filter hook output priority filter - 5; ... the same keyed on daddr }
  */
 export function renderNodeChain(direction: Direction, opts: BaseChainOptions): string[] {
-  const entries = tierEntries(direction, opts);
-  if (entries.length === 0) return [];
+  if (opts.tiers === undefined) return [];
   const hook = direction === 'egress' ? 'input priority filter - 10' : 'output priority filter - 5';
   return [
     `\tchain ${nodeChainName(direction)} {`,
     `${I}type filter hook ${hook}; policy accept;`,
     `${I}ct state established,related accept`,
+    ...tcpWithoutSyn(direction, opts),
     ...(opts.families.includes(6) ? [`${I}${ND_ACCEPT}`] : []),
-    ...entries,
+    ...tierEntries(direction, opts),
     '\t}',
   ];
 }

@@ -53,6 +53,19 @@ describe('entriesToRevoke: flows the new state denies', () => {
     expect(revoke(w, kept)).toEqual([]);
   });
 
+  it('the node\'s connections to its pod from cni0\'s gateway (in the pod CIDR, no pod\'s): kept when the node names it as its own address, as the kernel keeps them', () => {
+    const fromGateway = [tcpEntry('10.244.1.1', '10.244.1.3', 8080), tcpEntry('fd00:1::1', 'fd00:1::2', 9000)];
+    const asked = (nodeAddresses?: readonly string[]): string[] => entriesToRevoke({ node: 'node-1', engine: w.engine, entries: fromGateway, ...(nodeAddresses && { nodeAddresses }) }).map((r) => r.reason);
+    // Without the node's addresses the gateway reads as an unknown pod, and every such connection went at each change.
+    expect(asked()).toEqual([
+      '10.244.1.1 -> x/b (10.244.1.3) 8080/TCP now denied: an address in a pod CIDR that no known pod holds',
+      'fd00:1::1 -> x/a (fd00:1::2) 9000/TCP now denied: an address in a pod CIDR that no known pod holds',
+    ]);
+    expect(asked(['127.0.0.1', '192.168.0.1', '10.244.1.1', 'fd00:1::1'])).toEqual([]);
+    // An address of the pod CIDR the node does not hold is still an unknown pod: failing closed.
+    expect(entriesToRevoke({ node: 'node-1', engine: w.engine, entries: [tcpEntry('10.244.1.9', '10.244.1.2', 80)], nodeAddresses: ['10.244.1.1'] })).toHaveLength(1);
+  });
+
   it('revokes the egress side too: a local pod leaving for an isolated remote pod', () => {
     // y/d is on node-2; x/a (local) reaching it is denied by y/d's ingress.
     const got = revoke(w, [tcpEntry('10.244.1.2', '10.244.2.3', 80)]);

@@ -20,9 +20,6 @@
 //     round), unless TCP packets that would open a connection without SYN
 //     are dropped; a table of the test's own adds that rule.
 // Root only; CI must run it.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import readline from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addressOwners, deletionRequest, entriesToRevoke } from '../../src/agent/revoke-established.ts';
 import { compileForNode } from '../../src/compile/compile-for-node.ts';
@@ -35,10 +32,7 @@ import type { ClusterObjects, NetworkPolicy, Pod } from '../../src/model/types.t
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import { denyAll, node, objects, pod, podPeer, policy, rule, sel, tcp } from '../generators/cluster-builders.ts';
 import { describeKernel } from '../support/describe-requiring.ts';
-
-const PEER_SCRIPT = path.join(import.meta.dirname, 'socket-peer.mjs');
-/** How long a peer waits for data that must arrive (it does in milliseconds) or must not. */
-const WAIT_MS = 1500;
+import { Peer, type PeerConfig } from './long-lived-peer.ts';
 
 const A = { v4: '10.244.1.10', v6: 'fd00:10:244:1::10' };
 const B = { v4: '10.244.1.11', v6: 'fd00:10:244:1::11' };
@@ -69,63 +63,6 @@ const OPEN = cluster([podA, podB, podC, podOld], []);
 const B_CLOSED = cluster([podA, podB, podC, podOld], [ONLY_C_TO_B]);
 const REUSED = cluster([podA, podB, podC, podNew], [ONLY_C_TO_B, NEW_CLOSED]);
 
-/** A socket-peer.mjs process in a namespace, and what it has received. */
-class Peer {
-  private received = '';
-  private readonly listeners = new Set<() => void>();
-  private readonly child: ChildProcess;
-  private constructor(child: ChildProcess) {
-    this.child = child;
-    readline.createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      const msg = JSON.parse(line) as { data?: string; ready?: boolean; connected?: boolean; closed?: string };
-      this.received += msg.data ?? (msg.ready ? '<ready>' : msg.connected ? '<connected>' : `<closed:${msg.closed ?? ''}>`);
-      for (const l of this.listeners) l();
-    });
-  }
-
-  static async start(world: World, id: string, config: { role: string; host: string; port: number }): Promise<Peer> {
-    const child = spawn('ip', ['netns', 'exec', world.netnsOf(id), process.execPath, PEER_SCRIPT], {
-      env: { ...process.env, PEER: JSON.stringify(config) }, stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    const peer = new Peer(child);
-    if (!(await peer.saw('<ready>', 10_000))) throw new Error(`peer ${id} ${JSON.stringify(config)} did not start`);
-    return peer;
-  }
-
-  send(text: string): void {
-    this.child.stdin?.write(`${JSON.stringify({ send: text })}\n`);
-  }
-
-  /** Whether `text` arrives within ms (resolves as soon as it does). */
-  saw(text: string, ms = WAIT_MS): Promise<boolean> {
-    return new Promise((resolve) => {
-      const check = (): void => {
-        if (!this.received.includes(text)) return;
-        clearTimeout(timer);
-        this.listeners.delete(check);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.listeners.delete(check);
-        resolve(false);
-      }, ms);
-      this.listeners.add(check);
-      check();
-    });
-  }
-
-  /** Sends a token and says whether its echo came back. */
-  async roundTrip(token: string): Promise<boolean> {
-    this.send(token);
-    return this.saw(`echo:${token}`);
-  }
-
-  stop(): void {
-    this.child.stdin?.end();
-    this.child.kill();
-  }
-}
-
 await describeKernel('revoking established connections (conntrack) on the real kernel', () => {
   let world: World;
   let syncer: Syncer;
@@ -133,7 +70,7 @@ await describeKernel('revoking established connections (conntrack) on the real k
   const peers: Peer[] = [];
   let bServer: Peer;
   let a4: Peer;
-  const start = async (id: string, config: { role: string; host: string; port: number }): Promise<Peer> => {
+  const start = async (id: string, config: PeerConfig): Promise<Peer> => {
     const p = await Peer.start(world, id, config);
     peers.push(p);
     return p;

@@ -78,6 +78,9 @@ describe('cluster-wide policy in the table', () => {
     expect(block(c.body, 'chain', 'egress-to-node')).toEqual([
       'type filter hook input priority filter - 10; policy accept;',
       'ct state established,related accept',
+      // A revoked connection between a pod and its node stays cut when the other side sends first (conntrack-own-node.test.ts).
+      'ip saddr @pod-cidrs-v4 tcp flags & (fin | syn | rst | ack) != syn ct state new counter drop comment "egress tcp without syn"',
+      'ip6 saddr @pod-cidrs-v6 tcp flags & (fin | syn | rst | ack) != syn ct state new counter drop comment "egress tcp without syn"',
       'icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert, nd-redirect } accept',
       'ip saddr @admin-out-v4 jump admin-out',
       'ip6 saddr @admin-out-v6 jump admin-out',
