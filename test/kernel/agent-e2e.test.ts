@@ -16,17 +16,13 @@
 // few flows whose verdict it is about, so a step that changed nothing (or an
 // oracle that says allow to everything) fails. The world is shared: the tests
 // run in order and each starts from the state the one before left.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildWorld, cleanupOrphans, kernelPrerequisites, type World } from '../../src/lab/index.ts';
-import { KIND_TO_RESOURCE } from '../k8s/fake-api-resources.ts';
-import { FakeApiServer, writeFakeKubeconfig, type FakeResource, type KubeObject } from '../k8s/fake-api-server.ts';
+import { expect, it } from 'vitest';
+import { kernelPrerequisites } from '../../src/lab/index.ts';
+import type { KubeObject } from '../k8s/fake-api-server.ts';
 import { describeRequiring } from '../support/describe-requiring.ts';
 import { relayPrerequisites } from '../support/netns-relay.ts';
-import { disagreements, engineVerdicts, initialObjects, labPod, NODES, podFlows, podObject, worldSpec, type Verdict } from './agent-e2e/cluster.ts';
-import { API_PORT, NodeAgent, revisionCovers } from './agent-e2e/node-agent.ts';
+import { labPod, podObject } from './agent-e2e/cluster.ts';
+import { e2eRun, pick } from './agent-e2e/e2e-run.ts';
 
 const KINDS = ['Namespace', 'Node', 'Pod', 'NetworkPolicy'] as const;
 
@@ -38,53 +34,12 @@ const app = (value: string): Record<string, unknown> => ({ matchLabels: { app: v
 
 await describeRequiring('kernel', async () => [...(await kernelPrerequisites()), ...(await relayPrerequisites())],
   'nftpol agent --source kubernetes on two lab nodes, one fake API server', () => {
-    let world: World;
-    let server: FakeApiServer;
-    let agents: NodeAgent[] = [];
-    let dir: string;
-    /** The resourceVersion of each resource's last write: what both kernels must include. */
-    const written: Partial<Record<FakeResource, number>> = {};
-
-    const apply = (obj: KubeObject): void => {
-      const stored = server.apply(obj);
-      written[KIND_TO_RESOURCE[obj.kind as string] as FakeResource] = Number(stored.metadata?.resourceVersion);
-    };
-    const remove = (kind: string, id: string): void => {
-      const [namespace, name] = id.includes('/') ? (id.split('/') as [string, string]) : [undefined, id];
-      expect(server.delete(kind, namespace, name), `delete ${kind} ${id}`).toBe(true);
-      written[KIND_TO_RESOURCE[kind] as FakeResource] = Number(server.resourceVersion);
-    };
+    const run = e2eRun({ kinds: KINDS, tmpPrefix: 'nftpol-agent-e2e-' });
+    const { apply, remove, until, inKernels, kernelMatchesEngine } = run;
     const podLabels = (id: string, labels: Record<string, string>): void => {
       const p = labPod(id);
       apply(podObject(id, p.node, p.ip, labels));
     };
-    const transcripts = (): string => agents.map((a) => `--- agent on ${a.node}:\n${a.transcript().split('\n').slice(-40).join('\n')}`).join('\n');
-
-    /** Polls until `done` holds (each poll a round trip to the agents); fails after `timeoutMs` with the agents' logs. */
-    const until = async (what: string, done: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> => {
-      const deadline = Date.now() + timeoutMs;
-      while (!(await done())) {
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${transcripts()}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    };
-    /** Both kernels hold every write so far, by a sync that worked. */
-    const inKernels = (timeoutMs?: number): Promise<void> => until(`both kernels to include ${JSON.stringify(written)}`, async () => {
-      const all = await Promise.all(agents.map((a) => a.status()));
-      return all.every((s) => s !== undefined && s.ready && s.kernel.lastSync?.result !== 'failed' && revisionCovers(s.kernel.revision, written));
-    }, timeoutMs);
-    const objects = (): KubeObject[] => KINDS.flatMap((k) => server.all(k));
-    /** Probes every pod-to-pod flow once; each must get the engine's verdict for the objects the server holds. Returns those verdicts. */
-    const kernelMatchesEngine = async (): Promise<ReadonlyMap<string, Verdict>> => {
-      const flows = podFlows();
-      const expected = engineVerdicts(objects(), flows);
-      const results = await world.probeAll(flows);
-      expect(disagreements(results, expected)).toEqual([]);
-      return expected;
-    };
-    /** The engine's verdicts for the named flows, to say what a step is about (and catch a step or an oracle that changed nothing). */
-    const pick = (verdicts: ReadonlyMap<string, Verdict>, names: readonly string[]): Record<string, Verdict | undefined> =>
-      Object.fromEntries(names.map((n) => [n, verdicts.get(n)]));
     /**
      * Every resource gets an event (an object re-applied as it is: MODIFIED,
      * a new resourceVersion, the same table). A reflector resets its backoff
@@ -96,33 +51,11 @@ await describeRequiring('kernel', async () => [...(await kernelPrerequisites()),
      */
     const touchAll = async (): Promise<void> => {
       for (const kind of ['NetworkPolicy', 'Pod', 'Namespace', 'Node'] as const) {
-        const first = server.all(kind)[0];
+        const first = run.server.all(kind)[0];
         if (first !== undefined) apply(first);
       }
       await inKernels();
     };
-
-    beforeAll(async () => {
-      await cleanupOrphans();
-      dir = await mkdtemp(path.join(os.tmpdir(), 'nftpol-agent-e2e-'));
-      world = await buildWorld(worldSpec());
-      server = await FakeApiServer.start({ socketPath: path.join(dir, 'api.sock') });
-      for (const o of initialObjects()) apply(o);
-      const kubeconfig = await writeFakeKubeconfig({ url: `http://127.0.0.1:${API_PORT}` }, dir);
-      agents = await Promise.all(NODES.map((n) => NodeAgent.start({
-        node: n.name, netnsPrefix: world.nodeCommandPrefix(n.name), apiSocket: path.join(dir, 'api.sock'), kubeconfig, dir,
-      })));
-      await inKernels(30_000);
-    });
-
-    afterAll(async () => {
-      const codes = await Promise.all(agents.map((a) => a.stop()));
-      await server?.close();
-      await world?.destroy();
-      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-      // SIGTERM is a clean stop (exit 0, the tables stay): checked last, once everything is torn down.
-      expect(codes).toEqual(agents.map(() => 0));
-    });
 
     it('enforces the world of the first list: every pod open, the address of a pod the server does not know yet closed', async () => {
       const v = await kernelMatchesEngine();
@@ -177,27 +110,27 @@ await describeRequiring('kernel', async () => [...(await kernelPrerequisites()),
     });
 
     it('a dropped watch resumes where it was: a change made while it was cut and one made after it reopened both reach the kernel', async () => {
-      const mark = server.requests.length;
-      server.dropWatches();
+      const mark = run.server.requests.length;
+      run.server.dropWatches();
       // In the gap (nothing can reconnect between these two lines): every pod of y isolated for ingress.
       apply(policy('y/deny-ingress', { podSelector: {}, policyTypes: ['Ingress'] }));
       await until('every watch of both agents to be open again', async () =>
-        (['namespaces', 'pods', 'networkpolicies', 'nodes'] as const).every((r) => server.watchCount(r) === agents.length));
+        (['namespaces', 'pods', 'networkpolicies', 'nodes'] as const).every((r) => run.server.watchCount(r) === run.agents.length));
       apply(policy('y/allow-from-api', { podSelector: {}, ingress: [{ from: [{ podSelector: app('api') }] }] }));
       await inKernels();
       expect(pick(await kernelMatchesEngine(), ['y/a -> y/b:80', 'y/b -> y/a:80', 'x/b -> y/a:81'])).toEqual({
         'y/a -> y/b:80': 'allow', 'y/b -> y/a:80': 'deny', 'x/b -> y/a:81': 'deny',
       });
       // Resumed from the last resourceVersion (the history still had it): watches only, no list.
-      expect(server.requests.slice(mark).filter((r) => !r.includes('watch=true'))).toEqual([]);
+      expect(run.server.requests.slice(mark).filter((r) => !r.includes('watch=true'))).toEqual([]);
     });
 
     it('after 410 Gone both agents relist, and changes made in the gap reach the kernel', async () => {
       await touchAll();
-      const mark = server.requests.length;
-      const logMarks = agents.map((a) => a.logs.length);
+      const mark = run.server.requests.length;
+      const logMarks = run.agents.map((a) => a.logs.length);
       // restart(): watches cut, and no resume possible (the history is gone): a resume from before it is 410.
-      server.restart();
+      run.server.restart();
       podLabels('y/b', { app: 'api' });
       remove('NetworkPolicy', 'y/deny-ingress');
       await inKernels();
@@ -205,21 +138,21 @@ await describeRequiring('kernel', async () => [...(await kernelPrerequisites()),
         'y/b -> y/a:80': 'allow', 'y/a -> y/b:81': 'allow', 'x/b -> y/b:80': 'deny',
       });
       // The two resources that changed in the gap were listed again, once by each agent, after the 410.
-      const lists = (p: string): number => server.requests.slice(mark).filter((r) => r.startsWith(`GET ${p}?`) && !r.includes('watch=true')).length;
-      expect([lists('/api/v1/pods'), lists('/apis/networking.k8s.io/v1/networkpolicies')]).toEqual([agents.length, agents.length]);
-      for (const [i, a] of agents.entries()) {
+      const lists = (p: string): number => run.server.requests.slice(mark).filter((r) => r.startsWith(`GET ${p}?`) && !r.includes('watch=true')).length;
+      expect([lists('/api/v1/pods'), lists('/apis/networking.k8s.io/v1/networkpolicies')]).toEqual([run.agents.length, run.agents.length]);
+      for (const [i, a] of run.agents.entries()) {
         expect(a.logged('watch: pods: too old resource version', logMarks[i]).length, `agent on ${a.node} logs the 410`).toBeGreaterThan(0);
       }
     });
 
     it('API server down: the tables keep enforcing, /readyz stays 200, and changes made after it comes back reach the kernel', async () => {
       await touchAll();
-      const before = await Promise.all(agents.map(async (a) => (await a.status())?.kernel.revision));
-      const logMarks = agents.map((a) => a.logs.length);
-      await server.goDown();
+      const before = await Promise.all(run.agents.map(async (a) => (await a.status())?.kernel.revision));
+      const logMarks = run.agents.map((a) => a.logs.length);
+      await run.server.goDown();
       try {
         // Down for a while: until each agent has tried again after the cut, and failed (a second trouble line for one resource).
-        await until('each agent to fail a retry while the server is down', async () => agents.every((a, i) => {
+        await until('each agent to fail a retry while the server is down', async () => run.agents.every((a, i) => {
           const perResource = new Map<string, number>();
           for (const l of a.logged('watch: ', logMarks[i])) {
             const r = l.msg.split(':')[1] ?? '';
@@ -228,13 +161,13 @@ await describeRequiring('kernel', async () => [...(await kernelPrerequisites()),
           return [...perResource.values()].some((n) => n >= 2);
         }));
         await kernelMatchesEngine();
-        for (const [i, a] of agents.entries()) {
+        for (const [i, a] of run.agents.entries()) {
           // docs/agent.md: /readyz is about the table in force, written and confirmed; an unreachable source is a log line.
           expect(await a.get('/readyz')).toEqual({ status: 200, body: 'ok\n' });
           expect((await a.status())?.kernel.revision).toBe(before[i]);
         }
       } finally {
-        await server.comeBack(); // whatever failed, the tests after this one get a server
+        await run.server.comeBack(); // whatever failed, the tests after this one get a server
       }
       remove('NetworkPolicy', 'y/allow-from-api');
       apply(policy('x/db-from-x', { podSelector: app('db'), ingress: [{ from: [{ podSelector: {} }] }] }));
@@ -246,7 +179,7 @@ await describeRequiring('kernel', async () => [...(await kernelPrerequisites()),
     });
 
     it('a malformed policy fails closed for the pods it selects; both agents keep running and count it', async () => {
-      const rejected = await Promise.all(agents.map((a) => a.metric('nftpol_objects_rejected_total')));
+      const rejected = await Promise.all(run.agents.map((a) => a.metric('nftpol_objects_rejected_total')));
       // An invalid CIDR in one rule, and a sound rule that allows every pod: the whole policy fails closed
       // (DESIGN invariant 4), so neither rule opens anything. Leaving out only the broken rule would open y to all.
       apply(policy('y/bad-cidr', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.244.0.0/33' } }] }, { from: [{ namespaceSelector: {} }] }] }));
@@ -254,7 +187,7 @@ await describeRequiring('kernel', async () => [...(await kernelPrerequisites()),
       expect(pick(await kernelMatchesEngine(), ['x/b -> y/a:80', 'y/b -> y/a:81', 'y/a -> x/c:80'])).toEqual({
         'x/b -> y/a:80': 'deny', 'y/b -> y/a:81': 'deny', 'y/a -> x/c:80': 'allow',
       });
-      for (const [i, a] of agents.entries()) {
+      for (const [i, a] of run.agents.entries()) {
         expect(a.running).toBe(true);
         expect(await a.get('/healthz')).toEqual({ status: 200, body: 'ok\n' });
         expect(await a.get('/readyz')).toEqual({ status: 200, body: 'ok\n' });
