@@ -21,7 +21,8 @@ import { subjectSelects } from './cluster-match.ts';
 import type { DirectionEnds, DirectionInput } from './direction.ts';
 import { endpointNodeName, type Endpoint } from './endpoint.ts';
 import { isolatingPolicies } from './isolation.ts';
-import { matchDirectionPeers, peersOutcome, type DirectionPeers } from './pair.ts';
+import { knownPeersOutcome, matchDirectionPeers, peersOutcome, type DirectionPeers } from './pair.ts';
+import { matchTierPeers, TierPeerMemo, type TierPeers } from './tier-peers.ts';
 import { directionOutcome, NO_TIERS, traceTiers, type DirectionOutcome, type TierPolicies } from './tiers.ts';
 import type { Decider, DirectionTier, EndpointSummary, FlowNote, FlowVerdict } from './trace.ts';
 
@@ -77,11 +78,16 @@ export class PolicyEngine {
   // holds while ClusterState.clusterPolicyGeneration stays (cluster policies,
   // namespaces and nodes unchanged).
   private readonly tierMemo = new WeakMap<Pod, { generation: number } & Partial<Record<Direction, TierPolicies>>>();
+  // The interned tier lists and, per list and other pod, the cluster rules whose peers hold it (tier-peers.ts).
+  private readonly tierPeerMemo = new TierPeerMemo();
+  private readonly rememberPeers: boolean;
 
   readonly state: ClusterState;
 
-  constructor(state: ClusterState) {
+  /** `rememberPeers: false` matches every cluster rule's peers afresh for each question: the plain path tests hold the memo against. */
+  constructor(state: ClusterState, options: { readonly rememberPeers?: boolean } = {}) {
     this.state = state;
+    this.rememberPeers = options.rememberPeers ?? true;
   }
 
   isolatingPolicies(pod: Pod, direction: Direction): readonly NetworkPolicy[] {
@@ -105,7 +111,9 @@ export class PolicyEngine {
     }
     const pick = (list: readonly ClusterPolicy[]): ClusterPolicy[] =>
       list.filter((p) => p[direction].length > 0 && subjectSelects(this.state, p, pod));
-    return (memo[direction] ??= { admin: pick(this.state.clusterPoliciesIn('Admin')), baseline: pick(this.state.clusterPoliciesIn('Baseline')) });
+    return (memo[direction] ??= this.tierPeerMemo.intern(generation, direction, {
+      admin: pick(this.state.clusterPoliciesIn('Admin')), baseline: pick(this.state.clusterPoliciesIn('Baseline')),
+    }));
   }
 
   isIsolated(pod: Pod, direction: Direction): boolean {
@@ -201,8 +209,15 @@ export class PolicyEngine {
     return ends.subject.kind === 'pod' ? this.tierPolicies(ends.subject.pod, ends.direction) : NO_TIERS;
   }
 
+  /** The direction's cluster rules whose peers hold its other end. */
+  private tierPeers(ends: DirectionEnds): TierPeers {
+    const tiers = this.tiersOf(ends);
+    return this.rememberPeers ? this.tierPeerMemo.peers(this.state, tiers, ends.direction, ends.other) : matchTierPeers(this.state, tiers, ends.direction, ends.other);
+  }
+
   private outcome(input: DirectionInput): DirectionOutcome {
-    return directionOutcome(this.state, this.tiersOf(input), this.policiesOf(input), input);
+    if (!this.rememberPeers) return directionOutcome(this.state, this.tiersOf(input), this.policiesOf(input), input);
+    return knownPeersOutcome(this.state, this.tierPeers(input), this.policiesOf(input), input);
   }
 
   /**
@@ -254,7 +269,7 @@ export class PolicyEngine {
       const allowed = PolicyEngine.exceptionAllows(exception);
       return { allows: () => allowed, egress: undefined, ingress: undefined };
     }
-    const peersOf = (e: DirectionEnds): DirectionPeers => matchDirectionPeers(this.state, this.tiersOf(e), this.policiesOf(e), e);
+    const peersOf = (e: DirectionEnds): DirectionPeers => matchDirectionPeers(this.state, this.tierPeers(e), this.policiesOf(e), e);
     const egress = peersOf({ direction: 'egress', subject: ends.from, other: ends.to });
     const ingress = peersOf({ direction: 'ingress', subject: ends.to, other: ends.from });
     return {

@@ -1,5 +1,9 @@
-// PolicyEngine.pair (the peers of a pair's rules matched once, then ports
-// alone: src/policy/pair.ts) against the plain path, allows(), on random
+// The engine's remembered peers against the plain path, an engine that
+// matches every rule's peers and ports afresh for each question
+// (rememberPeers: false: tierMatch and directionAllows): PolicyEngine.pair
+// (the peers of a pair's rules matched once, then ports alone: pair.ts) and
+// allows() (the cluster rules holding each other pod remembered per list of
+// policies: tier-peers.ts), on random
 // clusters with cluster-wide policies (every tier, kind, action, peer kind
 // and port form, rules failing closed; node labels) and sometimes an address
 // two pods claim: for every pair of ends (pods, also by the name of the pod
@@ -51,11 +55,12 @@ function portsWorthAsking(objects: ClusterObjects): number[] {
   return [...ports];
 }
 
-describe('PolicyEngine.pair, the peers matched once', () => {
-  it('answers as allows() for every pair, protocol and port, with cluster-wide policies', () => {
+describe('the engine with peers remembered', () => {
+  it('allows() and PolicyEngine.pair answer as the plain path for every pair, protocol and port, with cluster-wide policies', () => {
     fc.assert(fc.property(worldArb, (objects) => {
       const state = new ClusterState(objects);
       const engine = new PolicyEngine(state);
+      const plainEngine = new PolicyEngine(state, { rememberPeers: false });
       // Each address as the engine sees it, and each pod's own ends (a twin's name the pod that does not hold the address).
       const ends = [...endpointsOf(state, objects), ...objects.pods.flatMap((p) => [podEndpoint(p, 4), podEndpoint(p, 6)])]
         .filter((e): e is Endpoint => e !== undefined);
@@ -65,9 +70,10 @@ describe('PolicyEngine.pair, the peers matched once', () => {
           const pair = engine.pair(from, to);
           for (const protocol of PROTOCOLS) {
             for (const port of protocol === 'ICMP' || protocol === 'GRE' ? [undefined] : ports) {
-              const plain = engine.allows({ from, to, protocol, ...(port !== undefined && { port }) });
-              if (pair.allows(protocol, port) !== plain) {
-                expect.fail(`${from.kind} ${from.ip} -> ${to.kind} ${to.ip} ${protocol}/${port ?? '-'}: allows() ${plain}, the pair ${!plain}`);
+              const flow = { from, to, protocol, ...(port !== undefined && { port }) };
+              const [plain, remembered, paired] = [plainEngine.allows(flow), engine.allows(flow), pair.allows(protocol, port)];
+              if (remembered !== plain || paired !== plain) {
+                expect.fail(`${from.kind} ${from.ip} -> ${to.kind} ${to.ip} ${protocol}/${port ?? '-'}: plain ${plain}, allows() ${remembered}, the pair ${paired}`);
               }
             }
           }

@@ -1,0 +1,90 @@
+// The rules of a pod's Admin and Baseline policies whose peers hold the other
+// end of a flow, remembered per other pod. In a matrix every pod is the other
+// end of every pair in its column, and pods share their cluster policies: the
+// engine bench's 1,000 pods under 100 cluster-wide policies have 60 distinct
+// lists a direction. So the lists are interned (one TierPolicies object for
+// every pod with the same policies in a direction), and for each list and
+// other pod (at one of its addresses: networks peers match the address) the
+// rules whose peers match are found once; a question then checks the ports
+// of those rules only. Matching a rule means a peer and a port both match,
+// whichever is checked first, so the answers are tierMatch's.
+//
+// The memo holds while ClusterState.clusterPolicyGeneration stays (cluster
+// policies, namespaces and nodes unchanged): a peer's match on a pod reads
+// only the pod (a changed pod is a new object), its namespace's labels and
+// its address. Other ends (nodes, outside addresses) are matched afresh:
+// they are few, and a nodes peer reads node labels.
+import type { ClusterState } from '../model/cluster-state.ts';
+import type { ClusterPolicy, ClusterRule, ClusterRuleAction, Direction, Pod } from '../model/types.ts';
+import { clusterPolicyKey } from '../model/types.ts';
+import { clusterPortsMatch, clusterRulePeersMatch } from './cluster-match.ts';
+import type { Endpoint } from './endpoint.ts';
+import type { TierPolicies } from './tiers.ts';
+
+/** A direction's Admin and Baseline rules whose peers hold the other end, each tier in evaluation order. */
+export interface TierPeers {
+  readonly admin: readonly ClusterRule[];
+  readonly baseline: readonly ClusterRule[];
+}
+
+export const NO_TIER_PEERS: TierPeers = { admin: [], baseline: [] };
+
+/** The rules of the tier's policies whose peers hold `other`, in order. */
+function rulesHolding(state: ClusterState, policies: readonly ClusterPolicy[], direction: Direction, other: Endpoint): ClusterRule[] {
+  return policies.flatMap((policy) => policy[direction].filter((rule) => clusterRulePeersMatch(state, rule, other)));
+}
+
+/** Matches the peers of every rule of the policies against `other`. */
+export function matchTierPeers(state: ClusterState, tiers: TierPolicies, direction: Direction, other: Endpoint): TierPeers {
+  if (tiers.admin.length === 0 && tiers.baseline.length === 0) return NO_TIER_PEERS;
+  return { admin: rulesHolding(state, tiers.admin, direction, other), baseline: rulesHolding(state, tiers.baseline, direction, other) };
+}
+
+/** The action of the first rule whose ports hold the flow's (its peers already matched), if any. */
+export function firstByPorts(rules: readonly ClusterRule[], protocol: string, port: number | undefined, dstPod: Pod | undefined): ClusterRuleAction | undefined {
+  for (const rule of rules) if (clusterPortsMatch(rule.ports, protocol, port, dstPod)) return rule.action;
+  return undefined;
+}
+
+interface AtAddress {
+  readonly ip: string;
+  readonly peers: TierPeers;
+}
+
+/** The interned tier lists and, per list and other pod, the rules whose peers hold it. */
+export class TierPeerMemo {
+  private generation = -1;
+  private readonly interned = new Map<string, TierPolicies>();
+  private readonly byOther = new WeakMap<TierPolicies, WeakMap<Pod, AtAddress[]>>();
+  private readonly direction = new WeakMap<TierPolicies, Direction>();
+
+  /** The one TierPolicies object for these policies in this direction, at this generation. */
+  intern(generation: number, direction: Direction, tiers: TierPolicies): TierPolicies {
+    if (generation !== this.generation) {
+      this.generation = generation;
+      this.interned.clear();
+    }
+    const key = `${direction} ${[...tiers.admin, ...tiers.baseline].map(clusterPolicyKey).join(' ')}`;
+    let known = this.interned.get(key);
+    if (known === undefined) {
+      known = tiers;
+      this.interned.set(key, known);
+      this.direction.set(known, direction);
+    }
+    return known;
+  }
+
+  /** The rules of `tiers` whose peers hold `other`: remembered when the lists are interned for this direction and `other` is a pod. */
+  peers(state: ClusterState, tiers: TierPolicies, direction: Direction, other: Endpoint): TierPeers {
+    if (other.kind !== 'pod' || this.direction.get(tiers) !== direction) return matchTierPeers(state, tiers, direction, other);
+    let perPod = this.byOther.get(tiers);
+    if (perPod === undefined) this.byOther.set(tiers, (perPod = new WeakMap()));
+    let known = perPod.get(other.pod);
+    if (known === undefined) perPod.set(other.pod, (known = []));
+    const at = known.find((a) => a.ip === other.ip);
+    if (at !== undefined) return at.peers;
+    const peers = matchTierPeers(state, tiers, direction, other);
+    known.push({ ip: other.ip, peers });
+    return peers;
+  }
+}
