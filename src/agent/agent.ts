@@ -262,7 +262,7 @@ export class Agent {
     this.lastSync = { at: now, trigger, result, revision };
     metrics.syncs.inc({ trigger, result });
     metrics.lastSuccess.set(now / 1000);
-    metrics.setIR(counts);
+    metrics.setIR(counts, ir);
     if (outcome.applied) metrics.syncDuration.observe((now - firstAt) / 1000);
     if (outcome.applied) this.settleLater();
     if (trigger !== 'reconcile') this.sweeper?.afterApply(outcome.applied);

@@ -34,17 +34,22 @@ const CAPPED_NAME = 200;
 const NFT_NAME_MAX = 255;
 const POD_CHAIN = /^pod-(in|out)\/([^/]+)\/([^/]+)$/;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
-/** The counter of a rule that is exactly `counter drop`; undefined for any other rule. */
-function dropCounter(expr: unknown): { packets: number; bytes: number } | undefined {
-  if (!Array.isArray(expr) || expr.length !== 2) return undefined;
-  const [counter, verdict] = expr as [unknown, unknown];
-  if (!isRecord(counter) || !isRecord(verdict) || !('drop' in verdict)) return undefined;
+/** The counter of a rule's expressions that end in `counter <verdict>` (after any matches); undefined for any other rule. */
+export function finalCounter(expr: unknown, verdict: 'drop'): { packets: number; bytes: number } | undefined {
+  if (!Array.isArray(expr) || expr.length < 2) return undefined;
+  const [counter, last] = expr.slice(-2) as [unknown, unknown];
+  if (!isRecord(counter) || !isRecord(last) || !(verdict in last)) return undefined;
   const c = counter.counter;
   if (!isRecord(c) || !isCount(c.packets) || !isCount(c.bytes)) return undefined;
   return { packets: c.packets, bytes: c.bytes };
+}
+
+/** The counter of a rule that is exactly `counter drop`; undefined for any other rule. */
+function dropCounter(expr: unknown): { packets: number; bytes: number } | undefined {
+  return Array.isArray(expr) && expr.length === 2 ? finalCounter(expr, 'drop') : undefined;
 }
 
 /** The pod and direction of a pod chain's name; 'unnamed' when it was shortened; undefined for other chains. */

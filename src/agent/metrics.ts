@@ -4,7 +4,8 @@
 // not share counters.
 //
 // Per-pod drops are the kernel's own counters (each pod chain's final
-// `counter drop`), read when Prometheus scrapes: one `nft -j -t list table`
+// `counter drop`), and so are the drops of cluster-wide policies' Deny rules
+// (per rule: cluster-rule-drops.ts says why not per pod), read when Prometheus scrapes: one `nft -j -t list table`
 // (terse: the rules without the sets' elements, which are most of a big
 // table and say nothing about drops) at most every few seconds (cached), so
 // scrapes from several Prometheus replicas cost one listing. A pod that leaves the table leaves the
@@ -13,6 +14,8 @@
 // chain); Prometheus' rate() and increase() read a decrease as such a reset.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { NftRunner } from '../dataplane/nft-runner.ts';
+import type { ClusterPolicyChain, NodeIR } from '../compile/ir.ts';
+import { clusterRuleDrops, type ClusterRuleDrop } from './cluster-rule-drops.ts';
 import { podDropCounters, type PodDropCounter } from './drop-counters.ts';
 import type { IRCounts } from './node-ir.ts';
 import type { WatchedResourceStatus } from './cluster-source.ts';
@@ -36,12 +39,18 @@ export interface DropCounterSource {
 export interface AgentMetricsOptions {
   /** process_* and nodejs_* metrics. */
   readonly processMetrics?: boolean;
-  /** Report nftpol_pod_dropped_{packets,bytes}_total from the table's counters (off when absent). */
+  /** Report nftpol_pod_dropped_{packets,bytes}_total and nftpol_cluster_rule_dropped_{packets,bytes}_total from the table's counters (off when absent). */
   readonly drops?: DropCounterSource;
 }
 
 const DROP_CACHE_MS = 5000;
 const DROP_LABELS = ['namespace', 'pod', 'direction'] as const;
+const RULE_LABELS = ['policy', 'direction', 'rule'] as const;
+
+interface DropReading {
+  readonly pods: readonly PodDropCounter[];
+  readonly rules: readonly ClusterRuleDrop[];
+}
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -101,6 +110,9 @@ export class AgentMetrics {
     elements: new Gauge({ name: 'nftpol_ir_set_elements', help: 'Elements of the named sets of the node IR in the kernel', registers: [this.registry] }),
   };
 
+  /** The cluster policy chains of the IR in the kernel (setIR). */
+  private clusterChains: readonly ClusterPolicyChain[] = [];
+
   /** The source's resources, read at each scrape (the kubernetes source's; none for files). */
   private resourceStates: (() => readonly WatchedResourceStatus[] | undefined) | undefined;
 
@@ -127,25 +139,42 @@ export class AgentMetrics {
   private registerDrops(source: DropCounterSource): void {
     const now = source.now ?? Date.now;
     const cacheMs = source.cacheMs ?? DROP_CACHE_MS;
-    let cached: { at: number; reading: Promise<readonly PodDropCounter[]> } | undefined;
+    let cached: { at: number; reading: Promise<DropReading> } | undefined;
     // No table yet (before the first sync) or a failed listing: no series, until a read succeeds.
-    const read = async (): Promise<readonly PodDropCounter[]> => {
+    const read = async (): Promise<DropReading> => {
       try {
-        return podDropCounters(await source.runner.read(['-j', '-t', 'list', 'table', 'inet', source.table]), source.table).counters;
+        const listing = await source.runner.read(['-j', '-t', 'list', 'table', 'inet', source.table]);
+        return { pods: podDropCounters(listing, source.table).counters, rules: clusterRuleDrops(listing, source.table, this.clusterChains) };
       } catch {
-        return [];
+        return { pods: [], rules: [] };
       }
     };
-    const reading = (): Promise<readonly PodDropCounter[]> => {
+    const reading = (): Promise<DropReading> => {
       const t = now();
       if (cached === undefined || t - cached.at >= cacheMs) cached = { at: t, reading: read() };
       return cached.reading;
     };
     const fill = async (metric: Counter<(typeof DROP_LABELS)[number]>, value: (c: PodDropCounter) => number): Promise<void> => {
-      const counters = await reading();
+      const { pods } = await reading();
       metric.reset(); // pods that left the table leave the metric
-      for (const c of counters) metric.inc({ namespace: c.namespace, pod: c.pod, direction: c.direction }, value(c));
+      for (const c of pods) metric.inc({ namespace: c.namespace, pod: c.pod, direction: c.direction }, value(c));
     };
+    const fillRules = async (metric: Counter<(typeof RULE_LABELS)[number]>, value: (c: ClusterRuleDrop) => number): Promise<void> => {
+      const { rules } = await reading();
+      metric.reset(); // rules and policies that left the table leave the metric
+      for (const r of rules) metric.inc({ policy: r.policy, direction: r.direction, rule: r.rule }, value(r));
+    };
+    new Counter({
+      name: 'nftpol_cluster_rule_dropped_packets_total',
+      help: 'Packets a Deny rule of a cluster-wide policy dropped on this node, for all the local pods its policy selects, from the kernel\'s counters on the rule',
+      labelNames: RULE_LABELS, registers: [this.registry],
+      collect() { return fillRules(this, (r) => r.packets); },
+    });
+    new Counter({
+      name: 'nftpol_cluster_rule_dropped_bytes_total', help: 'Bytes of the packets counted by nftpol_cluster_rule_dropped_packets_total',
+      labelNames: RULE_LABELS, registers: [this.registry],
+      collect() { return fillRules(this, (r) => r.bytes); },
+    });
     new Counter({
       name: 'nftpol_pod_dropped_packets_total', help: 'Packets to (ingress) or from (egress) a local pod that its policies denied, from the kernel\'s counter in its pod chain',
       labelNames: DROP_LABELS, registers: [this.registry],
@@ -163,8 +192,10 @@ export class AgentMetrics {
     this.resourceStates = states;
   }
 
-  setIR(c: IRCounts): void {
+  /** The IR now in the kernel: its counts, and its cluster policy chains, against which the rules' drop counters are read. */
+  setIR(c: IRCounts, ir?: NodeIR): void {
     for (const k of Object.keys(this.ir) as (keyof IRCounts)[]) this.ir[k].set(c[k]);
+    if (ir !== undefined) this.clusterChains = ir.clusterChains ?? [];
   }
 
   text(): Promise<string> {
