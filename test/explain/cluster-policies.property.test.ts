@@ -3,7 +3,8 @@
 // kind, action, peer kind and port form, rules failing closed; node labels),
 // drawn by test/generators/cluster-policies.ts on top of clusterArb:
 //  - a pair's connection set holds a connection exactly when the engine
-//    allows it (every port of TCP, UDP and SCTP; protocols without ports);
+//    allows it (every port of TCP, UDP and SCTP; protocols without ports;
+//    connection-set-properties.ts's two properties, as for NetworkPolicy);
 //  - every outside address of a class gets the set of the class's
 //    representative (networks cidrs cut the classes);
 //  - exposure's outside reach of every workload, both directions, isolated
@@ -25,38 +26,14 @@ import { outsideClasses, policyIpBlockCidrs, rangeCidrs } from '../../src/explai
 import { hasAnyChange, semanticDiff } from '../../src/explain/semantic-diff.ts';
 import { cidrContains, familyOf } from '../../src/model/addresses.ts';
 import { ClusterState } from '../../src/model/cluster-state.ts';
-import { podKey, PROTOCOLS, type ClusterObjects, type Direction } from '../../src/model/types.ts';
+import { podKey, type ClusterObjects, type Direction } from '../../src/model/types.ts';
 import { PolicyEngine } from '../../src/policy/engine.ts';
-import { addressEndpoint, podEndpoint, type Endpoint } from '../../src/policy/endpoint.ts';
-import { clusterArb, endpointsOf, EXTERNAL_ADDRESSES, FLOW_PORTS } from '../generators/arbitraries.ts';
+import { addressEndpoint, podEndpoint } from '../../src/policy/endpoint.ts';
+import { clusterArb, EXTERNAL_ADDRESSES, FLOW_PORTS } from '../generators/arbitraries.ts';
 import { withClusterPolicies } from '../generators/cluster-policies.ts';
-
-const replay = {
-  ...(process.env.FC_SEED !== undefined ? { seed: Number(process.env.FC_SEED) } : {}),
-  ...(process.env.FC_PATH !== undefined ? { path: process.env.FC_PATH } : {}),
-};
-
-const OTHER_PROTOCOLS = ['ICMP', 'GRE'];
+import { connectionSetProperties, replay } from './connection-set-properties.ts';
 
 const objectsArb = clusterArb({ maxPods: 7, maxPolicies: 4 }).chain((o) => withClusterPolicies(o, 4));
-
-const worldArb = fc.record({
-  objects: objectsArb,
-  picks: fc.array(fc.tuple(fc.nat(), fc.nat()), { minLength: 1, maxLength: 3 }),
-});
-
-/** Same-family pairs of the picks; pods weigh three times as much as other ends. */
-function pairsOf(ends: readonly Endpoint[], picks: readonly (readonly [number, number])[]): [Endpoint, Endpoint][] {
-  const endpoints = ends.flatMap((e): Endpoint[] => (e.kind === 'pod' ? [e, e, e] : [e]));
-  const v6 = (e: Endpoint): boolean => e.ip.includes(':');
-  return picks.map(([a, b]) => {
-    const from = endpoints[a % endpoints.length] as Endpoint;
-    const same = endpoints.filter((e) => v6(e) === v6(from));
-    return [from, same[b % same.length] as Endpoint];
-  });
-}
-
-const describePair = (from: Endpoint, to: Endpoint): string => `${from.kind} ${from.ip} -> ${to.kind} ${to.ip}`;
 
 /** Addresses at and around the edges of a cidr. */
 function edgesOf(cidr: string): string[] {
@@ -71,40 +48,13 @@ function edgesOf(cidr: string): string[] {
 }
 
 describe('exact answers with cluster-wide policies', () => {
-  it('a pair\'s set contains a port exactly when the engine allows it (every port of TCP, UDP and SCTP)', () => {
-    fc.assert(fc.property(worldArb, ({ objects, picks }) => {
-      const state = new ClusterState(objects);
-      const engine = new PolicyEngine(state);
-      for (const [from, to] of pairsOf(endpointsOf(state, objects), picks)) {
-        const set = connectionSet(engine, from, to);
-        for (const protocol of PROTOCOLS) {
-          for (let port = 1; port <= 65535; port++) {
-            const allowed = engine.allows({ from, to, protocol, port });
-            if (set.has(protocol, port) !== allowed) {
-              expect.fail(`${describePair(from, to)} ${protocol}/${port}: engine ${allowed ? 'allows' : 'denies'}, set is ${set.format()}`);
-            }
-          }
-        }
-        for (const protocol of OTHER_PROTOCOLS) expect(set.has(protocol), `${describePair(from, to)} ${protocol}`).toBe(engine.allows({ from, to, protocol }));
-      }
-    }), { numRuns: Number(process.env.FC_RUNS ?? 30), ...replay });
-  }, 120_000);
-
-  it('agrees with the engine at every range edge and the drawn ports, on many clusters', () => {
-    fc.assert(fc.property(worldArb, ({ objects, picks }) => {
-      const state = new ClusterState(objects);
-      const engine = new PolicyEngine(state);
-      for (const [from, to] of pairsOf(endpointsOf(state, objects), picks)) {
-        const set = connectionSet(engine, from, to);
-        for (const protocol of PROTOCOLS) {
-          const edges = new Set([1, 65535, ...FLOW_PORTS, 79, 81, 444, 8079, 8101, ...set.ranges(protocol).flatMap(([a, b]) => [a - 1, a, b, b + 1])]);
-          for (const port of [...edges].filter((p) => p >= 1 && p <= 65535)) {
-            expect(set.has(protocol, port), `${describePair(from, to)} ${protocol}/${port}: set ${set.format()}`).toBe(engine.allows({ from, to, protocol, port }));
-          }
-        }
-      }
-    }), { numRuns: 300, ...replay });
-  }, 120_000);
+  connectionSetProperties({
+    objects: objectsArb,
+    otherProtocols: ['ICMP', 'GRE'],
+    ports: [...FLOW_PORTS, 79, 81, 444, 8079, 8101],
+    runs: { everyPort: 30, edges: 300 },
+    timeoutMs: 120_000,
+  });
 
   it('every outside address of a class gets its representative\'s connection set, both ways', () => {
     fc.assert(fc.property(objectsArb, (objects) => {
