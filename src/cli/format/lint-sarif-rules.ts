@@ -101,7 +101,7 @@ export const LINT_RULE_TEXT: Readonly<Record<string, LintRuleText>> = {
   },
   'pass-with-nothing-below': {
     short: 'A Pass rule with nothing to pass to, so it allows as Accept would',
-    help: 'An Admin Pass hands the flow to NetworkPolicy (or, for pods no NetworkPolicy isolates, to the Baseline tier); with neither present for the pods the policy selects, the default allows. A Baseline Pass always goes to the default, which allows. Write Accept if allowing is meant; otherwise add the NetworkPolicies or Baseline rules meant to decide.',
+    help: 'An Admin Pass hands the flow to NetworkPolicy (or, for pods no NetworkPolicy isolates, to the Baseline tier); with neither present for the pods the policy selects, the default allows. A Baseline Pass always goes to the default, which allows. Write Accept (Allow in v1alpha1) if allowing is meant; otherwise add the NetworkPolicies or Baseline rules meant to decide.',
     level: 'info',
   },
   'baseline-rule-unreachable': {

@@ -84,7 +84,7 @@ export function tieredPolicyList(cluster: readonly ReportClusterPolicy[], networ
   if (cluster.length === 0) return networkPolicies;
   const tier = (t: 'Admin' | 'Baseline'): ReportClusterPolicy[] => cluster.filter((p) => p.tier === t);
   return `<p class="order">Each direction of a connection is decided in this order, the first that decides deciding: the Admin tier (by priority, lower first; ` +
-    'within a policy its rules in order: Accept allows, Deny denies, Pass skips the rest of the tier), then the NetworkPolicies that isolate the pod, ' +
+    'within a policy its rules in order: Accept (Allow in v1alpha1) allows, Deny denies, Pass skips the rest of the tier), then the NetworkPolicies that isolate the pod, ' +
     'then the Baseline tier, then allow.</p>\n' +
     `${tierTable('Admin', tier('Admin'))}\n<h3 id="network-policies-head">NetworkPolicies</h3>\n${networkPolicies}\n${tierTable('Baseline', tier('Baseline'))}`;
 }
