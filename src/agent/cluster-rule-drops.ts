@@ -21,7 +21,7 @@
 // it was read against, is left out of that reading, never guessed).
 import type { ClusterPolicyChain } from '../compile/ir.ts';
 import { nftName, quotedText } from '../nft/syntax.ts';
-import { finalCounter, isRecord, type DropDirection } from './drop-counters.ts';
+import { finalCounter, listedRules, type DropDirection, type ListedRule } from './drop-counters.ts';
 
 export interface ClusterRuleDrop {
   /** clusterPolicyKey: "cnp/name", "anp/name", "banp/default". */
@@ -42,20 +42,17 @@ function ruleField(chain: ClusterPolicyChain, comment: string): string | undefin
 /**
  * The counters of the Deny rules of the cluster policies' chains of table
  * `inet <table>` in a listing, summed per policy, direction and rule, for
- * the chains of `chains` (the IR in the kernel). A Deny rule that dropped
- * nothing yet is reported with 0. Throws when the text is not nft's JSON.
+ * the chains of `chains` (the IR in the kernel), from a listing's text or
+ * its rules already read. A Deny rule that dropped nothing yet is reported
+ * with 0. Throws when the text is not nft's JSON.
  */
-export function clusterRuleDrops(listing: string, table: string, chains: readonly ClusterPolicyChain[]): ClusterRuleDrop[] {
-  const doc: unknown = JSON.parse(listing);
-  if (!isRecord(doc) || !Array.isArray(doc.nftables)) throw new Error('not an nft JSON listing (no "nftables" array)');
+export function clusterRuleDrops(listing: string | readonly ListedRule[], table: string, chains: readonly ClusterPolicyChain[]): ClusterRuleDrop[] {
+  const rules = typeof listing === 'string' ? listedRules(listing, table) : listing;
   const byName = new Map(chains.map((c) => [nftName(c.name), c]));
   const position = new Map<string, number>();
   const stale = new Set<string>();
   const counted: { chain: string; drop: ClusterRuleDrop }[] = [];
-  for (const item of doc.nftables as unknown[]) {
-    if (!isRecord(item) || !isRecord(item.rule)) continue;
-    const rule = item.rule;
-    if (rule.family !== 'inet' || rule.table !== table || typeof rule.chain !== 'string') continue;
+  for (const rule of rules) {
     const chain = byName.get(rule.chain);
     if (chain === undefined) continue;
     const n = position.get(rule.chain) ?? 0;

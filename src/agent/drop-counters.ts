@@ -34,7 +34,7 @@ const CAPPED_NAME = 200;
 const NFT_NAME_MAX = 255;
 const POD_CHAIN = /^pod-(in|out)\/([^/]+)\/([^/]+)$/;
 
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** The counter of a rule's expressions that end in `counter <verdict>` (after any matches); undefined for any other rule. */
@@ -62,20 +62,41 @@ function podOfChain(raw: string): { namespace: string; pod: string; direction: D
   return { direction: m[1] === 'in' ? 'ingress' : 'egress', namespace: m[2] as string, pod: m[3] as string };
 }
 
+/** A rule of our table in a listing: its chain's name as the kernel has it, the rest unread. */
+export interface ListedRule {
+  readonly chain: string;
+  readonly comment?: unknown;
+  readonly expr?: unknown;
+}
+
 /**
- * The drop counters of the pod chains of table `inet <table>` in a listing.
- * Throws when the text is not nft's JSON (an object with an "nftables" array).
- * A chain with several `counter drop` rules (someone added one) reports their sum.
+ * The rules of table `inet <table>` in a JSON listing, in the listing's order
+ * (a chain's rules in their order). Throws when the text is not nft's JSON
+ * (an object with an "nftables" array). Parsed once per reading, for the
+ * pods' counters and the cluster rules' alike.
  */
-export function podDropCounters(listing: string, table: string): DropCounterReading {
+export function listedRules(listing: string, table: string): ListedRule[] {
   const doc: unknown = JSON.parse(listing);
   if (!isRecord(doc) || !Array.isArray(doc.nftables)) throw new Error('not an nft JSON listing (no "nftables" array)');
-  const byChain = new Map<string, PodDropCounter>();
-  const unnamed = new Set<string>();
+  const rules: ListedRule[] = [];
   for (const item of doc.nftables as unknown[]) {
     if (!isRecord(item) || !isRecord(item.rule)) continue;
     const rule = item.rule;
     if (rule.family !== 'inet' || rule.table !== table || typeof rule.chain !== 'string') continue;
+    rules.push({ chain: rule.chain, comment: rule.comment, expr: rule.expr });
+  }
+  return rules;
+}
+
+/**
+ * The drop counters of the pod chains of table `inet <table>` in a listing
+ * (its text, or its rules already read). Throws when the text is not nft's JSON.
+ * A chain with several `counter drop` rules (someone added one) reports their sum.
+ */
+export function podDropCounters(listing: string | readonly ListedRule[], table: string): DropCounterReading {
+  const byChain = new Map<string, PodDropCounter>();
+  const unnamed = new Set<string>();
+  for (const rule of typeof listing === 'string' ? listedRules(listing, table) : listing) {
     const counted = dropCounter(rule.expr);
     if (counted === undefined) continue;
     const pod = podOfChain(rule.chain);

@@ -16,7 +16,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { NftRunner } from '../dataplane/nft-runner.ts';
 import type { ClusterPolicyChain, NodeIR } from '../compile/ir.ts';
 import { clusterRuleDrops, type ClusterRuleDrop } from './cluster-rule-drops.ts';
-import { podDropCounters, type PodDropCounter } from './drop-counters.ts';
+import { listedRules, podDropCounters, type PodDropCounter } from './drop-counters.ts';
 import type { IRCounts } from './node-ir.ts';
 import type { WatchedResourceStatus } from './cluster-source.ts';
 
@@ -143,8 +143,8 @@ export class AgentMetrics {
     // No table yet (before the first sync) or a failed listing: no series, until a read succeeds.
     const read = async (): Promise<DropReading> => {
       try {
-        const listing = await source.runner.read(['-j', '-t', 'list', 'table', 'inet', source.table]);
-        return { pods: podDropCounters(listing, source.table).counters, rules: clusterRuleDrops(listing, source.table, this.clusterChains) };
+        const rules = listedRules(await source.runner.read(['-j', '-t', 'list', 'table', 'inet', source.table]), source.table);
+        return { pods: podDropCounters(rules, source.table).counters, rules: clusterRuleDrops(rules, source.table, this.clusterChains) };
       } catch {
         return { pods: [], rules: [] };
       }
