@@ -47,6 +47,22 @@ function setUp(keepEstablished: boolean) {
 }
 
 describe('EstablishedSweeper', () => {
+  it('judges an entry from an address of the node\'s own namespace (cni0\'s gateway) as the node\'s: a change leaves the node\'s connection to its pod', async () => {
+    const w = new World({ pods: [A, B], nodes: [node('node-1', ['192.168.0.1'], ['10.244.1.0/24'])] });
+    const fromGateway = entry('10.244.1.1', '10.244.1.2', 8080);
+    const deleted: ConntrackDeletionRequest[] = [];
+    const table: ConntrackTable = { list: async () => ({ entries: [fromGateway], skipped: 0, skippedSamples: [] }), delete: async (r) => (deleted.push(r), { commands: 1, deleted: 1 }) };
+    const sweep = async (nodeAddresses: readonly string[]): Promise<void> => {
+      const sweeper = new EstablishedSweeper({ node: 'node-1', table, keepEstablished: false, logger: pino({ level: 'silent' }), metrics: new AgentMetrics(), engine: () => w.engine, nodeAddresses: () => nodeAddresses });
+      sweeper.afterApply(true);
+      await sweeper.idle();
+    };
+    await sweep(['127.0.0.1', '192.168.0.1', '10.244.1.1']);
+    expect(deleted).toEqual([]);
+    await sweep(['127.0.0.1', '192.168.0.1']); // as before: an unknown pod's address, revoked
+    expect(deleted).toHaveLength(1);
+  });
+
   it('after a change that denies x/b its ingress, deletes both flows to it; nothing when the table did not change', async () => {
     const { w, table, sweeper, metrics } = setUp(false);
     sweeper.beforeChange(w.state);
