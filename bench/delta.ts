@@ -48,7 +48,7 @@ async function nftMs(nft: NftRunner, before: string, step: string): Promise<numb
   return median(times);
 }
 
-async function throwawayNetns(): Promise<{ nft: NftRunner; destroy: () => Promise<void> } | string> {
+export async function throwawayNetns(): Promise<{ nft: NftRunner; destroy: () => Promise<void> } | string> {
   if (process.getuid?.() !== 0) return 'not root';
   const name = `nftpolbench${process.pid}x${randomBytes(3).toString('hex')}`;
   const add = await execa('ip', ['netns', 'add', name], { reject: false });

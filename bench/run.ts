@@ -32,8 +32,9 @@ import { schemaCheck } from './schema-check.ts';
 import { lintBench } from './lint.ts';
 import { compileTiers } from './compile-tiers.ts';
 import { clusterPolicyNormalize } from './cluster-policy-normalize.ts';
+import { dropMetricsBench } from './drop-metrics.ts';
 
-const BENCHES: readonly Bench[] = [engineVerdicts, engineTiers, policyTestBench, compileRender, deltaBench, packetPath, largeInputs, policyTestJsonMemory, schemaCheck, agentSync, agentKubernetes, agentLatency, nftBackendBench, conntrackSweep, connectionSets, exposureBench, semanticDiffBench, reportBench, lintBench, compileTiers, clusterPolicyNormalize];
+const BENCHES: readonly Bench[] = [engineVerdicts, engineTiers, policyTestBench, compileRender, deltaBench, packetPath, largeInputs, policyTestJsonMemory, schemaCheck, agentSync, agentKubernetes, agentLatency, nftBackendBench, conntrackSweep, connectionSets, exposureBench, semanticDiffBench, reportBench, lintBench, compileTiers, clusterPolicyNormalize, dropMetricsBench];
 
 /** Bench names and options; undefined after printing what is wrong. */
 function parseArgs(argv: readonly string[]): { names: string[]; options: BenchOptions; list: boolean } | undefined {
