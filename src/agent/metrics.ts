@@ -176,7 +176,7 @@ export class AgentMetrics {
       collect() { return fillRules(this, (r) => r.bytes); },
     });
     new Counter({
-      name: 'nftpol_pod_dropped_packets_total', help: 'Packets to (ingress) or from (egress) a local pod that its policies denied, from the kernel\'s counter in its pod chain',
+      name: 'nftpol_pod_dropped_packets_total', help: 'Packets to (ingress) or from (egress) a local pod that its NetworkPolicies denied, from the kernel\'s counter in its pod chain (drops by cluster-wide policies: nftpol_cluster_rule_dropped_packets_total)',
       labelNames: DROP_LABELS, registers: [this.registry],
       collect() { return fill(this, (c) => c.packets); },
     });
