@@ -216,3 +216,16 @@ export function traceDirection(state: ClusterState, policies: readonly NetworkPo
     : `${pod} is isolated for ${input.direction} by ${names.join(', ')} and no rule matches`;
   return { direction: input.direction, pod, isolated: true, policies: names, allowed, allowedBy: trace.allowedBy, misses: allowed ? [] : trace.misses, summary };
 }
+
+/**
+ * A pod's direction as traceDirection says it, before any rule is traced:
+ * whether NetworkPolicies isolate it and which; the fields a trace fills in
+ * (allowed, allowedBy, misses, summary) empty, in their places, for the
+ * verdict of a tier that decided before NetworkPolicy to fill.
+ */
+export function untracedDirection(policies: readonly NetworkPolicy[], direction: Direction, pod: Pod): DirectionVerdict {
+  return {
+    direction, pod: podKey(pod), isolated: policies.length > 0, policies: policies.map(policyKey),
+    allowed: true, allowedBy: [], misses: [], summary: '',
+  };
+}

@@ -11,7 +11,7 @@ import type { ClusterState } from '../model/cluster-state.ts';
 import type { ClusterPolicy, ClusterRuleAction, NetworkPolicy } from '../model/types.ts';
 import { clusterPolicyKey, podKey } from '../model/types.ts';
 import { ruleHit, tierMatch, TierTrace, type TierMatch } from './cluster-tier.ts';
-import { directionAllows, traceDirection, type DirectionInput } from './direction.ts';
+import { directionAllows, traceDirection, untracedDirection, type DirectionInput } from './direction.ts';
 import type { ClusterRuleHit, DirectionTier, DirectionVerdict, PolicyMiss, RuleMatch } from './trace.ts';
 
 /** The cluster policies whose subject is a pod, with rules in one direction, each tier in evaluation order. */
@@ -104,16 +104,16 @@ function asRuleMatch(h: ClusterRuleHit): RuleMatch {
 export function traceTiers(
   state: ClusterState, tiers: TierPolicies, isolating: readonly NetworkPolicy[], input: DirectionInput,
 ): DirectionVerdict {
-  const base = traceDirection(state, isolating, input);
-  if (input.subject.kind !== 'pod' || (tiers.admin.length === 0 && tiers.baseline.length === 0)) return base;
-  const pod = podKey(input.subject.pod);
+  if (input.subject.kind !== 'pod' || (tiers.admin.length === 0 && tiers.baseline.length === 0)) return traceDirection(state, isolating, input);
+  const subject = input.subject.pod;
+  const pod = podKey(subject);
   const dir = input.direction;
   const clusterPolicies = [...tiers.admin, ...tiers.baseline].map(clusterPolicyKey);
   const clusterMisses: PolicyMiss[] = [];
   const passes: ClusterRuleHit[] = [];
   const common = { clusterPolicies, clusterMisses, passes };
 
-  const decided = (m: TierMatch, tier: 'Admin' | 'Baseline', prefix: string): DirectionVerdict => {
+  const decided = (base: DirectionVerdict, m: TierMatch, tier: 'Admin' | 'Baseline', prefix: string): DirectionVerdict => {
     const hit = ruleHit(m, dir);
     const allowed = hit.action === 'Accept';
     return {
@@ -126,7 +126,9 @@ export function traceTiers(
   const adminTrace = new TierTrace();
   const admin = tierMatch(state, tiers.admin, input, adminTrace);
   clusterMisses.push(...adminTrace.misses);
-  if (admin && final(actionOf(admin, dir)) !== undefined) return decided(admin, 'Admin', '');
+  // An Admin decision leaves NetworkPolicy's rules untraced: the verdict keeps only who its policies are.
+  if (admin && final(actionOf(admin, dir)) !== undefined) return decided(untracedDirection(isolating, dir, subject), admin, 'Admin', '');
+  const base = traceDirection(state, isolating, input);
   let prefix = '';
   if (admin) {
     // Pass leaves the Admin tier for the next step, NetworkPolicy (which, when it does not isolate the pod, hands on to Baseline).
@@ -140,7 +142,7 @@ export function traceTiers(
   const baseline = tierMatch(state, tiers.baseline, input, baselineTrace);
   clusterMisses.push(...baselineTrace.misses);
   const notIsolated = `${prefix}${pod} is not isolated for ${dir} by any NetworkPolicy; `;
-  if (baseline && final(actionOf(baseline, dir)) !== undefined) return decided(baseline, 'Baseline', notIsolated);
+  if (baseline && final(actionOf(baseline, dir)) !== undefined) return decided(base, baseline, 'Baseline', notIsolated);
   if (baseline) {
     const hit = ruleHit(baseline, dir, 'default');
     passes.push(hit);

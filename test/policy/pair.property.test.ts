@@ -17,6 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { ClusterState } from '../../src/model/cluster-state.ts';
 import type { ClusterObjects } from '../../src/model/types.ts';
 import { PolicyEngine } from '../../src/policy/engine.ts';
+import { traceDirection } from '../../src/policy/direction.ts';
 import { podEndpoint, type Endpoint } from '../../src/policy/endpoint.ts';
 import { clusterArb, endpointsOf, FLOW_PORTS } from '../generators/arbitraries.ts';
 import { withClusterPolicies } from '../generators/cluster-policies.ts';
@@ -80,5 +81,32 @@ describe('the engine with peers remembered', () => {
         }
       }
     }), { numRuns: Number(process.env.FC_RUNS ?? 150), ...replay });
+  }, 120_000);
+});
+
+describe('a direction the Admin tier decides, traced', () => {
+  it('says who the pod is and which NetworkPolicies isolate it as traceDirection does, in the same fields and order, without tracing their rules', () => {
+    let decided = 0;
+    fc.assert(fc.property(worldArb, (objects) => {
+      const state = new ClusterState(objects);
+      const engine = new PolicyEngine(state);
+      const ends = endpointsOf(state, objects);
+      for (const from of ends) {
+        for (const to of ends) {
+          for (const port of [80, 53]) {
+            const verdict = engine.evaluate({ from, to, protocol: 'TCP', port });
+            for (const [v, subject, other] of [[verdict.egress, from, to], [verdict.ingress, to, from]] as const) {
+              if (v.tier !== 'Admin' || subject.kind !== 'pod') continue;
+              decided++;
+              const input = { direction: v.direction, subject, other, protocol: 'TCP', port };
+              const plain = traceDirection(state, engine.isolatingPolicies(subject.pod, v.direction), input);
+              expect(Object.keys(v).slice(0, Object.keys(plain).length)).toEqual(Object.keys(plain));
+              expect([v.direction, v.pod, v.isolated, v.policies]).toEqual([plain.direction, plain.pod, plain.isolated, plain.policies]);
+            }
+          }
+        }
+      }
+    }), { numRuns: Number(process.env.FC_RUNS ?? 60), ...replay });
+    expect(decided).toBeGreaterThan(0);
   }, 120_000);
 });
