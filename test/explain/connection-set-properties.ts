@@ -15,12 +15,10 @@ import { PROTOCOLS, type ClusterObjects } from '../../src/model/types.ts';
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import type { Endpoint } from '../../src/policy/endpoint.ts';
 import { endpointsOf } from '../generators/arbitraries.ts';
+import { replay } from '../support/fc-replay.ts';
 
 /** FC_SEED=<seed> (plus FC_PATH=<path>) replays a failure. */
-export const replay = {
-  ...(process.env.FC_SEED !== undefined ? { seed: Number(process.env.FC_SEED) } : {}),
-  ...(process.env.FC_PATH !== undefined ? { path: process.env.FC_PATH } : {}),
-};
+export { replay };
 
 /** Same-family pairs of the picks; pods weigh three times as much as other ends, as their policies make the sets partial. */
 function pairsOf(ends: readonly Endpoint[], picks: readonly (readonly [number, number])[]): [Endpoint, Endpoint][] {

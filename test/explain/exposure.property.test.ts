@@ -17,11 +17,8 @@ import { podKey, PROTOCOLS, type ClusterObjects } from '../../src/model/types.ts
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import { addressEndpoint, podEndpoint } from '../../src/policy/endpoint.ts';
 import { clusterArb, EXTERNAL_ADDRESSES, FLOW_PORTS } from '../generators/arbitraries.ts';
+import { replay } from '../support/fc-replay.ts';
 
-const replay = {
-  ...(process.env.FC_SEED !== undefined ? { seed: Number(process.env.FC_SEED) } : {}),
-  ...(process.env.FC_PATH !== undefined ? { path: process.env.FC_PATH } : {}),
-};
 
 /** The address `delta` away from `ip` in its family, if there is one. */
 function step(ip: string, delta: bigint): string | undefined {

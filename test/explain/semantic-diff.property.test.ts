@@ -9,11 +9,8 @@ import { hasAnyChange, semanticDiff, type PairChange } from '../../src/explain/s
 import { ClusterState } from '../../src/model/cluster-state.ts';
 import type { ClusterObjects } from '../../src/model/types.ts';
 import { clusterArb } from '../generators/arbitraries.ts';
+import { replay } from '../support/fc-replay.ts';
 
-const replay = {
-  ...(process.env.FC_SEED !== undefined ? { seed: Number(process.env.FC_SEED) } : {}),
-  ...(process.env.FC_PATH !== undefined ? { path: process.env.FC_PATH } : {}),
-};
 
 /**
  * Two states that share most pods: the second has the first's namespaces,

@@ -13,6 +13,7 @@ import { addressEndpoint, endpointNodeName } from '../../src/policy/endpoint.ts'
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import { clusterArb, endpointsOf, flowsBetween, NODES, servicesArb } from '../generators/arbitraries.ts';
 import { withClusterPolicies } from '../generators/cluster-policies.ts';
+import { replay, replayingOnePath } from '../support/fc-replay.ts';
 
 const RUNS = Number(process.env.FC_RUNS ?? 300);
 
@@ -69,8 +70,6 @@ function compareAll(objects: ClusterObjects, services: [string, number | undefin
   }
 }
 
-const replay = { ...(process.env.FC_SEED !== undefined ? { seed: Number(process.env.FC_SEED) } : {}), ...(process.env.FC_PATH !== undefined ? { path: process.env.FC_PATH } : {}) };
-
 describe('compiled rulesets agree with the engine', () => {
   it('with pod CIDRs: pods on the node that holds their address, and unknown addresses in those CIDRs', () => {
     fc.assert(
@@ -98,7 +97,7 @@ describe('compiled rulesets agree with the engine', () => {
       { numRuns: RUNS, ...replay },
     );
     // The cluster policies took part: tables had their rules, and tiers decided flows.
-    if (process.env.FC_PATH === undefined) {
+    if (!replayingOnePath) {
       expect(reached.tieredRuns).toBeGreaterThan(RUNS / 3);
       expect(reached.tierDecided).toBeGreaterThan(100);
     }
