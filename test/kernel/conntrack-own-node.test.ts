@@ -19,6 +19,9 @@
 //     sends first (conntrack would pick TCP up mid-stream, the other way
 //     round, as an allowed node -> pod flow; see
 //     docs/established-connections.md).
+//  4. The other way: an Admin ingress rule of x/b failing closed (it denies
+//     every address, the node's among them) cuts n1 -> x/b, judged as from
+//     the node's cni0 address, and it stays cut when x/b sends first.
 // Root only; CI must run it.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addressOwners, deletionRequest, entriesToRevoke } from '../../src/agent/revoke-established.ts';
@@ -31,7 +34,7 @@ import { ClusterState } from '../../src/model/cluster-state.ts';
 import type { ClusterObjects, ClusterPolicy } from '../../src/model/types.ts';
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import { node, objects, pod, sel } from '../generators/cluster-builders.ts';
-import { cnp, deny, nodesPeer, podsSubject } from '../generators/cluster-policies.ts';
+import { cnp, deny, networks, nodesPeer, podsSubject } from '../generators/cluster-policies.ts';
 import { describeKernel } from '../support/describe-requiring.ts';
 import { Peer, type PeerConfig } from './long-lived-peer.ts';
 
@@ -52,6 +55,9 @@ const PODS = [pod('x/a', { app: 'a' }, { node: 'n1', ips: [A] }), pod('x/b', { a
 const NO_NODES: ClusterPolicy = cnp('a-no-nodes', { priority: 10, subject: podsSubject(sel(), sel({ app: 'a' })), egress: [deny([nodesPeer(sel())], [], 'no-nodes')] });
 const OPEN: ClusterObjects = objects({ pods: PODS, nodes: NODES });
 const DENIED: ClusterObjects = { ...OPEN, clusterPolicies: [NO_NODES] };
+/** An Admin ingress rule of x/b with errors: failing closed, it denies every peer, the node's own addresses included. */
+const B_BROKEN: ClusterPolicy = cnp('b-broken', { priority: 20, subject: podsSubject(sel(), sel({ app: 'b' })), ingress: [{ action: 'Deny', peers: [networks('0.0.0.0/0')], ports: [], failClosed: true }] });
+const B_CLOSED: ClusterObjects = { ...OPEN, clusterPolicies: [NO_NODES, B_BROKEN] };
 
 await describeKernel('revoking established connections between a pod and its own node (Admin Deny of nodes) on the real kernel', () => {
   let world: World;
@@ -68,6 +74,14 @@ await describeKernel('revoking established connections between a pod and its own
     if (!compiled.ok) throw new Error('n1 unknown');
     const res = await syncer.sync(compiled.ir);
     expect(res.error).toBeUndefined();
+  };
+
+  /** The node's own addresses, as the agent reads them in the node's network namespace (its InternalIP, cni0's gateway 10.244.1.1). */
+  const nodeAddresses = async (): Promise<string[]> => {
+    const links = JSON.parse((await world.inNode('n1', ['ip', '-j', 'address', 'show'])).stdout) as { addr_info: { local: string }[] }[];
+    const addresses = links.flatMap((link) => link.addr_info.map((a) => a.local));
+    expect(addresses).toContain('10.244.1.1');
+    return addresses;
   };
 
   beforeAll(async () => {
@@ -100,11 +114,7 @@ await describeKernel('revoking established connections between a pod and its own
     const listing = await conntrack.list();
     expect(listing.skipped).toBe(0);
     const engine = new PolicyEngine(new ClusterState(DENIED));
-    // The node's own addresses, as the agent reads them in the node's network namespace (its InternalIP, cni0's gateway 10.244.1.1).
-    const nodeAddresses = (JSON.parse((await world.inNode('n1', ['ip', '-j', 'address', 'show'])).stdout) as { addr_info: { local: string }[] }[])
-      .flatMap((link) => link.addr_info.map((a) => a.local));
-    expect(nodeAddresses).toContain('10.244.1.1');
-    const revoked = entriesToRevoke({ node: 'n1', engine, previousOwners: addressOwners('n1', new ClusterState(OPEN)), entries: listing.entries, nodeAddresses });
+    const revoked = entriesToRevoke({ node: 'n1', engine, previousOwners: addressOwners('n1', new ClusterState(OPEN)), entries: listing.entries, nodeAddresses: await nodeAddresses() });
     expect([...new Set(revoked.map((r) => r.reason))]).toEqual([`x/a (${A}) -> ${NODE_IP} 9100/TCP now denied by the egress of x/a`]);
     const deleted = await conntrack.delete(deletionRequest(revoked, listing.entries));
     expect(deleted.deleted).toBeGreaterThanOrEqual(1);
@@ -120,5 +130,25 @@ await describeKernel('revoking established connections between a pod and its own
     const listed = await world.inNode('n1', ['nft', 'list', 'chain', 'inet', 'nftpol', 'ingress-from-node']);
     const dropped = /counter packets (\d+) bytes \d+ drop comment "ingress tcp without syn"/.exec(listed.stdout);
     expect(Number(dropped?.[1] ?? 0)).toBeGreaterThan(0); // the node's segment, dropped on the output hook
+  }, 60_000);
+
+  // The other way: a cluster ingress rule that names the node's addresses (a
+  // rule failing closed denies every address) revokes the node's connection
+  // to the pod, which stays cut when the pod sends first (input hook).
+  it('an Admin ingress Deny that covers the node cuts the node\'s established connection to x/b; it stays cut when x/b sends first', async () => {
+    const bServer = await start('x/b', { role: 'tcp-server', host: '::', port: 9000 });
+    const toB = await start('n1', { role: 'tcp-client', host: B, port: 9000 });
+    expect(await toB.roundTrip('open-node-b')).toBe(true);
+    await apply(B_CLOSED);
+    const listing = await conntrack.list();
+    const revoked = entriesToRevoke({ node: 'n1', engine: new PolicyEngine(new ClusterState(B_CLOSED)), previousOwners: addressOwners('n1', new ClusterState(DENIED)), entries: listing.entries, nodeAddresses: await nodeAddresses() });
+    expect([...new Set(revoked.map((r) => r.reason))]).toEqual([`10.244.1.1 -> x/b (${B}) 9000/TCP now denied by the ingress of x/b`]);
+    await conntrack.delete(deletionRequest(revoked, listing.entries));
+    expect(await toB.roundTrip('cut-node-b')).toBe(false);
+    bServer.send('push-from-b');
+    expect(await toB.saw('push-from-b')).toBe(false);
+    const listed = await world.inNode('n1', ['nft', 'list', 'chain', 'inet', 'nftpol', 'egress-to-node']);
+    const dropped = /counter packets (\d+) bytes \d+ drop comment "egress tcp without syn"/.exec(listed.stdout);
+    expect(Number(dropped?.[1] ?? 0)).toBeGreaterThan(0); // x/b's segment, dropped on the input hook
   }, 60_000);
 });
