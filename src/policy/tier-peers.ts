@@ -51,12 +51,25 @@ interface AtAddress {
   readonly peers: TierPeers;
 }
 
+/** An interned list: the one TierPolicies object for its policies in its direction, carrying its memo. */
+class InternedTiers implements TierPolicies {
+  /** Per other pod, at each of its addresses asked about, the rules whose peers hold it. */
+  readonly byOther = new WeakMap<Pod, AtAddress[]>();
+  readonly admin: readonly ClusterPolicy[];
+  readonly baseline: readonly ClusterPolicy[];
+  readonly direction: Direction;
+
+  constructor(tiers: TierPolicies, direction: Direction) {
+    this.admin = tiers.admin;
+    this.baseline = tiers.baseline;
+    this.direction = direction;
+  }
+}
+
 /** The interned tier lists and, per list and other pod, the rules whose peers hold it. */
 export class TierPeerMemo {
   private generation = -1;
-  private readonly interned = new Map<string, TierPolicies>();
-  private readonly byOther = new WeakMap<TierPolicies, WeakMap<Pod, AtAddress[]>>();
-  private readonly direction = new WeakMap<TierPolicies, Direction>();
+  private readonly interned = new Map<string, InternedTiers>();
 
   /** The one TierPolicies object for these policies in this direction, at this generation. */
   intern(generation: number, direction: Direction, tiers: TierPolicies): TierPolicies {
@@ -66,23 +79,16 @@ export class TierPeerMemo {
     }
     const key = `${direction} ${[...tiers.admin, ...tiers.baseline].map(clusterPolicyKey).join(' ')}`;
     let known = this.interned.get(key);
-    if (known === undefined) {
-      known = tiers;
-      this.interned.set(key, known);
-      this.direction.set(known, direction);
-    }
+    if (known === undefined) this.interned.set(key, (known = new InternedTiers(tiers, direction)));
     return known;
   }
 
   /** The rules of `tiers` whose peers hold `other`: remembered when the lists are interned for this direction and `other` is a pod. */
   peers(state: ClusterState, tiers: TierPolicies, direction: Direction, other: Endpoint): TierPeers {
-    if (other.kind !== 'pod' || this.direction.get(tiers) !== direction) return matchTierPeers(state, tiers, direction, other);
-    let perPod = this.byOther.get(tiers);
-    if (perPod === undefined) this.byOther.set(tiers, (perPod = new WeakMap()));
-    let known = perPod.get(other.pod);
-    if (known === undefined) perPod.set(other.pod, (known = []));
-    const at = known.find((a) => a.ip === other.ip);
-    if (at !== undefined) return at.peers;
+    if (other.kind !== 'pod' || !(tiers instanceof InternedTiers) || tiers.direction !== direction) return matchTierPeers(state, tiers, direction, other);
+    let known = tiers.byOther.get(other.pod);
+    if (known === undefined) tiers.byOther.set(other.pod, (known = []));
+    for (const at of known) if (at.ip === other.ip) return at.peers;
     const peers = matchTierPeers(state, tiers, direction, other);
     known.push({ ip: other.ip, peers });
     return peers;
