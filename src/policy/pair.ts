@@ -3,10 +3,14 @@
 // without ports, about the same two ends. A rule's peers never depend on the
 // port, so for each direction the peers of every rule that can apply (the
 // subject's Admin and Baseline policies, its isolating NetworkPolicies) are
-// matched against the other end once, here; each question after that checks
-// only the ports of the rules whose peers hold the other end, in the same
-// order as directionOutcome (tiers.ts). A rule matches when a peer and a
-// port both do, whichever is checked first, so the answers are allows()'s.
+// matched against the other end once (the cluster rules' through the
+// engine's memo, tier-peers.ts; the NetworkPolicy rules' here); each
+// question after that checks only the ports of the rules whose peers hold
+// the other end, in the same order as directionOutcome (tiers.ts). A rule
+// matches when a peer and a port both do, whichever is checked first, so the
+// answers are allows()'s. allows() itself asks one question per pair: it
+// uses the remembered cluster rules the same way, and NetworkPolicy's rules
+// as direction.ts walks them (knownPeersOutcome).
 import type { ClusterState } from '../model/cluster-state.ts';
 import type { Direction, NetworkPolicy, Pod, PolicyRule } from '../model/types.ts';
 import { destinationPod, directionAllows, type DirectionEnds, type DirectionInput } from './direction.ts';

@@ -37,7 +37,10 @@ function rulesHolding(state: ClusterState, policies: readonly ClusterPolicy[], d
 /** Matches the peers of every rule of the policies against `other`. */
 export function matchTierPeers(state: ClusterState, tiers: TierPolicies, direction: Direction, other: Endpoint): TierPeers {
   if (tiers.admin.length === 0 && tiers.baseline.length === 0) return NO_TIER_PEERS;
-  return { admin: rulesHolding(state, tiers.admin, direction, other), baseline: rulesHolding(state, tiers.baseline, direction, other) };
+  const admin = rulesHolding(state, tiers.admin, direction, other);
+  const baseline = rulesHolding(state, tiers.baseline, direction, other);
+  // An other end no rule holds shares one answer: the memo keeps no lists for it.
+  return admin.length === 0 && baseline.length === 0 ? NO_TIER_PEERS : { admin, baseline };
 }
 
 /** The action of the first rule whose ports hold the flow's (its peers already matched), if any. */
