@@ -29,16 +29,15 @@ export interface TierPeers {
 
 export const NO_TIER_PEERS: TierPeers = { admin: [], baseline: [] };
 
-/** The rules of the tier's policies whose peers hold `other`, in order. */
-function rulesHolding(state: ClusterState, policies: readonly ClusterPolicy[], direction: Direction, other: Endpoint): ClusterRule[] {
-  return policies.flatMap((policy) => policy[direction].filter((rule) => clusterRulePeersMatch(state, rule, other)));
-}
-
-/** Matches the peers of every rule of the policies against `other`. */
-export function matchTierPeers(state: ClusterState, tiers: TierPolicies, direction: Direction, other: Endpoint): TierPeers {
+/** Matches the peers of every rule of the policies against `other` (`holds` answers for a rule, remembered or not). */
+export function matchTierPeers(
+  state: ClusterState, tiers: TierPolicies, direction: Direction, other: Endpoint,
+  holds: (rule: ClusterRule) => boolean = (rule) => clusterRulePeersMatch(state, rule, other),
+): TierPeers {
   if (tiers.admin.length === 0 && tiers.baseline.length === 0) return NO_TIER_PEERS;
-  const admin = rulesHolding(state, tiers.admin, direction, other);
-  const baseline = rulesHolding(state, tiers.baseline, direction, other);
+  const rulesHolding = (policies: readonly ClusterPolicy[]): ClusterRule[] => policies.flatMap((policy) => policy[direction].filter(holds));
+  const admin = rulesHolding(tiers.admin);
+  const baseline = rulesHolding(tiers.baseline);
   // An other end no rule holds shares one answer: the memo keeps no lists for it.
   return admin.length === 0 && baseline.length === 0 ? NO_TIER_PEERS : { admin, baseline };
 }
@@ -49,15 +48,26 @@ export function firstByPorts(rules: readonly ClusterRule[], protocol: string, po
   return undefined;
 }
 
-interface AtAddress {
+/** What is remembered of a pod at one of its addresses (networks peers match the address). */
+interface AtAddress<T> {
   readonly ip: string;
-  readonly peers: TierPeers;
+  readonly value: T;
+}
+
+/** The pod's entry at the address, made when missing. */
+function atAddress<T>(memo: WeakMap<Pod, AtAddress<T>[]>, pod: Pod, ip: string, make: () => T): T {
+  let known = memo.get(pod);
+  if (known === undefined) memo.set(pod, (known = []));
+  for (const at of known) if (at.ip === ip) return at.value;
+  const value = make();
+  known.push({ ip, value });
+  return value;
 }
 
 /** An interned list: the one TierPolicies object for its policies in its direction, carrying its memo. */
 class InternedTiers implements TierPolicies {
   /** Per other pod, at each of its addresses asked about, the rules whose peers hold it. */
-  readonly byOther = new WeakMap<Pod, AtAddress[]>();
+  readonly byOther = new WeakMap<Pod, AtAddress<TierPeers>[]>();
   readonly admin: readonly ClusterPolicy[];
   readonly baseline: readonly ClusterPolicy[];
   readonly direction: Direction;
@@ -73,12 +83,20 @@ class InternedTiers implements TierPolicies {
 export class TierPeerMemo {
   private generation = -1;
   private readonly interned = new Map<string, InternedTiers>();
+  // A rule is in many lists: whether its peers hold an other pod is
+  // remembered per rule too, by the rule's number at this generation (per
+  // other pod and address: undefined not asked yet), so filling a list's
+  // memo matches only the rules no list has asked about that pod.
+  private ruleNumbers = new Map<ClusterRule, number>();
+  private heldBy = new WeakMap<Pod, AtAddress<(boolean | undefined)[]>[]>();
 
   /** The one TierPolicies object for these policies in this direction, at this generation. */
   intern(generation: number, direction: Direction, tiers: TierPolicies): TierPolicies {
     if (generation !== this.generation) {
       this.generation = generation;
       this.interned.clear();
+      this.ruleNumbers = new Map();
+      this.heldBy = new WeakMap();
     }
     const key = `${direction} ${[...tiers.admin, ...tiers.baseline].map(clusterPolicyKey).join(' ')}`;
     let known = this.interned.get(key);
@@ -89,11 +107,13 @@ export class TierPeerMemo {
   /** The rules of `tiers` whose peers hold `other`: remembered when the lists are interned for this direction and `other` is a pod. */
   peers(state: ClusterState, tiers: TierPolicies, direction: Direction, other: Endpoint): TierPeers {
     if (other.kind !== 'pod' || !(tiers instanceof InternedTiers) || tiers.direction !== direction) return matchTierPeers(state, tiers, direction, other);
-    let known = tiers.byOther.get(other.pod);
-    if (known === undefined) tiers.byOther.set(other.pod, (known = []));
-    for (const at of known) if (at.ip === other.ip) return at.peers;
-    const peers = matchTierPeers(state, tiers, direction, other);
-    known.push({ ip: other.ip, peers });
-    return peers;
+    return atAddress(tiers.byOther, other.pod, other.ip, () => {
+      const held = atAddress(this.heldBy, other.pod, other.ip, (): (boolean | undefined)[] => []);
+      return matchTierPeers(state, tiers, direction, other, (rule) => {
+        let n = this.ruleNumbers.get(rule);
+        if (n === undefined) this.ruleNumbers.set(rule, (n = this.ruleNumbers.size));
+        return (held[n] ??= clusterRulePeersMatch(state, rule, other));
+      });
+    });
   }
 }
