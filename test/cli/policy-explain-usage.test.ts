@@ -29,7 +29,7 @@ describe('unknown commands and flags', () => {
 
 describe('a flow without its ends', () => {
   it.each([
-    [[], 'error: nothing to explain: give --from and --to (and --port) for a flow, or a command: pod, matrix, lint (see policy-explain --help)\n'],
+    [[], 'error: nothing to explain: give --from and --to (and --port) for a flow, or a command: pod, matrix, lint, exposure, report, diff (see policy-explain --help)\n'],
     [['--from', 'shop/api'], 'error: a flow needs --to (the destination: NAME, NAMESPACE/NAME, KIND/NAME, ip:ADDRESS or node:NAME)\n'],
     [['flow', '--to', 'shop/api', '--port', '80'], 'error: a flow needs --from (the source: NAME, NAMESPACE/NAME, KIND/NAME, ip:ADDRESS or node:NAME)\n'],
   ])('%j', async (args, message) => {

@@ -18,12 +18,15 @@ export interface FlowOptions extends GlobalOptions {
   readonly protocol?: string;
 }
 
-/** Prints the verdict, whatever it is: exit 0 for allowed and denied alike. */
-export async function runFlow(opts: FlowOptions, io: CliIO): Promise<number> {
+/**
+ * Prints the verdict, whatever it is: exit 0 for allowed and denied alike.
+ * `otherCommands` are the program's commands besides flow, named when there is nothing to explain.
+ */
+export async function runFlow(opts: FlowOptions, io: CliIO, otherCommands: readonly string[]): Promise<number> {
   const format = requireFormat(opts.output, ['text', 'json', 'markdown'], 'flow');
   const { from, to } = opts;
   if (from === undefined && to === undefined) {
-    throw new UsageError('nothing to explain: give --from and --to (and --port) for a flow, or a command: pod, matrix, lint (see policy-explain --help)');
+    throw new UsageError(`nothing to explain: give --from and --to (and --port) for a flow, or a command: ${otherCommands.join(', ')} (see policy-explain --help)`);
   }
   if (from === undefined || to === undefined) {
     throw new UsageError(`a flow needs ${from === undefined ? '--from (the source' : '--to (the destination'}: NAME, NAMESPACE/NAME, KIND/NAME, ip:ADDRESS or node:NAME)`);

@@ -38,7 +38,10 @@ Exit codes: 0 success (whatever the verdict), 1 lint --strict found warnings
 or diff --fail-on's condition holds,
 2 bad input (unreadable or invalid manifests, unknown pod, bad port or option).`;
 
-const COMMANDS = ['flow', 'pod', 'matrix', 'lint', 'diff', 'exposure', 'report', 'help'];
+/** The commands registered on `program`, in the order of its help. */
+function commandNames(program: Command): string[] {
+  return program.commands.map((c) => c.name());
+}
 
 /** The flow command's own flags, for the top-level help: flow is the default command. */
 function flowHelp(program: Command, flow: Command): string {
@@ -75,7 +78,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
     .option('--to <endpoint>', 'destination, as --from')
     .option('--port <port>', 'destination port: number or container-port name, optionally /PROTOCOL (80, 80/UDP, http)')
     .option('--protocol <protocol>', 'TCP (default), UDP, SCTP, or a portless protocol such as ICMP')
-    .action(async (_opts: unknown, cmd: Command) => setExit(await runFlow(cmd.optsWithGlobals<FlowOptions>(), io)));
+    .action(async (_opts: unknown, cmd: Command) => setExit(await runFlow(cmd.optsWithGlobals<FlowOptions>(), io, commandNames(program).filter((name) => name !== 'flow'))));
   program.addHelpText('after', () => `${flowHelp(program, flow)}${EXAMPLES}`);
 
   program
@@ -141,7 +144,7 @@ function withDefaultCommand(argv: readonly string[], io: CliIO): string[] {
     return ['flow', ...argv];
   }
   const first = operands[0];
-  if (first !== undefined && COMMANDS.includes(first)) return [...argv];
+  if (first !== undefined && [...commandNames(probe), 'help'].includes(first)) return [...argv];
   return first === undefined ? ['flow', ...argv] : [...argv];
 }
 
