@@ -48,6 +48,14 @@ describe('nftpol agent', () => {
     }
   });
 
+  it('--help says what the kubernetes source waits for before applying: the cluster-wide policy lists too', async () => {
+    const { stdout } = await nftpol(['agent', '--help']);
+    const text = stdout.replace(/\s+/g, ' ');
+    expect(text).not.toContain('all four lists');
+    expect(text).toContain('nothing is applied before the first lists of Namespaces, Pods, NetworkPolicies and Nodes are in, discovery has answered which cluster-wide policy kinds (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) the API server serves, and the first list of each served one is in.');
+    expect(text).toContain('An invalid NetworkPolicy or cluster-wide policy fails closed');
+  });
+
   it('reports every bad flag at once and exits 2; --source kubernetes outside a pod needs --kubeconfig', async () => {
     const { code, stdout, stderr } = await nftpol(['agent', '--source', 'kubernetes', '--coalesce-ms', 'x', '--listen', 'nowhere'], { agent: { env: {} } });
     expect(code).toBe(2);
