@@ -99,7 +99,8 @@ describe('usage errors and exit codes', () => {
     [['--from', 'shop/web', '--to', 'shop/nope', '--port', '80'], 'error: shop/nope: no pod or workload shop/nope (namespace shop has shop/api, shop/db, shop/web)\n'],
     [['--from', 'shop/web', '--to', 'shop/api', '--port', '99999'], 'error: port 99999 is out of range 1-65535\n'],
     [['--from', 'shop/web', '--to', 'shop/api', '--port', 'grpc'], 'error: shop/api has no TCP container port named grpc\n'],
-    [['--from', 'shop/web', '--to', 'shop/api'], 'error: a TCP flow needs a port\n'],
+    [['--from', 'shop/web', '--to', 'shop/api'], 'error: a TCP flow needs --port: a number or a container-port name, optionally /PROTOCOL (80, 80/UDP, http)\n'],
+    [['--from', 'shop/web', '--to', 'shop/api', '--protocol', 'udp'], 'error: a UDP flow needs --port: a number or a container-port name, optionally /PROTOCOL (80, 80/UDP, http)\n'],
     [['--from', 'ip:999.1.1.1', '--to', 'shop/api', '--port', '80'], 'error: ip:999.1.1.1: "999.1.1.1" is not a valid IP address (e.g. 10.9.8.7 or 2001:db8::ffff)\n'],
     [['--from', 'shop/web', '--to', 'shop/api', '--port', '80', '-o', 'dot'], 'error: --output dot is not available for flow; use one of text, json, markdown\n'],
   ])('exits 2 for %j', async (args, message) => {

@@ -2,7 +2,7 @@
 // each direction with the policy and rule that decided it, and for a denial
 // the closest rule and the field that failed ("why not").
 import { PolicyEngine } from '../../policy/engine.ts';
-import { resolveFlow } from '../../policy/flow-spec.ts';
+import { FlowSpecError, resolveFlow } from '../../policy/flow-spec.ts';
 import { flowExplanation, renderFlowMarkdown } from '../format/flow-output.ts';
 import { requireFormat, toJson } from '../format/output.ts';
 import { styleFor } from '../../explain/style.ts';
@@ -16,6 +16,20 @@ export interface FlowOptions extends GlobalOptions {
   readonly to?: string;
   readonly port?: string;
   readonly protocol?: string;
+}
+
+/**
+ * Without --port, the engine's only port complaint is that the protocol needs one ("a TCP flow
+ * needs a port"): here the port is a flag, so the message names it.
+ */
+function withPortOption<T>(opts: FlowOptions, resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (err) {
+    if (!(err instanceof FlowSpecError && err.part === 'port' && opts.port === undefined)) throw err;
+    const protocol = (opts.protocol ?? 'TCP').toUpperCase();
+    throw new UsageError(`a ${protocol} flow needs --port: a number or a container-port name, optionally /PROTOCOL (80, 80/UDP, http)`);
+  }
 }
 
 /**
@@ -33,13 +47,13 @@ export async function runFlow(opts: FlowOptions, io: CliIO, otherCommands: reado
   }
   const loaded = await loadInput(opts, io);
   const { state, namespace } = loaded;
-  const flow = resolveFlow(state, {
+  const flow = withPortOption(opts, () => resolveFlow(state, {
     from,
     to,
     namespace,
     ...(opts.port !== undefined && { port: opts.port }),
     ...(opts.protocol !== undefined && { protocol: opts.protocol }),
-  });
+  }));
   const verdict = new PolicyEngine(state).evaluate(flow);
   if (format === 'json') {
     const query = { from, to, port: opts.port ?? null, protocol: opts.protocol ?? null, namespace };
