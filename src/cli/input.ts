@@ -63,13 +63,16 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Adds -f/--filename, --kubeconfig, --context and -v to a command. */
-export function addInputOptions(cmd: Command): Command {
+/**
+ * Adds -f/--filename, --kubeconfig, --context, -n, -v and --validate to a command.
+ * `namespaceHelp` is -n's description: what it means differs between programs.
+ */
+export function addInputOptions(cmd: Command, namespaceHelp: string): Command {
   return cmd
     .option('-f, --filename <path>', 'manifest file, folder or glob; "-" reads stdin (repeatable)', collect, [])
     .option('--kubeconfig <file>', 'live mode: kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'live mode: kubeconfig context to use')
-    .option('-n, --namespace <namespace>', 'as kubectl -n: the namespace of names and manifests without one (default: the live context\'s, else "default"); matrix and lint show only it')
+    .option('-n, --namespace <namespace>', namespaceHelp)
     .option('-v, --verbose', 'also print debug notes about the input')
     .addOption(validateOption());
 }

@@ -136,6 +136,13 @@ describe('nftpol render', () => {
     const r = await nftpol(['--help']);
     expect(r.stdout).toMatch(/render \[options\]/);
   });
+
+  it('--help says what -n means to render, not what it means to policy-explain', async () => {
+    const r = await nftpol(['render', '--help']);
+    const text = r.stdout.replace(/\s+/g, ' ');
+    expect(text).not.toMatch(/matrix|lint/);
+    expect(text).toContain('-n, --namespace <namespace> as kubectl apply -n: the namespace of manifests without one (default: "default"); the script still covers the pods of every namespace on the node');
+  });
 });
 
 describe('nftpol render --check (fake nft)', () => {

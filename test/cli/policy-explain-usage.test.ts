@@ -56,6 +56,25 @@ describe('help', () => {
     expect(column('--from <endpoint>')).toBe(column('-n, --namespace <namespace>'));
   });
 
+  it('names the cluster-wide policies it explains besides NetworkPolicy', async () => {
+    const r = await explain(['--help']);
+    expect(r.stdout.split('\n\n')[1]?.replace(/\s+/g, ' ')).toBe(
+      'Explain Kubernetes NetworkPolicy and the cluster-wide policies (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy): why a flow is allowed or denied, what selects a pod, who can reach whom.',
+    );
+  });
+
+  it('says -n narrows every command but flow and pod', async () => {
+    const text = (await explain(['--help'])).stdout.replace(/\s+/g, ' ');
+    expect(text).toContain('-n, --namespace <namespace> as kubectl -n: the namespace of names and manifests without one (default: the live context\'s, else "default"); every command but flow and pod shows only it');
+  });
+
+  it.each(['flow', 'pod', 'matrix', 'lint', 'exposure', 'report', 'diff'])('policy-explain %s --help also lists the global options (-f, -n, -o)', async (command) => {
+    const r = await explain([command, '--help']);
+    expect(r.code).toBe(0);
+    const global = r.stdout.split('\nGlobal Options:\n')[1] ?? '';
+    for (const flag of ['-f, --filename <path>', '-n, --namespace <namespace>', '-o, --output <format>', '--kubeconfig <file>']) expect(global).toContain(flag);
+  });
+
   it('is the same with a flow flag before --help', async () => {
     expect((await explain(['--from', 'x', '--help'])).stdout).toBe((await explain(['--help'])).stdout);
   });

@@ -46,7 +46,7 @@ export function registerRenderCommand(program: Command, ctx: CommandContext, dep
   const cmd = program
     .command('render')
     .description("print the nft script one node would apply (the whole table, replaced atomically), for review and diffs");
-  addInputOptions(cmd);
+  addInputOptions(cmd, 'as kubectl apply -n: the namespace of manifests without one (default: "default"); the script still covers the pods of every namespace on the node');
   return cmd
     .requiredOption('--node <name>', 'the node to render: its pods are the ones the table protects')
     .option('--table <name>', 'nftables table name (family inet)', DEFAULT_TABLE.name)

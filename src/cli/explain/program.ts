@@ -55,7 +55,7 @@ function flowHelp(program: Command, flow: Command): string {
 
 function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const program = new Command('policy-explain')
-    .description('Explain Kubernetes NetworkPolicy: why a flow is allowed or denied, what selects a pod, who can reach whom.')
+    .description('Explain Kubernetes NetworkPolicy and the cluster-wide policies (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy): why a flow is allowed or denied, what selects a pod, who can reach whom.')
     .version(packageVersion())
     .exitOverride()
     .configureOutput({
@@ -63,8 +63,10 @@ function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
       writeErr: (s) => io.stderr.write(s),
       outputError: (s, write) => write(styleFor(io.stderr).red(s)),
     })
-    .showSuggestionAfterError();
-  addInputOptions(program)
+    .showSuggestionAfterError()
+    // Each command's help also lists -f, -n, -o and the other program options: they apply to every command.
+    .configureHelp({ showGlobalOptions: true });
+  addInputOptions(program, 'as kubectl -n: the namespace of names and manifests without one (default: the live context\'s, else "default"); every command but flow and pod shows only it')
     .addOption(new Option('-o, --output <format>', 'output format (dot and mermaid: matrix only; sarif: lint only)').choices(OUTPUT_FORMATS).default('text'))
     .option('--debug', 'print stack traces of unexpected errors');
 
