@@ -48,47 +48,44 @@ export function firstByPorts(rules: readonly ClusterRule[], protocol: string, po
   return undefined;
 }
 
-/** What is remembered of a pod at one of its addresses (networks peers match the address). */
-interface AtAddress<T> {
+/**
+ * What is remembered of an other pod at one of its addresses (networks peers
+ * match the address): per interned list (by its number), the rules whose
+ * peers hold it; and per rule (by its number), whether its peers hold it.
+ */
+interface OtherPod {
   readonly ip: string;
-  readonly value: T;
+  readonly lists: (TierPeers | undefined)[];
+  readonly rules: (boolean | undefined)[];
 }
 
-/** The pod's entry at the address, made when missing. */
-function atAddress<T>(memo: WeakMap<Pod, AtAddress<T>[]>, pod: Pod, ip: string, make: () => T): T {
-  let known = memo.get(pod);
-  if (known === undefined) memo.set(pod, (known = []));
-  for (const at of known) if (at.ip === ip) return at.value;
-  const value = make();
-  known.push({ ip, value });
-  return value;
-}
-
-/** An interned list: the one TierPolicies object for its policies in its direction, carrying its memo. */
+/** An interned list: the one TierPolicies object for its policies in its direction, numbered at its generation. */
 class InternedTiers implements TierPolicies {
-  /** Per other pod, at each of its addresses asked about, the rules whose peers hold it. */
-  readonly byOther = new WeakMap<Pod, AtAddress<TierPeers>[]>();
   readonly admin: readonly ClusterPolicy[];
   readonly baseline: readonly ClusterPolicy[];
   readonly direction: Direction;
+  readonly generation: number;
+  readonly number: number;
 
-  constructor(tiers: TierPolicies, direction: Direction) {
+  constructor(tiers: TierPolicies, direction: Direction, generation: number, number: number) {
     this.admin = tiers.admin;
     this.baseline = tiers.baseline;
     this.direction = direction;
+    this.generation = generation;
+    this.number = number;
   }
 }
 
-/** The interned tier lists and, per list and other pod, the rules whose peers hold it. */
+/** The interned tier lists and, per other pod, the rules of each list whose peers hold it. */
 export class TierPeerMemo {
   private generation = -1;
   private readonly interned = new Map<string, InternedTiers>();
   // A rule is in many lists: whether its peers hold an other pod is
-  // remembered per rule too, by the rule's number at this generation (per
-  // other pod and address: undefined not asked yet), so filling a list's
-  // memo matches only the rules no list has asked about that pod.
+  // remembered per rule too, so filling a list's entry matches only the
+  // rules no list has asked about that pod. One WeakMap for every list (not
+  // one a list): a garbage collection walks each weak entry.
   private ruleNumbers = new Map<ClusterRule, number>();
-  private heldBy = new WeakMap<Pod, AtAddress<(boolean | undefined)[]>[]>();
+  private others = new WeakMap<Pod, OtherPod[]>();
 
   /** The one TierPolicies object for these policies in this direction, at this generation. */
   intern(generation: number, direction: Direction, tiers: TierPolicies): TierPolicies {
@@ -96,24 +93,33 @@ export class TierPeerMemo {
       this.generation = generation;
       this.interned.clear();
       this.ruleNumbers = new Map();
-      this.heldBy = new WeakMap();
+      this.others = new WeakMap();
     }
     const key = `${direction} ${[...tiers.admin, ...tiers.baseline].map(clusterPolicyKey).join(' ')}`;
     let known = this.interned.get(key);
-    if (known === undefined) this.interned.set(key, (known = new InternedTiers(tiers, direction)));
+    if (known === undefined) this.interned.set(key, (known = new InternedTiers(tiers, direction, generation, this.interned.size)));
     return known;
   }
 
-  /** The rules of `tiers` whose peers hold `other`: remembered when the lists are interned for this direction and `other` is a pod. */
+  /** The rules of `tiers` whose peers hold `other`: remembered when the lists are interned for this direction at this generation and `other` is a pod. */
   peers(state: ClusterState, tiers: TierPolicies, direction: Direction, other: Endpoint): TierPeers {
-    if (other.kind !== 'pod' || !(tiers instanceof InternedTiers) || tiers.direction !== direction) return matchTierPeers(state, tiers, direction, other);
-    return atAddress(tiers.byOther, other.pod, other.ip, () => {
-      const held = atAddress(this.heldBy, other.pod, other.ip, (): (boolean | undefined)[] => []);
-      return matchTierPeers(state, tiers, direction, other, (rule) => {
-        let n = this.ruleNumbers.get(rule);
-        if (n === undefined) this.ruleNumbers.set(rule, (n = this.ruleNumbers.size));
-        return (held[n] ??= clusterRulePeersMatch(state, rule, other));
-      });
-    });
+    if (other.kind !== 'pod' || !(tiers instanceof InternedTiers) || tiers.direction !== direction || tiers.generation !== this.generation) {
+      return matchTierPeers(state, tiers, direction, other);
+    }
+    const memo = this.otherPod(other.pod, other.ip);
+    return (memo.lists[tiers.number] ??= matchTierPeers(state, tiers, direction, other, (rule) => {
+      let n = this.ruleNumbers.get(rule);
+      if (n === undefined) this.ruleNumbers.set(rule, (n = this.ruleNumbers.size));
+      return (memo.rules[n] ??= clusterRulePeersMatch(state, rule, other));
+    }));
+  }
+
+  private otherPod(pod: Pod, ip: string): OtherPod {
+    let known = this.others.get(pod);
+    if (known === undefined) this.others.set(pod, (known = []));
+    for (const at of known) if (at.ip === ip) return at;
+    const memo: OtherPod = { ip, lists: [], rules: [] };
+    known.push(memo);
+    return memo;
   }
 }
