@@ -21,8 +21,7 @@ import { traceDirection } from '../../src/policy/direction.ts';
 import { podEndpoint, type Endpoint } from '../../src/policy/endpoint.ts';
 import { clusterArb, endpointsOf, FLOW_PORTS } from '../generators/arbitraries.ts';
 import { withClusterPolicies } from '../generators/cluster-policies.ts';
-
-const replay = process.env.FC_PATH !== undefined ? { path: process.env.FC_PATH } : {};
+import { replay, replayingOnePath } from '../support/fc-replay.ts';
 
 const PROTOCOLS = ['TCP', 'UDP', 'SCTP', 'ICMP', 'GRE'];
 
@@ -107,6 +106,7 @@ describe('a direction the Admin tier decides, traced', () => {
         }
       }
     }), { numRuns: Number(process.env.FC_RUNS ?? 60), ...replay });
-    expect(decided).toBeGreaterThan(0);
+    // The generator must reach Admin decisions, or the property says little (one replayed case may not).
+    if (!replayingOnePath) expect(decided).toBeGreaterThan(0);
   }, 120_000);
 });
