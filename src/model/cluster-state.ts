@@ -145,6 +145,7 @@ export class ClusterState {
       // Another node listing the same address (a broken cluster) answers for it again.
       for (const n of this.nodeMap.values()) if (n.addresses.includes(ip)) this.nodeByIp.set(ip, n);
     }
+    this.clusterGeneration++;
   }
 
   setPolicy(policy: NetworkPolicy): void {
