@@ -9,7 +9,7 @@
 // engine applies it where step 2 would decide, see engine.ts.)
 import type { ClusterState } from '../model/cluster-state.ts';
 import type { ClusterPolicy, ClusterRuleAction, NetworkPolicy } from '../model/types.ts';
-import { clusterPolicyKey, podKey } from '../model/types.ts';
+import { actionWord, clusterPolicyKey, podKey } from '../model/types.ts';
 import { ruleHit, tierMatch, TierTrace, type TierMatch } from './cluster-tier.ts';
 import { directionAllows, traceDirection, untracedDirection, type DirectionInput } from './direction.ts';
 import type { ClusterRuleHit, DirectionTier, DirectionVerdict, PolicyMiss, RuleMatch } from './trace.ts';
@@ -90,7 +90,7 @@ export function directionOutcome(
 function describeHit(h: ClusterRuleHit): string {
   const name = h.name !== undefined ? ` "${h.name}"` : '';
   const closed = h.failClosed === true ? ', failing closed: the rule has errors in the input' : '';
-  return `${h.policy} ${h.field}${name} (${h.action}, ${h.tier} tier, priority ${h.priority}${closed})`;
+  return `${h.policy} ${h.field}${name} (${actionWord(h.policy, h.action)}, ${h.tier} tier, priority ${h.priority}${closed})`;
 }
 
 function asRuleMatch(h: ClusterRuleHit): RuleMatch {

@@ -92,6 +92,7 @@ describe('flow verdict text across tiers', () => {
     const allowed = verdict([guard], [DB_IN], '10.244.1.30', '10.244.1.11', 5432);
     expect(renderVerdictText(allowed)).toContain('allowed by anp/guard spec.ingress[0] "dev-db" (Allow, Admin tier, priority 20)');
     expect(allowed.ingress.decision?.action).toBe('Accept');
+    expect(allowed.ingress.summary).toContain('(Allow, Admin tier, priority 20)');
     const denied = verdict([guard], [DB_IN], '10.244.1.30', '10.244.1.11', 80);
     expect(renderVerdictText(denied)).toContain('denied by anp/guard spec.ingress[1] "rest" (Deny, Admin tier, priority 20)');
     const base = banp({ subject: nsSubject(sel()), ingress: [accept([nsPeerOf(DEV)], [], 'dev-ok')] });
