@@ -69,6 +69,12 @@ export function clusterPeerMiss(state: ClusterState, peer: ClusterPeer, other: E
       if (name === undefined) {
         return trace?.because(NODES, `${describeEndpoint(other)} is not a node's address; nodes peers match node addresses (and host-network pods)`) ?? NODES;
       }
+      // A node's address no Node object (nor host-network pod) lists, such as
+      // cni0's gateway the agent sees as its own node's, is in no nodes set
+      // of the kernel's table: nodes peers match the addresses the API lists.
+      if (state.nodeAt(other.ip) === undefined) {
+        return trace?.because(NODES, `${other.ip} is node ${name}'s, but neither its Node object nor a host-network pod lists it; nodes peers match listed addresses only`) ?? NODES;
+      }
       const labels = state.nodes.get(name)?.labels ?? {};
       const miss = selectorMiss(peer.nodeSelector, labels, trace !== undefined);
       return miss ? trace?.because(NODES, `node ${name}: ${miss.reason} (selector ${formatSelector(peer.nodeSelector)})`) ?? NODES : undefined;

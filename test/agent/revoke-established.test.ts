@@ -7,6 +7,7 @@ import { parseConntrackLine, type ConntrackEntry } from '../../src/dataplane/con
 import type { ClusterState } from '../../src/model/cluster-state.ts';
 import type { NetworkPolicy, Pod } from '../../src/model/types.ts';
 import { denyAll, node, pod, podPeer, policy, rule, sel, tcp, World } from '../generators/cluster-builders.ts';
+import { cnp, deny, nodesPeer, nsSubject } from '../generators/cluster-policies.ts';
 
 const NODES = [node('node-1', ['192.168.0.1'], ['10.244.1.0/24', 'fd00:1::/64']), node('node-2', ['192.168.0.2'], ['10.244.2.0/24'])];
 const A = pod('x/a', { app: 'a' }, { node: 'node-1', ips: ['10.244.1.2', 'fd00:1::2'] });
@@ -62,6 +63,13 @@ describe('entriesToRevoke: flows the new state denies', () => {
       'fd00:1::1 -> x/a (fd00:1::2) 9000/TCP now denied: an address in a pod CIDR that no known pod holds',
     ]);
     expect(asked(['127.0.0.1', '192.168.0.1', '10.244.1.1', 'fd00:1::1'])).toEqual([]);
+    // An Admin Deny of nodes matches the addresses Node objects list, as the kernel's nodes sets
+    // hold them: the pod's connection to the gateway is kept, the one to the InternalIP goes.
+    const denyNodes = cnp('deny-nodes', { priority: 1, subject: nsSubject(sel()), egress: [deny([nodesPeer(sel())])] });
+    const admin = new World({ pods: [A, B, C, D], policies: [], nodes: NODES, clusterPolicies: [denyNodes] });
+    const toNode = [tcpEntry('10.244.1.2', '10.244.1.1', 9100), tcpEntry('10.244.1.2', '192.168.0.1', 9100)];
+    expect(entriesToRevoke({ node: 'node-1', engine: admin.engine, entries: toNode, nodeAddresses: ['192.168.0.1', '10.244.1.1'] }).map((r) => r.entry.original.dst))
+      .toEqual(['192.168.0.1']);
     // An address of the pod CIDR the node does not hold is still an unknown pod: failing closed.
     expect(entriesToRevoke({ node: 'node-1', engine: w.engine, entries: [tcpEntry('10.244.1.9', '10.244.1.2', 80)], nodeAddresses: ['10.244.1.1'] })).toHaveLength(1);
   });
