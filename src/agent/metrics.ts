@@ -25,7 +25,7 @@ export type SyncResultLabel = 'applied' | 'unchanged' | 'failed';
 export type SyncErrorCause = 'nft' | 'bridge_netfilter' | 'unknown_node' | 'compile';
 export type ReconcileResult = 'in_sync' | 'repaired' | 'failed';
 
-/** Where per-pod drop counters are read from: the table, through the agent's runner. */
+/** Where the drop counters are read from (the pods' and the cluster-wide policies' Deny rules'): the table, through the agent's runner. */
 export interface DropCounterSource {
   readonly runner: NftRunner;
   /** The table's name (family inet). */
@@ -192,10 +192,13 @@ export class AgentMetrics {
     this.resourceStates = states;
   }
 
-  /** The IR now in the kernel: its counts, and its cluster policy chains, against which the rules' drop counters are read. */
-  setIR(c: IRCounts, ir?: NodeIR): void {
+  /**
+   * The IR now in the kernel: its counts, and its cluster policy chains, against which the rules' drop counters are read.
+   * Both are required: counts without the IR would leave the drop counters read against an older table's chains.
+   */
+  setIR(c: IRCounts, ir: NodeIR): void {
     for (const k of Object.keys(this.ir) as (keyof IRCounts)[]) this.ir[k].set(c[k]);
-    if (ir !== undefined) this.clusterChains = ir.clusterChains ?? [];
+    this.clusterChains = ir.clusterChains ?? [];
   }
 
   text(): Promise<string> {
