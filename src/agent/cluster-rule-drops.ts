@@ -19,6 +19,13 @@
 // the n-th rule of a policy's chain is the n-th rule of its IR chain, checked
 // by its comment (a chain whose rules do not match, a table not yet the IR
 // it was read against, is left out of that reading, never guessed).
+//
+// A policy with errors in itself fails closed (src/sources/cluster-fail-closed.ts):
+// its chain holds one synthetic rule denying every peer and port, which its
+// comment calls spec.<direction>[0] though the manifest's rule 0 may say
+// anything. Its series is labeled FAIL_CLOSED_RULE instead, so an operator
+// does not look for the drops in that manifest rule. (A single rule with
+// errors keeps its own field: that is the manifest rule that fails closed.)
 import type { ClusterPolicyChain } from '../compile/ir.ts';
 import { nftName, quotedText } from '../nft/syntax.ts';
 import { finalCounter, listedRules, type DropDirection, type ListedRule } from './drop-counters.ts';
@@ -27,11 +34,14 @@ export interface ClusterRuleDrop {
   /** clusterPolicyKey: "cnp/name", "anp/name", "banp/default". */
   readonly policy: string;
   readonly direction: DropDirection;
-  /** The rule's field: "spec.egress[2]". */
+  /** The rule's field: "spec.egress[2]"; FAIL_CLOSED_RULE for a policy failing closed. */
   readonly rule: string;
   readonly packets: number;
   readonly bytes: number;
 }
+
+/** The `rule` label of the drops of a policy that fails closed as a whole (its IR chain's failClosed). */
+export const FAIL_CLOSED_RULE = '(policy has errors: denies all)';
 
 /** The rule's field, read from the start of its IR comment: "cnp/x spec.egress[2] (name) to[0]" -> "spec.egress[2]". */
 function ruleField(chain: ClusterPolicyChain, comment: string): string | undefined {
@@ -69,7 +79,7 @@ export function clusterRuleDrops(listing: string | readonly ListedRule[], table:
       stale.add(rule.chain);
       continue;
     }
-    counted.push({ chain: rule.chain, drop: { policy: chain.policy, direction: chain.direction, rule: field, ...counter } });
+    counted.push({ chain: rule.chain, drop: { policy: chain.policy, direction: chain.direction, rule: chain.failClosed === true ? FAIL_CLOSED_RULE : field, ...counter } });
   }
   // A chain the listing holds fewer rules of than the IR is not the IR's either.
   for (const [name, chain] of byName) if ((position.get(name) ?? 0) !== chain.rules.length && position.has(name)) stale.add(name);

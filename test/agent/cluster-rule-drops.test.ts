@@ -4,20 +4,23 @@
 // `nft -j -t list table` shows rules (the kernel test reads a real one:
 // test/kernel/cluster-rule-drops.test.ts).
 import { describe, expect, it } from 'vitest';
-import { clusterRuleDrops } from '../../src/agent/cluster-rule-drops.ts';
+import { clusterRuleDrops, FAIL_CLOSED_RULE } from '../../src/agent/cluster-rule-drops.ts';
 import { AgentMetrics } from '../../src/agent/metrics.ts';
 import { countIR } from '../../src/agent/node-ir.ts';
 import { compileForNode } from '../../src/compile/compile-for-node.ts';
 import type { ClusterPolicyChain, NodeIR } from '../../src/compile/ir.ts';
 import type { NftRunner } from '../../src/dataplane/nft-runner.ts';
+import type { ClusterPolicy } from '../../src/model/types.ts';
 import { nftName, quotedText } from '../../src/nft/syntax.ts';
+import { denyAllRule } from '../../src/sources/cluster-fail-closed.ts';
 import { ALL, objects } from '../generators/cluster-builders.ts';
 import { cnp, deny, networks, nsSubject } from '../generators/cluster-policies.ts';
 import { CLUSTER_SAMPLE, SAMPLE_NODE } from '../nft/cluster-sample.ts';
 
-function irOf(extra: Parameters<typeof cnp>[] = []): NodeIR {
+function irOf(extra: readonly (Parameters<typeof cnp> | ClusterPolicy)[] = []): NodeIR {
   const o = objects(CLUSTER_SAMPLE);
-  const r = compileForNode({ ...o, clusterPolicies: [...(o.clusterPolicies ?? []), ...extra.map((args) => cnp(...args))] }, SAMPLE_NODE);
+  const added = extra.map((e) => (Array.isArray(e) ? cnp(...e) : e));
+  const r = compileForNode({ ...o, clusterPolicies: [...(o.clusterPolicies ?? []), ...added] }, SAMPLE_NODE);
   if (!r.ok) throw new Error('n1 is known');
   return r.ir;
 }
@@ -77,6 +80,15 @@ describe('clusterRuleDrops', () => {
     const chain = long.find((c) => c.policy === `cnp/${name}`);
     expect(quotedText(chain?.rules[0]?.comment ?? '')).toMatch(/\\~$/);
     expect(clusterRuleDrops(listing(long), 'nftpol', long)).toContainEqual({ policy: `cnp/${name}`, direction: 'egress', rule: 'spec.egress[0]', packets: 1, bytes: 100 });
+  });
+
+  it('a policy failing closed as a whole is labeled as such, not by the synthetic rule\'s field (the manifest\'s rule 0 may say anything); a failed rule keeps its own', () => {
+    // As src/sources/normalize-cluster-policy.ts makes a policy with errors in itself: one deny-all rule a direction.
+    const failed: ClusterPolicy = { ...cnp('bad', { priority: 5, subject: nsSubject(ALL), ingress: [denyAllRule()], egress: [denyAllRule()] }), failClosed: true };
+    const closed = irOf([failed]).clusterChains ?? [];
+    const got = clusterRuleDrops(listing(closed), 'nftpol', closed);
+    expect(got.filter((d) => d.policy === 'cnp/bad').map((d) => `${d.direction} ${d.rule}`).sort()).toEqual([`egress ${FAIL_CLOSED_RULE}`, `ingress ${FAIL_CLOSED_RULE}`]);
+    expect(got.find((d) => d.policy === 'cnp/broken')?.rule).toBe('spec.ingress[0]'); // its rule 0 has errors (ClusterRule.failClosed), the policy does not
   });
 });
 
