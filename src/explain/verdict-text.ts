@@ -2,7 +2,7 @@
 // tier, policy and rule that decided it (an Admin or Baseline rule of a
 // cluster-wide policy, the NetworkPolicies that isolate the pod, or the
 // default), the Pass rules taken on the way, and for a denial the "why not".
-import { actionWord } from '../model/types.ts';
+import { clusterRuleText } from '../policy/tiers.ts';
 import type { ClusterRuleHit, DirectionVerdict, EndpointSummary, FlowNote, FlowVerdict, PolicyMiss } from '../policy/trace.ts';
 import { closestMiss } from '../policy/trace.ts';
 import { plain, type Style } from './style.ts';
@@ -18,12 +18,7 @@ export function flowLabel(v: FlowVerdict): string {
   return `${endpointLabel(v.flow.from)} -> ${endpointLabel(v.flow.to)} ${port}`;
 }
 
-/** A cluster rule that matched, in words: `cnp/x spec.ingress[1] "name" (Deny, Admin tier, priority 20)`; the action as its API writes it (Allow for anp/, banp/). */
-export function clusterRuleText(h: ClusterRuleHit): string {
-  const name = h.name !== undefined ? ` "${h.name}"` : '';
-  const closed = h.failClosed === true ? ', failing closed: the rule has errors in the input' : '';
-  return `${h.policy} ${h.field}${name} (${actionWord(h.policy, h.action)}, ${h.tier} tier, priority ${h.priority}${closed})`;
-}
+export { clusterRuleText };
 
 const NEXT_TEXT: Readonly<Record<NonNullable<ClusterRuleHit['next']>, string>> = {
   NetworkPolicy: 'NetworkPolicy',

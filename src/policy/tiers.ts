@@ -87,7 +87,8 @@ export function directionOutcome(
   return outcomeOfSteps(MATCHING, { state, tiers, isolating, input });
 }
 
-function describeHit(h: ClusterRuleHit): string {
+/** A cluster rule that matched, in words: `cnp/x spec.ingress[1] "name" (Deny, Admin tier, priority 20)`; the action as its API writes it (Allow for anp/, banp/). */
+export function clusterRuleText(h: ClusterRuleHit): string {
   const name = h.name !== undefined ? ` "${h.name}"` : '';
   const closed = h.failClosed === true ? ', failing closed: the rule has errors in the input' : '';
   return `${h.policy} ${h.field}${name} (${actionWord(h.policy, h.action)}, ${h.tier} tier, priority ${h.priority}${closed})`;
@@ -119,7 +120,7 @@ export function traceTiers(
     return {
       ...base, ...common, allowed, tier, decision: hit,
       allowedBy: allowed ? [asRuleMatch(hit)] : [], misses: [],
-      summary: `${prefix}${pod} ${dir} ${allowed ? 'allowed' : 'denied'} by ${describeHit(hit)}`,
+      summary: `${prefix}${pod} ${dir} ${allowed ? 'allowed' : 'denied'} by ${clusterRuleText(hit)}`,
     };
   };
 
@@ -134,7 +135,7 @@ export function traceTiers(
     // Pass leaves the Admin tier for the next step, NetworkPolicy (which, when it does not isolate the pod, hands on to Baseline).
     const hit = ruleHit(admin, dir, 'NetworkPolicy');
     passes.push(hit);
-    prefix = `${describeHit(hit)} passes to NetworkPolicy; `;
+    prefix = `${clusterRuleText(hit)} passes to NetworkPolicy; `;
   }
   if (isolating.length > 0) return { ...base, ...common, tier: 'NetworkPolicy', summary: `${prefix}${base.summary}` };
 
@@ -146,7 +147,7 @@ export function traceTiers(
   if (baseline) {
     const hit = ruleHit(baseline, dir, 'default');
     passes.push(hit);
-    return { ...base, ...common, tier: 'default', allowed: true, summary: `${notIsolated}${describeHit(hit)} passes: allowed by default` };
+    return { ...base, ...common, tier: 'default', allowed: true, summary: `${notIsolated}${clusterRuleText(hit)} passes: allowed by default` };
   }
   const none = admin ? 'no Baseline rule matches' : 'no Admin or Baseline rule matches';
   return { ...base, ...common, tier: 'default', allowed: true, summary: `${notIsolated}${none}: allowed by default` };
