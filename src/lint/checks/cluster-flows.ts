@@ -21,9 +21,9 @@ import type { ClusterState } from '../../model/cluster-state.ts';
 import { familyOf, type IPFamily } from '../../model/addresses.ts';
 import type { ClusterPeer, ClusterPolicy, ClusterRule, Direction, NetworkPolicy, Peer, Pod, PolicyRule } from '../../model/types.ts';
 import { PROTOCOLS } from '../../model/types.ts';
-import { clusterPeerMiss, clusterPortMiss } from '../../policy/cluster-match.ts';
+import { clusterPeerMiss, clusterPortsMatch } from '../../policy/cluster-match.ts';
 import { peerMatches } from '../../policy/peer-match.ts';
-import { portMatches } from '../../policy/port-match.ts';
+import { portsMatch } from '../../policy/port-match.ts';
 import { addressEndpoint, type Endpoint } from '../../policy/endpoint.ts';
 import { DIRECTIONS, type LintContext } from '../lint-context.ts';
 
@@ -312,11 +312,11 @@ function walkEnd(g: Group, out: ClusterFlowFates, cluster: readonly ClusterRuleA
     portClassStarts(network.map((r) => r.rule), protocol, dst ? [dst] : [], cluster.map((at) => at.rule)).map((p): [string, number] => [protocol, p]));
   probes.push([OTHER_PROTOCOL_PROBE, undefined]);
   for (const [protocol, port] of probes) {
-    const portOk = (at: ClusterRuleAt): boolean => at.rule.ports.length === 0 || at.rule.ports.some((cp) => clusterPortMiss(cp, protocol, port, dst) === undefined);
+    const portOk = (at: ClusterRuleAt): boolean => clusterPortsMatch(at.rule.ports, protocol, port, dst);
     const first = tierWalk(admin.filter(portOk), out);
     const adminFinal = first !== undefined && first.rule.action !== 'Pass' ? first : undefined;
     for (const { rule, key } of network) {
-      if (rule.ports.length > 0 && !rule.ports.some((rp) => portMatches(rp, protocol, port, dst))) continue;
+      if (!portsMatch(rule.ports, protocol, port, dst)) continue;
       const f = fateOf(out.network, key);
       f.matched = true;
       if (adminFinal === undefined) f.reached = true;

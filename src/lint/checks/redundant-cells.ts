@@ -11,7 +11,7 @@ import type { Direction, NetworkPolicy, Pod, PolicyPort } from '../../model/type
 import type { Endpoint } from '../../policy/endpoint.ts';
 import { policySelects, policyTypeOf } from '../../policy/isolation.ts';
 import { peerMatches } from '../../policy/peer-match.ts';
-import { portMatches } from '../../policy/port-match.ts';
+import { portsMatch } from '../../policy/port-match.ts';
 import { DIRECTIONS, type LintContext, type RuleAt } from '../lint-context.ts';
 import { addressClassRepresentatives, namedPortKey, portClasses } from './redundant-classes.ts';
 
@@ -98,10 +98,7 @@ function cellsOf(ctx: LintContext, direction: Direction, rules: readonly GroupRu
   const cells = new Map<string, number[]>();
   for (const end of ends.values()) {
     for (const { protocol, port } of portClasses(entries, end.dst)) {
-      const allowing = end.rules.filter((i) => {
-        const ports = (rules[i] as GroupRule).at.rule.ports;
-        return ports.length === 0 || ports.some((rp) => portMatches(rp, protocol, port, end.dst));
-      });
+      const allowing = end.rules.filter((i) => portsMatch((rules[i] as GroupRule).at.rule.ports, protocol, port, end.dst));
       const key = allowing.join(',');
       if (!cells.has(key)) cells.set(key, allowing);
     }
