@@ -23,20 +23,16 @@
 //     every address, the node's among them) cuts n1 -> x/b, judged as from
 //     the node's cni0 address, and it stays cut when x/b sends first.
 // Root only; CI must run it.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { addressOwners, deletionRequest, entriesToRevoke } from '../../src/agent/revoke-established.ts';
-import { compileForNode } from '../../src/compile/compile-for-node.ts';
-import { execConntrack, type ConntrackTable } from '../../src/dataplane/conntrack.ts';
-import { execNftRunner } from '../../src/dataplane/nft-runner.ts';
-import { Syncer } from '../../src/dataplane/syncer.ts';
-import { buildWorld, cleanupOrphans, type World, type WorldSpec } from '../../src/lab/index.ts';
+import type { WorldSpec } from '../../src/lab/index.ts';
 import { ClusterState } from '../../src/model/cluster-state.ts';
 import type { ClusterObjects, ClusterPolicy } from '../../src/model/types.ts';
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import { node, objects, pod, sel } from '../generators/cluster-builders.ts';
 import { cnp, deny, networks, nodesPeer, podsSubject } from '../generators/cluster-policies.ts';
 import { describeKernel } from '../support/describe-requiring.ts';
-import { Peer, type PeerConfig } from './long-lived-peer.ts';
+import { conntrackLab } from './conntrack-lab.ts';
 
 const NODE_IP = '192.0.2.1';
 const A = '10.244.1.10';
@@ -60,42 +56,16 @@ const B_BROKEN: ClusterPolicy = cnp('b-broken', { priority: 20, subject: podsSub
 const B_CLOSED: ClusterObjects = { ...OPEN, clusterPolicies: [NO_NODES, B_BROKEN] };
 
 await describeKernel('revoking established connections between a pod and its own node (Admin Deny of nodes) on the real kernel', () => {
-  let world: World;
-  let syncer: Syncer;
-  let conntrack: ConntrackTable;
-  const peers: Peer[] = [];
-  const start = async (id: string, config: PeerConfig): Promise<Peer> => {
-    const p = await Peer.start(world, id, config);
-    peers.push(p);
-    return p;
-  };
-  const apply = async (o: ClusterObjects): Promise<void> => {
-    const compiled = compileForNode(o, 'n1', { place: false });
-    if (!compiled.ok) throw new Error('n1 unknown');
-    const res = await syncer.sync(compiled.ir);
-    expect(res.error).toBeUndefined();
-  };
+  const lab = conntrackLab(spec, OPEN);
+  const { start, apply } = lab;
 
   /** The node's own addresses, as the agent reads them in the node's network namespace (its InternalIP, cni0's gateway 10.244.1.1). */
   const nodeAddresses = async (): Promise<string[]> => {
-    const links = JSON.parse((await world.inNode('n1', ['ip', '-j', 'address', 'show'])).stdout) as { addr_info: { local: string }[] }[];
+    const links = JSON.parse((await lab.world.inNode('n1', ['ip', '-j', 'address', 'show'])).stdout) as { addr_info: { local: string }[] }[];
     const addresses = links.flatMap((link) => link.addr_info.map((a) => a.local));
     expect(addresses).toContain('10.244.1.1');
     return addresses;
   };
-
-  beforeAll(async () => {
-    await cleanupOrphans();
-    world = await buildWorld(spec);
-    const prefix = world.nodeCommandPrefix('n1');
-    syncer = new Syncer({ runner: execNftRunner({ prefix }), deltas: true, bridge: false, attempts: 1 });
-    conntrack = execConntrack({ prefix });
-    await apply(OPEN);
-  }, 60_000);
-  afterAll(async () => {
-    for (const p of peers) p.stop();
-    await world?.destroy();
-  });
 
   it('an Admin Deny of nodes cuts x/a\'s established connection to its node; x/b\'s, and the node\'s to x/a, carry on; it stays cut', async () => {
     const nodeServer = await start('n1', { role: 'tcp-server', host: '::', port: 9100 });
@@ -111,12 +81,12 @@ await describeKernel('revoking established connections between a pod and its own
     // Until the sweep (what --keep-established keeps): the established ones still flow.
     expect([await a.roundTrip('kept-a'), await b.roundTrip('kept-b'), await fromNode.roundTrip('kept-node')]).toEqual([true, true, true]);
 
-    const listing = await conntrack.list();
+    const listing = await lab.conntrack.list();
     expect(listing.skipped).toBe(0);
     const engine = new PolicyEngine(new ClusterState(DENIED));
     const revoked = entriesToRevoke({ node: 'n1', engine, previousOwners: addressOwners('n1', new ClusterState(OPEN)), entries: listing.entries, nodeAddresses: await nodeAddresses() });
     expect([...new Set(revoked.map((r) => r.reason))]).toEqual([`x/a (${A}) -> ${NODE_IP} 9100/TCP now denied by the egress of x/a`]);
-    const deleted = await conntrack.delete(deletionRequest(revoked, listing.entries));
+    const deleted = await lab.conntrack.delete(deletionRequest(revoked, listing.entries));
     expect(deleted.deleted).toBeGreaterThanOrEqual(1);
 
     expect(await a.roundTrip('cut-a')).toBe(false);
@@ -124,10 +94,10 @@ await describeKernel('revoking established connections between a pod and its own
     // The node sends first on the cut connection: conntrack must not take it up the other way round.
     nodeServer.send('push-after-revoke');
     expect(await a.saw('push-after-revoke')).toBe(false);
-    const revived = (await conntrack.list()).entries.filter((e) => e.protocol === 'TCP' && e.state === 'ESTABLISHED'
+    const revived = (await lab.conntrack.list()).entries.filter((e) => e.protocol === 'TCP' && e.state === 'ESTABLISHED'
       && [e.original.src, e.reply.src].includes(A) && [e.original.src, e.reply.src].includes(NODE_IP) && (e.original.sport === 9100 || e.reply.sport === 9100));
     expect(revived).toEqual([]);
-    const listed = await world.inNode('n1', ['nft', 'list', 'chain', 'inet', 'nftpol', 'ingress-from-node']);
+    const listed = await lab.world.inNode('n1', ['nft', 'list', 'chain', 'inet', 'nftpol', 'ingress-from-node']);
     const dropped = /counter packets (\d+) bytes \d+ drop comment "ingress tcp without syn"/.exec(listed.stdout);
     expect(Number(dropped?.[1] ?? 0)).toBeGreaterThan(0); // the node's segment, dropped on the output hook
   }, 60_000);
@@ -140,14 +110,14 @@ await describeKernel('revoking established connections between a pod and its own
     const toB = await start('n1', { role: 'tcp-client', host: B, port: 9000 });
     expect(await toB.roundTrip('open-node-b')).toBe(true);
     await apply(B_CLOSED);
-    const listing = await conntrack.list();
+    const listing = await lab.conntrack.list();
     const revoked = entriesToRevoke({ node: 'n1', engine: new PolicyEngine(new ClusterState(B_CLOSED)), previousOwners: addressOwners('n1', new ClusterState(DENIED)), entries: listing.entries, nodeAddresses: await nodeAddresses() });
     expect([...new Set(revoked.map((r) => r.reason))]).toEqual([`10.244.1.1 -> x/b (${B}) 9000/TCP now denied by the ingress of x/b`]);
-    await conntrack.delete(deletionRequest(revoked, listing.entries));
+    await lab.conntrack.delete(deletionRequest(revoked, listing.entries));
     expect(await toB.roundTrip('cut-node-b')).toBe(false);
     bServer.send('push-from-b');
     expect(await toB.saw('push-from-b')).toBe(false);
-    const listed = await world.inNode('n1', ['nft', 'list', 'chain', 'inet', 'nftpol', 'egress-to-node']);
+    const listed = await lab.world.inNode('n1', ['nft', 'list', 'chain', 'inet', 'nftpol', 'egress-to-node']);
     const dropped = /counter packets (\d+) bytes \d+ drop comment "egress tcp without syn"/.exec(listed.stdout);
     expect(Number(dropped?.[1] ?? 0)).toBeGreaterThan(0); // x/b's segment, dropped on the input hook
   }, 60_000);

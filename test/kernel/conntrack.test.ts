@@ -20,19 +20,16 @@
 //     round), unless TCP packets that would open a connection without SYN
 //     are dropped; a table of the test's own adds that rule.
 // Root only; CI must run it.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { addressOwners, deletionRequest, entriesToRevoke } from '../../src/agent/revoke-established.ts';
-import { compileForNode } from '../../src/compile/compile-for-node.ts';
-import { execConntrack, type ConntrackTable } from '../../src/dataplane/conntrack.ts';
-import { execNftRunner } from '../../src/dataplane/nft-runner.ts';
-import { Syncer } from '../../src/dataplane/syncer.ts';
-import { buildWorld, cleanupOrphans, type World, type WorldSpec } from '../../src/lab/index.ts';
+import type { WorldSpec } from '../../src/lab/index.ts';
 import { ClusterState } from '../../src/model/cluster-state.ts';
 import type { ClusterObjects, NetworkPolicy, Pod } from '../../src/model/types.ts';
 import { PolicyEngine } from '../../src/policy/engine.ts';
 import { denyAll, node, objects, pod, podPeer, policy, rule, sel, tcp } from '../generators/cluster-builders.ts';
 import { describeKernel } from '../support/describe-requiring.ts';
-import { Peer, type PeerConfig } from './long-lived-peer.ts';
+import { conntrackLab } from './conntrack-lab.ts';
+import type { Peer } from './long-lived-peer.ts';
 
 const A = { v4: '10.244.1.10', v6: 'fd00:10:244:1::10' };
 const B = { v4: '10.244.1.11', v6: 'fd00:10:244:1::11' };
@@ -64,37 +61,11 @@ const B_CLOSED = cluster([podA, podB, podC, podOld], [ONLY_C_TO_B]);
 const REUSED = cluster([podA, podB, podC, podNew], [ONLY_C_TO_B, NEW_CLOSED]);
 
 await describeKernel('revoking established connections (conntrack) on the real kernel', () => {
-  let world: World;
-  let syncer: Syncer;
-  let conntrack: ConntrackTable;
-  const peers: Peer[] = [];
+  const lab = conntrackLab(spec, OPEN);
+  const { start, apply } = lab;
   let bServer: Peer;
   let a4: Peer;
-  const start = async (id: string, config: PeerConfig): Promise<Peer> => {
-    const p = await Peer.start(world, id, config);
-    peers.push(p);
-    return p;
-  };
-  const apply = async (o: ClusterObjects): Promise<void> => {
-    const compiled = compileForNode(o, 'n1', { place: false });
-    if (!compiled.ok) throw new Error('n1 unknown');
-    const res = await syncer.sync(compiled.ir);
-    expect(res.error).toBeUndefined();
-  };
   const engineOf = (o: ClusterObjects): PolicyEngine => new PolicyEngine(new ClusterState(o));
-
-  beforeAll(async () => {
-    await cleanupOrphans();
-    world = await buildWorld(spec);
-    const prefix = world.nodeCommandPrefix('n1');
-    syncer = new Syncer({ runner: execNftRunner({ prefix }), deltas: true, bridge: false, attempts: 1 });
-    conntrack = execConntrack({ prefix });
-    await apply(OPEN);
-  }, 60_000);
-  afterAll(async () => {
-    for (const p of peers) p.stop();
-    await world?.destroy();
-  });
 
   it('cuts the connections a change denies (IPv4 and IPv6, bridged); an allowed one over vxlan carries on; kept until then', async () => {
     bServer = await start('x/b', { role: 'tcp-server', host: '::', port: 9000 });
@@ -109,7 +80,7 @@ await describeKernel('revoking established connections (conntrack) on the real k
     // Without revocation (--keep-established): the established ones still flow.
     expect([await a4.roundTrip('kept-a4'), await a6.roundTrip('kept-a6'), await c4.roundTrip('kept-c4')]).toEqual([true, true, true]);
 
-    const listing = await conntrack.list();
+    const listing = await lab.conntrack.list();
     expect(listing.skipped).toBe(0);
     const revoked = entriesToRevoke({ node: 'n1', engine: engineOf(B_CLOSED), previousOwners: addressOwners('n1', new ClusterState(OPEN)), entries: listing.entries });
     const reasons = [...new Set(revoked.map((r) => r.reason))].sort();
@@ -117,13 +88,13 @@ await describeKernel('revoking established connections (conntrack) on the real k
       'x/a (10.244.1.10) -> x/b (10.244.1.11) 9000/TCP now denied by the ingress of x/b',
       'x/a (fd00:10:244:1::10) -> x/b (fd00:10:244:1::11) 9000/TCP now denied by the ingress of x/b',
     ]);
-    const deleted = await conntrack.delete(deletionRequest(revoked, listing.entries));
+    const deleted = await lab.conntrack.delete(deletionRequest(revoked, listing.entries));
     expect(deleted.deleted).toBeGreaterThanOrEqual(2);
 
     expect([await a4.roundTrip('cut-a4'), await a6.roundTrip('cut-a6')]).toEqual([false, false]);
     expect(await c4.roundTrip('still-c4')).toBe(true);
     // Nothing of the cut connections remains in the table.
-    const after = (await conntrack.list()).entries.filter((e) => e.original.src === A.v4 || e.original.src === A.v6);
+    const after = (await lab.conntrack.list()).entries.filter((e) => e.original.src === A.v4 || e.original.src === A.v6);
     expect(after.filter((e) => e.reply.sport === 9000 && e.state === 'ESTABLISHED')).toEqual([]);
   }, 60_000);
 
@@ -136,7 +107,7 @@ await describeKernel('revoking established connections (conntrack) on the real k
     server.send('push-inherited');
     expect(await old.saw('push-inherited')).toBe(true); // a reply to conntrack: accepted before any policy
 
-    const { entries } = await conntrack.list();
+    const { entries } = await lab.conntrack.list();
     const now = engineOf(REUSED);
     expect(entriesToRevoke({ node: 'n1', engine: now, entries }).filter((r) => r.entry.protocol === 'UDP')).toEqual([]); // policy alone keeps it
     const revoked = entriesToRevoke({ node: 'n1', engine: now, previousOwners: addressOwners('n1', new ClusterState(B_CLOSED)), entries });
@@ -144,7 +115,7 @@ await describeKernel('revoking established connections (conntrack) on the real k
       .toEqual([['address-owner-changed', 'address 10.244.1.12 was x/old and is x/new now']]);
     const request = deletionRequest(revoked, entries);
     expect(request.addresses).toEqual([OLD]);
-    const deleted = await conntrack.delete(request);
+    const deleted = await lab.conntrack.delete(request);
     expect(deleted.deleted).toBeGreaterThanOrEqual(1);
 
     server.send('push-after-flush');
@@ -162,9 +133,9 @@ await describeKernel('revoking established connections (conntrack) on the real k
   it('a revoked TCP connection stays cut when the server sends first: a pod\'s new TCP without SYN is dropped', async () => {
     bServer.send('push-after-revoke');
     expect(await a4.saw('push-after-revoke')).toBe(false);
-    const reversed = (await conntrack.list()).entries.filter((e) => e.protocol === 'TCP' && e.original.src === B.v4 && e.reply.src === A.v4 && e.state === 'ESTABLISHED');
+    const reversed = (await lab.conntrack.list()).entries.filter((e) => e.protocol === 'TCP' && e.original.src === B.v4 && e.reply.src === A.v4 && e.state === 'ESTABLISHED');
     expect(reversed).toEqual([]);
-    const listed = await world.inNode('n1', ['nft', 'list', 'chain', 'inet', 'nftpol', 'egress']);
+    const listed = await lab.world.inNode('n1', ['nft', 'list', 'chain', 'inet', 'nftpol', 'egress']);
     const dropped = /counter packets (\d+) bytes \d+ drop comment "egress tcp without syn"/.exec(listed.stdout);
     expect(Number(dropped?.[1] ?? 0)).toBeGreaterThan(0);
   }, 60_000);
